@@ -1,0 +1,486 @@
+"""The sandboxed process that imports a submission and serves calls into it.
+
+Started by :mod:`autograder.sandbox` as ``python -I -c ...``; never imported
+by the grader itself. Order of events (all before any student code runs):
+
+1. resource limits (address space, file size, core dumps, open files);
+2. the libraries students may use are imported (NumPy, ``scipy.special``,
+   ``scipy.linalg`` and common standard-library modules);
+3. where the OS allows it: new network namespace (no network) and new mount
+   namespace in which the kit's private folders (reference solutions, hidden
+   tests, other submissions) are covered by an empty read-only tmpfs;
+4. as root: the process becomes a fresh unprivileged user (all capabilities
+   gone, ``no_new_privs`` set); the interpreter's own folders are exposed
+   read-only to that user when they sit under a private folder such as /root;
+5. an audit hook (it cannot be removed) refuses forbidden imports,
+   starting processes, signals to other processes, network sockets, reading
+   the private folders and writing or deleting outside the working directory;
+6. the working directory is a fresh temporary folder holding only the
+   submission.
+
+Then it reads requests (plain-data frames, :mod:`autograder.wire`) and
+answers each with plain data, a handle to an object kept here, or an error
+description. Standard output and error go to a pipe the grader caps.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+
+def _set_limits(cfg):
+    import resource
+
+    mem = cfg["memory_mb"] * 2**20
+    resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    fsize = cfg["max_file_mb"] * 2**20
+    resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
+    resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+
+def _preimport():
+    import numpy  # noqa: F401
+    import numpy.fft  # noqa: F401
+    import numpy.linalg  # noqa: F401
+    import numpy.random  # noqa: F401
+    import scipy.linalg  # noqa: F401
+    import scipy.special  # noqa: F401
+
+    for name in ("abc", "bisect", "collections", "contextlib", "copy", "dataclasses", "decimal",
+                 "enum", "fractions", "functools", "heapq", "itertools", "math", "numbers",
+                 "operator", "random", "statistics", "string", "time", "traceback", "types",
+                 "typing", "warnings"):
+        __import__(name)
+
+
+# ----------------------------------------------------------------------------
+# namespaces and privileges (Linux; each step is skipped where not allowed)
+
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 8192, 16384, 1 << 18
+PR_SET_NO_NEW_PRIVS = 38
+
+
+def _libc():
+    import ctypes
+
+    return ctypes.CDLL(None, use_errno=True)
+
+
+def _mount(libc, source, target, fstype, flags, data):
+    enc = lambda s: None if s is None else os.fsencode(s)  # noqa: E731
+    if libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)) != 0:
+        import ctypes
+
+        raise OSError(ctypes.get_errno(), f"mount {target}")
+
+
+def _isolate(cfg, report):
+    """Network and mount namespaces; cover the private folders."""
+    libc = _libc()
+    root = os.geteuid() == 0
+    flags = CLONE_NEWNS | CLONE_NEWNET | (0 if root else CLONE_NEWUSER)
+    uid, gid = os.getuid(), os.getgid()
+    if libc.unshare(flags) != 0:
+        # maybe only the network namespace is allowed
+        if libc.unshare(CLONE_NEWNET | (0 if root else CLONE_NEWUSER)) == 0:
+            report.append("network: isolated (no mount namespace)")
+        return libc, False
+    if not root:
+        try:
+            with open("/proc/self/setgroups", "w") as f:
+                f.write("deny")
+            with open("/proc/self/uid_map", "w") as f:
+                f.write(f"{uid} {uid} 1")
+            with open("/proc/self/gid_map", "w") as f:
+                f.write(f"{gid} {gid} 1")
+        except OSError:
+            pass
+    try:
+        _mount(libc, None, "/", None, MS_REC | MS_PRIVATE, None)
+        for path in cfg["hidden"]:
+            if os.path.isdir(path):
+                _mount(libc, "tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=000,size=4k")
+    except OSError as exc:
+        report.append(f"mount namespace: {exc}")
+        return libc, False
+    report.append("network and private folders: isolated by namespaces")
+    return libc, True
+
+
+def _traversable_by_others(path):
+    try:
+        return bool(os.stat(path).st_mode & 0o001)
+    except OSError:
+        return True
+
+
+def _expose(libc, paths):
+    """Make ``paths`` reachable for an unprivileged user (mount namespace only).
+
+    For every ancestor that others cannot traverse (e.g. /root holding a
+    pyenv interpreter), an empty tmpfs replaces it, holding only bind mounts
+    of the needed children.
+    """
+    import tempfile
+
+    for _round in range(4):
+        blocked = {}
+        for path in paths:
+            parts = os.path.realpath(path).split(os.sep)[1:]
+            cur = "/"
+            for part in parts:
+                if not _traversable_by_others(cur):
+                    blocked.setdefault(cur, set()).add(part)
+                    break
+                cur = os.path.join(cur, part)
+        if not blocked:
+            return
+        for parent, children in blocked.items():
+            staged = []
+            for child in sorted(children):
+                stage = tempfile.mkdtemp(prefix="sbx-stage-")
+                _mount(libc, os.path.join(parent, child), stage, None, MS_BIND | MS_REC, None)
+                staged.append((child, stage))
+            _mount(libc, "tmpfs", parent, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k")
+            for child, stage in staged:
+                os.mkdir(os.path.join(parent, child), 0o755)
+                _mount(libc, stage, os.path.join(parent, child), None, MS_MOVE, None)
+                os.rmdir(stage)
+
+
+def _drop_privileges(cfg, libc, have_mount_ns):
+    import resource
+
+    if os.geteuid() == 0 and cfg.get("uid") is not None:
+        if have_mount_ns:
+            import numpy
+            import scipy
+
+            needed = {sys.base_prefix, sys.prefix, sys.exec_prefix,
+                      os.path.dirname(os.path.dirname(numpy.__file__)),
+                      os.path.dirname(os.path.dirname(scipy.__file__)), cfg["workdir"]}
+            _expose(libc, sorted(needed))
+        os.setgroups([])
+        os.setgid(cfg["gid"])
+        os.setuid(cfg["uid"])
+        n = cfg["max_processes"]
+        resource.setrlimit(resource.RLIMIT_NPROC, (n, n))
+    libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+    if os.geteuid() != 0:
+        # inside a user namespace we may still hold capabilities there: drop them
+        import ctypes
+
+        class Header(ctypes.Structure):
+            _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+        class Data(ctypes.Structure):
+            _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                        ("inheritable", ctypes.c_uint32)]
+
+        header = Header(0x20080522, 0)
+        data = (Data * 2)()
+        libc.capset(ctypes.byref(header), data)
+
+
+# ----------------------------------------------------------------------------
+# the audit hook
+
+
+class ForbiddenImportError(ImportError):
+    """Raised when a submission imports a module the assignment forbids."""
+
+
+class SandboxViolation(PermissionError):
+    """Raised when a submission tries something the sandbox refuses."""
+
+
+def _install_audit_hook(cfg):
+    workdir = os.path.realpath(cfg["workdir"])
+    hidden = [os.path.realpath(p) for p in cfg["hidden"]]
+    forbidden = tuple(cfg["forbidden"])
+    allowed_write = (workdir, "/dev/null")
+    own_pid = os.getpid()
+    realpath = os.path.realpath
+    fspath = os.fspath
+    write_flags = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+    refused_events = {
+        "os.fork": "starting a process", "os.forkpty": "starting a process",
+        "os.posix_spawn": "starting a process", "os.spawn": "starting a process",
+        "os.exec": "starting a program", "os.system": "running a shell command",
+        "subprocess.Popen": "starting a process", "pty.spawn": "starting a process",
+        "socket.connect": "using the network", "socket.bind": "using the network",
+        "socket.sendto": "using the network", "socket.sendmsg": "using the network",
+        "os.setuid": "changing user", "os.putenv": None,
+    }
+    path_events = {"os.remove", "os.rmdir", "os.rename", "os.replace", "os.truncate", "os.chmod",
+                   "os.chown", "os.link", "os.symlink", "os.mkdir", "shutil.rmtree", "os.utime",
+                   "shutil.copyfile", "shutil.copymode", "shutil.copystat", "shutil.move"}
+
+    def under(path, roots):
+        return any(path == r or path.startswith(r + os.sep) for r in roots)
+
+    def resolve(p):
+        if isinstance(p, int):
+            return None
+        try:
+            return realpath(fspath(p))
+        except (TypeError, ValueError):
+            return None
+
+    def hook(event, args):
+        if event == "import":
+            name = args[0]
+            if isinstance(name, str) and any(name == f or name.startswith(f + ".") for f in forbidden):
+                raise ForbiddenImportError(
+                    f"import of {name!r} refused: this assignment may not use "
+                    f"{', '.join(forbidden)} (use NumPy, scipy.special and scipy.linalg)")
+            return
+        if event == "open":
+            path = resolve(args[0])
+            if path is None:
+                return
+            mode, flags = args[1], args[2] or 0
+            if under(path, hidden):
+                raise SandboxViolation(f"reading {args[0]!r} is not allowed while grading")
+            writing = (isinstance(mode, str) and any(c in mode for c in "wax+")) or (flags & write_flags)
+            if writing and not under(path, allowed_write):
+                raise SandboxViolation(
+                    f"writing {args[0]!r} is not allowed: your code may only write files "
+                    "in its working directory")
+            return
+        if event in ("os.listdir", "os.scandir"):
+            path = resolve(args[0] if args and args[0] is not None else ".")
+            if path is not None and under(path, hidden):
+                raise SandboxViolation(f"listing {args[0]!r} is not allowed while grading")
+            return
+        if event in path_events:
+            for a in args:
+                if isinstance(a, (str, bytes, os.PathLike)):
+                    path = resolve(a)
+                    if path is not None and not under(path, (workdir,)):
+                        raise SandboxViolation(
+                            f"{event} on {a!r} is not allowed: your code may only change "
+                            "files in its working directory")
+            return
+        if event in ("os.kill", "os.killpg", "signal.pthread_kill"):
+            if event == "os.kill" and args[0] == own_pid:
+                return
+            raise SandboxViolation("sending signals to other processes is not allowed while grading")
+        what = refused_events.get(event, False)
+        if what:
+            raise SandboxViolation(f"{what} is not allowed while grading")
+
+    sys.addaudithook(hook)
+
+
+# ----------------------------------------------------------------------------
+# serving calls
+
+
+class _Server:
+    def __init__(self, cfg, rfd, wfd):
+        from autograder import wire
+
+        self.wire = wire
+        self.cfg = cfg
+        self.rfd, self.wfd = rfd, wfd
+        self.module = None
+        self.objects = {}  # handle id -> object
+        self.ids = {}  # id(object) -> handle id
+
+    # -- conversions --------------------------------------------------------
+    def handle_for(self, obj):
+        key = id(obj)
+        hid = self.ids.get(key)
+        if hid is None:
+            hid = len(self.objects) + 1
+            self.objects[hid] = obj
+            self.ids[key] = hid
+        return self.wire.Handle(hid, type(obj).__name__)
+
+    def to_plain(self, obj):
+        """``on_other`` of :func:`wire.encode`: numbers, arrays or a handle."""
+        import numbers
+
+        import numpy as np
+
+        if isinstance(obj, np.ndarray):
+            arr = np.asarray(obj)
+            if arr.dtype.kind == "O":
+                try:
+                    return arr.astype(float)
+                except (TypeError, ValueError):
+                    raise self.wire.WireError("an array of Python objects (not numbers)") from None
+            if arr.dtype.kind not in self.wire.ALLOWED_KINDS:
+                raise self.wire.WireError(f"an array of dtype {arr.dtype} (not numbers)")
+            return np.array(arr)
+        if isinstance(obj, bool):
+            return bool(obj)
+        if isinstance(obj, numbers.Integral):
+            return int(obj)
+        if isinstance(obj, numbers.Real):
+            return float(obj)
+        if isinstance(obj, numbers.Complex):
+            return np.complex128(obj)
+        if isinstance(obj, str):
+            return str(obj)
+        if isinstance(obj, (list, range)):
+            return list(obj)
+        if isinstance(obj, tuple):
+            return tuple(obj)
+        if isinstance(obj, dict):
+            return dict(obj)
+        return self.handle_for(obj)
+
+    def from_plain(self, obj):
+        wire = self.wire
+        if isinstance(obj, wire.Handle):
+            return self.objects[obj.id]
+        if isinstance(obj, list):
+            return [self.from_plain(x) for x in obj]
+        if isinstance(obj, tuple):
+            return tuple(self.from_plain(x) for x in obj)
+        if isinstance(obj, dict):
+            return {k: self.from_plain(v) for k, v in obj.items()}
+        return obj
+
+    # -- errors -------------------------------------------------------------
+    def describe(self, exc, kind="exception"):
+        import traceback
+
+        workdir = os.path.realpath(self.cfg["workdir"])
+        frames = []
+        for fs in traceback.extract_tb(exc.__traceback__):
+            fname = os.path.realpath(fs.filename) if fs.filename else ""
+            if fname.startswith(workdir + os.sep):
+                frames.append(f"{os.path.basename(fname)}, line {fs.lineno}, in {fs.name}"
+                              + (f": {fs.line.strip()}" if fs.line else ""))
+        message = str(exc)
+        if isinstance(exc, SyntaxError):
+            kind = "syntax"
+            message = f"{exc.msg} ({os.path.basename(exc.filename or '')}, line {exc.lineno})"
+            if exc.text:
+                message += f": {exc.text.strip()}"
+        elif isinstance(exc, ForbiddenImportError):
+            kind = "forbidden_import"
+        elif isinstance(exc, SandboxViolation):
+            kind = "sandbox"
+        elif isinstance(exc, NotImplementedError):
+            kind = "not_implemented"
+        elif isinstance(exc, SystemExit):
+            kind = "exit"
+            message = f"sys.exit({exc.code!r}) was called"
+        elif isinstance(exc, MemoryError):
+            kind = "memory"
+        return {"error": {"kind": kind, "type": type(exc).__name__, "message": message[:2000],
+                          "where": frames[-3:]}}
+
+    # -- requests -----------------------------------------------------------
+    def do_import(self):
+        import importlib.util
+
+        name = self.cfg["module"]
+        path = os.path.join(self.cfg["workdir"], name + ".py")
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        try:
+            spec.loader.exec_module(module)
+        except BaseException:
+            sys.modules.pop(name, None)
+            raise
+        self.module = module
+        return None
+
+    def do(self, req):
+        op = req["op"]
+        if op == "import":
+            return self.do_import()
+        target = self.module if req.get("target") is None else self.objects[req["target"]]
+        name = req.get("name")
+        if op == "getattr":
+            try:
+                return getattr(target, name)
+            except AttributeError:
+                return {"@missing": name}
+        if op == "call":
+            if name is None:
+                fn = target
+            else:
+                try:
+                    fn = getattr(target, name)
+                except AttributeError:
+                    return {"@missing": name}
+            args = self.from_plain(req.get("args", []))
+            kwargs = self.from_plain(req.get("kwargs", {}))
+            return fn(*args, **kwargs)
+        raise ValueError(f"unknown op {op!r}")
+
+    def reply(self, seq, payload):
+        wire = self.wire
+        try:
+            frame = wire.encode({"seq": seq, **payload}, on_other=self.to_plain)
+        except BaseException as exc:  # noqa: BLE001 - student __array__ etc. may raise anything
+            msg = str(exc) if isinstance(exc, wire.WireError) else f"{type(exc).__name__}: {exc}"
+            frame = wire.encode({"seq": seq, "error": {
+                "kind": "bad_return", "type": "BadReturn", "where": [],
+                "message": f"the value returned is not plain data: {msg}"}})
+        wire.write_frame(self.wfd, frame)
+
+    def serve(self):
+        wire = self.wire
+        while True:
+            frame = wire.read_frame(self.rfd)
+            if frame is None:
+                return
+            req = wire.decode(frame)
+            seq = req.get("seq")
+            try:
+                result = self.do(req)
+                if isinstance(result, dict) and set(result) == {"@missing"}:
+                    payload = {"error": {"kind": "missing", "type": "AttributeError", "where": [],
+                                         "message": result["@missing"]}}
+                else:
+                    payload = {"ok": result}
+            except BaseException as exc:  # noqa: BLE001 - SystemExit, KeyboardInterrupt included
+                payload = self.describe(exc, "import" if req["op"] == "import" else "exception")
+            finally:
+                try:
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                except BaseException:  # noqa: BLE001
+                    pass
+            self.reply(seq, payload)
+
+
+def main():
+    cfg = json.loads(sys.argv[1])
+    rfd, wfd = cfg["rfd"], cfg["wfd"]
+    from autograder import wire  # noqa: F401  (before the kit's folders are covered)
+
+    _set_limits(cfg)
+    _preimport()
+    report = []
+    libc, have_mount_ns = _isolate(cfg, report)
+    _drop_privileges(cfg, libc, have_mount_ns)
+    os.chdir(cfg["workdir"])
+    root = os.path.realpath(cfg["root"])
+    venv = os.path.join(root, ".venv")
+
+    def private(p):  # the kit's own folders leave sys.path; its virtualenv stays
+        p = os.path.realpath(p or ".")
+        return (p == root or p.startswith(root + os.sep)) and not p.startswith(venv + os.sep)
+
+    sys.path[:] = [cfg["workdir"]] + [p for p in sys.path if not private(p)]
+    for name in list(sys.modules):
+        if any(name == f or name.startswith(f + ".") for f in cfg["forbidden"]):
+            del sys.modules[name]
+    _install_audit_hook(cfg)
+    server = _Server(cfg, rfd, wfd)
+    try:
+        server.serve()
+    finally:
+        os._exit(0)

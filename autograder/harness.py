@@ -1,0 +1,259 @@
+"""What hidden tests import: points, the reference, and checks with feedback.
+
+Every check converts the student's value the way the spec promises
+(``np.asarray`` / ``float``: a list, a tuple or a 0-d array is never marked
+wrong), then compares, and on failure raises :class:`GradingFailure` whose
+message is the student's feedback: what was checked, expected against got,
+the first mismatching entry, and the likely mistake when the value matches
+one of the test's :class:`Mistake` candidates.
+"""
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+import pytest
+
+from .sandbox import RemoteObject
+
+ROOT = Path(__file__).resolve().parents[1]
+VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
+
+
+class GradingFailure(AssertionError):
+    """A check failed; ``str(exc)`` is the message the student reads."""
+
+
+class Mistake(NamedTuple):
+    """A recognisable wrong answer and the message that names it.
+
+    ``value`` is what a submission making that mistake returns (computed by
+    the test from the same data); ``message`` says the mistake in the
+    student's terms, e.g. ``"variance divided by n−1; the MLE divides by n"``.
+    """
+
+    value: object
+    message: str
+
+
+def points(n, *, visibility="visible", timeout=None, memory_mb=None):
+    """Declare a hidden test's points (and its visibility and limits).
+
+    ``timeout`` is the wall-clock limit of each call into the student's code
+    (seconds); ``memory_mb`` runs the test's calls in a child process of its
+    own with that address-space limit. The test's name in the results is the
+    first line of its docstring followed by ``(n pts)``.
+    """
+    if visibility not in VISIBILITIES:
+        raise ValueError(f"visibility must be one of {VISIBILITIES}")
+    return pytest.mark.points(n, visibility=visibility, timeout=timeout, memory_mb=memory_mb)
+
+
+def reference(assignment):
+    """The reference solution ``solutions/<assignment>/<assignment>.py``.
+
+    Imported in the (trusted) grader process under the name
+    ``reference_<assignment>`` so it never shadows a student module.
+    """
+    name = f"reference_{assignment}"
+    if name not in sys.modules:
+        path = ROOT / "solutions" / assignment / f"{assignment}.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+# ----------------------------------------------------------------------------
+# conversions
+
+
+def fail(message):
+    raise GradingFailure(message)
+
+
+def expect(condition, message):
+    """Fail with ``message`` unless ``condition`` holds."""
+    if not condition:
+        raise GradingFailure(message)
+
+
+def _as_numbers(got, what):
+    if isinstance(got, RemoteObject):
+        fail(f"{what}: expected numbers, got a {got.type_name} object")
+    try:
+        arr = np.asarray(got)
+        if arr.dtype.kind == "O":
+            arr = arr.astype(float)
+    except (TypeError, ValueError) as exc:
+        fail(f"{what}: could not be read as an array of numbers ({exc})")
+    if arr.dtype.kind not in "biufc":
+        fail(f"{what}: expected numbers, got values of type {arr.dtype}")
+    return arr
+
+
+def _fmt(x):
+    if isinstance(x, (np.floating, float)):
+        return f"{x:.10g}"
+    return repr(x.item() if hasattr(x, "item") else x)
+
+
+def _shape_message(what, expected_shape, got_shape):
+    msg = f"{what}: expected shape {expected_shape}, got shape {got_shape}"
+    if len(got_shape) == len(expected_shape) + 1 and 1 in got_shape:
+        msg += " (an extra axis of length 1: did you keep dimensions you should have dropped?)"
+    elif len(got_shape) == 2 and got_shape[::-1] == tuple(expected_shape):
+        msg += " (transposed?)"
+    return msg
+
+
+def expect_array(got, what, *, shape=None, finite=True, kind=None):
+    """Convert ``got`` to an array and check its shape (and finiteness).
+
+    ``shape`` may contain ``None`` for "any length". ``kind`` is a string of
+    accepted dtype kinds (e.g. ``"iu"`` for integer labels).
+    """
+    arr = _as_numbers(got, what)
+    if shape is not None:
+        shape = tuple(shape)
+        if arr.ndim != len(shape) or any(s is not None and s != g for s, g in zip(shape, arr.shape)):
+            fail(_shape_message(what, tuple("any" if s is None else s for s in shape), arr.shape))
+    if kind is not None and arr.dtype.kind not in kind:
+        if kind in ("iu", "ui", "i", "u") and arr.dtype.kind in "fb" and np.all(arr == np.round(arr)):
+            arr = arr.astype(np.int64)
+        else:
+            names = {"i": "integers", "u": "integers", "f": "floats", "b": "booleans"}
+            fail(f"{what}: expected {names.get(kind[0], kind)}, got values of type {arr.dtype}")
+    if finite and arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
+        idx = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        fail(f"{what}: contains {_fmt(arr[idx])} at index {idx if arr.ndim else '()'}; every "
+             "entry should be finite (log space / log-sum-exp keeps it so)")
+    return arr
+
+
+def expect_scalar(got, what, *, finite=True):
+    """Convert ``got`` to a float (a 0-d or one-element array is accepted)."""
+    arr = _as_numbers(got, what)
+    if arr.size != 1:
+        fail(f"{what}: expected a single number, got an array of shape {arr.shape}")
+    value = arr.reshape(()).item()
+    if isinstance(value, complex):
+        fail(f"{what}: expected a real number, got {value}")
+    value = float(value)
+    if finite and not np.isfinite(value):
+        fail(f"{what}: expected a finite number, got {value}")
+    return value
+
+
+def _close(got, expected, rtol, atol):
+    both_nonfinite = ~np.isfinite(expected) & (got == expected)
+    with np.errstate(invalid="ignore", over="ignore"):
+        return both_nonfinite | (np.abs(got - expected) <= atol + rtol * np.abs(expected))
+
+
+def _matching_mistakes(arr, mistakes, rtol, atol):
+    found = []
+    for m in mistakes:
+        try:
+            value = np.asarray(m.value, dtype=arr.dtype if arr.dtype.kind == "c" else float)
+        except (TypeError, ValueError):
+            continue
+        if value.size == arr.size == 1:
+            value, got = value.reshape(()), arr.reshape(())
+        elif value.shape == arr.shape:
+            got = arr
+        else:
+            continue
+        both_nan = np.isnan(got) & np.isnan(value) if got.dtype.kind in "fc" else False
+        if np.all(_close(got, value, rtol, atol) | both_nan):
+            found.append(m.message)
+    return found
+
+
+def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-12, mistakes=()):
+    """Check ``got`` against ``expected`` entry by entry.
+
+    Passes when ``|got − expected| ≤ atol + rtol·|expected|`` everywhere
+    (infinities must match exactly). Returns ``got`` as an array.
+    """
+    expected = np.asarray(expected)
+    arr = _as_numbers(got, what)
+    if expected.ndim == 0 and arr.size == 1:
+        arr = arr.reshape(())
+    if arr.shape != expected.shape:
+        message = _shape_message(what, expected.shape, arr.shape)
+        hints = [m.message for m in mistakes if np.shape(m.value) == arr.shape]
+        if len(hints) == 1:
+            message += f"\nLikely mistake: {hints[0]}"
+        fail(message)
+    arr_f = arr.astype(complex if arr.dtype.kind == "c" else float)
+    exp_f = expected.astype(complex if expected.dtype.kind == "c" else float)
+    ok = _close(arr_f, exp_f, rtol, atol)
+    if np.all(ok):
+        return arr
+    bad = np.argwhere(~ok)
+    idx = tuple(int(i) for i in bad[0])
+    where = f" at index {idx}" if arr.ndim else ""
+    if arr.ndim:
+        message = (f"{what}: {len(bad)} of {arr.size} entries differ from the expected values; "
+                   f"first{where}: expected {_fmt(exp_f[idx])}, got {_fmt(arr_f[idx])}")
+    else:
+        message = f"{what}: expected {_fmt(exp_f[()])}, got {_fmt(arr_f[()])}"
+    if np.isnan(arr_f[idx]) if arr_f.dtype.kind == "f" else False:
+        message += " (NaN: a 0·log 0, a 0/0, or an overflow somewhere?)"
+    message += f" (tolerance: relative {rtol:g})"
+    for hint in _matching_mistakes(arr_f, mistakes, rtol, atol):
+        message += f"\nLikely mistake: {hint}"
+    fail(message)
+
+
+def expect_equal(got, expected, what, *, mistakes=()):
+    """Exact equality for integers, labels and booleans (shape checked)."""
+    expected = np.asarray(expected)
+    if expected.dtype.kind in "US":
+        if isinstance(got, RemoteObject):
+            fail(f"{what}: expected labels, got a {got.type_name} object")
+        arr = np.asarray(got)
+    else:
+        arr = _as_numbers(got, what)
+    if expected.ndim == 0 and arr.size == 1:
+        arr = arr.reshape(())
+    if arr.shape != expected.shape:
+        fail(_shape_message(what, expected.shape, arr.shape))
+    eq = arr == expected
+    if np.all(eq):
+        return arr
+    bad = np.argwhere(~np.asarray(eq))
+    idx = tuple(int(i) for i in bad[0]) if arr.ndim else ()
+    if arr.ndim:
+        message = (f"{what}: {len(bad)} of {arr.size} entries differ; first at index {idx}: "
+                   f"expected {_fmt(expected[idx])}, got {_fmt(arr[idx])}")
+    else:
+        message = f"{what}: expected {_fmt(expected[()])}, got {_fmt(arr[()])}"
+    for m in mistakes:
+        value = np.asarray(m.value)
+        if value.shape == arr.shape and np.all(value == arr):
+            message += f"\nLikely mistake: {m.message}"
+    fail(message)
+
+
+def match_components(expected_means, got_means):
+    """Order of the student's mixture components that best matches ours.
+
+    Returns ``perm`` such that ``got_means[perm]`` lines up with
+    ``expected_means`` (minimum total squared distance, Hungarian method).
+    Components are never compared by index: EM may find them in any order.
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    expected_means = np.asarray(expected_means, dtype=float)
+    got = expect_array(got_means, "the component means", shape=expected_means.shape)
+    e = expected_means.reshape(len(expected_means), -1)
+    g = got.reshape(len(got), -1)
+    cost = ((e[:, None, :] - g[None, :, :]) ** 2).sum(-1)
+    _, perm = linear_sum_assignment(cost)
+    return perm

@@ -1,0 +1,426 @@
+"""Run a submission in a child process and call into it with plain data.
+
+The grader (the parent) never imports student code. A :class:`Session` owns
+one child process (see :mod:`autograder._child` for what the child does to
+itself before any student code runs) and restarts it when it dies, so a crash
+in one graded call costs only the tests that make that call.
+
+Guarantees per call: a wall-clock timeout (the child's whole process group
+and every process of the sandbox's user or carrying its token are killed on
+time-out), results decoded as plain data only, and a clear
+:class:`StudentCodeError` for everything that can go wrong.
+"""
+from __future__ import annotations
+
+import json
+import os
+import pwd
+import secrets
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+from . import wire
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Modules the assignments forbid (ASSIGNMENTS.md): the autograder compares
+#: against their implementations of these very methods.
+FORBIDDEN_IMPORTS = ("sklearn", "scipy.stats")
+
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_MEMORY_MB = 2048
+OUTPUT_CAP = 16 * 1024
+MAX_RESTARTS = 25
+STARTUP_TIMEOUT = 60.0
+
+
+class StudentCodeError(Exception):
+    """Something went wrong in (or because of) the student's code.
+
+    ``str(error)`` is the feedback message, in the student's terms.
+    ``kind`` is one of: exception, not_implemented, missing, syntax, import,
+    forbidden_import, sandbox, exit, memory, bad_return, timeout, crash,
+    protocol.
+    """
+
+    def __init__(self, message, kind="exception", where=()):
+        super().__init__(message)
+        self.kind = kind
+        self.where = list(where)
+
+
+class RemoteObject:
+    """An object living in the student process (an instance, a method...).
+
+    Attribute reads and calls are forwarded; nothing else is. In particular
+    it has no ``__eq__``, ``__array__`` or ``__float__`` of the student's.
+    """
+
+    __slots__ = ("_session", "_handle", "_generation", "_label")
+
+    def __init__(self, session, handle, label):
+        object.__setattr__(self, "_session", session)
+        object.__setattr__(self, "_handle", handle)
+        object.__setattr__(self, "_generation", session.generation)
+        object.__setattr__(self, "_label", label)
+
+    @property
+    def type_name(self):
+        return self._handle.type_name
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return self._session.request({"op": "getattr", "target": self._target(), "name": name},
+                                     f"{self._label}.{name}")
+
+    def __call__(self, *args, **kwargs):
+        return self._session.request(
+            {"op": "call", "target": self._target(), "name": None, "args": list(args),
+             "kwargs": kwargs}, f"{self._label}(...)")
+
+    def __setattr__(self, name, value):
+        raise AttributeError("remote objects are read-only")
+
+    def _target(self):
+        if self._generation != self._session.generation:
+            raise StudentCodeError(
+                f"{self._label} was lost: the process running your code was restarted after an "
+                "earlier crash, so objects created before it are gone", "crash")
+        return self._handle.id
+
+    def __repr__(self):
+        return f"<student {self.type_name} object>"
+
+
+class StudentModule:
+    """The proxy tests call: ``student.gaussian_mle(x)`` runs in the child."""
+
+    def __init__(self, session):
+        self._session = session
+
+    def __getattr__(self, name):
+        if name.startswith("__"):
+            raise AttributeError(name)
+        session = self._session
+
+        def call(*args, **kwargs):
+            return session.request({"op": "call", "target": None, "name": name,
+                                    "args": list(args), "kwargs": kwargs}, f"{name}(...)")
+
+        call.__name__ = name
+        return call
+
+
+def _pick_sandbox_uid():
+    """A uid no account uses, distinct per grading process (root only)."""
+    base = 61000 + (os.getpid() * 7) % 3000
+    for uid in range(base, base + 3000):
+        try:
+            pwd.getpwuid(uid)
+        except KeyError:
+            return uid
+    return 65534
+
+
+class Session:
+    """One submission, one child process at a time (restarted on a crash)."""
+
+    def __init__(self, module_name, sources, *, memory_mb=DEFAULT_MEMORY_MB, hidden=(),
+                 python=None):
+        self.module_name = module_name
+        self.sources = [Path(s) for s in sources]
+        self.memory_mb = memory_mb
+        self.python = python or sys.executable
+        self.timeout = DEFAULT_TIMEOUT
+        self.generation = 0
+        self.restarts = 0
+        self.import_failure = None
+        self.proc = None
+        self.token = secrets.token_hex(16)
+        self.as_root = os.geteuid() == 0
+        self.uid = _pick_sandbox_uid() if self.as_root else None
+        self.gid = 65534 if self.as_root else None
+        self._tmp_base = Path(tempfile.mkdtemp(prefix="autograder-"))
+        os.chmod(self._tmp_base, 0o755)
+        self.hidden = self._safe_hidden(hidden)
+        self.output = bytearray()
+        self.output_dropped = 0
+        self.events = []  # what happened (crashes, restarts), for the results' output
+        self._seq = 0
+
+    # -- lifecycle ------------------------------------------------------------
+    def _safe_hidden(self, hidden):
+        keep = []
+        protected = [Path(p).resolve() for p in (sys.prefix, sys.base_prefix, self._tmp_base)]
+        for h in hidden:
+            h = Path(h).resolve()
+            if not h.is_dir() or any(p == h or h in p.parents for p in protected):
+                continue
+            keep.append(str(h))
+        return keep
+
+    def _start(self):
+        self.generation += 1
+        workdir = Path(tempfile.mkdtemp(prefix="work-", dir=self._tmp_base))
+        for i, src in enumerate(self.sources):  # the first source is the module itself
+            shutil.copyfile(src, workdir / (f"{self.module_name}.py" if i == 0 else src.name))
+        if self.as_root:
+            for p in [workdir, *workdir.iterdir()]:
+                os.chown(p, self.uid, self.gid)
+        os.chmod(workdir, 0o700)
+        self.workdir = workdir
+        req_r, req_w = os.pipe()
+        rep_r, rep_w = os.pipe()
+        cfg = {
+            "root": str(ROOT), "workdir": str(workdir), "module": self.module_name,
+            "hidden": self.hidden, "forbidden": list(FORBIDDEN_IMPORTS),
+            "memory_mb": self.memory_mb, "max_file_mb": 64, "max_processes": 64,
+            "uid": self.uid, "gid": self.gid, "rfd": req_r, "wfd": rep_w,
+        }
+        env = {
+            "PATH": "/usr/bin:/bin", "HOME": str(workdir), "LANG": "C.UTF-8", "TMPDIR": str(workdir),
+            "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+            "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg",
+            "AUTOGRADER_SANDBOX_TOKEN": self.token,
+        }
+        for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+            if key in os.environ:
+                env[key] = os.environ[key]
+        boot = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+                "from autograder._child import main; main()")
+        self.proc = subprocess.Popen(
+            [self.python, "-I", "-c", boot, json.dumps(cfg)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            pass_fds=(req_r, rep_w), env=env, cwd=str(workdir), start_new_session=True)
+        os.close(req_r)
+        os.close(rep_w)
+        self._req_w, self._rep_r = req_w, rep_r
+        self._drain = threading.Thread(target=self._drain_output, args=(self.proc.stdout,),
+                                       daemon=True)
+        self._drain.start()
+
+    def _drain_output(self, stream):
+        while True:
+            chunk = stream.read1(65536) if hasattr(stream, "read1") else stream.read(65536)
+            if not chunk:
+                return
+            room = OUTPUT_CAP - len(self.output)
+            if room > 0:
+                self.output += chunk[:room]
+            self.output_dropped += max(0, len(chunk) - max(room, 0))
+
+    def _kill(self):
+        proc, self.proc = self.proc, None
+        if proc is None:
+            return
+        for fd in (self._req_w, self._rep_r):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            pass
+        self._kill_strays()
+        self._drain.join(timeout=2)
+        self._last_status = proc.returncode
+
+    def _kill_strays(self):
+        """Kill grandchildren that left the process group (setsid, double fork)."""
+        me = os.getpid()
+        for _ in range(3):
+            found = False
+            for entry in os.scandir("/proc"):
+                if not entry.name.isdigit() or int(entry.name) == me:
+                    continue
+                try:
+                    with open(f"/proc/{entry.name}/status", "rb") as f:
+                        status = f.read()
+                    if b"\nState:\tZ" in status:
+                        continue  # already dead, waiting to be reaped by its parent
+                    if self.as_root:
+                        uid_line = next(ln for ln in status.splitlines() if ln.startswith(b"Uid:"))
+                        ours = int(uid_line.split()[1]) == self.uid
+                    else:
+                        with open(f"/proc/{entry.name}/environ", "rb") as f:
+                            ours = self.token.encode() in f.read()
+                    if ours:
+                        os.kill(int(entry.name), signal.SIGKILL)
+                        found = True
+                except (OSError, StopIteration, ValueError):
+                    continue
+            if not found:
+                return
+            time.sleep(0.05)
+
+    def close(self):
+        self._kill()
+        shutil.rmtree(self._tmp_base, ignore_errors=True)
+
+    # -- calls ----------------------------------------------------------------
+    def _ensure_started(self, label):
+        if self.import_failure is not None:
+            raise self.import_failure
+        if self.proc is not None:
+            return
+        if self.restarts >= MAX_RESTARTS:
+            raise StudentCodeError(
+                f"not run: the process running your code crashed {MAX_RESTARTS} times, so the "
+                "remaining checks were skipped", "crash")
+        if self.generation > 0:
+            self.restarts += 1
+            self.events.append(f"restarted the process running your code before {label}")
+        self._start()
+        try:
+            self._roundtrip({"op": "import"}, "importing your module",
+                            max(self.timeout, STARTUP_TIMEOUT))
+        except StudentCodeError as exc:
+            # deterministic: every later call would fail the same way, so remember it
+            self.import_failure = StudentCodeError(
+                f"your module could not be imported: {exc}",
+                "import" if exc.kind == "exception" else exc.kind, exc.where)
+            self._kill()
+            raise self.import_failure from None
+
+    def request(self, msg, label):
+        """Send one request; return its plain-data result (handles wrapped)."""
+        self._ensure_started(label)
+        result = self._roundtrip(msg, label, self.timeout)
+        return self._wrap(result, label)
+
+    def _wrap(self, value, label):
+        if isinstance(value, wire.Handle):
+            return RemoteObject(self, value, label.removesuffix("(...)"))
+        if isinstance(value, list):
+            return [self._wrap(v, label) for v in value]
+        if isinstance(value, tuple):
+            return tuple(self._wrap(v, label) for v in value)
+        if isinstance(value, dict):
+            return {k: self._wrap(v, label) for k, v in value.items()}
+        return value
+
+    def _encode_arg(self, obj):
+        if isinstance(obj, RemoteObject):
+            return wire.Handle(obj._target(), obj.type_name)
+        raise wire.WireError(f"cannot send an object of type {type(obj).__name__}")
+
+    def _roundtrip(self, msg, label, timeout):
+        self._seq += 1
+        seq = self._seq
+        frame = wire.encode({"seq": seq, **msg}, on_other=self._encode_arg)
+        deadline = time.monotonic() + timeout
+        try:
+            wire.write_frame(self._req_w, frame)
+            reply = self._read_reply(deadline)
+        except _Timeout:
+            self._kill()
+            raise StudentCodeError(
+                f"{label} did not finish within {timeout:g} s (an infinite loop, or a very slow "
+                "computation?)", "timeout") from None
+        except (BrokenPipeError, EOFError, ConnectionError):
+            message = self._death_message(label)
+            self._kill()
+            raise StudentCodeError(message, "crash") from None
+        except wire.WireError as exc:
+            self._kill()
+            raise StudentCodeError(f"{label}: the answer could not be read ({exc}); did your "
+                                   "code write into the grader's channel?", "protocol") from None
+        if not isinstance(reply, dict) or reply.get("seq") != seq:
+            self._kill()
+            raise StudentCodeError(f"{label}: an unexpected message came back (did your code "
+                                   "write into the grader's channel?)", "protocol")
+        if "error" in reply:
+            raise self._error(reply["error"], label)
+        return reply.get("ok")
+
+    def _read_reply(self, deadline):
+        buf = bytearray()
+        need = None
+        while need is None or len(buf) < need:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise _Timeout
+            ready, _, _ = select.select([self._rep_r], [], [], min(left, 1.0))
+            if not ready:
+                continue
+            chunk = os.read(self._rep_r, 1 << 20)
+            if not chunk:
+                raise EOFError
+            buf += chunk
+            if need is None and len(buf) >= 8:
+                need = int.from_bytes(buf[:8], "little")
+                if need > wire.MAX_FRAME or need < 16:
+                    raise wire.WireError(f"frame length {need}")
+        if len(buf) > need:
+            raise wire.WireError("extra bytes after the answer")
+        return wire.decode(bytes(buf))
+
+    def _death_message(self, label):
+        proc = self.proc
+        status = None
+        if proc is not None:
+            try:
+                status = proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                status = None
+        if status is None:
+            how = "stopped answering"
+        elif status < 0:
+            sig = signal.Signals(-status).name
+            hint = {"SIGSEGV": " (a segmentation fault)", "SIGKILL": " (killed: out of memory?)",
+                    "SIGXFSZ": " (it wrote a file larger than 64 MiB)",
+                    "SIGABRT": " (aborted)"}.get(sig, "")
+            how = f"was killed by {sig}{hint}"
+        else:
+            how = f"exited with status {status} (os._exit? sys.exit in a thread?)"
+        return f"the process running your code {how} during {label}"
+
+    def _error(self, err, label):
+        kind, etype, message = err.get("kind"), err.get("type"), err.get("message", "")
+        where = err.get("where") or []
+        at = f" at {where[-1]}" if where else ""
+        if kind == "missing":
+            name = label.split("(")[0]
+            if self.generation and "." not in name:
+                text = f"{self.module_name}.py does not define {message!r}"
+            else:
+                text = f"{name.rsplit('.', 1)[0]} has no attribute {message!r}"
+        elif kind == "not_implemented":
+            text = f"{label.removesuffix('(...)')} is not implemented yet (it raises NotImplementedError)"
+        elif kind == "forbidden_import":
+            text = f"{label} failed: {message}"
+        elif kind == "memory":
+            text = (f"{label} ran out of memory (the limit is {self.memory_mb} MiB){at}: "
+                    f"{message or 'MemoryError'}")
+        elif kind == "bad_return":
+            text = f"{label}: {message}"
+        elif kind == "syntax":
+            text = f"SyntaxError: {message}"
+        elif kind == "exit":
+            text = f"{label}: {message}{at}"
+        else:
+            text = f"{label} raised {etype}: {message}{at}"
+        return StudentCodeError(text, kind, where)
+
+    def captured_output(self):
+        text = self.output.decode("utf-8", "replace")
+        if self.output_dropped:
+            text += f"\n[... {self.output_dropped} more bytes of output dropped]"
+        return text
+
+
+class _Timeout(Exception):
+    pass

@@ -1,0 +1,72 @@
+"""Shared helpers of the kit's own tests.
+
+Grading is end to end: submissions are written to a folder and graded by
+``python -m autograder grade`` / ``grade-all`` (the commands instructors run),
+with one seed per kit run (printed in the header; set KIT_SEED to replay).
+"""
+import importlib.util
+import json
+import os
+import secrets
+import subprocess
+import sys
+from functools import lru_cache
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SEED = int(os.environ.get("KIT_SEED") or secrets.randbits(31))
+
+
+def pytest_report_header(config):
+    return f"kit seed: {SEED} (replay with KIT_SEED={SEED})"
+
+
+def grade_folder(assignment, folder, *, seed=SEED, jobs=2):
+    """Grade every sub-folder of ``folder``; return {student: results.json dict}."""
+    folder = Path(folder)
+    out = folder.parent / f"{folder.name}-results"
+    cmd = [sys.executable, "-m", "autograder", "grade-all", assignment, str(folder),
+           "--seed", str(seed), "--jobs", str(jobs), "--results-dir", str(out),
+           "--csv", str(folder.parent / f"{folder.name}.csv")]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
+
+
+def grade_one(assignment, submission, *, seed=SEED, results=None, extra=()):
+    """Run ``python -m autograder grade``; return (exit code, results dict or None, output)."""
+    results = Path(results) if results else Path(submission).parent / "results.json"
+    cmd = [sys.executable, "-m", "autograder", "grade", assignment, str(submission),
+           "--results", str(results), "--seed", str(seed), *extra]
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
+    data = json.loads(results.read_text()) if results.exists() else None
+    return proc.returncode, data, proc.stdout + proc.stderr
+
+
+@lru_cache(maxsize=None)
+def hidden_tests(assignment):
+    """{test function name: (results-name prefix, points)} read from the hidden test modules."""
+    tests = {}
+    for path in sorted((ROOT / "autograder" / "tests" / assignment).glob("test_*.py")):
+        spec = importlib.util.spec_from_file_location(f"_kit_{assignment}_{path.stem}", path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        for name, fn in vars(module).items():
+            if name.startswith("test_") and callable(fn):
+                marks = [m for m in getattr(fn, "pytestmark", []) if m.name == "points"]
+                doc = (fn.__doc__ or name).strip().splitlines()[0]
+                tests[name] = (doc, float(marks[0].args[0]) if marks else None)
+    return tests
+
+
+def entry(results, assignment, test_name):
+    """The results.json entry of the hidden test function ``test_name``."""
+    doc, _ = hidden_tests(assignment)[test_name]
+    matches = [t for t in results["tests"] if t["name"].startswith(doc + " (")]
+    assert len(matches) == 1, f"{test_name}: {len(matches)} result entries start with {doc!r}"
+    return matches[0]
+
+
+def failed(results):
+    """Names of the result entries that did not earn full points."""
+    return {t["name"] for t in results["tests"] if t["score"] < t["max_score"]}

@@ -1,0 +1,100 @@
+"""Each assignment, end to end: reference → 100, stub → 0, every typical mistake caught.
+
+All submissions of one assignment are graded in one `grade-all` run (cached
+per assignment), so the whole catalogue costs a few gradings' time.
+"""
+import re
+import subprocess
+import sys
+from functools import lru_cache
+
+import pytest
+
+from tests.conftest import ROOT, entry, grade_folder, hidden_tests
+from tests.submissions import apply, catalogue, graded_assignments, reference_source, stub_source, write
+
+ASSIGNMENTS = graded_assignments()
+#: The least number of typical mistakes each assignment's issue asks for.
+MIN_BUGS = {"mle": 10, "kde": 8, "gmm": 10, "bmm": 8}
+BUGS = [(a, b) for a in ASSIGNMENTS for b in catalogue(a)]
+
+
+@lru_cache(maxsize=None)
+def graded_class(assignment, tmp_root):
+    folder = tmp_root / assignment / "class"
+    write(folder / "reference", assignment, reference_source(assignment))
+    write(folder / "stub", assignment, stub_source(assignment))
+    for bug in catalogue(assignment):
+        write(folder / bug.name, assignment, apply(assignment, bug))
+    return grade_folder(assignment, folder)
+
+
+@pytest.fixture(scope="session")
+def tmp_root(tmp_path_factory):
+    return tmp_path_factory.mktemp("classes")
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_points_sum_to_100_and_every_test_is_declared(assignment):
+    tests = hidden_tests(assignment)
+    missing = [name for name, (_, pts) in tests.items() if pts is None]
+    assert not missing, f"hidden tests without @points: {missing}"
+    assert sum(pts for _, pts in tests.values()) == 100
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_reference_scores_100(assignment, tmp_root):
+    results = graded_class(assignment, tmp_root)["reference"]
+    lost = {t["name"]: t["output"] for t in results["tests"] if t["score"] < t["max_score"]}
+    assert results["score"] == 100, lost
+    assert sum(t["max_score"] for t in results["tests"]) == 100
+    assert len(results["tests"]) == len(hidden_tests(assignment))
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_stub_scores_0_and_says_not_implemented(assignment, tmp_root):
+    results = graded_class(assignment, tmp_root)["stub"]
+    assert results["score"] == 0
+    for t in results["tests"]:
+        assert t["score"] == 0
+        assert "not implemented yet" in t["output"], (t["name"], t["output"])
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_catalogue_is_large_enough(assignment):
+    assert len(catalogue(assignment)) >= MIN_BUGS[assignment]
+    assert sum(b.sample for b in catalogue(assignment)) >= 2, "two mistakes go into the sample class"
+
+
+@pytest.mark.parametrize("assignment,bug", BUGS, ids=[f"{a}-{b.name}" for a, b in BUGS])
+def test_typical_mistake_loses_points_with_a_message_naming_it(assignment, bug, tmp_root):
+    results = graded_class(assignment, tmp_root)[bug.name]
+    assert results["score"] < 100
+    t = entry(results, assignment, bug.test)
+    assert t["score"] < t["max_score"], f"{bug.name} did not lose points in {bug.test}"
+    assert bug.says.lower() in t["output"].lower(), t["output"]
+
+
+def _run_public(folder):
+    report = folder / ".public-junit.xml"
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", f"--junitxml={report}",
+         f"test_{folder.name}_public.py"], cwd=folder, capture_output=True, text=True, timeout=600)
+    xml = report.read_text()
+    report.unlink()
+    cases = re.findall(r"<testcase .*?(?:/>|</testcase>)", xml, flags=re.S)
+    failed = [c for c in cases if "<failure" in c or "<error" in c]
+    return proc, cases, failed
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_public_tests_pass_on_the_reference(assignment):
+    proc, cases, failed = _run_public(ROOT / "solutions" / assignment)
+    assert cases and not failed, proc.stdout[-3000:]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_public_tests_all_fail_on_the_stub(assignment):
+    proc, cases, failed = _run_public(ROOT / "assignments" / assignment)
+    assert cases and len(failed) == len(cases), proc.stdout[-3000:]
+    assert "NotImplementedError" in proc.stdout
