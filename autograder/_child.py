@@ -230,13 +230,30 @@ def _install_audit_hook(cfg):
         except (TypeError, ValueError):
             return None
 
-    def hook(event, args):
-        if event == "import":
-            name = args[0]
-            if isinstance(name, str) and any(name == f or name.startswith(f + ".") for f in forbidden):
+    def refuse_forbidden(name):
+        if not isinstance(name, str):
+            return
+        for f in forbidden:
+            if name == f or name.startswith(f + "."):
+                # name what the student wrote, not a private submodule it pulled in
+                shown = f if any(part.startswith("_") for part in name.split(".")) else name
                 raise ForbiddenImportError(
-                    f"import of {name!r} refused: this assignment may not use "
-                    f"{', '.join(forbidden)} (use NumPy, scipy.special and scipy.linalg)")
+                    f"import of {shown!r} refused: this "
+                    f"assignment may not use {' or '.join(forbidden)} (the autograder compares "
+                    "against them); use NumPy, scipy.special and scipy.linalg")
+
+    class RefuseForbidden:
+        """First on sys.meta_path: catches importlib.import_module and friends."""
+
+        @staticmethod
+        def find_spec(name, path=None, target=None):
+            refuse_forbidden(name)
+
+    sys.meta_path.insert(0, RefuseForbidden)
+
+    def hook(event, args):
+        if event == "import":  # the backstop: an audit hook cannot be removed
+            refuse_forbidden(args[0])
             return
         if event == "open":
             path = resolve(args[0])

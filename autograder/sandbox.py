@@ -38,7 +38,7 @@ DEFAULT_TIMEOUT = 10.0
 DEFAULT_MEMORY_MB = 2048
 OUTPUT_CAP = 16 * 1024
 MAX_RESTARTS = 25
-STARTUP_TIMEOUT = 60.0
+STARTUP_TIMEOUT = 20.0  # importing the module (NumPy and SciPy are loaded before)
 
 
 class StudentCodeError(Exception):
