@@ -1,0 +1,72 @@
+"""The command line contract of GRADING.md: paths, exit codes, results files, gradebook."""
+import csv
+import json
+
+from tests.conftest import ROOT, grade_folder, grade_one, hidden_tests
+from tests.submissions import reference_source, write
+
+
+def test_unknown_assignment_exits_2_and_still_writes_results(tmp_path):
+    code, results, out = grade_one("nope", tmp_path, results=tmp_path / "r.json")
+    assert code == 2 and "unknown assignment" in out
+    assert results["score"] == 0 and "could not run" in results["output"]
+
+
+def test_missing_path_exits_2_and_still_writes_results(tmp_path):
+    code, results, out = grade_one("mle", tmp_path / "absent.py", results=tmp_path / "r.json")
+    assert code == 2 and "no such file" in out
+    assert results["tests"] == [] and results["score"] == 0
+
+
+def test_nested_folder_submission_and_results_schema(tmp_path):
+    sub = write(tmp_path / "upload" / "my-work", "mle", reference_source("mle")).parent
+    code, results, out = grade_one("mle", sub, results=tmp_path / "results.json")
+    assert code == 0, out
+    assert results["score"] == 100
+    assert set(results) >= {"score", "execution_time", "output", "tests"}
+    assert len(results["tests"]) == len(hidden_tests("mle"))
+    for i, t in enumerate(results["tests"], 1):
+        assert t["number"] == str(i) and t["visibility"] in ("visible", "hidden", "after_due_date",
+                                                               "after_published")
+        assert t["name"].endswith("pts)") or t["name"].endswith("pt)")
+    assert "seed" in results["output"] and "Total: 100 / 100" in out
+
+
+def _notebook(cells):
+    return {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
+            "cells": [{"cell_type": kind, "metadata": {}, "source": src, **(
+                {"outputs": [], "execution_count": None} if kind == "code" else {})} for kind, src in cells]}
+
+
+def test_a_notebook_is_graded_from_its_code_cells(tmp_path):
+    code_text = reference_source("mle")
+    head, tail = code_text[:len(code_text) // 2], code_text[len(code_text) // 2:]
+    cut = head.rfind("\ndef ")
+    cells = [("markdown", "# My MLE notebook"), ("code", "%matplotlib inline\n" + head[:cut]),
+             ("code", head[cut:] + tail), ("code", "!echo shell lines are dropped")]
+    folder = tmp_path / "nb"
+    folder.mkdir()
+    (folder / "mle.ipynb").write_text(json.dumps(_notebook(cells)))
+    code, results, out = grade_one("mle", folder, results=tmp_path / "r.json")
+    assert code == 0 and results["score"] == 100, out
+
+
+def test_a_folder_without_the_module_scores_0_with_a_message(tmp_path):
+    folder = tmp_path / "empty"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("I forgot the code")
+    code, results, out = grade_one("mle", folder, results=tmp_path / "r.json")
+    assert code == 0 and results["score"] == 0
+    assert all("no mle.py" in t["output"] and "notes.txt" in t["output"] for t in results["tests"])
+
+
+def test_grade_all_writes_one_csv_row_per_student(tmp_path):
+    folder = tmp_path / "class"
+    write(folder / "ada", "mle", reference_source("mle"))
+    write(folder / "bo", "mle", (ROOT / "assignments" / "mle" / "mle.py").read_text())
+    results = grade_folder("mle", folder, seed=1234)
+    assert results["ada"]["score"] == 100 and results["bo"]["score"] == 0
+    rows = list(csv.reader((tmp_path / "class.csv").open()))
+    assert rows[0][:2] == ["student", "total"] and len(rows[0]) == 2 + len(hidden_tests("mle"))
+    assert [r[:2] for r in rows[1:]] == [["ada", "100"], ["bo", "0"]]
+    assert all("seed 1234" in r["output"] for r in results.values())

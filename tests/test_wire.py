@@ -1,0 +1,64 @@
+"""The wire format: plain data only, never code."""
+import math
+import pickle
+
+import numpy as np
+import pytest
+
+from autograder import wire
+
+
+@pytest.mark.parametrize("value", [
+    None, True, 3, -2**70, 1.5, "text", [1, [2.0, "x"]], (1, (2, 3)), {"a": 1, "b": [1, 2]},
+    {1: "int key", (1, 2): "tuple key"}, {"@nd": "a key that looks special"},
+])
+def test_plain_values_round_trip(value):
+    assert wire.decode(wire.encode(value)) == value
+
+
+def test_non_finite_floats_round_trip():
+    out = wire.decode(wire.encode([math.inf, -math.inf, math.nan]))
+    assert out[0] == math.inf and out[1] == -math.inf and math.isnan(out[2])
+
+
+@pytest.mark.parametrize("arr", [
+    np.arange(12.0).reshape(3, 4), np.array(2.5), np.array([True, False]), np.arange(5, dtype=np.uint8),
+    np.array([1 + 2j]), np.asfortranarray(np.ones((3, 2))), np.zeros((0, 3)), np.float32(1.25),
+])
+def test_arrays_round_trip_exactly(arr):
+    out = wire.decode(wire.encode(arr))
+    assert isinstance(out, np.ndarray) and out.dtype == np.asarray(arr).dtype
+    np.testing.assert_array_equal(out, arr)
+
+
+@pytest.mark.parametrize("value", [np.array([object()], dtype=object), np.array(["a"]), object(),
+                                   {1, 2}, lambda: 1])
+def test_anything_else_is_refused(value):
+    with pytest.raises(wire.WireError):
+        wire.encode(value)
+
+
+def test_handles_cross_as_id_and_type_name_only():
+    out = wire.decode(wire.encode({"m": wire.Handle(7, "GaussianMixtureEM")}))
+    assert out["m"].id == 7 and out["m"].type_name == "GaussianMixtureEM"
+
+
+def test_a_pickle_is_never_unpickled():
+    class Boom:
+        def __reduce__(self):
+            return (pytest.fail, ("unpickled!",))
+
+    with pytest.raises(wire.WireError):
+        wire.decode(pickle.dumps(Boom()))
+
+
+def test_corrupt_and_lying_frames_are_refused():
+    frame = wire.encode(np.arange(4.0))
+    with pytest.raises(wire.WireError):
+        wire.decode(frame[:-3])
+    header = b'{"@nd":["|O8",[1],0,8]}'
+    with pytest.raises(wire.WireError, match="dtype"):
+        wire.decode(wire._HEAD.pack(16 + len(header) + 8, len(header)) + header + b"\0" * 8)
+    header = b'{"@nd":["<f8",[1000],0,8]}'
+    with pytest.raises(wire.WireError, match="size"):
+        wire.decode(wire._HEAD.pack(16 + len(header) + 8, len(header)) + header + b"\0" * 8)
