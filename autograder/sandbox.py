@@ -151,6 +151,13 @@ class Session:
         self._tmp_base = Path(tempfile.mkdtemp(prefix="autograder-"))
         os.chmod(self._tmp_base, 0o755)
         self.hidden = self._safe_hidden(hidden)
+        if self.as_root:
+            # where the container forbids mount namespaces, permissions alone keep the
+            # unprivileged child out of the private folders
+            for h in self.hidden:
+                mode = os.stat(h).st_mode & 0o777
+                if mode & 0o077:
+                    os.chmod(h, mode & 0o700)
         self.output = bytearray()
         self.output_dropped = 0
         self.events = []  # what happened (crashes, restarts), for the results' output
