@@ -276,7 +276,8 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True):
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="autograder-src-") as tmp:
-        hidden = [*PRIVATE_DIRS, submission.resolve().parent]
+        # the class folder (other students' work) where that is safe, else the submission itself
+        hidden = [*PRIVATE_DIRS, submission.resolve().parent, submission.resolve()]
         try:
             sources = locate_submission(assignment, submission, tmp)
         except LookupError as exc:

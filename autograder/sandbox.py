@@ -165,14 +165,24 @@ class Session:
 
     # -- lifecycle ------------------------------------------------------------
     def _safe_hidden(self, hidden):
+        """The private folders that can be covered without hiding what the child needs.
+
+        Never an ancestor of the kit, the interpreter or the sandbox's own
+        temporary folder (as given and as resolved: a virtualenv may be a
+        symlink); never a folder inside one already covered.
+        """
+        protected = set()
+        for p in (ROOT, sys.prefix, sys.base_prefix, sys.exec_prefix, self._tmp_base):
+            protected.add(Path(os.path.abspath(p)))
+            protected.add(Path(p).resolve())
         keep = []
-        protected = [Path(p).resolve() for p in (sys.prefix, sys.base_prefix, self._tmp_base)]
-        for h in hidden:
-            h = Path(h).resolve()
-            if not h.is_dir() or any(p == h or h in p.parents for p in protected):
+        for h in sorted({Path(h).resolve() for h in hidden if Path(h).is_dir()}, key=lambda p: len(p.parts)):
+            if any(p == h or h in p.parents for p in protected):
                 continue
-            keep.append(str(h))
-        return keep
+            if any(k == h or k in h.parents for k in keep):
+                continue
+            keep.append(h)
+        return [str(k) for k in keep]
 
     def _start(self):
         self.generation += 1
