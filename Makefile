@@ -6,6 +6,8 @@
 #   make assignments          regenerate assignments/ (student stubs) from solutions/
 #   make bench                benchmarks against scikit-learn / SciPy (prints Markdown tables)
 #   make mnist                download the full MNIST (optional; checksums verified)
+#   make points ASSIGNMENT=mle   the points table of an assignment (for its README)
+#   make gradescope ASSIGNMENT=mle   build/gradescope-mle.zip, Gradescope's autograder upload
 
 PYTHON_BOOT ?= python3
 VENV        := .venv
@@ -17,7 +19,7 @@ ASSIGNMENT  ?=
 SUBMISSIONS ?=
 JOBS        ?= 2
 
-.PHONY: venv test grade check assignments bench mnist sample-class clean
+.PHONY: venv test grade check assignments bench mnist sample-class points gradescope clean
 
 venv: $(STAMP)
 
@@ -51,6 +53,14 @@ endif
 check: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make check ASSIGNMENT=<$(ALL)>"; exit 2; }
 	cd assignments/$(ASSIGNMENT) && ../../$(PY) -m pytest -q -p no:cacheprovider test_$(ASSIGNMENT)_public.py
+
+points: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make points ASSIGNMENT=<$(ALL)>"; exit 2; }
+	@$(PY) -c "from autograder.engine import points_table; print(points_table('$(ASSIGNMENT)'))"
+
+gradescope: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make gradescope ASSIGNMENT=<$(ALL)>"; exit 2; }
+	$(PY) -m autograder.frontdoors gradescope $(ASSIGNMENT)
 
 bench: $(STAMP)
 	@set -e; for b in bench/bench_*.py; do $(PY) $$b; done

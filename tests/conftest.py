@@ -4,7 +4,6 @@ Grading is end to end: submissions are written to a folder and graded by
 ``python -m autograder grade`` / ``grade-all`` (the commands instructors run),
 with one seed per kit run (printed in the header; set KIT_SEED to replay).
 """
-import importlib.util
 import json
 import os
 import secrets
@@ -12,6 +11,8 @@ import subprocess
 import sys
 from functools import lru_cache
 from pathlib import Path
+
+from autograder import engine
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = int(os.environ.get("KIT_SEED") or secrets.randbits(31))
@@ -46,17 +47,7 @@ def grade_one(assignment, submission, *, seed=SEED, results=None, extra=()):
 @lru_cache(maxsize=None)
 def hidden_tests(assignment):
     """{test function name: (results-name prefix, points)} read from the hidden test modules."""
-    tests = {}
-    for path in sorted((ROOT / "autograder" / "tests" / assignment).glob("test_*.py")):
-        spec = importlib.util.spec_from_file_location(f"_kit_{assignment}_{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        for name, fn in vars(module).items():
-            if name.startswith("test_") and callable(fn):
-                marks = [m for m in getattr(fn, "pytestmark", []) if m.name == "points"]
-                doc = (fn.__doc__ or name).strip().splitlines()[0]
-                tests[name] = (doc, float(marks[0].args[0]) if marks else None)
-    return tests
+    return {name: (doc, pts) for _, tests in engine.hidden_tests(assignment) for name, doc, pts in tests}
 
 
 def entry(results, assignment, test_name):

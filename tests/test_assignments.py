@@ -10,6 +10,7 @@ from functools import lru_cache
 
 import pytest
 
+from autograder import engine
 from tests.conftest import ROOT, entry, grade_folder, hidden_tests
 from tests.submissions import apply, catalogue, graded_assignments, reference_source, stub_source, write
 
@@ -40,6 +41,15 @@ def test_points_sum_to_100_and_every_test_is_declared(assignment):
     missing = [name for name, (_, pts) in tests.items() if pts is None]
     assert not missing, f"hidden tests without @points: {missing}"
     assert sum(pts for _, pts in tests.values()) == 100
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_each_part_states_its_points_and_the_readme_table_is_true(assignment):
+    for title, tests in engine.hidden_tests(assignment):
+        total = sum(pts for _, _, pts in tests)
+        assert title.endswith(f"({total:g} points)"), f"{title!r}: its tests are worth {total:g}"
+    readme = (ROOT / "solutions" / assignment / "README.md").read_text(encoding="utf-8")
+    assert engine.points_table(assignment) in readme, f"paste `make points ASSIGNMENT={assignment}` into README"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

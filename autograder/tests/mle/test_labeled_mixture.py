@@ -1,4 +1,4 @@
-"""mle, part 5: a Gaussian mixture whose labels are known (15 points)."""
+"""mle, part 3: a Gaussian mixture whose labels are known (15 points)."""
 import numpy as np
 
 from autograder.harness import Mistake, expect, expect_array, expect_close, points, reference

@@ -1,4 +1,4 @@
-"""mle, part 3: the multivariate Gaussian (30 points)."""
+"""mle, part 4: the multivariate Gaussian (30 points)."""
 import numpy as np
 from scipy import stats
 

@@ -1,4 +1,4 @@
-"""mle, part 4: the spherical Gaussian N(mean, var·I) (15 points)."""
+"""mle, part 5: the spherical Gaussian N(mean, var·I) (15 points)."""
 import numpy as np
 from scipy import stats
 

@@ -1,0 +1,17 @@
+"""The kit's data: one loader module for the solutions, the hidden tests and the notebooks.
+
+Everything loads from files shipped in this folder (checksums verified);
+nothing is downloaded at import or test time. See ``datasets/README.md``
+for sources and licences.
+
+- :func:`load_old_faithful` — Old Faithful eruptions (272 × 2);
+- :func:`load_mnist_subset` — 5,000 MNIST training images (uint8, 784 pixels) and labels;
+- :func:`load_mnist` — the full MNIST from the official IDX files, after ``make mnist``;
+- :func:`random_gmm`, :func:`sample_gmm` — synthetic Gaussian mixtures with known components.
+"""
+from .faithful import load_old_faithful
+from .mnist import ChecksumError, load_mnist, load_mnist_subset, read_idx
+from .synthetic import random_gmm, sample_gmm
+
+__all__ = ["load_old_faithful", "load_mnist_subset", "load_mnist", "read_idx", "ChecksumError",
+           "random_gmm", "sample_gmm"]
