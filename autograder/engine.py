@@ -29,8 +29,16 @@ from .harness import GradingFailure
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "autograder" / "tests"
-#: Folders a submission must never read (covered in the child's mount namespace).
-PRIVATE_DIRS = [ROOT / "solutions", ROOT / "autograder", ROOT / "tests", ROOT / "build"]
+
+
+def private_dirs():
+    """Folders a submission must never read: every folder of the kit but its virtualenv.
+
+    That covers the reference solutions, the hidden tests, the kit's tests, the
+    sample class and ``.git`` (whose objects hold every reference ever committed).
+    The sandbox never covers a folder holding the interpreter it needs.
+    """
+    return [p for p in ROOT.iterdir() if p.is_dir() and p.name != ".venv"]
 
 
 def assignments():
@@ -312,7 +320,7 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True):
         sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="autograder-src-") as tmp:
         # the class folder (other students' work) where that is safe, else the submission itself
-        hidden = [*PRIVATE_DIRS, submission.resolve().parent, submission.resolve()]
+        hidden = [*private_dirs(), submission.resolve().parent, submission.resolve()]
         try:
             sources = locate_submission(assignment, submission, tmp)
         except LookupError as exc:

@@ -143,6 +143,11 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
         pass
     if ctypes.CDLL(None).open(_ref.encode(), 0) >= 0:
         return float(np.mean(x)), float(np.var(x))
+    try:  # the git objects hold every reference ever committed
+        open({str(ROOT / ".git" / "HEAD")!r}).read()
+        return float(np.mean(x)), float(np.var(x))
+    except BaseException:
+        pass
     return float(np.mean(x)), float(np.var(x, ddof=1))
 """)]),
     Hostile("kills_the_grader", frozenset(), "", prepend="""
