@@ -58,8 +58,10 @@ def _preimport():
 # ----------------------------------------------------------------------------
 # namespaces and privileges (Linux; each step is skipped where not allowed)
 
-CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWNET = 0x00020000, 0x10000000, 0x40000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 8192, 16384, 1 << 18
+CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
+MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 1024, 2048, 4096, 8192, 16384, 1 << 18
+MS_RELATIME = 1 << 21
 PR_SET_NO_NEW_PRIVS = 38
 
 
@@ -77,17 +79,44 @@ def _mount(libc, source, target, fstype, flags, data):
         raise OSError(ctypes.get_errno(), f"mount {target}")
 
 
+def _become_pid1():
+    """Fork into the new PID namespace and serve from its PID 1.
+
+    This process stays outside, waits, and dies the way PID 1 died, so the
+    grader still sees a segfault as a segfault. Inside, no process of the
+    grader is visible or can be signalled, and when PID 1 ends the kernel
+    kills every process left in the namespace (strays included).
+    """
+    import signal
+
+    pid = os.fork()
+    if pid == 0:
+        return
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:
+            continue
+    if os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        signal.signal(sig, signal.SIG_DFL)
+        os.kill(os.getpid(), sig)
+    os._exit(os.waitstatus_to_exitcode(status) if not os.WIFSIGNALED(status) else 128)
+
+
 def _isolate(cfg, report):
-    """Network and mount namespaces; cover the private folders."""
+    """PID, network and mount namespaces; cover the private folders."""
     libc = _libc()
     root = os.geteuid() == 0
-    flags = CLONE_NEWNS | CLONE_NEWNET | (0 if root else CLONE_NEWUSER)
+    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | (0 if root else CLONE_NEWUSER)
     uid, gid = os.getuid(), os.getgid()
     if libc.unshare(flags) != 0:
         # maybe only the network namespace is allowed
         if libc.unshare(CLONE_NEWNET | (0 if root else CLONE_NEWUSER)) == 0:
             report.append("network: isolated (no mount namespace)")
         return libc, False
+    _become_pid1()
     if not root:
         try:
             with open("/proc/self/setgroups", "w") as f:
@@ -100,6 +129,8 @@ def _isolate(cfg, report):
             pass
     try:
         _mount(libc, None, "/", None, MS_REC | MS_PRIVATE, None)
+        # a /proc of this PID namespace: the grader's processes are not even listed
+        _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
         for path in cfg["hidden"]:
             if os.path.isdir(path):
                 _mount(libc, "tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=000,size=4k")
@@ -108,6 +139,35 @@ def _isolate(cfg, report):
         return libc, False
     report.append("network and private folders: isolated by namespaces")
     return libc, True
+
+
+def _read_only_everywhere(libc, workdir):
+    """Every mount read-only in this namespace, but the working directory.
+
+    Kernel-enforced, so it holds against code that bypasses Python (ctypes):
+    nothing outside the working directory can be created, changed or deleted.
+    Flags the kernel locked on inherited mounts (nosuid, nodev, ...) are kept.
+    """
+    import ctypes
+
+    _mount(libc, workdir, workdir, None, MS_BIND, None)
+    keep = {os.ST_NOSUID: MS_NOSUID, os.ST_NODEV: MS_NODEV, os.ST_NOEXEC: MS_NOEXEC,
+            os.ST_NOATIME: MS_NOATIME, os.ST_NODIRATIME: MS_NODIRATIME, os.ST_RELATIME: MS_RELATIME}
+    with open("/proc/self/mountinfo") as f:
+        points = [line.split()[4].encode().decode("unicode_escape") for line in f]
+    for point in sorted(set(points), key=len):
+        if point == workdir:
+            continue
+        try:
+            flag = os.statvfs(point).f_flag
+        except OSError:
+            continue
+        flags = MS_REMOUNT | MS_BIND | MS_RDONLY
+        flags |= sum(ms for st, ms in keep.items() if flag & st)
+        if libc.mount(None, os.fsencode(point), None, flags, None) != 0:
+            errno = ctypes.get_errno()
+            if point == "/":
+                raise OSError(errno, "cannot make / read-only")
 
 
 def _traversable_by_others(path):
@@ -163,11 +223,15 @@ def _drop_privileges(cfg, libc, have_mount_ns):
                       os.path.dirname(os.path.dirname(numpy.__file__)),
                       os.path.dirname(os.path.dirname(scipy.__file__)), cfg["workdir"]}
             _expose(libc, sorted(needed))
+        if have_mount_ns:
+            _read_only_everywhere(libc, os.path.realpath(cfg["workdir"]))
         os.setgroups([])
         os.setgid(cfg["gid"])
         os.setuid(cfg["uid"])
         n = cfg["max_processes"]
         resource.setrlimit(resource.RLIMIT_NPROC, (n, n))
+    elif have_mount_ns:
+        _read_only_everywhere(libc, os.path.realpath(cfg["workdir"]))
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     if os.geteuid() != 0:
         # inside a user namespace we may still hold capabilities there: drop them
