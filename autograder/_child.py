@@ -79,30 +79,39 @@ def _mount(libc, source, target, fstype, flags, data):
         raise OSError(ctypes.get_errno(), f"mount {target}")
 
 
-def _become_pid1():
-    """Fork into the new PID namespace and serve from its PID 1.
+def _wait(pid):
+    while True:
+        try:
+            return os.waitpid(pid, 0)[1]
+        except InterruptedError:
+            continue
 
-    This process stays outside, waits, and dies the way PID 1 died, so the
-    grader still sees a segfault as a segfault. Inside, no process of the
-    grader is visible or can be signalled, and when PID 1 ends the kernel
-    kills every process left in the namespace (strays included).
+
+def _enter_pid_namespace():
+    """Fork into the new PID namespace: a minimal init as PID 1, the server as PID 2.
+
+    The process outside the namespace and the init inside both wait and end
+    the way the server ended, so the grader still sees a segfault as a
+    segfault. From inside, no process of the grader is visible or can be
+    signalled; the server, not being PID 1, receives signals normally; and
+    when it ends, init ends and the kernel kills whatever it left behind.
     """
     import signal
 
-    pid = os.fork()
-    if pid == 0:
-        return
-    while True:
-        try:
-            _, status = os.waitpid(pid, 0)
-            break
-        except InterruptedError:
-            continue
-    if os.WIFSIGNALED(status):
-        sig = os.WTERMSIG(status)
-        signal.signal(sig, signal.SIG_DFL)
-        os.kill(os.getpid(), sig)
-    os._exit(os.waitstatus_to_exitcode(status) if not os.WIFSIGNALED(status) else 128)
+    outside = os.fork()
+    if outside:
+        status = _wait(outside)
+        code = os.waitstatus_to_exitcode(status)
+        if 128 < code <= 128 + 64:  # init's way of saying "killed by signal code-128"
+            sig = code - 128
+            if sig not in (signal.SIGKILL, signal.SIGSTOP):
+                signal.signal(sig, signal.SIG_DFL)
+            os.kill(os.getpid(), sig)
+        os._exit(code)
+    server = os.fork()
+    if server:
+        code = os.waitstatus_to_exitcode(_wait(server))
+        os._exit(128 - code if code < 0 else code)  # PID 1 cannot kill itself by a signal
 
 
 def _isolate(cfg, report):
@@ -116,7 +125,7 @@ def _isolate(cfg, report):
         if libc.unshare(CLONE_NEWNET | (0 if root else CLONE_NEWUSER)) == 0:
             report.append("network: isolated (no mount namespace)")
         return libc, False
-    _become_pid1()
+    _enter_pid_namespace()
     if not root:
         try:
             with open("/proc/self/setgroups", "w") as f:

@@ -90,6 +90,7 @@ class RemoteObject:
         raise AttributeError("remote objects are read-only")
 
     def _target(self):
+        self._session._ensure_started(self._label)  # a crash since: the restart happens first
         if self._generation != self._session.generation:
             raise StudentCodeError(
                 f"{self._label} was lost: the process running your code was restarted after an "
@@ -120,14 +121,27 @@ class StudentModule:
 
 
 def _pick_sandbox_uid():
-    """A uid no account uses, distinct per grading process (root only)."""
-    base = 61000 + (os.getpid() * 7) % 3000
-    for uid in range(base, base + 3000):
+    """A uid no account and no running process uses, fresh for every Session (root only).
+
+    Drawn at random from a range far above ordinary accounts, so two Sessions
+    (in one grading, or in parallel gradings) never share one: killing one
+    Session's strays by uid can never touch another's child.
+    """
+    in_use = set()
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                in_use.add(os.stat(entry.path).st_uid)
+            except OSError:
+                continue
+    while True:
+        uid = 200_000 + secrets.randbelow(1_000_000_000)
+        if uid in in_use:
+            continue
         try:
             pwd.getpwuid(uid)
         except KeyError:
             return uid
-    return 65534
 
 
 class Session:
@@ -147,7 +161,7 @@ class Session:
         self.token = secrets.token_hex(16)
         self.as_root = os.geteuid() == 0
         self.uid = _pick_sandbox_uid() if self.as_root else None
-        self.gid = 65534 if self.as_root else None
+        self.gid = self.uid
         self._tmp_base = Path(tempfile.mkdtemp(prefix="autograder-"))
         os.chmod(self._tmp_base, 0o755)
         self.hidden = self._safe_hidden(hidden)

@@ -1,0 +1,102 @@
+"""The sandbox on its own: sessions, restarts, limits (fast, no pytest-in-pytest)."""
+import os
+import textwrap
+
+import numpy as np
+import pytest
+
+from autograder.sandbox import RemoteObject, Session, StudentCodeError, StudentModule
+
+MODULE = textwrap.dedent('''
+    import os, signal
+    import numpy as np
+
+    def double(x):
+        return np.asarray(x) * 2
+
+    def kill_myself():
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def whoami():
+        return os.getuid(), os.getpid(), os.getcwd()
+
+    def hog():
+        return np.ones(10**9).sum()
+
+    class Counter:
+        def __init__(self):
+            self.n_ = 0
+        def add(self, k):
+            self.n_ += k
+            return self
+''')
+
+
+@pytest.fixture
+def module(tmp_path):
+    path = tmp_path / "student.py"
+    path.write_text(MODULE)
+    return path
+
+
+def test_two_sessions_of_one_grading_are_independent(module):
+    """Closing one session (e.g. a memory-limited test's) never touches another's child."""
+    first, second = Session("student", [module]), Session("student", [module], memory_mb=1024)
+    try:
+        a, b = StudentModule(first), StudentModule(second)
+        assert a.whoami()[0] != b.whoami()[0] or os.geteuid() != 0
+        second.close()
+        np.testing.assert_array_equal(a.double([1, 2]), [2, 4])
+        assert first.restarts == 0
+    finally:
+        first.close()
+        second.close()
+
+
+def test_a_killed_child_is_reported_cleanly_and_restarted(module):
+    session = Session("student", [module])
+    try:
+        student = StudentModule(session)
+        with pytest.raises(StudentCodeError, match="killed by SIGKILL") as err:
+            student.kill_myself()
+        assert err.value.kind == "crash"
+        assert student.double(3) == 6 and session.restarts == 1
+        assert "Traceback" not in session.captured_output()
+    finally:
+        session.close()
+
+
+def test_the_child_runs_in_its_own_pid_namespace_and_workdir(module):
+    session = Session("student", [module])
+    try:
+        uid, pid, cwd = StudentModule(session).whoami()
+        assert pid == 2 or os.geteuid() != 0  # PID 2 of its own namespace (a minimal init is PID 1)
+        assert os.path.basename(cwd).startswith("work-")
+        assert os.geteuid() != 0 or uid >= 200_000
+    finally:
+        session.close()
+
+
+def test_memory_limit_is_per_session(module):
+    session = Session("student", [module], memory_mb=1024)
+    try:
+        with pytest.raises(StudentCodeError, match="ran out of memory .the limit is 1024 MiB") as err:
+            StudentModule(session).hog()
+        assert err.value.kind == "memory"
+    finally:
+        session.close()
+
+
+def test_objects_stay_in_the_child_and_handles_die_with_it(module):
+    session = Session("student", [module])
+    try:
+        student = StudentModule(session)
+        counter = student.Counter()
+        assert isinstance(counter, RemoteObject) and counter.type_name == "Counter"
+        assert counter.add(2).add(3).n_ == 5
+        with pytest.raises(StudentCodeError):
+            student.kill_myself()
+        with pytest.raises(StudentCodeError, match="restarted after an earlier crash"):
+            counter.add(1)
+    finally:
+        session.close()
