@@ -1,0 +1,137 @@
+"""kde, part 3: the leave-one-out log-likelihood and bandwidth selection (25 points)."""
+import math
+
+import numpy as np
+from scipy.special import logsumexp
+
+from autograder.harness import Mistake, expect_close, points, reference
+
+ref = reference("kde")
+LOG_2PI = math.log(2.0 * math.pi)
+
+
+def log_kernel_matrix(X, h):
+    """log N(x_i; x_j, h² I) for every pair (brute force, small n): shape (n, n)."""
+    d = X.shape[1]
+    sq = ((X[:, None, :] - X[None, :, :]) ** 2).sum(-1)
+    return -0.5 * sq / h**2 - 0.5 * d * (LOG_2PI + 2 * math.log(h))
+
+
+def brute_force_loo(X, h, drop=None):
+    """(1/n) Σ_i log[(1/(n−1)) Σ_{j≠i} N(x_i; x_j, h² I)], written out with logsumexp.
+
+    ``drop`` (n, n) boolean: the pairs left out (default: the diagonal, i = j).
+    """
+    n = X.shape[0]
+    log_k = log_kernel_matrix(X, h)
+    log_k[np.eye(n, dtype=bool) if drop is None else drop] = -np.inf
+    return float(np.mean(logsumexp(log_k, axis=1) - math.log(n - 1)))
+
+
+def loo_mistakes(X, h):
+    n = X.shape[0]
+    log_k = log_kernel_matrix(X, h)
+    with_self = logsumexp(log_k, axis=1)
+    loo = brute_force_loo(X, h)
+    return [
+        Mistake(float(np.mean(with_self - math.log(n))),
+                "the point itself was kept in its own density (that is the plain log-likelihood, "
+                "which grows without bound as h → 0): leave-one-out leaves out the term j = i"),
+        Mistake(float(np.mean(with_self - math.log(n - 1))),
+                "the point itself was kept in its own density (the sum includes j = i): "
+                "leave-one-out leaves out the term j = i"),
+        Mistake(loo + math.log(n - 1) - math.log(n),
+                "the leave-one-out density was divided by n; it averages the other n − 1 kernels"),
+        Mistake(n * loo, "returned the sum over the rows; the spec asks for the mean (divide by n)"),
+    ]
+
+
+@points(10)
+def test_loo_log_likelihood(student, rng):
+    """loo_log_likelihood: equals a brute-force leave-one-out with logsumexp"""
+    for n, d in [(2, 1), (60, 1), (150, 3)]:
+        X = rng.normal(size=(n, d)) * rng.uniform(0.5, 2.0, size=d)
+        for h in (float(rng.uniform(0.1, 0.4)), float(rng.uniform(0.8, 2.0))):
+            x_in = X.ravel() if d == 1 else X  # 1-D arrays mean one feature
+            got = student.loo_log_likelihood(x_in, h)
+            expect_close(got, brute_force_loo(X, h), f"loo_log_likelihood(X, h={h:.4f}) with X of "
+                         f"shape {X.shape}", mistakes=loo_mistakes(X, h))
+
+
+@points(5)
+def test_loo_duplicates_and_outlier(student, rng):
+    """loo_log_likelihood with duplicated rows and an outlier: only j = i is left out, and it stays finite"""
+    n0, d = 40, 2
+    X = rng.normal(size=(n0, d))
+    X = np.vstack([X, X[:5], X[:2]])  # rows 0, 1 appear three times, rows 2-4 twice
+    h = float(rng.uniform(0.2, 0.5))
+    for label, data in [("duplicated rows", X),
+                        ("duplicated rows and an outlier 2000 bandwidths away",
+                         np.vstack([X, X.mean(0) + [2000 * h, 0.0]]))]:
+        n = len(data)
+        same = ((data[:, None, :] - data[None, :, :]) ** 2).sum(-1) == 0
+        expected = brute_force_loo(data, h)
+        got = student.loo_log_likelihood(data, h)
+        expect_close(got, expected, f"loo_log_likelihood(X, h={h:.4f}) with {label}, n={n}", mistakes=[
+            Mistake(brute_force_loo(data, h, drop=same),
+                    "every row equal to x_i was left out, not just x_i itself: leave out only the "
+                    "index j = i (a duplicate of x_i is another sample and counts)"),
+            Mistake(-np.inf, "−inf: the outlier's density from the other rows underflows to 0 unless "
+                             "computed with log-sum-exp"),
+            Mistake(np.nan, "NaN: a row whose terms all underflow or are left out; use log-sum-exp "
+                            "and leave out the term j = i by setting its exponent to −inf"),
+            *loo_mistakes(data, h),
+        ])
+
+
+def candidates_with_clear_maximum(rng, X, k):
+    """k candidate bandwidths (a shuffled geometric grid) whose best LOO score is unique by a margin."""
+    spread = float(np.sqrt(np.mean(np.var(X, axis=0))))
+    while True:
+        cands = spread * np.geomspace(0.02, 3.0, k) * rng.uniform(0.9, 1.1)
+        rng.shuffle(cands)
+        scores = np.array([ref.loo_log_likelihood(X, h) for h in cands])
+        top = np.sort(scores)[-2:]
+        if top[1] - top[0] > 1e-6 * abs(top[1]):  # a float64 order of summation cannot swap them
+            return cands, scores
+
+
+def mixture_data(rng, n, d):
+    centres = rng.normal(scale=3.0, size=(3, d))
+    return centres[rng.integers(3, size=n)] + rng.normal(size=(n, d))
+
+
+@points(7)
+def test_select_bandwidth(student, rng):
+    """select_bandwidth: the candidate with the largest leave-one-out log-likelihood"""
+    for n, d in [(80, 1), (120, 2)]:
+        X = mixture_data(rng, n, d)
+        cands, scores = candidates_with_clear_maximum(rng, X, 12)
+        plain = [float(np.mean(logsumexp(log_kernel_matrix(X, h), axis=1) - math.log(n)))
+                 for h in cands]
+        got = student.select_bandwidth(X, cands.tolist())
+        expect_close(got, cands[np.argmax(scores)], f"select_bandwidth(X, candidates) with X of shape "
+                     f"{X.shape} and {len(cands)} candidates (in random order)", rtol=1e-12, mistakes=[
+                         Mistake(cands[np.argmin(scores)], "chose the candidate with the smallest "
+                                 "leave-one-out score; pick the largest (argmax)"),
+                         Mistake(cands[np.argmax(plain)], "chose by the plain log-likelihood (each row "
+                                 "kept in its own density), which always favours the smallest bandwidth; "
+                                 "use the leave-one-out score"),
+                         Mistake(np.max(scores), "returned the best score; return the bandwidth that "
+                                                 "achieves it"),
+                     ])
+
+
+@points(3)
+def test_select_bandwidth_tie_and_single_candidate(student, rng):
+    """select_bandwidth with an exact tie (a duplicated best candidate) and with a single candidate"""
+    X = mixture_data(rng, 60, 2)
+    cands, scores = candidates_with_clear_maximum(rng, X, 6)
+    best = float(cands[np.argmax(scores)])
+    tied = [best, *cands.tolist(), best]  # the best three times: an exact tie, earliest wins
+    got = student.select_bandwidth(X, tied)
+    expect_close(got, best, "select_bandwidth(X, candidates) when the best candidate appears three "
+                 "times (an exact tie)", rtol=1e-12)
+    h = float(cands[0])
+    got = student.select_bandwidth(X, [h])
+    expect_close(got, h, "select_bandwidth(X, [h]) with a single candidate", rtol=1e-12)

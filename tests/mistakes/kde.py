@@ -1,0 +1,64 @@
+"""Typical mistakes in the `kde` assignment, each a patch of the reference.
+
+Every entry must lose points in the named hidden test, with feedback that
+names the mistake (tests/test_assignments.py checks both).
+"""
+from tests.submissions import Bug
+
+BUGS = [
+    Bug("no_log_sum_exp", test="test_logpdf_far_from_data", says="no log-sum-exp", sample=True,
+        replace=[("    return _log_kernel_sums(X_train, X_query, h) - log_norm",
+                  "    with np.errstate(under='ignore', divide='ignore'):\n"
+                  "        kernel_sums = np.exp(_log_kernel_sums(X_train, X_query, h))  # underflows\n"
+                  "        return np.log(kernel_sums) - log_norm")]),
+    Bug("one_dimensional_normalising_constant", test="test_logpdf_matches_sklearn",
+        says="1-D normalising constant",
+        replace=[("log_norm = math.log(n_samples) + 0.5 * n_features * (LOG_2PI + 2.0 * math.log(h))",
+                  "log_norm = math.log(n_samples) + 0.5 * (LOG_2PI + 2.0 * math.log(h))")]),
+    Bug("bandwidth_used_as_variance", test="test_logpdf_matches_sklearn", says="used as the kernel's variance",
+        replace=[("    X_train, X_query = _check_train_query(X_train, X_query)\n"
+                  "    h = _check_bandwidth(bandwidth)",
+                  "    X_train, X_query = _check_train_query(X_train, X_query)\n"
+                  "    h = math.sqrt(_check_bandwidth(bandwidth))  # exp(-d^2 / (2 bandwidth))")]),
+    Bug("kernels_summed_not_averaged", test="test_logpdf_matches_sklearn", says="summed, not averaged",
+        replace=[("log_norm = math.log(n_samples) + 0.5 * n_features * (LOG_2PI + 2.0 * math.log(h))",
+                  "log_norm = 0.5 * n_features * (LOG_2PI + 2.0 * math.log(h))")]),
+    Bug("full_difference_array", test="test_logpdf_memory_bounded", says="ran out of memory",
+        replace=[("    return _log_kernel_sums(X_train, X_query, h) - log_norm",
+                  "    from scipy.special import logsumexp\n"
+                  "    diff = X_query[:, np.newaxis, :] - X_train[np.newaxis, :, :]  # (m, n, d)\n"
+                  "    return logsumexp(-0.5 * np.sum(diff**2, axis=2) / h**2, axis=1) - log_norm")]),
+    Bug("full_distance_matrix", test="test_logpdf_memory_bounded", says="ran out of memory",
+        replace=[("    return _log_kernel_sums(X_train, X_query, h) - log_norm",
+                  "    from scipy.special import logsumexp\n"
+                  "    sq = (np.sum(X_query**2, axis=1)[:, np.newaxis] + np.sum(X_train**2, axis=1)\n"
+                  "          - 2 * X_query @ X_train.T)  # (m, n), all pairs at once\n"
+                  "    return logsumexp(-0.5 * np.maximum(sq, 0) / h**2, axis=1) - log_norm")]),
+    Bug("sigma_bar_divisor_n", test="test_scott_bandwidth_1d", says="divisor n;", sample=True,
+        replace=[("return float(np.sqrt(np.mean(np.var(X, axis=0, ddof=1))))",
+                  "return float(np.sqrt(np.mean(np.var(X, axis=0))))")]),
+    Bug("sklearn_bare_scott_factor", test="test_bandwidth_scales_with_the_data", says="scikit-learn",
+        replace=[("return _mean_std(X) * n_samples ** (-1.0 / (n_features + 4))",
+                  "return float(n_samples ** (-1.0 / (n_features + 4)))  # like KernelDensity(bandwidth='scott')")]),
+    Bug("one_dimensional_exponent", test="test_bandwidths_in_d_dimensions", says="−1/(d+4)",
+        replace=[("return _mean_std(X) * n_samples ** (-1.0 / (n_features + 4))",
+                  "return _mean_std(X) * n_samples ** (-1.0 / 5)")]),
+    Bug("loo_keeps_the_point_itself", test="test_loo_log_likelihood", says="kept in its own density",
+        replace=[("log_sums = _log_kernel_sums(X, X, h, exclude_self=True)",
+                  "log_sums = _log_kernel_sums(X, X, h)")]),
+    Bug("loo_divides_by_n", test="test_loo_log_likelihood", says="divided by n",
+        replace=[("log_norm = math.log(n_samples - 1) + 0.5", "log_norm = math.log(n_samples) + 0.5")]),
+    Bug("select_smallest_score", test="test_select_bandwidth", says="smallest leave-one-out score",
+        replace=[("candidates[int(np.argmax(scores))]", "candidates[int(np.argmin(scores))]")]),
+    Bug("sample_without_noise", test="test_kde_sample_moments", says="no noise was added",
+        replace=[("return X_train[rows] + h * rng.standard_normal((n_samples, n_features))",
+                  "return X_train[rows]")]),
+    Bug("sample_noise_scaled_by_variance", test="test_kde_sample_moments", says="standard deviation was h²",
+        replace=[("return X_train[rows] + h * rng.standard_normal((n_samples, n_features))",
+                  "return X_train[rows] + h**2 * rng.standard_normal((n_samples, n_features))")]),
+    Bug("sample_same_noise_every_feature", test="test_kde_sample_moments", says="same noise value",
+        replace=[("return X_train[rows] + h * rng.standard_normal((n_samples, n_features))",
+                  "return X_train[rows] + h * rng.standard_normal((n_samples, 1))")]),
+    Bug("sample_ignores_seed", test="test_kde_sample_shape_and_seed", says="same int seed",
+        replace=[("rng = np.random.default_rng(rng)\n    rows", "rng = np.random.default_rng()\n    rows")]),
+]
