@@ -6,6 +6,7 @@
 #   make assignments          regenerate assignments/ (student stubs) from solutions/
 #   make bench                benchmarks against scikit-learn / SciPy (prints Markdown tables)
 #   make mnist                download the full MNIST (optional; checksums verified)
+#   make nbgrader             build the nbgrader course (build/nbgrader): config, source/, release/
 #   make points ASSIGNMENT=mle   the points table of an assignment (for its README)
 #   make gradescope ASSIGNMENT=mle   build/gradescope-mle.zip, Gradescope's autograder upload
 
@@ -18,8 +19,10 @@ GRADED       = $(notdir $(patsubst %/,%,$(dir $(wildcard autograder/tests/*/test
 ASSIGNMENT  ?=
 SUBMISSIONS ?=
 JOBS        ?= 2
+COURSE      ?= build/nbgrader
+SEED        ?=
 
-.PHONY: venv test grade check assignments bench mnist sample-class points gradescope clean
+.PHONY: venv test grade check assignments bench mnist sample-class points gradescope nbgrader clean
 
 venv: $(STAMP)
 
@@ -53,6 +56,9 @@ endif
 check: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make check ASSIGNMENT=<$(ALL)>"; exit 2; }
 	cd assignments/$(ASSIGNMENT) && ../../$(PY) -m pytest -q -p no:cacheprovider test_$(ASSIGNMENT)_public.py
+
+nbgrader: $(STAMP)
+	$(PY) -m autograder.notebooks course $(COURSE) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(SEED),--seed $(SEED))
 
 points: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make points ASSIGNMENT=<$(ALL)>"; exit 2; }

@@ -11,7 +11,9 @@ For every assignment folder ``solutions/<a>/``:
   indentation; every other line stays identical. A stamp on top says the
   file is generated.
 - other ``.py`` files (the public tests) and ``README.md`` are copied with
-  the same stamp; anything else is copied as is.
+  the same stamp; anything else is copied as is;
+- the notebook source ``<a>_notebook.py`` (jupytext) is not copied: it becomes
+  the student notebook ``<a>.ipynb`` (:mod:`autograder.notebooks`).
 
 Regions must sit inside a function body, so the stub imports cleanly and
 every graded function raises ``NotImplementedError`` until it is written.
@@ -106,9 +108,12 @@ def generate(dest_root=ASSIGNMENTS):
         if dest.exists():
             shutil.rmtree(dest)
         dest.mkdir(parents=True)
+        notebook_source = folder / f"{name}_notebook.py"
         for src in sorted(folder.rglob("*")):
             if src.is_dir() or "__pycache__" in src.parts or src.name.startswith("."):
                 continue
+            if src == notebook_source:
+                continue  # holds the model answers; becomes <a>.ipynb below
             out = dest / src.relative_to(folder)
             out.parent.mkdir(parents=True, exist_ok=True)
             if src.suffix == ".py":
@@ -120,10 +125,18 @@ def generate(dest_root=ASSIGNMENTS):
                 out.write_text(_stamp(src, "<!--") + src.read_text(encoding="utf-8"), encoding="utf-8")
             else:
                 shutil.copyfile(src, out)
-            leftover = [w for w in MARKER_WORDS if w in out.read_text(encoding="utf-8", errors="replace")] \
-                if out.suffix in (".py", ".md", ".ipynb") else []
-            if leftover:
-                raise MarkerError(f"{out}: still contains {leftover} after generation")
+            _refuse_markers(out)
+        if notebook_source.exists():
+            from .notebooks import write_student_notebook  # (imports this module: import here)
+
+            _refuse_markers(write_student_notebook(name, dest))
+
+
+def _refuse_markers(path):
+    if path.suffix in (".py", ".md", ".ipynb"):
+        leftover = [w for w in MARKER_WORDS if w in path.read_text(encoding="utf-8", errors="replace")]
+        if leftover:
+            raise MarkerError(f"{path}: still contains {leftover} after generation")
 
 
 def differences(a, b):

@@ -1,0 +1,251 @@
+"""What an nbgrader "autograder tests" cell calls: the points of one part.
+
+Each graded part of an assignment (one hidden test module,
+``autograder/tests/<a>/test_<part>.py``) has one autograder-tests cell in the
+assignment's notebook. Its hidden content, restored by ``nbgrader autograde``
+and nothing more, is::
+
+    from autograder.nbgrader_hook import part_points
+    part_points("mle", "gaussian", 20)
+
+It runs inside the student's kernel. The grading itself never does: the
+first call grades the student's module (the ``<a>.py`` next to the notebook,
+i.e. the kernel's working folder) once, in a subprocess running the kit's own
+command line, ``python -m autograder grade <a> <folder> --results ... --seed
+$AUTOGRADER_SEED`` — the same engine, sandbox and seed as ``grade-all`` — and
+keeps the results for the other part cells of the notebook (keyed by the
+content of the submission's files and the seed). Each call prints the part's
+feedback on stdout and returns the points earned, which nbgrader takes as the
+cell's partial credit. Nothing is ever written to stderr (nbgrader gives 0 to
+a test cell that writes to stderr) and the student's output never reaches the
+cell.
+
+The environment, set by the course's ``nbgrader_config.py`` (``make nbgrader``):
+``PYTHONPATH`` holds the kit's root (so this module imports), ``AUTOGRADER_SEED``
+the class's seed, ``AUTOGRADER_PYTHON`` the kit's interpreter.
+
+Stdlib only: importing this module in the student's kernel must not warn.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import hashlib
+import io
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TESTS = ROOT / "autograder" / "tests"
+#: Seconds one grading may take before the cell reports that the grader did not finish.
+GRADING_TIMEOUT = 900
+
+#: A hidden test module's docstring: "<a>, part N: title (P points)."
+_DOC = re.compile(r"part\s+(\d+)\s*:\s*(.*?)\s*\(\s*[\d.]+\s*points?\s*\)\s*\.?\s*$",
+                  re.IGNORECASE | re.DOTALL)
+
+
+class AutograderUnavailable(RuntimeError):
+    """The grader could not grade the submission (an instructor's problem, not the student's)."""
+
+
+# ----------------------------------------------------------------------------
+# the parts of an assignment, read from the hidden test modules (never imported)
+
+
+@dataclass
+class Test:
+    function: str
+    doc: str
+    points: float
+
+    @property
+    def result_name(self):
+        """The test's name in results.json (engine: first docstring line + points)."""
+        label = f"{self.points:g} pt" + ("" if self.points == 1 else "s")
+        return f"{self.doc} ({label})"
+
+
+@dataclass
+class Part:
+    assignment: str
+    name: str
+    number: int
+    title: str
+    path: Path
+    tests: list = field(default_factory=list)
+
+    @property
+    def points(self):
+        return round(sum(t.points for t in self.tests), 6)
+
+
+def _points_of(fn):
+    for dec in fn.decorator_list:
+        if isinstance(dec, ast.Call):
+            f = dec.func
+            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
+            if name == "points" and dec.args and isinstance(dec.args[0], ast.Constant):
+                return float(dec.args[0].value)
+    return None
+
+
+def parts(assignment, tests_root=TESTS):
+    """The graded parts of ``assignment``: one per hidden test module, in part order.
+
+    Read with :mod:`ast` (the modules are not imported). A part's number and
+    title come from the module docstring ``"<a>, part N: title (P points)."``.
+    """
+    folder = Path(tests_root) / assignment
+    found = []
+    for i, path in enumerate(sorted(folder.glob("test_*.py")), 1):
+        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
+        doc = (ast.get_docstring(tree) or "").strip()
+        m = _DOC.search(doc.splitlines()[0] if doc else "")
+        number, title = (int(m.group(1)), m.group(2)) if m else (i, path.stem[5:].replace("_", " "))
+        part = Part(assignment, path.stem[5:], number, title, path)
+        for node in tree.body:
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+                pts = _points_of(node)
+                if pts is None:
+                    continue
+                fdoc = (ast.get_docstring(node) or node.name).strip().splitlines()[0]
+                part.tests.append(Test(node.name, fdoc, pts))
+        if part.tests:
+            found.append(part)
+    return sorted(found, key=lambda p: (p.number, p.name))
+
+
+def split_results(results, assignment_parts):
+    """{part name: [result entries]} — each results.json entry assigned to its part."""
+    by_name = {}
+    for part in assignment_parts:
+        for t in part.tests:
+            by_name.setdefault(t.result_name, []).append(part.name)
+    out = {p.name: [] for p in assignment_parts}
+    unknown = []
+    for entry in results.get("tests", []):
+        owners = by_name.get(entry.get("name"))
+        if owners:
+            out[owners.pop(0) if len(owners) > 1 else owners[0]].append(entry)
+        else:
+            unknown.append(entry.get("name"))
+    if unknown:
+        raise AutograderUnavailable(
+            "the hidden tests changed since this notebook was generated (results for "
+            f"{', '.join(map(repr, unknown[:3]))}); rebuild the course with `make nbgrader`")
+    return out
+
+
+# ----------------------------------------------------------------------------
+# one grading per notebook run
+
+_CACHE = {}
+_SUMMARY_SHOWN = set()
+
+
+def _python():
+    exe = os.environ.get("AUTOGRADER_PYTHON")
+    if exe and Path(exe).exists():
+        return exe
+    venv = ROOT / ".venv" / "bin" / "python"
+    return str(venv) if venv.exists() else sys.executable
+
+
+def _digest(folder, assignment):
+    """Hash of the files the grader would read (the module, helper modules, a notebook)."""
+    h = hashlib.sha256(assignment.encode())
+    for p in sorted(Path(folder).rglob("*")):
+        if p.is_file() and p.suffix in (".py", ".ipynb") and ".ipynb_checkpoints" not in p.parts \
+                and "__pycache__" not in p.parts:
+            h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
+def _seed():
+    value = os.environ.get("AUTOGRADER_SEED", "").strip()
+    if value:
+        return int(value)
+    # no class seed: one random seed for this kernel, so all part cells see one grading
+    return _CACHE.setdefault("__seed__", secrets.randbits(31))
+
+
+def grade_folder(assignment, folder, seed):
+    """Grade the submission in ``folder`` once per (content, seed); return results.json as a dict."""
+    key = (assignment, _digest(folder, assignment), seed)
+    if key in _CACHE:
+        return _CACHE[key]
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
+    with tempfile.TemporaryDirectory(prefix="autograder-nb-") as tmp:
+        out = Path(tmp) / "results.json"
+        cmd = [_python(), "-m", "autograder", "grade", assignment, str(folder),
+               "--results", str(out), "--seed", str(seed), "--quiet"]
+        try:
+            proc = subprocess.run(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                                  text=True, timeout=GRADING_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise AutograderUnavailable(f"the grader did not finish within {GRADING_TIMEOUT} s") from None
+        if proc.returncode != 0 or not out.exists():
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+            raise AutograderUnavailable(f"the grader exited with status {proc.returncode}: {tail[0]}")
+        results = json.loads(out.read_text(encoding="utf-8"))
+    _CACHE[key] = results
+    return results
+
+
+def _report(part, entries, results, show_summary):
+    earned = round(sum(float(e["score"]) for e in entries), 6)
+    lines = [f"{part.title[:1].upper()}{part.title[1:]}: {earned:g} / {part.points:g} points"]
+    for e in entries:
+        mark = "PASS" if float(e["score"]) >= float(e["max_score"]) else "FAIL"
+        lines.append(f"  {mark} {float(e['score']):g}/{float(e['max_score']):g}  {e['name']}")
+        for ln in (e.get("output") or "").splitlines():
+            lines.append(f"        {ln}")
+    if show_summary and results.get("output"):
+        lines.append("")
+        lines.extend(results["output"].splitlines())
+    return earned, "\n".join(lines)
+
+
+def part_points(assignment, part, points=None, folder=None):
+    """Grade (once) and return the points earned in ``part``; print its feedback.
+
+    ``points`` is the part's worth when the notebook was generated; if the
+    hidden tests have changed since, the cell fails and says to rebuild.
+    Never writes to stderr: anything printed or warned while grading is
+    captured, and the grader's own messages go to stdout.
+    """
+    sink = io.StringIO()
+    with contextlib.redirect_stderr(sink), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            all_parts = {p.name: p for p in parts(assignment)}
+            if part not in all_parts:
+                raise AutograderUnavailable(f"{assignment} has no graded part {part!r} "
+                                            "(rebuild the course with `make nbgrader`)")
+            this = all_parts[part]
+            if points is not None and abs(float(points) - this.points) > 1e-9:
+                raise AutograderUnavailable(
+                    f"part {part!r} is worth {this.points:g} points in the hidden tests but {points:g} in "
+                    "this notebook; rebuild the course with `make nbgrader`")
+            folder = Path(folder) if folder is not None else Path.cwd()
+            seed = _seed()
+            results = grade_folder(assignment, folder, seed)
+            entries = split_results(results, list(all_parts.values()))[part]
+            first = (assignment, seed) not in _SUMMARY_SHOWN
+            _SUMMARY_SHOWN.add((assignment, seed))
+            earned, text = _report(this, entries, results, show_summary=first)
+        except AutograderUnavailable as exc:
+            print(f"The autograder could not grade this part: {exc}. "
+                  "This is not your fault; your instructor will regrade it.")
+            raise AutograderUnavailable(str(exc)) from None
+    print(text)
+    return min(max(earned, 0.0), this.points)
