@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_limits
 
 from . import sandbox
 from .harness import GradingFailure
@@ -333,7 +334,9 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True):
                 "-W", "ignore::pytest.PytestAssertRewriteWarning", "-p", "no:randomly"]
         sink = io.StringIO()
         try:
-            with contextlib.redirect_stdout(sink):
+            # one BLAS thread for the grader's own computations (scikit-learn, SciPy, the
+            # reference): on a busy machine multi-threaded BLAS spins and runs many times slower
+            with contextlib.redirect_stdout(sink), threadpool_limits(limits=1):
                 pytest.main(args, plugins=[plugin])
         finally:
             plugin.close()

@@ -150,9 +150,11 @@ def expect_scalar(got, what, *, finite=True):
 
 
 def _close(got, expected, rtol, atol):
-    both_nonfinite = ~np.isfinite(expected) & (got == expected)
+    """Entry-wise ``|got − expected| ≤ atol + rtol·|expected|``; where ``expected``
+    is infinite (or NaN) only the very same value passes."""
     with np.errstate(invalid="ignore", over="ignore"):
-        return both_nonfinite | (np.abs(got - expected) <= atol + rtol * np.abs(expected))
+        near = np.abs(got - expected) <= atol + rtol * np.abs(expected)
+    return np.where(np.isfinite(expected), near, got == expected)
 
 
 def _matching_mistakes(arr, mistakes, rtol, atol):

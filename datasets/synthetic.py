@@ -226,3 +226,16 @@ def sample_gmm(n_samples, weights, means, covariances, covariance_type="full", r
         start += count
     order = rng.permutation(int(n_samples))
     return X[order], z[order]
+
+
+def random_spd(rng, n_features, cond=10.0, scale=1.0):
+    """A random symmetric positive definite matrix with condition number ``cond``.
+
+    Eigenvectors from the QR factor of a Gaussian matrix; eigenvalues spaced
+    geometrically from 1 to ``cond``, times a random factor in [0.5, 2] and
+    ``scale``.
+    """
+    rng = np.random.default_rng(rng)
+    q, _ = np.linalg.qr(rng.normal(size=(n_features, n_features)))
+    eig = np.geomspace(1.0, cond, n_features) * rng.uniform(0.5, 2.0) * scale
+    return (q * eig) @ q.T

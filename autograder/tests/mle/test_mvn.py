@@ -3,15 +3,9 @@ import numpy as np
 from scipy import stats
 
 from autograder.harness import Mistake, expect, expect_array, expect_close, points, reference
+from datasets import random_spd
 
 ref = reference("mle")
-
-
-def random_spd(rng, d, cond=10.0):
-    """A random symmetric positive definite matrix with the given condition number."""
-    q, _ = np.linalg.qr(rng.normal(size=(d, d)))
-    eig = np.geomspace(1.0, cond, d) * rng.uniform(0.5, 2.0)
-    return (q * eig) @ q.T
 
 
 @points(8)

@@ -1,0 +1,130 @@
+"""bmm, part 2: the log-probabilities, the E-step and the M-step (26 points)."""
+import numpy as np
+from scipy.special import logsumexp
+
+from autograder.harness import Mistake, expect, expect_close, points, reference
+from datasets import load_mnist_subset
+
+ref = reference("bmm")
+IMAGES, LABELS = load_mnist_subset()
+X_MNIST = (IMAGES / 255.0 > 0.5).astype(float)  # the shipped subset, binarised
+
+
+def random_binary(rng, n, d, k):
+    """n binary rows of d pixels drawn from a random K-component Bernoulli mixture."""
+    probs = rng.uniform(0.05, 0.95, size=(k, d))
+    z = rng.integers(0, k, size=n)
+    return (rng.random((n, d)) < probs[z]).astype(float)
+
+
+def mnist_rows(rng, n, digits=None):
+    """n random binarised MNIST images (of the given digits) and their labels."""
+    pool = np.arange(len(LABELS)) if digits is None else np.flatnonzero(np.isin(LABELS, digits))
+    idx = rng.choice(pool, n, replace=False)
+    return X_MNIST[idx], LABELS[idx]
+
+
+def digit_probs(rng, k):
+    """Realistic pixel probabilities: the smoothed mean image of k random digits (many near 0)."""
+    digits = rng.choice(10, k, replace=False)
+    return np.stack([(X_MNIST[LABELS == c][:200].sum(0) + 1.0) / (200 + 2.0) for c in digits])
+
+
+def direct_log_prob(X, probs):
+    """The definition, one pixel at a time: Σ_d x_nd log p_kd + (1 − x_nd) log(1 − p_kd)."""
+    out = np.zeros((X.shape[0], probs.shape[0]))
+    for d in range(X.shape[1]):
+        x, p = X[:, d:d + 1], probs[:, d]
+        out += x * np.log(p) + (1.0 - x) * np.log(1.0 - p)
+    return out
+
+
+@points(8)
+def test_bernoulli_log_prob(student, rng):
+    """bernoulli_log_prob: equals the sum over pixels of x·log p + (1 − x)·log(1 − p)"""
+    cases = [("random binary data", random_binary(rng, 40, 25, 3), rng.uniform(0.02, 0.98, size=(3, 25))),
+             ("one image, one component", random_binary(rng, 1, 10, 1), rng.uniform(0.1, 0.9, size=(1, 10)))]
+    X, _ = mnist_rows(rng, 150)
+    cases.append(("150 MNIST images and 4 digit-shaped components", X, digit_probs(rng, 4)))
+    for name, X, probs in cases:
+        expected = direct_log_prob(X, probs)
+        got = student.bernoulli_log_prob(X, probs)
+        what = f"bernoulli_log_prob(X, probs) on {name}, X {X.shape}, probs {probs.shape}"
+        expect_close(got, expected, what, mistakes=[
+            Mistake(X @ np.log(probs).T,
+                    "the (1 − x)·log(1 − p) term is missing: a pixel that is 0 has probability 1 − p"),
+            Mistake(X @ np.log(probs).T + (1 - X) @ np.log(probs).T,
+                    "log p was used for the pixels that are 0; their probability is 1 − p"),
+            Mistake(expected / X.shape[1], "averaged over the pixels; the log-probability is their sum"),
+            Mistake(np.exp(expected), "returned the probability, not its logarithm"),
+        ])
+
+
+@points(8)
+def test_e_step(student, rng):
+    """bmm_e_step: responsibilities and the total log-likelihood, in log space"""
+    X, _ = mnist_rows(rng, 200)
+    d_big = 3000  # log p(x | k) ≈ −1,900: exp() of it underflows to 0
+    cases = [("random binary data", random_binary(rng, 60, 30, 4), rng.dirichlet(np.ones(4)),
+              rng.uniform(0.05, 0.95, size=(4, 30))),
+             ("200 MNIST images, 5 digit-shaped components", X, rng.dirichlet(np.ones(5)), digit_probs(rng, 5)),
+             (f"{d_big} pixels per image (tiny probabilities)", random_binary(rng, 30, d_big, 3),
+              rng.dirichlet(np.ones(3)), rng.uniform(0.2, 0.8, size=(3, d_big)))]
+    for name, X, weights, probs in cases:
+        got = student.bmm_e_step(X, weights, probs)
+        expect(isinstance(got, (tuple, list)) and len(got) == 2,
+               f"bmm_e_step should return (resp, log_likelihood), got {type(got).__name__}")
+        resp, ll = ref.bmm_e_step(X, weights, probs)
+        log_prob = direct_log_prob(X, probs)
+        what = f"bmm_e_step on {name} (X {X.shape}, K={len(weights)})"
+        with np.errstate(all="ignore"):  # what normalising exp(log π + log p) in linear space gives
+            linear = np.exp(log_prob + np.log(weights))
+            linear = linear / linear.sum(axis=1, keepdims=True)
+        expect_close(got[0], resp, f"{what}: resp", mistakes=[
+            Mistake(np.exp(log_prob - logsumexp(log_prob, axis=1, keepdims=True)),
+                    "the weights were left out: resp_nk ∝ π_k · p(x_n | k)"),
+            Mistake(linear, "exp() of the log-probabilities underflowed to 0 and 0/0 gave NaN: normalise "
+                            "in log space (resp = exp(log π + log p − logsumexp(...)))"),
+            Mistake(np.exp(log_prob + np.log(weights)), "the responsibilities were not normalised (rows must sum to 1)"),
+        ])
+        expect_close(got[1], ll, f"{what}: log_likelihood", mistakes=[
+            Mistake(ll / X.shape[0], "returned the mean log-likelihood; the spec asks for the total over samples"),
+            Mistake(logsumexp(log_prob, axis=1).sum(), "the weights were left out of the log-likelihood"),
+        ])
+
+
+@points(10)
+def test_m_step(student, rng):
+    """bmm_m_step: weights N_k/n and smoothed probs (Σ resp·x + alpha) / (N_k + 2·alpha)"""
+    X1 = random_binary(rng, 80, 20, 3)
+    X2, _ = mnist_rows(rng, 300)
+    resp2, _ = ref.bmm_e_step(X2, np.full(6, 1 / 6), rng.uniform(0.3, 0.7, size=(6, 784)))
+    resp2 = 0.9 * resp2 + 0.1 * rng.dirichlet(np.ones(6), size=300)  # no component empty
+    cases = [("random binary data", X1, rng.dirichlet(np.ones(3), size=80), None),
+             ("random binary data", X1, rng.dirichlet(np.ones(3), size=80), float(rng.uniform(0.2, 3.0))),
+             ("300 MNIST images, K=6", X2, resp2, None),
+             ("300 MNIST images, K=6", X2, resp2, 0.0)]
+    for name, X, resp, alpha in cases:
+        if alpha is None:
+            got, what = student.bmm_m_step(X, resp), f"bmm_m_step(X, resp) (default alpha=1) on {name}"
+        else:
+            got, what = student.bmm_m_step(X, resp, alpha=alpha), f"bmm_m_step(X, resp, alpha={alpha:g}) on {name}"
+        expect(isinstance(got, (tuple, list)) and len(got) == 2,
+               f"bmm_m_step should return (weights, probs), got {type(got).__name__}")
+        a = 1.0 if alpha is None else alpha
+        weights, probs = ref.bmm_m_step(X, resp, alpha=a)
+        nk, counts = resp.sum(0), resp.T @ X
+        expect_close(got[0], weights, f"{what}: the weights", mistakes=[
+            Mistake(nk, "the weights are N_k (unnormalised weights); divide by n so that they sum to 1"),
+            Mistake(np.full_like(weights, 1 / len(weights)), "the weights were not updated: π_k = N_k / n"),
+        ])
+        expect_close(got[1], probs, f"{what}: the probs", mistakes=[
+            Mistake(counts / nk[:, None],
+                    "alpha was ignored: no smoothing, so a pixel never on in a component gets p = 0, "
+                    "log p = −inf and 0·log 0 = NaN later (p = (Σ resp·x + alpha) / (N_k + 2·alpha))"),
+            Mistake((counts + a) / (nk + a)[:, None],
+                    "alpha was added once to the denominator (smoothing with alpha once instead of twice): "
+                    "alpha pseudo-counts of 1 and alpha of 0 give N_k + 2·alpha"),
+            Mistake(counts / len(X), "divided by n; each component's probabilities are divided by its own N_k"),
+            Mistake((counts + a) / (len(X) + 2 * a), "divided by n + 2·alpha; the denominator is N_k + 2·alpha"),
+        ])

@@ -1,0 +1,293 @@
+"""bmm, part 3: BernoulliMixture fitted by EM (34 points)."""
+import numpy as np
+from scipy import stats
+from scipy.special import logsumexp
+
+from autograder.harness import (Mistake, expect, expect_array, expect_close, expect_equal, fail, points,
+                                reference)
+from datasets import load_mnist_subset
+
+ref = reference("bmm")
+IMAGES, LABELS = load_mnist_subset()
+X_MNIST = (IMAGES / 255.0 > 0.5).astype(float)  # the shipped subset, binarised
+
+# Components are compared by index in this module: every fit starts from a given
+# weights_init / probs_init, which fixes the order of the components.
+
+
+def random_binary(rng, n, d, k, low=0.05, high=0.95):
+    """n binary rows of d pixels drawn from a random K-component Bernoulli mixture."""
+    probs = rng.uniform(low, high, size=(k, d))
+    z = rng.integers(0, k, size=n)
+    return (rng.random((n, d)) < probs[z]).astype(float)
+
+
+def mnist_rows(rng, n):
+    """n random binarised images of the shipped subset."""
+    return X_MNIST[rng.choice(len(X_MNIST), n, replace=False)]
+
+
+def fitted(module, k, X, **kwargs):
+    model = module.BernoulliMixture(k, **kwargs)
+    model.fit(X)
+    return model
+
+
+def no_nan(got, what, hint):
+    """The value as an array; a NaN anywhere fails with ``hint``."""
+    arr = expect_array(got, what, finite=False)
+    if arr.dtype.kind == "f" and np.isnan(arr).any():
+        idx = tuple(int(i) for i in np.argwhere(np.isnan(arr))[0])
+        fail(f"{what}: NaN at index {idx}. {hint}")
+    return arr
+
+
+def stopping_point(history, n_samples, tol, max_iter):
+    """(n_iter, converged) of the spec's rule applied to a log-likelihood history."""
+    previous = -np.inf
+    for t, ll in enumerate(history[:max_iter], 1):
+        if abs(ll - previous) / n_samples < tol:
+            return t, True
+        previous = ll
+    return min(max_iter, len(history)), False
+
+
+def expect_int(got, what):
+    arr = expect_array(got, what, kind="iu")
+    expect(arr.size == 1, f"{what}: expected one integer, got an array of shape {arr.shape}")
+    return int(arr.reshape(()))
+
+
+def expect_bool(got, what):
+    arr = np.asarray(got) if isinstance(got, (bool, np.ndarray)) else None
+    expect(arr is not None and arr.dtype.kind == "b" and arr.size == 1,
+           f"{what}: expected True or False, got {got!r}")
+    return bool(arr.reshape(()))
+
+
+def log_prob_of(X, probs):
+    """log p(x_n | k) for validated probs strictly inside (0, 1)."""
+    return X @ np.log(probs).T + (1 - X) @ np.log1p(-probs).T
+
+
+@points(10)
+def test_em_trajectory(student, rng):
+    """BernoulliMixture.fit from weights_init / probs_init follows the reference's EM iterations"""
+    cases = [("random binary data", random_binary(rng, 500, 40, 3, 0.2, 0.8), 3, 0.5, 12),
+             ("1,000 MNIST images", mnist_rows(rng, 1000), 8, 1.0, 15)]
+    for name, X, k, alpha, n_iter in cases:
+        w0 = rng.dirichlet(np.full(k, 5.0))
+        p0 = rng.uniform(0.25, 0.75, size=(k, X.shape[1]))
+        kwargs = dict(alpha=alpha, tol=0.0, max_iter=n_iter, weights_init=w0, probs_init=p0)
+        model = fitted(student, k, X, **kwargs)
+        expected = fitted(ref, k, X, **kwargs)
+        longer = fitted(ref, k, X, **{**kwargs, "max_iter": n_iter + 1})
+        uniform_start = fitted(ref, k, X, **{**kwargs, "weights_init": None})
+        what = (f"BernoulliMixture({k}, alpha={alpha}, tol=0, max_iter={n_iter}, weights_init=w0, "
+                f"probs_init=p0).fit(X) on {name} (X {X.shape})")
+        history = np.asarray(expected.log_likelihood_history_)
+        expect_close(model.log_likelihood_history_, history, f"{what}: log_likelihood_history_", mistakes=[
+            Mistake(history / X.shape[0], "the history holds the mean log-likelihood; the spec asks for the total"),
+            Mistake(np.asarray(longer.log_likelihood_history_[1:]),
+                    "ll_t was computed after the M-step; it is the E-step's log-likelihood of the parameters "
+                    "before the M-step of iteration t"),
+            Mistake(np.asarray(uniform_start.log_likelihood_history_), "weights_init was ignored"),
+        ])
+        expect_equal(model.n_iter_, n_iter, f"{what}: n_iter_ (tol=0 never stops early)", mistakes=[
+            Mistake(n_iter - 1, "n_iter_ counts from 0; it is the number of iterations run")])
+        expect_close(model.weights_, expected.weights_, f"{what}: weights_", atol=1e-9, mistakes=[
+            Mistake(uniform_start.weights_, "weights_init was ignored")])
+        expect_close(model.probs_, expected.probs_, f"{what}: probs_", atol=1e-9)
+
+
+@points(4)
+def test_em_stopping_rule(student, rng):
+    """BernoulliMixture: stops when abs(ll_t − ll_(t−1)) / n < tol; n_iter_, converged_ and the last M-step"""
+    X = mnist_rows(rng, 600)
+    k, n = 5, X.shape[0]
+    w0 = np.full(k, 1.0 / k)
+    p0 = rng.uniform(0.25, 0.75, size=(k, X.shape[1]))
+    init = dict(weights_init=w0, probs_init=p0)
+    full = np.asarray(fitted(ref, k, X, tol=0.0, max_iter=50, **init).log_likelihood_history_)
+    for tol, max_iter in [(1e-3, 50), (float(rng.uniform(0.05, 0.5)), 50), (1e-3, 3)]:
+        what = f"BernoulliMixture({k}, tol={tol:.4g}, max_iter={max_iter}, weights_init, probs_init) on 600 MNIST images"
+        model = fitted(student, k, X, tol=tol, max_iter=max_iter, **init)
+        expected = fitted(ref, k, X, tol=tol, max_iter=max_iter, **init)
+        # the rule at tol·(1 ± 1e-6): a change that close to tol may stop either way in another float order
+        allowed = {stopping_point(full, n, tol * f, max_iter) for f in (1 - 1e-6, 1, 1 + 1e-6)}
+        got_n_iter = expect_int(model.n_iter_, f"{what}: n_iter_")
+        got_converged = expect_bool(model.converged_, f"{what}: converged_")
+        if (got_n_iter, got_converged) not in allowed:
+            t, conv = stopping_point(full, n, tol, max_iter)
+            mistakes = {stopping_point(full, 1, tol, max_iter)[0]: "the change was not divided by n: the rule "
+                        "is |ll_t − ll_(t−1)| / n < tol",
+                        t - 1: "n_iter_ counts from 0 (or misses the last iteration); it is the number of "
+                               "iterations run, the t at which the loop stopped",
+                        t + 1: "the loop ran one iteration past the stopping point"}
+            message = (f"{what}: expected n_iter_ = {t} and converged_ = {conv}, got n_iter_ = {got_n_iter} and "
+                       f"converged_ = {got_converged}")
+            if got_n_iter in mistakes and got_n_iter != t:
+                message += f"\nLikely mistake: {mistakes[got_n_iter]}"
+            fail(message)
+        expect_close(model.log_likelihood_history_, full[:got_n_iter], f"{what}: log_likelihood_history_")
+        if expected.n_iter_ == got_n_iter:  # else a borderline stop, allowed above: no reference to compare
+            before = fitted(ref, k, X, tol=0.0, max_iter=got_n_iter - 1, **init) if got_n_iter > 1 else None
+            expect_close(model.probs_, expected.probs_, f"{what}: probs_ (after the last M-step)", atol=1e-9,
+                         mistakes=[] if before is None else [Mistake(
+                             before.probs_, "the parameters before the last M-step were kept; the fitted "
+                             "parameters are those after the M-step of the last iteration")])
+            expect_close(model.weights_, expected.weights_, f"{what}: weights_", atol=1e-9)
+
+
+@points(6)
+def test_penalized_objective_never_decreases(student, rng):
+    """BernoulliMixture: log-likelihood + log Beta prior of the fitted parameters never decreases"""
+    # With alpha > 0 EM maximises ll + alpha·Σ_kd [log p_kd + log(1 − p_kd)] (the log of the
+    # Beta(alpha + 1, alpha + 1) prior): that objective never decreases; the raw log-likelihood may.
+    # The parameters after t iterations are those of a fit with max_iter=t (tol=0, the same init).
+    cases = [("400 MNIST images", mnist_rows(rng, 400), 8, 1.0, 10),
+             ("random binary data", random_binary(rng, 150, 30, 4, 0.2, 0.8), 4,
+              round(float(rng.uniform(0.5, 3.0)), 3), 10)]
+    for name, X, k, alpha, n_iter in cases:
+        w0 = np.full(k, 1.0 / k)
+        p0 = rng.uniform(0.25, 0.75, size=(k, X.shape[1]))
+        objective = [ref.bmm_penalized_log_likelihood(X, w0, p0, alpha)]
+        for t in range(1, n_iter + 1):
+            model = fitted(student, k, X, alpha=alpha, tol=0.0, max_iter=t, weights_init=w0, probs_init=p0)
+            what = f"BernoulliMixture({k}, alpha={alpha:g}, tol=0, max_iter={t}, weights_init, probs_init) on {name}"
+            weights = expect_array(model.weights_, f"{what}: weights_", shape=(k,))
+            probs = expect_array(model.probs_, f"{what}: probs_", shape=(k, X.shape[1]))
+            expect(abs(weights.sum() - 1) < 1e-6 and weights.min() >= 0,
+                   f"{what}: weights_ should be non-negative and sum to 1, got sum {weights.sum():.10g}")
+            expect(probs.min() > 0 and probs.max() < 1,
+                   f"{what}: with alpha > 0 every entry of probs_ should lie strictly inside (0, 1), got "
+                   f"values in [{probs.min():.6g}, {probs.max():.6g}] (is the smoothing applied?)")
+            objective.append(ref.bmm_penalized_log_likelihood(X, weights, probs, alpha))
+            drop = objective[-2] - objective[-1]
+            expect(drop <= 1e-9 * abs(objective[-2]),
+                   f"{what}: the penalised objective ll + alpha·Σ[log p + log(1 − p)] decreased by "
+                   f"{drop:.6g} in iteration {t} ({objective[-2]:.10g} → {objective[-1]:.10g}); an EM "
+                   f"iteration with the spec's smoothing never decreases it: check the M-step")
+
+
+@points(6)
+def test_dead_component(student, rng):
+    """A component with no responsibility (weight 0) gives no NaN: e-step, m-step, fit and predictions"""
+    hint = ("A component with no responsibility (N_k = 0, weight 0) must not produce NaN: log 0 = −inf is "
+            "fine inside logsumexp, its responsibilities are 0 and the M-step gives it p = 1/2.")
+    X = mnist_rows(rng, 300)
+    k = 4
+    dead = int(rng.integers(k))
+    weights = rng.dirichlet(np.ones(k))
+    weights[dead] = 0.0
+    weights /= weights.sum()
+    probs = rng.uniform(0.25, 0.75, size=(k, 784))
+    got = student.bmm_e_step(X, weights, probs)
+    expect(isinstance(got, (tuple, list)) and len(got) == 2, "bmm_e_step should return (resp, log_likelihood)")
+    resp, ll = ref.bmm_e_step(X, weights, probs)
+    what = f"bmm_e_step with weights[{dead}] = 0"
+    expect_close(no_nan(got[0], f"{what}: resp", hint), resp, f"{what}: resp", atol=1e-12)
+    expect_close(no_nan(got[1], f"{what}: log_likelihood", hint), ll, f"{what}: log_likelihood")
+
+    resp = rng.dirichlet(np.ones(k), size=300)
+    resp[:, dead] = 0.0
+    resp /= resp.sum(1, keepdims=True)
+    got = student.bmm_m_step(X, resp, alpha=1.0)
+    expect(isinstance(got, (tuple, list)) and len(got) == 2, "bmm_m_step should return (weights, probs)")
+    weights_m, probs_m = ref.bmm_m_step(X, resp, alpha=1.0)
+    what = f"bmm_m_step with resp[:, {dead}] = 0 (N_{dead} = 0), alpha=1"
+    expect_close(no_nan(got[0], f"{what}: weights", hint), weights_m, f"{what}: weights")
+    expect_close(no_nan(got[1], f"{what}: probs", hint), probs_m, f"{what}: probs (row {dead} is 1/2)")
+
+    # a fit in which one component starts with weight 0 and another dies in its first E-step
+    # (p = 0.99 everywhere: an all-ink image; its responsibilities underflow to exactly 0)
+    k = 5
+    w0 = np.full(k, 1.0 / (k - 1))
+    w0[dead] = 0.0
+    p0 = rng.uniform(0.25, 0.75, size=(k, 784))
+    p0[(dead + 1) % k] = 0.99
+    kwargs = dict(tol=0.0, max_iter=6, weights_init=w0, probs_init=p0)
+    model = fitted(student, k, X, **kwargs)
+    expected = fitted(ref, k, X, **kwargs)
+    what = f"BernoulliMixture({k}, tol=0, max_iter=6) starting with weights_init[{dead}] = 0"
+    expect_close(no_nan(model.log_likelihood_history_, f"{what}: log_likelihood_history_", hint),
+                 expected.log_likelihood_history_, f"{what}: log_likelihood_history_")
+    expect_close(no_nan(model.weights_, f"{what}: weights_", hint), expected.weights_, f"{what}: weights_",
+                 atol=1e-12)
+    expect_close(no_nan(model.probs_, f"{what}: probs_", hint), expected.probs_, f"{what}: probs_", atol=1e-9)
+    X_new = mnist_rows(rng, 50)
+    expect_close(no_nan(model.predict_proba(X_new), f"{what}: predict_proba(X)", hint),
+                 expected.predict_proba(X_new), f"{what}: predict_proba(X)", atol=1e-9)
+    expect_close(no_nan(model.score_samples(X_new), f"{what}: score_samples(X)", hint),
+                 expected.score_samples(X_new), f"{what}: score_samples(X)")
+
+
+@points(4)
+def test_mixture_predictions(student, rng):
+    """BernoulliMixture: predict_proba, predict, score_samples and score of the fitted parameters"""
+    X = mnist_rows(rng, 500)
+    k = 6
+    model = fitted(student, k, X, max_iter=5, weights_init=np.full(k, 1.0 / k),
+                   probs_init=rng.uniform(0.25, 0.75, size=(k, 784)))
+    weights = expect_array(model.weights_, "weights_ after fit", shape=(k,))
+    probs = expect_array(model.probs_, "probs_ after fit", shape=(k, 784))
+    expect(weights.min() >= 0 and probs.min() > 0 and probs.max() < 1,
+           "weights_ and probs_ after fit should be valid (weights >= 0, probs inside (0, 1))")
+    X_new = mnist_rows(rng, 200)
+    # expected values from the student's own fitted parameters
+    with np.errstate(divide="ignore"):
+        weighted = log_prob_of(X_new, probs) + np.log(weights)
+    log_px = logsumexp(weighted, axis=1)
+    resp = np.exp(weighted - log_px[:, None])
+    what = "a BernoulliMixture(6) fitted on 500 MNIST images, on 200 others:"
+    expect_close(model.predict_proba(X_new), resp, f"{what} predict_proba(X)", atol=1e-12)
+    expect_equal(model.predict(X_new), weighted.argmax(1), f"{what} predict(X)")
+    expect_close(model.score_samples(X_new), log_px, f"{what} score_samples(X)", mistakes=[
+        Mistake(logsumexp(log_prob_of(X_new, probs), axis=1), "the weights were left out of log p(x)"),
+    ])
+    expect_close(model.score(X_new), log_px.mean(), f"{what} score(X)", mistakes=[
+        Mistake(log_px.sum(), "score returned the total; it is the mean of score_samples")])
+
+
+@points(4)
+def test_mixture_sample(student, rng):
+    """BernoulliMixture.sample: (X, z) with z ~ weights_ and pixels ~ Bernoulli(probs_[z])"""
+    # Exact binomial tests of every component's count and every (component, pixel) mean;
+    # each at two-sided level 1e-8, Bonferroni over the 3 + 3·12 checks: a correct sampler
+    # fails with probability < 4e-7.
+    k, d, n = 3, 12, 6000
+    true_probs = np.where(rng.random((k, d)) < 0.5, 0.15, 0.85)
+    true_weights = np.array([0.6, 0.3, 0.1])
+    z_true = rng.choice(k, size=1500, p=true_weights)
+    X = (rng.random((1500, d)) < true_probs[z_true]).astype(float)
+    init = dict(weights_init=true_weights, probs_init=np.clip(true_probs + rng.normal(0, 0.05, (k, d)), 0.05, 0.95))
+    model = fitted(student, k, X, max_iter=20, random_state=int(rng.integers(2**31)), **init)
+    weights = expect_array(model.weights_, "weights_ after fit", shape=(k,))
+    probs = expect_array(model.probs_, "probs_ after fit", shape=(k, d))
+    got = model.sample(n)
+    expect(isinstance(got, (tuple, list)) and len(got) == 2, "sample(n_samples) should return (X, z)")
+    Xs = expect_array(got[0], f"sample({n})[0] (the images)", shape=(n, d))
+    z = expect_array(got[1], f"sample({n})[1] (the components)", shape=(n,), kind="iu")
+    expect(np.all((Xs == 0) | (Xs == 1)), f"sample({n})[0]: every pixel should be 0 or 1")
+    expect(z.min() >= 0 and z.max() < k, f"sample({n})[1]: components should lie in 0..{k - 1}")
+    level = 1e-8
+
+    def binomial_p(count, trials, p):
+        return 2 * min(stats.binom.cdf(count, trials, p), stats.binom.sf(count - 1, trials, p), 0.5)
+
+    counts = np.bincount(z, minlength=k)
+    for j in range(k):
+        if binomial_p(counts[j], n, weights[j]) < level:
+            fail(f"sample({n}): component {j} was drawn {counts[j]} times; with weights_[{j}] = "
+                 f"{weights[j]:.4f} about {n * weights[j]:.0f} are expected (z must be drawn with "
+                 f"probabilities weights_)")
+    for j in range(k):
+        ones = Xs[z == j].sum(0)
+        for p_idx in range(d):
+            if binomial_p(int(ones[p_idx]), int(counts[j]), probs[j, p_idx]) < level:
+                hint = ""
+                if abs(ones[p_idx] / max(counts[j], 1) - (1 - probs[j, p_idx])) < 0.05:
+                    hint = "\nLikely mistake: pixels are 1 with probability 1 − p; draw 1 where u < p"
+                fail(f"sample({n}): pixel {p_idx} of the images with z = {j} is 1 in {int(ones[p_idx])} "
+                     f"of {counts[j]}; probs_[{j}, {p_idx}] = {probs[j, p_idx]:.4f} (each image of "
+                     f"component z is drawn from Bernoulli(probs_[z])){hint}")

@@ -1,0 +1,118 @@
+"""gmm, part 1: k-means, the initialisation of EM (12 points)."""
+import numpy as np
+from sklearn.cluster import KMeans
+
+from autograder.harness import Mistake, expect, expect_array, expect_close, expect_equal, points, reference
+from datasets import load_old_faithful, random_gmm, sample_gmm
+
+ref = reference("gmm")
+FAITHFUL = load_old_faithful()
+FAITHFUL_STD = load_old_faithful(standardize=True)
+
+
+def never_empties(X, centers, max_iter):
+    """True when Lloyd's algorithm started from ``centers`` never leaves a cluster empty.
+
+    The spec keeps an empty cluster's centre where it was, while scikit-learn
+    moves it to a far-away point; the two agree only when no cluster ever
+    empties, so every start used below is checked with this (trusted) loop
+    and redrawn otherwise.
+    """
+    centers = np.array(centers, dtype=float)
+    labels_old = None
+    for _ in range(max_iter):
+        labels = np.argmin(((X[:, None, :] - centers[None]) ** 2).sum(-1), axis=1)
+        counts = np.bincount(labels, minlength=len(centers))
+        if np.any(counts == 0):
+            return False
+        centers = np.stack([X[labels == k].mean(0) for k in range(len(centers))])
+        if labels_old is not None and np.array_equal(labels, labels_old):
+            break
+        labels_old = labels
+    return True
+
+
+def start_rows(rng, X, k, max_iter, z=None):
+    """k rows of X as starting centres (one per true component when ``z`` is given)
+    from which no cluster ever empties."""
+    while True:
+        if z is None:
+            rows = rng.choice(len(X), size=k, replace=False)
+        else:
+            rows = np.array([rng.choice(np.flatnonzero(z == j)) for j in range(k)])
+        init = X[rows]
+        if len(np.unique(init, axis=0)) == k and never_empties(X, init, max_iter):
+            return init.copy()
+
+
+def kmeans_cases(rng):
+    """(what, X, init_centers, max_iter): overlapping synthetic clusters (Lloyd needs several
+    rounds) and Old Faithful, raw and standardised."""
+    w, m, c = random_gmm(4, 2, separation=1.5, rng=rng)
+    X1, z1 = sample_gmm(300, w, m, c, rng=rng)
+    w, m, c = random_gmm(5, 6, separation=1.0, rng=rng)
+    X2, _ = sample_gmm(400, w, m, c, rng=rng)
+    return [
+        ("300 samples of 4 overlapping 2-D clusters, K=4", X1, start_rows(rng, X1, 4, 300, z1), 300),
+        ("400 samples in 6-D, K=5", X2, start_rows(rng, X2, 5, 300), 300),
+        ("400 samples in 6-D, K=5, max_iter=2", X2, start_rows(rng, X2, 5, 2), 2),
+        ("Old Faithful (raw), K=3", FAITHFUL, start_rows(rng, FAITHFUL, 3, 300), 300),
+        ("Old Faithful (standardised), K=4", FAITHFUL_STD, start_rows(rng, FAITHFUL_STD, 4, 300), 300),
+    ]
+
+
+@points(8)
+def test_kmeans_matches_sklearn(student, rng):
+    """kmeans with init_centers: the centres and labels of sklearn.cluster.KMeans (Lloyd, n_init=1, tol=0)"""
+    for what, X, init, max_iter in kmeans_cases(rng):
+        k = len(init)
+        km = KMeans(n_clusters=k, init=init, n_init=1, tol=0, algorithm="lloyd", max_iter=max_iter).fit(X)
+        got = student.kmeans(X, k, init_centers=init, max_iter=max_iter)
+        expect(isinstance(got, (tuple, list)) and len(got) == 2,
+               f"kmeans(...) should return (centers, labels), got {type(got).__name__}")
+        centers, labels = got
+        # With init_centers given, centre k starts at init_centers[k]: the order is fixed, so
+        # centres and labels are compared by index (no relabelling).
+        never_moved = init
+        nearest_init = np.argmin(((X[:, None, :] - init[None]) ** 2).sum(-1), axis=1)
+        expect_close(centers, km.cluster_centers_, f"kmeans on {what}: the centres", rtol=1e-6, atol=1e-9,
+                     mistakes=[
+                         Mistake(never_moved, "the centres never moved: after each assignment, move every "
+                                              "centre to the mean of the rows assigned to it"),
+                     ])
+        labels = expect_array(labels, f"kmeans on {what}: the labels", shape=(len(X),), kind="iu")
+        expect_equal(labels, km.labels_, f"kmeans on {what}: the labels", mistakes=[
+            Mistake(nearest_init, "the labels are those of the starting centres: the centres were never "
+                                  "updated (or the labels were not recomputed from the final centres)"),
+        ])
+        # the reference agrees too (it equals scikit-learn whenever no cluster empties)
+        expect_close(centers, ref.kmeans(X, k, init_centers=init, max_iter=max_iter)[0],
+                     f"kmeans on {what}: the centres")
+
+
+@points(4)
+def test_kmeans_random_start(student, rng):
+    """kmeans without init_centers: K centres, labels of the nearest centre, centres at the means, same int same result"""
+    w, m, c = random_gmm(3, 2, separation=6.0, rng=rng)
+    X, _ = sample_gmm(240, w, m, c, rng=rng)
+    seed = int(rng.integers(2**31))
+    for what, data, k in [("240 rows in 2-D, K=3", X, 3), ("a 1-D array of 240 values, K=2", X[:, 0], 2)]:
+        got = student.kmeans(data, k, rng=seed)
+        expect(isinstance(got, (tuple, list)) and len(got) == 2,
+               f"kmeans(...) should return (centers, labels), got {type(got).__name__}")
+        X2 = data.reshape(len(data), -1)
+        centers = expect_array(got[0], f"kmeans on {what}: the centres", shape=(k, X2.shape[1]))
+        labels = expect_array(got[1], f"kmeans on {what}: the labels", shape=(len(X2),), kind="iu")
+        expect(labels.min() >= 0 and labels.max() < k,
+               f"kmeans on {what}: labels must lie in 0..{k - 1}; got values from {labels.min()} to {labels.max()}")
+        nearest = np.argmin(((X2[:, None, :] - centers[None]) ** 2).sum(-1), axis=1)
+        expect_equal(labels, nearest, f"kmeans on {what}: each label should be the index of the nearest "
+                                      "returned centre")
+        # Lloyd stops when no label changes, so every non-empty cluster's centre is the mean of its rows.
+        for j in np.unique(labels):
+            expect_close(centers[j], X2[labels == j].mean(axis=0),
+                         f"kmeans on {what}: centre {j} should be the mean of the rows labelled {j}",
+                         atol=1e-9)
+        again = student.kmeans(data, k, rng=seed)
+        expect_close(again[0], centers, f"kmeans on {what}: a second call with the same int rng "
+                                        "should give the same centres", rtol=1e-12)

@@ -1,0 +1,175 @@
+"""gmm, part 2: Gaussian log-densities and the E-step (20 points)."""
+import numpy as np
+from scipy import stats
+from scipy.special import logsumexp
+
+from autograder.harness import Mistake, expect, expect_array, expect_close, points, reference
+from datasets import random_spd
+
+ref = reference("gmm")
+
+
+def random_covariances(rng, k, d, covariance_type, scale=1.0):
+    """Covariances in scikit-learn's shape and the same as (k, d, d) matrices."""
+    if covariance_type == "full":
+        covs = np.stack([random_spd(rng, d, scale=scale) for _ in range(k)])
+        return covs, covs
+    if covariance_type == "diag":
+        covs = rng.uniform(0.3, 3.0, size=(k, d)) * scale
+    else:
+        covs = rng.uniform(0.3, 3.0, size=k) * scale
+    return covs, as_matrices(covs, covariance_type, d)
+
+
+def as_matrices(covs, covariance_type, d):
+    """The (k, d, d) matrices of "diag" or "spherical" covariances given in scikit-learn's shape."""
+    if covariance_type == "diag":
+        return np.stack([np.diag(v) for v in covs])
+    return np.stack([v * np.eye(d) for v in covs])
+
+
+def scipy_log_prob(X, means, matrices):
+    """(n, K) matrix of scipy.stats.multivariate_normal.logpdf."""
+    X = X.reshape(len(X), -1)
+    return np.stack([np.atleast_1d(stats.multivariate_normal(m, c).logpdf(X)).reshape(len(X))
+                     for m, c in zip(means, matrices)], axis=1)
+
+
+def log_det(matrices):
+    return np.linalg.slogdet(matrices)[1]
+
+
+@points(5)
+def test_log_gaussian_prob_full(student, rng):
+    """log_gaussian_prob, full covariances: equals scipy.stats.multivariate_normal.logpdf"""
+    for n, d, k in [(1, 1, 1), (60, 3, 4), (200, 6, 3)]:
+        X = rng.normal(scale=2.0, size=(n, d))
+        means = rng.normal(size=(k, d))
+        covs, matrices = random_covariances(rng, k, d, "full")
+        expected = scipy_log_prob(X, means, matrices)
+        got = student.log_gaussian_prob(X, means, covs, "full")
+        ld = log_det(matrices)
+        expect_close(got, expected, f"log_gaussian_prob(X, means, covariances, 'full') with n={n}, d={d}, K={k}",
+                     mistakes=[
+                         Mistake(expected + 0.5 * ld, "the −½·log|Σₖ| term is missing"),
+                         Mistake(expected - 0.5 * ld, "log|Σₖ| was counted twice (or with the wrong sign)"),
+                         Mistake(expected + 0.5 * (d - 1) * np.log(2 * np.pi),
+                                 "log(2π) was counted once; the constant is −(d/2)·log(2π)"),
+                         Mistake(expected.T, "the result is transposed: rows are samples, columns components"),
+                     ])
+
+
+@points(5)
+def test_log_gaussian_prob_diag_spherical(student, rng):
+    """log_gaussian_prob, diag and spherical covariances: equals scipy.stats.multivariate_normal.logpdf"""
+    for covariance_type in ("diag", "spherical"):
+        for n, d, k in [(1, 1, 2), (80, 4, 3)]:
+            X = rng.normal(scale=2.0, size=(n, d))
+            means = rng.normal(size=(k, d))
+            covs, matrices = random_covariances(rng, k, d, covariance_type)
+            expected = scipy_log_prob(X, means, matrices)
+            ld = log_det(matrices)
+            mistakes = [Mistake(expected + 0.5 * ld, "the −½·log|Σₖ| term is missing")]
+            if covariance_type == "spherical":
+                mistakes.append(Mistake(expected + 0.5 * (d - 1) * np.log(covs),
+                                        "log|Σₖ| = d·log σ²ₖ for a spherical component (σ²ₖ I has d equal "
+                                        "eigenvalues); log σ²ₖ was counted once"))
+            # a variance used as a standard deviation: the density of variance covs²
+            as_std = scipy_log_prob(X, means, as_matrices(covs ** 2, covariance_type, d))
+            mistakes.append(Mistake(as_std, "the variances were used as standard deviations: "
+                                            "the covariances hold variances σ², the scale is σ"))
+            got = student.log_gaussian_prob(X, means, covs, covariance_type)
+            expect_close(got, expected, f"log_gaussian_prob(X, means, covariances, {covariance_type!r}) with "
+                                        f"n={n}, d={d}, K={k}", mistakes=mistakes)
+
+
+@points(2)
+def test_log_gaussian_prob_extremes(student, rng):
+    """log_gaussian_prob stays finite and exact far from the means, for a 1-D X, and where det Σ underflows"""
+    # hundreds of standard deviations from every mean: log-densities near −10⁵, no exp() anywhere.
+    X = rng.normal(size=(5, 2)) + 1000.0
+    means = rng.normal(size=(2, 2))
+    covs, matrices = random_covariances(rng, 2, 2, "full")
+    expect_close(student.log_gaussian_prob(X, means, covs, "full"), scipy_log_prob(X, means, matrices),
+                 "log_gaussian_prob hundreds of standard deviations from the means")
+    # a 1-D X means d = 1
+    x = rng.normal(size=30)
+    means1, covs1 = rng.normal(size=(3, 1)), rng.uniform(0.5, 2.0, size=(3, 1, 1))
+    got = expect_array(student.log_gaussian_prob(x, means1, covs1, "full"),
+                       "log_gaussian_prob for a 1-D X (30 samples, d = 1, K = 3)", shape=(30, 3))
+    expect_close(got, scipy_log_prob(x, means1, covs1), "log_gaussian_prob for a 1-D X")
+    # d = 60 with variances near 3e-7: det Σ ≈ 1e-390 underflows to 0, log det does not.
+    d = 60
+    covs, matrices = random_covariances(rng, 2, d, "full", scale=1e-7)
+    means = rng.normal(size=(2, d)) * 1e-3
+    X = means[0] + rng.normal(size=(4, d)) * 3e-4
+    expected = scipy_log_prob(X, means, matrices)
+    got = expect_array(student.log_gaussian_prob(X, means, covs, "full"),
+                       f"log_gaussian_prob in d = {d} with covariance entries near 1e-7", shape=(4, 2), finite=False)
+    expect(not np.any(np.isposinf(got)), "log_gaussian_prob in d = 60 with covariance entries near 1e-7 returned "
+           "+inf: log|Σ| was computed as log(det(Σ)), and det(Σ) ≈ 1e-390 underflows to 0; use "
+           "log|Σ| = 2·Σⱼ log Lⱼⱼ with the Cholesky factor L")
+    expect_close(got, expected, f"log_gaussian_prob in d = {d} with covariance entries near 1e-7")
+
+
+def e_step_expected(X, weights, means, matrices):
+    weighted = scipy_log_prob(X, means, matrices) + np.log(weights)
+    norm = logsumexp(weighted, axis=1)
+    return weighted, np.exp(weighted - norm[:, None]), norm.sum()
+
+
+@points(6)
+def test_e_step(student, rng):
+    """e_step: responsibilities (rows sum to 1) and the total log-likelihood, for the three covariance types"""
+    for covariance_type, n, d, k in [("full", 150, 3, 3), ("diag", 100, 2, 4), ("spherical", 120, 4, 2)]:
+        centres = rng.normal(scale=3.0, size=(k, d))
+        X = centres[rng.integers(k, size=n)] + rng.normal(size=(n, d))
+        means = centres + rng.normal(scale=0.5, size=(k, d))
+        weights = rng.dirichlet(np.full(k, 3.0))
+        covs, matrices = random_covariances(rng, k, d, covariance_type)
+        weighted, resp, total = e_step_expected(X, weights, means, matrices)
+        got = student.e_step(X, weights, means, covs, covariance_type)
+        what = f"e_step(X, weights, means, covariances, {covariance_type!r}) with n={n}, d={d}, K={k}"
+        expect(isinstance(got, (tuple, list)) and len(got) == 2,
+               f"{what} should return (resp, log_likelihood), got {type(got).__name__}")
+        plain = scipy_log_prob(X, means, matrices)
+        expect_close(got[0], resp, f"{what}: resp", mistakes=[
+            Mistake(np.exp(weighted - logsumexp(weighted, axis=0)),
+                    "the responsibilities were normalised over the samples (each column sums to 1); "
+                    "normalise each row: rᵢₖ = πₖ N(xᵢ; μₖ, Σₖ) / Σⱼ πⱼ N(xᵢ; μⱼ, Σⱼ)"),
+            Mistake(np.exp(plain - logsumexp(plain, axis=1)[:, None]),
+                    "the weights πₖ are missing from the responsibilities"),
+            Mistake(np.exp(weighted), "the responsibilities were not normalised (rows must sum to 1)"),
+        ])
+        resp_got = expect_array(got[0], f"{what}: resp", shape=(n, k))
+        expect_close(resp_got.sum(axis=1), np.ones(n), f"{what}: the row sums of resp", rtol=1e-9)
+        expect_close(got[1], total, f"{what}: the log-likelihood", mistakes=[
+            Mistake(total / n, "returned the mean log-likelihood per sample; the spec asks for the total Σᵢ log p(xᵢ)"),
+            Mistake(logsumexp(plain, axis=1).sum(), "the weights πₖ are missing from the log-likelihood"),
+            Mistake(weighted.max(axis=1).sum(), "took the largest term maxₖ instead of log Σₖ (log-sum-exp)"),
+        ])
+        expect_close(got[1], ref.e_step(X, weights, means, covs, covariance_type)[1], f"{what}: the log-likelihood")
+
+
+@points(2)
+def test_e_step_far_away(student, rng):
+    """e_step far from every mean (log-densities below −8000): finite responsibilities (log-sum-exp, no 0/0)"""
+    # means within a few units of 0, covariance eigenvalues ≤ 10, samples ~420 units away:
+    # every log-density is below −8000, so exp() of it underflows to 0
+    d, k = 2, 3
+    means = rng.normal(size=(k, d))
+    weights = rng.dirichlet(np.full(k, 3.0))
+    covs, matrices = random_covariances(rng, k, d, "full", scale=0.5)
+    X = rng.normal(size=(20, d)) + 300.0
+    _, resp, total = e_step_expected(X, weights, means, matrices)
+    got = student.e_step(X, weights, means, covs, "full")
+    expect(isinstance(got, (tuple, list)) and len(got) == 2,
+           f"e_step should return (resp, log_likelihood), got {type(got).__name__}")
+    expect_close(got[0], resp, "e_step far from every mean: resp", mistakes=[
+        Mistake(np.full(resp.shape, np.nan), "the densities were exponentiated before normalising: "
+                "exp(−8000) underflows to 0 and 0/0 = NaN; subtract the log-sum-exp of each row in log space"),
+    ])
+    expect_close(got[1], total, "e_step far from every mean: the log-likelihood", mistakes=[
+        Mistake(-np.inf, "log Σₖ πₖ N(xᵢ; μₖ, Σₖ) was computed as log of a sum of densities that underflow "
+                         "to 0: use log-sum-exp"),
+    ])

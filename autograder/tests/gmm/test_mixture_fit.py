@@ -1,0 +1,311 @@
+"""gmm, part 4: GaussianMixtureEM.fit — EM exactly as scikit-learn runs it (30 points)."""
+import warnings
+
+import numpy as np
+from scipy import stats
+from scipy.special import logsumexp
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.mixture import GaussianMixture
+
+from autograder.harness import (Mistake, expect, expect_array, expect_close, expect_equal, match_components,
+                                points, reference)
+from datasets import load_old_faithful, random_gmm, sample_gmm
+
+ref = reference("gmm")
+FAITHFUL = load_old_faithful()
+FAITHFUL_STD = load_old_faithful(standardize=True)
+
+
+def sklearn_converged(X, k):
+    """scikit-learn's fit with a tight tol (its default k-means start, seed 0)."""
+    return GaussianMixture(k, tol=1e-12, max_iter=10_000, random_state=0).fit(X)
+
+
+# Old Faithful, K = 2, full covariances: the maximum likelihood fit. Its total log-likelihood
+# is −1130.2640 (FACTS.md: scikit-learn and R's mclust reach the same); on the standardised
+# data it is that value + n·log(s₁s₂) (the Jacobian of the scaling).
+SK_FAITHFUL = sklearn_converged(FAITHFUL, 2)
+SK_FAITHFUL_STD = sklearn_converged(FAITHFUL_STD, 2)
+LL_FAITHFUL = SK_FAITHFUL.score(FAITHFUL) * len(FAITHFUL)
+LL_FAITHFUL_STD = SK_FAITHFUL_STD.score(FAITHFUL_STD) * len(FAITHFUL)
+assert abs(LL_FAITHFUL - (-1130.2640)) < 1e-3, LL_FAITHFUL  # the documented value (a self-check)
+assert abs(LL_FAITHFUL_STD - LL_FAITHFUL - len(FAITHFUL) * np.log(np.prod(FAITHFUL.std(0, ddof=1)))) < 1e-6
+
+
+# ----------------------------------------------------------------------------- helpers
+
+
+def to_matrices(covs, covariance_type, d):
+    covs = np.asarray(covs, dtype=float)
+    if covariance_type == "full":
+        return covs
+    if covariance_type == "diag":
+        return np.stack([np.diag(v) for v in covs])
+    return np.stack([v * np.eye(d) for v in covs])
+
+
+def total_log_likelihood(X, weights, means, covs, covariance_type):
+    """Σᵢ log Σₖ πₖ N(xᵢ; μₖ, Σₖ), computed here with scipy.stats."""
+    matrices = to_matrices(covs, covariance_type, X.shape[1])
+    logp = np.stack([stats.multivariate_normal(m, c).logpdf(X) for m, c in zip(means, matrices)], axis=1)
+    return float(logsumexp(logp + np.log(weights), axis=1).sum())
+
+
+def common_start(rng, X, k, covariance_type):
+    """A starting point (weights, means, covariances): K random rows as means, random weights,
+    the data covariance scaled by a random factor per component."""
+    n, d = X.shape
+    means = X[rng.choice(n, size=k, replace=False)].copy()
+    weights = rng.dirichlet(np.full(k, 5.0))
+    cov = np.cov(X.T, bias=True).reshape(d, d)
+    scale = rng.uniform(0.5, 1.5, size=k)
+    if covariance_type == "full":
+        covs = scale[:, None, None] * cov
+    elif covariance_type == "diag":
+        covs = scale[:, None] * np.diag(cov)
+    else:
+        covs = scale * np.diag(cov).mean()
+    return weights, means, covs
+
+
+def sklearn_from(X, start, covariance_type, **kwargs):
+    """sklearn.mixture.GaussianMixture started from ``start`` (precisions_init = inverse covariances)."""
+    weights, means, covs = start
+    precisions = np.linalg.inv(covs) if covariance_type == "full" else 1.0 / covs
+    gm = GaussianMixture(len(weights), covariance_type=covariance_type, weights_init=weights,
+                         means_init=means, precisions_init=precisions, **kwargs)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return gm.fit(X)
+
+
+def student_from(student, X, start, covariance_type, **kwargs):
+    weights, means, covs = start
+    model = student.GaussianMixtureEM(len(weights), covariance_type=covariance_type, weights_init=weights,
+                                      means_init=means, covariances_init=covs, **kwargs)
+    model.fit(X)
+    return model
+
+
+def expect_int(got, what):
+    arr = expect_array(got, what, kind="iu")
+    expect(arr.size == 1, f"{what}: expected one integer, got an array of shape {arr.shape}")
+    return int(arr.reshape(()))
+
+
+def expect_bool(got, what):
+    arr = expect_array(got, what, finite=False)
+    expect(arr.size == 1 and arr.dtype.kind in "biu" and arr.reshape(()).item() in (0, 1),
+           f"{what}: expected True or False, got {got!r}")
+    return bool(arr.reshape(()))
+
+
+def expect_parameters(model, gm, covariance_type, what, rtol=1e-6):
+    """The fitted weights_, means_, covariances_ equal scikit-learn's after matching the components."""
+    k, d = gm.means_.shape
+    perm = match_components(gm.means_, model.means_)
+    weights = expect_array(model.weights_, f"{what}: weights_", shape=(k,))
+    means = expect_array(model.means_, f"{what}: means_", shape=(k, d))
+    shape = {"full": (k, d, d), "diag": (k, d), "spherical": (k,)}[covariance_type]
+    covs = expect_array(model.covariances_, f"{what}: covariances_", shape=shape)
+    for name, got, expected in [("weights_", weights, gm.weights_), ("means_", means, gm.means_),
+                                ("covariances_", covs, gm.covariances_)]:
+        expect_close(got[perm], expected, f"{what}: {name} (components matched to scikit-learn's)",
+                     rtol=rtol, atol=1e-9 * np.abs(expected).max())
+
+
+def expect_same_run(model, gm, X, covariance_type, what, total_stop_iters=None):
+    """n_iter_, converged_, the last history entry and the parameters equal scikit-learn's."""
+    n = len(X)
+    mistakes = []
+    if total_stop_iters is not None and total_stop_iters != gm.n_iter_:
+        mistakes.append(Mistake(total_stop_iters, "EM stopped when the change of the total log-likelihood "
+                                "fell below tol; the rule divides it by n: |ll_t − ll_(t−1)| / n < tol"))
+    n_iter = expect_int(model.n_iter_, f"{what}: n_iter_")
+    expect_equal(n_iter, gm.n_iter_, f"{what}: n_iter_ (the number of EM iterations, scikit-learn's)",
+                 mistakes=mistakes)
+    expect_equal(expect_bool(model.converged_, f"{what}: converged_"), gm.converged_, f"{what}: converged_")
+    history = expect_array(model.log_likelihood_history_, f"{what}: log_likelihood_history_", shape=(n_iter,))
+    expect_close(history[-1] / n, gm.lower_bound_,
+                 f"{what}: log_likelihood_history_[-1] / n (scikit-learn's lower_bound_)", mistakes=[
+                     Mistake(gm.lower_bound_ / n, "the history holds mean log-likelihoods; the spec asks for "
+                                                  "totals Σᵢ log p(xᵢ)"),
+                 ])
+    expect_parameters(model, gm, covariance_type, what)
+
+
+def synthetic(rng, n, d, k, covariance_type="full", separation=2.5):
+    w, m, c = random_gmm(k, d, covariance_type=covariance_type, separation=separation, rng=rng)
+    return sample_gmm(n, w, m, c, covariance_type=covariance_type, rng=rng)[0]
+
+
+def total_stop(X, start, covariance_type, tol, **kwargs):
+    """n_iter_ of EM stopped on the total change (the reference run with tol / n)."""
+    weights, means, covs = start
+    return ref.GaussianMixtureEM(len(weights), covariance_type=covariance_type, weights_init=weights,
+                                 means_init=means, covariances_init=covs, tol=tol / len(X), **kwargs).fit(X).n_iter_
+
+
+# ----------------------------------------------------------------------------- tests
+
+
+@points(8)
+def test_fit_matches_sklearn_full(student, rng):
+    """fit from a given start, full covariances: the parameters, n_iter_, converged_ and lower bound of scikit-learn"""
+    cases = [
+        ("400 samples of a 3-component 3-D mixture, K=3", synthetic(rng, 400, 3, 3), 3, {}),
+        ("Old Faithful (raw), K=2", FAITHFUL, 2, {}),
+        ("Old Faithful (standardised), K=3", FAITHFUL_STD, 3, {}),
+        ("300 samples in 2-D, K=4, reg_covar=1e-3, tol=1e-4", synthetic(rng, 300, 2, 4), 4,
+         {"reg_covar": 1e-3, "tol": 1e-4}),
+        ("200 samples in 2-D, K=2, max_iter=3, tol=0 (stops unconverged)", synthetic(rng, 200, 2, 2), 2,
+         {"max_iter": 3, "tol": 0.0}),
+    ]
+    for what, X, k, kwargs in cases:
+        start = common_start(rng, X, k, "full")
+        gm = sklearn_from(X, start, "full", **kwargs)
+        model = student_from(student, X, start, "full", **kwargs)
+        tol = kwargs.get("tol", 1e-3)
+        others = {key: value for key, value in kwargs.items() if key != "tol"}
+        expect_same_run(model, gm, X, "full", f"GaussianMixtureEM on {what}",
+                        total_stop(X, start, "full", tol, **others))
+
+
+@points(6)
+def test_fit_matches_sklearn_diag_spherical(student, rng):
+    """fit from a given start, diag and spherical covariances: the parameters, n_iter_ and converged_ of scikit-learn"""
+    for covariance_type in ("diag", "spherical"):
+        cases = [
+            (f"300 samples of a 3-component 3-D {covariance_type} mixture, K=3",
+             synthetic(rng, 300, 3, 3, covariance_type), 3),
+            ("Old Faithful (standardised), K=2", FAITHFUL_STD, 2),
+        ]
+        for what, X, k in cases:
+            start = common_start(rng, X, k, covariance_type)
+            gm = sklearn_from(X, start, covariance_type)
+            model = student_from(student, X, start, covariance_type)
+            expect_same_run(model, gm, X, covariance_type,
+                            f"GaussianMixtureEM(covariance_type={covariance_type!r}) on {what}",
+                            total_stop(X, start, covariance_type, 1e-3))
+
+
+def check_history(model, X, covariance_type, tol, max_iter, what):
+    """The history is consistent with the stopping rule, never decreases, and ends below the fit."""
+    n = len(X)
+    n_iter = expect_int(model.n_iter_, f"{what}: n_iter_")
+    converged = expect_bool(model.converged_, f"{what}: converged_")
+    history = expect_array(model.log_likelihood_history_, f"{what}: log_likelihood_history_", shape=(None,))
+    expect(len(history) == n_iter, f"{what}: log_likelihood_history_ should hold one entry per iteration "
+                                   f"(n_iter_ = {n_iter}); it holds {len(history)}")
+    expect(1 <= n_iter <= max_iter, f"{what}: n_iter_ = {n_iter}, expected between 1 and max_iter = {max_iter}")
+    for t in range(1, n_iter):
+        drop = history[t - 1] - history[t]
+        expect(drop <= 1e-9 * abs(history[t - 1]),
+               f"{what}: the log-likelihood decreased from iteration {t} to {t + 1} "
+               f"({history[t - 1]:.10g} → {history[t]:.10g}); EM never decreases it: check the E- and M-step")
+    changes = np.abs(np.diff(np.r_[-np.inf, history])) / n
+    expect(np.all(changes[:-1] >= tol),
+           f"{what}: the change per sample fell below tol = {tol:g} at iteration "
+           f"{int(np.argmax(changes < tol)) + 1}, but EM went on to iteration {n_iter}; stop there")
+    expect(converged == bool(changes[-1] < tol),
+           f"{what}: converged_ = {converged}, but the last change per sample |ll_t − ll_(t−1)| / n = "
+           f"{changes[-1]:.3g} is {'below' if changes[-1] < tol else 'not below'} tol = {tol:g}")
+    expect(converged or n_iter == max_iter,
+           f"{what}: EM stopped after {n_iter} iterations, neither converged nor at max_iter = {max_iter}")
+    # the parameters after the last M-step are at least as good as those before it
+    weights = expect_array(model.weights_, f"{what}: weights_")
+    final = total_log_likelihood(X, weights, expect_array(model.means_, f"{what}: means_"),
+                                 expect_array(model.covariances_, f"{what}: covariances_"), covariance_type)
+    expect(final >= history[-1] - 1e-9 * abs(history[-1]),
+           f"{what}: the fitted parameters have log-likelihood {final:.10g}, below the last history entry "
+           f"{history[-1]:.10g}; the fitted parameters must be those after the last M-step")
+    return history
+
+
+@points(5)
+def test_fit_history(student, rng):
+    """fit: log_likelihood_history_ never decreases, holds totals, and follows the stopping rule (random and k-means starts)"""
+    X = synthetic(rng, 300, 2, 3, separation=2.0)
+    n = len(X)
+    # from a given start: the first entry is the log-likelihood of the start itself (a total)
+    start = common_start(rng, X, 3, "full")
+    model = student_from(student, X, start, "full", tol=0.0, max_iter=12)
+    what = "GaussianMixtureEM(3) from a given start with tol=0, max_iter=12"
+    history = expect_array(model.log_likelihood_history_, f"{what}: log_likelihood_history_", shape=(12,))
+    first = total_log_likelihood(X, *start, "full")
+    expect_close(history[0], first, f"{what}: log_likelihood_history_[0] (the log-likelihood of the start)",
+                 mistakes=[Mistake(first / n, "the history holds mean log-likelihoods; the spec asks for totals")])
+    check_history(model, X, "full", 0.0, 12, what)
+    # k-means starts with K = 2 only: Lloyd's algorithm never leaves one of 2 clusters empty (with
+    # K ≥ 3 a uniform start sometimes does, and the spec's M-step then divides 0 by 0)
+    X2 = synthetic(rng, 250, 2, 2, separation=2.0)
+    for data, k, init_params, covariance_type in [(X, 3, "random", "full"), (X2, 2, "kmeans", "diag"),
+                                                  (X2, 2, "kmeans", "full")]:
+        seed = int(rng.integers(2**31))
+        what = f"GaussianMixtureEM({k}, covariance_type={covariance_type!r}, init_params={init_params!r}, " \
+               f"random_state={seed}, tol=1e-4, max_iter=500) on {len(data)} samples in 2-D"
+        model = student.GaussianMixtureEM(k, covariance_type=covariance_type, init_params=init_params,
+                                          random_state=seed, tol=1e-4, max_iter=500)
+        model.fit(data)
+        check_history(model, data, covariance_type, 1e-4, 500, what)
+
+
+@points(6)
+def test_old_faithful(student, rng):
+    """fit on Old Faithful from k-means, K=2, full: the maximum likelihood fit, total log-likelihood −1130.2640"""
+    # Every pair of distinct rows of Old Faithful (raw or standardised) leads Lloyd's algorithm to the
+    # same two clusters (checked exhaustively over all 36,856 pairs), so every correct k-means start,
+    # k-means++ or uniform, gives the same first EM step; EM then reaches the maximum (checked for the
+    # reference over 300 random_state values).
+    for what, X, gm, target in [("Old Faithful (raw)", FAITHFUL, SK_FAITHFUL, LL_FAITHFUL),
+                                ("Old Faithful (standardised)", FAITHFUL_STD, SK_FAITHFUL_STD, LL_FAITHFUL_STD)]:
+        seed = int(rng.integers(2**31))
+        what = f"GaussianMixtureEM(2, tol=1e-9, max_iter=1000, random_state={seed}) on {what}"
+        model = student.GaussianMixtureEM(2, tol=1e-9, max_iter=1000, random_state=seed)
+        model.fit(X)
+        expect(expect_bool(model.converged_, f"{what}: converged_"), f"{what}: did not converge")
+        history = expect_array(model.log_likelihood_history_, f"{what}: log_likelihood_history_", shape=(None,))
+        first = ref.GaussianMixtureEM(2, max_iter=1, random_state=0).fit(X).log_likelihood_history_[0]
+        expect_close(history[0], first, f"{what}: log_likelihood_history_[0] (the log-likelihood of the "
+                                        "k-means start; every correct k-means finds the same two clusters here)",
+                     mistakes=[Mistake(first / len(X), "the history holds mean log-likelihoods; the spec asks "
+                                                       "for totals")])
+        expect_close(history[-1], target, f"{what}: the converged total log-likelihood", rtol=0, atol=1e-3)
+        expect_parameters(model, gm, "full", what, rtol=1e-4)
+
+
+@points(5)
+def test_fit_duplicated_points(student, rng):
+    """reg_covar keeps a component on identical points finite: m_step, e_step and fit as scikit-learn's"""
+    d = 2
+    point = rng.normal(scale=5.0, size=d)
+    blob_a = rng.normal(size=(80, d))
+    blob_b = rng.normal(size=(60, d)) * 0.7 + point + 6.0
+    X = np.vstack([blob_a, np.tile(point, (10, 1)), blob_b])  # 10 identical rows
+    labels = np.repeat([0, 1, 2], [80, 10, 60])
+    order = rng.permutation(len(X))
+    X, labels = X[order], labels[order]
+    resp = np.eye(3)[labels]
+    what = "m_step on data with 10 identical rows that form component 1 (one-hot resp)"
+    for covariance_type in ("full", "diag"):
+        got = student.m_step(X, resp, covariance_type, 1e-6)
+        expect(isinstance(got, (tuple, list)) and len(got) == 3,
+               f"m_step should return (weights, means, covariances), got {type(got).__name__}")
+        start = ref.m_step(X, resp, covariance_type, 1e-6)
+        eye = np.eye(d) if covariance_type == "full" else 1.0
+        expect_close(got[2], start[2], f"{what}, {covariance_type!r}: the covariances", atol=1e-12, mistakes=[
+            Mistake(start[2] - 1e-6 * eye, "reg_covar was not added: the covariance of a component on identical "
+                    "points is 0, not positive definite, and its Cholesky factorisation fails; add reg_covar to "
+                    "the diagonal"),
+        ])
+    # the E-step with that start is finite (the identical rows have density ~1/(2π·1e-6))
+    start = ref.m_step(X, resp, "full", 1e-6)
+    got = student.e_step(X, *start, "full")
+    expect(isinstance(got, (tuple, list)) and len(got) == 2,
+           f"e_step should return (resp, log_likelihood), got {type(got).__name__}")
+    expect_close(got[1], total_log_likelihood(X, *start, "full"),
+                 "e_step with a component of covariance reg_covar·I on the identical rows: the log-likelihood")
+    # EM from there, as scikit-learn (which succeeds thanks to reg_covar as well)
+    gm = sklearn_from(X, start, "full")
+    model = student_from(student, X, start, "full")
+    expect_same_run(model, gm, X, "full", "GaussianMixtureEM(3) from that start")

@@ -1,0 +1,214 @@
+"""gmm, part 5: using a fitted model — predict, predict_proba, score_samples, score, sample (16 points)."""
+import numpy as np
+from scipy import stats
+from scipy.special import logsumexp
+from sklearn.mixture import GaussianMixture
+from sklearn.mixture._gaussian_mixture import _compute_precision_cholesky
+
+from autograder.harness import Mistake, expect, expect_array, expect_close, expect_equal, fail, points
+from datasets import load_old_faithful, random_gmm, sample_gmm
+
+FAITHFUL_STD = load_old_faithful(standardize=True)
+SHAPES = {"full": lambda k, d: (k, d, d), "diag": lambda k, d: (k, d), "spherical": lambda k, d: (k,)}
+
+
+def fitted(student, X, covariance_type, start):
+    """The student's model fitted from ``start`` (so the fit takes a few iterations and is deterministic)."""
+    weights, means, covs = start
+    model = student.GaussianMixtureEM(len(weights), covariance_type=covariance_type, weights_init=weights,
+                                      means_init=means, covariances_init=covs)
+    model.fit(X)
+    return model
+
+
+def parameters(model, k, d, covariance_type, what):
+    """The model's fitted parameters as arrays of the right shapes."""
+    weights = expect_array(model.weights_, f"{what}: weights_", shape=(k,))
+    means = expect_array(model.means_, f"{what}: means_", shape=(k, d))
+    covs = expect_array(model.covariances_, f"{what}: covariances_", shape=SHAPES[covariance_type](k, d))
+    return weights, means, covs
+
+
+def sklearn_with(weights, means, covs, covariance_type, what):
+    """A scikit-learn GaussianMixture holding the given parameters (the student's own fit), so that
+    predict & co. are checked against scikit-learn on exactly the student's parameters."""
+    gm = GaussianMixture(len(weights), covariance_type=covariance_type)
+    gm.weights_, gm.means_, gm.covariances_ = weights, means, covs
+    try:
+        gm.precisions_cholesky_ = _compute_precision_cholesky(covs, covariance_type)
+    except ValueError:
+        fail(f"{what}: the fitted covariances_ are not positive definite")
+    gm.n_features_in_ = means.shape[1]
+    gm.converged_, gm.n_iter_, gm.lower_bound_ = True, 1, 0.0
+    return gm
+
+
+def models(student, rng):
+    """[(what, model, covariance_type, k, d, X_fit, X_new)]: a 3-D full mixture and Old Faithful (diag)."""
+    w, m, c = random_gmm(3, 3, separation=2.5, rng=rng)
+    X, _ = sample_gmm(400, w, m, c, rng=rng)
+    X_new, _ = sample_gmm(150, w, m, c, rng=rng)
+    X_new[:5] += 50.0  # far from every component: log space keeps everything finite
+    out = [("GaussianMixtureEM(3) on 400 samples of a 3-D mixture", fitted(student, X, "full", (w, m, c)),
+            "full", 3, 3, X, X_new)]
+    rows = rng.choice(len(FAITHFUL_STD), size=2, replace=False)
+    start = (np.array([0.5, 0.5]), FAITHFUL_STD[rows], np.ones((2, 2)) * 0.5)
+    faithful_new = FAITHFUL_STD[rng.choice(len(FAITHFUL_STD), size=60)] + rng.normal(scale=0.3, size=(60, 2))
+    out.append(("GaussianMixtureEM(2, covariance_type='diag') on Old Faithful (standardised)",
+                fitted(student, FAITHFUL_STD, "diag", start), "diag", 2, 2, FAITHFUL_STD, faithful_new))
+    return out
+
+
+@points(5)
+def test_predict_proba_and_predict(student, rng):
+    """predict_proba and predict: scikit-learn's, for the model's own fitted parameters"""
+    for what, model, covariance_type, k, d, _, X_new in models(student, rng):
+        gm = sklearn_with(*parameters(model, k, d, covariance_type, what), covariance_type, what)
+        weighted = gm._estimate_weighted_log_prob(X_new)
+        plain = weighted - np.log(gm.weights_)
+        expected = gm.predict_proba(X_new)
+        got = expect_array(model.predict_proba(X_new), f"{what}: predict_proba(X_new)", shape=expected.shape)
+        expect_close(got, expected, f"{what}: predict_proba(X_new)", atol=1e-10, mistakes=[
+            Mistake(np.exp(weighted - logsumexp(weighted, axis=0)),
+                    "the probabilities were normalised over the samples (columns); each row must sum to 1"),
+            Mistake(np.exp(plain - logsumexp(plain, axis=1)[:, None]), "the weights πₖ are missing"),
+        ])
+        labels = expect_array(model.predict(X_new), f"{what}: predict(X_new)", shape=(len(X_new),), kind="iu")
+        expect_equal(labels, gm.predict(X_new), f"{what}: predict(X_new)", mistakes=[
+            Mistake(np.argmin(weighted, axis=1), "predict returned the least probable component (arg-min); "
+                                                 "it is the arg-max of the responsibilities"),
+            Mistake(np.argmax(plain, axis=1), "predict ignored the weights: take the arg-max of "
+                                              "log πₖ + log N(x; μₖ, Σₖ)"),
+        ])
+
+
+@points(4)
+def test_score_samples_and_score(student, rng):
+    """score_samples = log p(x) and score = its mean: scikit-learn's, for the model's own parameters"""
+    for what, model, covariance_type, k, d, X_fit, X_new in models(student, rng):
+        gm = sklearn_with(*parameters(model, k, d, covariance_type, what), covariance_type, what)
+        weighted = gm._estimate_weighted_log_prob(X_new)
+        expected = gm.score_samples(X_new)
+        expect_close(model.score_samples(X_new), expected, f"{what}: score_samples(X_new)", mistakes=[
+            Mistake(logsumexp(weighted - np.log(gm.weights_), axis=1), "the weights πₖ are missing"),
+            Mistake(np.exp(expected), "returned the density p(x); score_samples is its logarithm"),
+            Mistake(weighted.max(axis=1), "took maxₖ instead of log Σₖ (log-sum-exp)"),
+        ])
+        for name, data in [("X_new", X_new), ("the training data", X_fit)]:
+            expected = gm.score(data)
+            expect_close(model.score(data), expected, f"{what}: score({name})", mistakes=[
+                Mistake(expected * len(data), "score returned the sum; it is the mean of score_samples"),
+            ])
+
+
+@points(2)
+def test_sample_shapes_and_reproducible(student, rng):
+    """sample: (X, z) of shapes (n_samples, d), (n_samples,); two fits with the same int random_state sample alike"""
+    w, m, c = random_gmm(2, 2, separation=4.0, rng=rng)
+    X, _ = sample_gmm(200, w, m, c, rng=rng)
+    seed = int(rng.integers(2**31))
+    a = student.GaussianMixtureEM(2, random_state=seed)
+    b = student.GaussianMixtureEM(2, random_state=seed)
+    a.fit(X)
+    b.fit(X)
+    what = f"two GaussianMixtureEM(2, random_state={seed}) fitted on the same data"
+    for n_samples in (None, 5, 40):
+        call = "sample()" if n_samples is None else f"sample({n_samples})"
+        got_a = a.sample() if n_samples is None else a.sample(n_samples)
+        got_b = b.sample() if n_samples is None else b.sample(n_samples)
+        for got in (got_a, got_b):
+            expect(isinstance(got, (tuple, list)) and len(got) == 2,
+                   f"{call} should return (X, z), got {type(got).__name__}")
+        size = n_samples or 1
+        xa = expect_array(got_a[0], f"{what}: {call}[0]", shape=(size, 2))
+        za = expect_array(got_a[1], f"{what}: {call}[1]", shape=(size,), kind="iu")
+        expect_close(got_b[0], xa, f"{what}: {call}[0] of the second model should equal the first's (the "
+                                   "same int random_state gives the same samples)", rtol=1e-12)
+        expect_equal(got_b[1], za, f"{what}: {call}[1] of the second model should equal the first's")
+    # a model of 1-D data samples arrays of shape (n, 1)
+    model = student.GaussianMixtureEM(2, random_state=seed)
+    model.fit(X[:, 0])
+    got = model.sample(10)
+    expect(isinstance(got, (tuple, list)) and len(got) == 2, f"sample should return (X, z), got {type(got).__name__}")
+    expect_array(got[0], "GaussianMixtureEM(2) fitted on a 1-D array: sample(10)[0]", shape=(10, 1))
+    expect_array(got[1], "GaussianMixtureEM(2) fitted on a 1-D array: sample(10)[1]", shape=(10,), kind="iu")
+
+
+# Statistical checks of sample(): per model, for each of the K = 3 components, the count of its
+# samples (exact binomial quantiles), the mean of its samples (n_k·(x̄−μ)ᵀΣ⁻¹(x̄−μ) ~ χ²(d) exactly)
+# and their spread (Σ‖L⁻¹(x−μ)‖² ~ χ²(n_k·d) exactly, two-sided): 9 checks per model, 3 models,
+# 27 checks, each failing a correct sampler with probability ≤ ALPHA = 1e-8; by the union bound a
+# correct submission fails this test with probability ≤ 2.7e-7 < 1e-6. The named mistakes fail with
+# certainty: with 3000 samples and weights near (0.6, 0.3, 0.1), equal weights put ~1000 samples
+# in the component expected to get ~300 (binomial sd ≈ 16), 40 standard deviations off; with
+# variances in [4, 16], noise scaled by Σ (or σ²) instead of L (or σ) makes the mean squared
+# whitened distance ≥ 4 where a correct sampler stays within 1 ± 0.3 (n_k·d ≥ 600 degrees of freedom).
+ALPHA = 1e-8
+N_SAMPLES = 3000
+WEIGHTS = np.array([0.6, 0.3, 0.1])
+
+
+def check_samples(model, covariance_type, d, what):
+    k = len(WEIGHTS)
+    weights, means, covs = parameters(model, k, d, covariance_type, what)
+    got = model.sample(N_SAMPLES)
+    expect(isinstance(got, (tuple, list)) and len(got) == 2, f"sample should return (X, z), got {type(got).__name__}")
+    call = f"{what}: sample({N_SAMPLES})"
+    Xs = expect_array(got[0], f"{call}[0]", shape=(N_SAMPLES, d))
+    z = expect_array(got[1], f"{call}[1] (the components)", shape=(N_SAMPLES,), kind="iu")
+    expect(z.min() >= 0 and z.max() < k, f"{call}[1]: components must lie in 0..{k - 1}")
+    counts = np.bincount(z, minlength=k)
+    p = weights / weights.sum()
+    lo, hi = stats.binom.ppf(ALPHA / 2, N_SAMPLES, p), stats.binom.isf(ALPHA / 2, N_SAMPLES, p)
+    if np.any((counts < lo) | (counts > hi)):
+        j = int(np.argmax((counts < lo) | (counts > hi)))
+        message = (f"{call}: {counts[j]} samples came from component {j}, expected about "
+                   f"{N_SAMPLES * p[j]:.0f} (weights_[{j}] = {p[j]:.4f}; a correct sampler gives a count in "
+                   f"[{lo[j]:.0f}, {hi[j]:.0f}] with probability 1 − 1e-8)")
+        u_lo, u_hi = stats.binom.ppf(ALPHA / 2, N_SAMPLES, 1 / k), stats.binom.isf(ALPHA / 2, N_SAMPLES, 1 / k)
+        if np.all((counts >= u_lo) & (counts <= u_hi)):
+            message += ("\nLikely mistake: the components were drawn with equal probability; draw the counts "
+                        "from a multinomial(n_samples, weights_) (or each sample's component with "
+                        "probabilities weights_)")
+        fail(message)
+    matrices = covs if covariance_type == "full" else (
+        np.stack([np.diag(v) for v in covs]) if covariance_type == "diag" else covs[:, None, None] * np.eye(d))
+    for j in range(k):
+        Y = Xs[z == j]
+        if len(Y) == 0:
+            continue
+        L = np.linalg.cholesky(matrices[j])
+        white = np.linalg.solve(L, (Y - means[j]).T)  # L⁻¹(x − μ): i.i.d. N(0, I) for a correct sampler
+        # the spread first, around the samples' own mean (so a wrong mean cannot mask it and a wrong
+        # spread cannot pass for a wrong mean): Σ‖L⁻¹(x − x̄)‖² ~ χ²((n_k − 1)·d)
+        centred = white - white.mean(axis=1, keepdims=True)
+        spread = float(np.sum(centred ** 2))
+        dof = (len(Y) - 1) * d
+        if dof > 0:
+            s_lo, s_hi = stats.chi2.ppf(ALPHA / 2, dof), stats.chi2.isf(ALPHA / 2, dof)
+            expect(s_lo <= spread <= s_hi,
+                   f"{call}: the samples of component {j} do not have covariance covariances_[{j}]: their "
+                   f"mean squared whitened deviation ‖L⁻¹(x − x̄)‖²/d is {spread / dof:.3f}, expected 1 (a "
+                   f"correct sampler stays in [{s_lo / dof:.3f}, {s_hi / dof:.3f}] with probability 1 − 1e-8); "
+                   "scale the standard normal noise by the Cholesky factor L of Σ (by the standard deviation "
+                   "√σ² for diag / spherical), not by Σ itself")
+        t_mean = float(np.sum(white.mean(axis=1) ** 2) * len(Y))
+        limit = stats.chi2.isf(ALPHA, d)
+        expect(t_mean <= limit,
+               f"{call}: the {len(Y)} samples of component {j} have mean {np.round(Y.mean(0), 4).tolist()}, "
+               f"too far from means_[{j}] = {np.round(means[j], 4).tolist()} (Mahalanobis statistic "
+               f"{t_mean:.1f}, a correct sampler stays below {limit:.1f} with probability 1 − 1e-8); are the "
+               "samples of component k drawn around means_[k], and z[i] the component of X[i]?")
+
+
+@points(5)
+def test_sample_statistics(student, rng):
+    """sample: component frequencies follow weights_, samples of component k have mean means_[k] and covariance covariances_[k]"""
+    for covariance_type, d in [("full", 2), ("diag", 3), ("spherical", 2)]:
+        # variances in [4, 16]: noise scaled by Σ instead of its square root is off by a factor ≥ 4
+        _, m, c = random_gmm(3, d, covariance_type=covariance_type, separation=4.0, variance_range=(4.0, 16.0),
+                             rng=rng)
+        X, _ = sample_gmm(600, WEIGHTS, m, c, covariance_type=covariance_type, rng=rng)
+        model = fitted(student, X, covariance_type, (WEIGHTS, m, c))
+        check_samples(model, covariance_type, d, f"GaussianMixtureEM(3, covariance_type={covariance_type!r}) "
+                                                 f"fitted on 600 samples in {d}-D")

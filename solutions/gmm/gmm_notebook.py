@@ -1,0 +1,254 @@
+# ---
+# jupyter:
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Gaussian mixtures fitted by EM
+#
+# A Gaussian mixture with $K$ components has the density
+#
+# $$p(x) = \sum_{k=1}^K \pi_k\, \mathcal N(x; \mu_k, \Sigma_k), \qquad \pi_k \ge 0,\ \sum_k \pi_k = 1 .$$
+#
+# Read it as a two-step recipe: draw a component $z \sim \text{Categorical}(\pi)$, then
+# $x \sim \mathcal N(\mu_z, \Sigma_z)$. If we knew every $z_i$, the MLE would be the closed form of the
+# `mle` assignment (each component fitted on its own samples). We don't, and the log-likelihood
+# $\ell = \sum_i \log\sum_k \pi_k \mathcal N(x_i; \mu_k, \Sigma_k)$ has no closed-form maximum.
+# **Expectation-maximisation** alternates two easy steps:
+#
+# - **E-step**: the responsibilities $r_{ik} = P(z_i = k \mid x_i) = \dfrac{\pi_k \mathcal N(x_i; \mu_k,
+#   \Sigma_k)}{\sum_j \pi_j \mathcal N(x_i; \mu_j, \Sigma_j)}$, computed in log space with
+#   log-sum-exp;
+# - **M-step**: the MLE with soft labels, $N_k = \sum_i r_{ik}$, $\pi_k = N_k / n$,
+#   $\mu_k = \frac{1}{N_k}\sum_i r_{ik} x_i$,
+#   $\Sigma_k = \frac{1}{N_k}\sum_i r_{ik}(x_i - \mu_k)(x_i - \mu_k)^\top + \epsilon I$.
+#
+# You write them in **`gmm.py`**; this notebook calls your module. Run it top to bottom after each
+# function you write: the first cell that fails names the function to write next.
+
+# %%
+# %load_ext autoreload
+# %autoreload 2
+import sys
+from pathlib import Path
+
+import numpy as np
+import matplotlib.pyplot as plt
+from matplotlib.patches import Ellipse
+
+# the course's data: datasets/ next to this notebook, or at the root of the course kit
+here = Path.cwd().resolve()
+home = next((p for p in [here, *here.parents] if (p / "datasets" / "__init__.py").exists()), None)
+if home is None:
+    raise FileNotFoundError("datasets/ not found: keep this notebook in its assignment folder")
+if str(home) not in sys.path:
+    sys.path.append(str(home))
+from datasets import load_old_faithful
+
+import gmm  # your module, in this folder (reloaded automatically when you edit it)
+
+rng = np.random.default_rng(20240917)
+plt.rcParams.update({"figure.figsize": (7.5, 4.0), "axes.grid": True, "grid.alpha": 0.3})
+
+X = load_old_faithful()          # (272, 2): eruption duration, waiting time (minutes)
+print(X.shape, "means", X.mean(axis=0).round(2), "standard deviations", X.std(axis=0, ddof=1).round(2))
+
+
+def draw_components(ax, means, covariances, weights=None, n_std=(1, 2), color="C3"):
+    """Ellipses at 1 and 2 standard deviations of each full-covariance component."""
+    for k, (mean, cov) in enumerate(zip(means, covariances)):
+        eigval, eigvec = np.linalg.eigh(cov)
+        angle = np.degrees(np.arctan2(eigvec[1, -1], eigvec[0, -1]))
+        for s in n_std:
+            width, height = 2 * s * np.sqrt(eigval[::-1])
+            ax.add_patch(Ellipse(mean, width, height, angle=angle, fill=False, lw=2,
+                                 color=color if isinstance(color, str) else color[k]))
+        ax.plot(*mean, "x", color="k", ms=8)
+
+
+# %% [markdown]
+# ## 1. k-means first
+#
+# k-means is the hard-assignment, equal-spherical-covariance limit of EM: assign each point to its
+# nearest centre, move each centre to the mean of its points, repeat. It measures plain Euclidean
+# distance, so on Old Faithful in minutes the waiting time (standard deviation 13.6 minutes)
+# dominates and the eruption duration (1.1 minutes) barely counts: the boundary between the two
+# clusters is almost a horizontal line of waiting time. The clusters are separated enough for that
+# to work here; a mixture learns each cluster's own shape instead.
+
+# %%
+centers, labels = gmm.kmeans(X, 2, rng=0)
+fig, ax = plt.subplots(figsize=(7.5, 4.5))
+for k in range(2):
+    ax.scatter(*X[labels == k].T, s=10, color=f"C{k}", label=f"cluster {k}")
+ax.plot(*centers.T, "k*", ms=15, label="centres")
+ax.set_xlabel("eruption duration (minutes)")
+ax.set_ylabel("waiting time (minutes)")
+ax.set_title("k-means, K = 2, on the raw data")
+ax.legend()
+plt.show()
+
+# %% autograde="clustering"
+
+# %% [markdown]
+# ## 2. EM, one iteration at a time
+#
+# We start from a poor guess — two equal components with the same mean and a broad covariance —
+# and iterate your `e_step` and `m_step` by hand. The ellipses (1 and 2 standard deviations) find
+# the two clusters in a few iterations, each with its own shape and orientation.
+
+# %%
+K = 2
+weights = np.full(K, 1.0 / K)
+means = X.mean(axis=0) + np.array([[-0.5, -5.0], [0.5, 5.0]])
+covariances = np.array([np.cov(X.T, bias=True)] * K)
+snapshots, history = {0: (weights, means, covariances)}, []
+for it in range(1, 41):
+    resp, log_likelihood = gmm.e_step(X, weights, means, covariances, "full")
+    history.append(log_likelihood)                      # ll of the parameters before this M-step
+    weights, means, covariances = gmm.m_step(X, resp, "full")
+    if it in (1, 3, 6, 15, 40):
+        snapshots[it] = (weights, means, covariances)
+
+fig, axes = plt.subplots(2, 3, figsize=(13, 7.5), sharex=True, sharey=True)
+for ax, (it, (w, m, c)) in zip(axes.ravel(), snapshots.items()):
+    resp, _ = gmm.e_step(X, w, m, c, "full")
+    ax.scatter(*X.T, s=6, c=resp[:, 1], cmap="coolwarm", vmin=0, vmax=1)
+    draw_components(ax, m, c, color="k")
+    ax.set_title(f"after {it} iteration{'s' * (it != 1)}" if it else "the start")
+for ax in axes[1]:
+    ax.set_xlabel("eruption duration")
+for ax in axes[:, 0]:
+    ax.set_ylabel("waiting time")
+fig.suptitle("EM on Old Faithful: colour = responsibility of component 1")
+plt.show()
+
+fig, ax = plt.subplots()
+ax.plot(range(1, len(history) + 1), history, "o-", ms=3)
+ax.set_xlabel("iteration")
+ax.set_ylabel(r"log-likelihood $\ell$")
+ax.set_title(f"never decreases; converged to {history[-1]:.2f}")
+plt.show()
+
+# %% autograde="densities"
+
+# %% autograde="m_step"
+
+# %% [markdown]
+# ## 3. The model class, and k-means next to the mixture
+#
+# `GaussianMixtureEM` wraps the loop: initialise from k-means, iterate until the log-likelihood
+# per sample changes by less than `tol`. Its soft clusters follow the data's correlation, where
+# k-means (on the same raw data) draws a straight boundary.
+
+# %%
+model = gmm.GaussianMixtureEM(n_components=2, covariance_type="full", tol=1e-6, random_state=0).fit(X)
+print(f"{model.n_iter_} iterations, converged: {model.converged_}")
+print("weights", model.weights_.round(4), "\nmeans\n", model.means_.round(4))
+print("total log-likelihood:", round(float(np.sum(model.score_samples(X))), 4))
+
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharex=True, sharey=True)
+for k in range(2):
+    axes[0].scatter(*X[labels == k].T, s=8, color=f"C{k}")
+axes[0].plot(*centers.T, "k*", ms=15)
+axes[0].set_title("k-means: hard labels, distances in minutes")
+gmm_labels = model.predict(X)
+for k in range(2):
+    axes[1].scatter(*X[gmm_labels == k].T, s=8, color=f"C{k}")
+draw_components(axes[1], model.means_, model.covariances_, color="k")
+axes[1].set_title("Gaussian mixture: its own covariance per component")
+for ax in axes:
+    ax.set_xlabel("eruption duration (minutes)")
+axes[0].set_ylabel("waiting time (minutes)")
+plt.show()
+
+fig, ax = plt.subplots()
+ax.plot(range(1, model.n_iter_ + 1), model.log_likelihood_history_, "o-", ms=3)
+ax.set_xlabel("iteration")
+ax.set_ylabel(r"log-likelihood $\ell$")
+ax.set_title("GaussianMixtureEM.fit from the k-means start")
+plt.show()
+
+# %% autograde="mixture_fit"
+
+# %% [markdown]
+# ## 4. How many components? BIC and AIC
+#
+# The log-likelihood always increases with $K$; the information criteria charge for the $p$ free
+# parameters ($K - 1$ weights, $Kd$ means, $K d(d+1)/2$ covariance entries for full covariances):
+#
+# $$\mathrm{BIC} = -2\ell + p\log n, \qquad \mathrm{AIC} = -2\ell + 2p \qquad \text{(lower is better)}.$$
+
+# %%
+candidates = range(1, 7)
+models = {k: gmm.GaussianMixtureEM(n_components=k, random_state=0).fit(X) for k in candidates}
+bic = [models[k].bic(X) for k in candidates]
+aic = [models[k].aic(X) for k in candidates]
+best = gmm.select_n_components(X, candidates, criterion="bic", random_state=0)
+
+fig, ax = plt.subplots()
+ax.plot(candidates, bic, "o-", label="BIC")
+ax.plot(candidates, aic, "s-", label="AIC")
+ax.axvline(best, color="C3", ls="--", label=f"lowest BIC: K = {best}")
+ax.set_xlabel("number of components K")
+ax.set_ylabel("criterion")
+ax.legend()
+plt.show()
+print("parameters per K:", [gmm.n_parameters(k, 2, "full") for k in candidates])
+
+# %% autograde="selection"
+
+# %% [markdown]
+# ## 5. The density, and new eruptions drawn from it
+#
+# The fitted model is a density: its log-density over a grid (left) and samples drawn from it
+# (right, component by component).
+
+# %%
+chosen = models[best]
+g0, g1 = np.meshgrid(np.linspace(1.2, 5.6, 150), np.linspace(38, 100, 150))
+log_p = chosen.score_samples(np.column_stack([g0.ravel(), g1.ravel()])).reshape(g0.shape)
+new, z = chosen.sample(500)
+
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharex=True, sharey=True)
+cs = axes[0].contour(g0, g1, log_p, levels=np.linspace(log_p.max() - 8, log_p.max(), 9), cmap="viridis")
+axes[0].clabel(cs, fontsize=7, fmt="%.0f")
+axes[0].scatter(*X.T, s=5, color="k", alpha=0.5)
+axes[0].set_title(f"log-density of the K = {best} mixture")
+axes[1].scatter(*new.T, s=6, c=z, cmap="tab10", vmin=0, vmax=9, alpha=0.7)
+axes[1].set_title("500 samples, coloured by component")
+for ax in axes:
+    ax.set_xlabel("eruption duration (minutes)")
+axes[0].set_ylabel("waiting time (minutes)")
+plt.show()
+
+# %% autograde="model"
+
+# %% [markdown]
+# **Question.** What does EM guarantee, and what does it not? Explain why the log-likelihood can
+# never decrease from one iteration to the next (what is the E-step's lower bound, and when is it
+# tight?), what EM converges to, how the starting point matters, and what can happen to a component
+# that ends up with a single point (and how `reg_covar` guards against it).
+
+# %% [markdown] answer="em_guarantees" points=5
+# For any distribution $q(z)$ over the labels, Jensen's inequality gives the lower bound
+# $\ell(\theta) \ge \sum_i \sum_k q_{ik}\log\frac{p(x_i, z_i = k; \theta)}{q_{ik}}$, tight when
+# $q_{ik}$ is the posterior $P(z_i = k \mid x_i; \theta)$. The E-step makes the bound tight at the
+# current $\theta_t$; the M-step maximises the bound over $\theta$; so $\ell(\theta_{t+1}) \ge
+# \text{bound}(\theta_{t+1}) \ge \text{bound}(\theta_t) = \ell(\theta_t)$: the log-likelihood never
+# decreases. It converges to a stationary point — usually a local maximum, possibly a saddle —
+# not necessarily the global maximum, so the result depends on the initialisation (hence k-means
+# starts and several restarts). The likelihood of a Gaussian mixture is unbounded: a component that
+# collapses onto one point has $\Sigma_k \to 0$ and $\ell \to \infty$; EM can run into such a
+# degenerate solution. Adding `reg_covar` to the diagonal keeps every covariance positive definite
+# and the likelihood bounded.
+
+# %% [markdown]
+# ## What you have now
+#
+# k-means, the E- and M-steps in log space, a `GaussianMixtureEM` that matches scikit-learn's
+# `GaussianMixture`, model selection by BIC/AIC, and sampling. The last assignment applies the same
+# EM to binary images: mixtures of Bernoulli distributions on MNIST.

@@ -1,0 +1,59 @@
+"""Typical mistakes in the `gmm` assignment, each a patch of the reference.
+
+Every entry must lose points in the named hidden test, with feedback that
+names the mistake (tests/test_assignments.py checks both).
+"""
+from tests.submissions import Bug
+
+BUGS = [
+    Bug("responsibilities_normalised_over_samples", test="test_e_step", says="normalised over the samples",
+        replace=[("    log_prob_norm, resp = _normalize_log_prob(weighted_log_prob)\n",
+                  "    log_prob_norm = logsumexp(weighted_log_prob, axis=1)\n"
+                  "    resp = np.exp(weighted_log_prob - logsumexp(weighted_log_prob, axis=0))\n")]),
+    Bug("weights_divided_by_K", test="test_m_step_full", says="divided by K", sample=True,
+        replace=[("weights = nk / n_samples", "weights = nk / resp.shape[1]")]),
+    Bug("no_reg_covar", test="test_fit_duplicated_points", says="reg_covar was not added",
+        replace=[("        covariances[k].flat[:: n_features + 1] += reg_covar\n", ""),
+                 ("    covariances += reg_covar\n", "")]),
+    Bug("stopping_on_the_total_change", test="test_fit_matches_sklearn_full", says="total log-likelihood",
+        sample=True,
+        replace=[("if abs(ll - prev_ll) / n_samples < self.tol:", "if abs(ll - prev_ll) < self.tol:")]),
+    Bug("log_determinant_dropped", test="test_log_gaussian_prob_full", says="log|Σₖ| term is missing",
+        replace=[("    log_prob += log_det_chol\n", "")]),
+    Bug("log_of_determinant_underflows", test="test_log_gaussian_prob_extremes", says="log(det(Σ))",
+        replace=[("    log_prob += log_det_chol\n",
+                  "    if covariance_type == 'full':\n"
+                  "        with np.errstate(all='ignore'):\n"
+                  "            log_prob -= 0.5 * np.log(np.linalg.det(covariances))\n"
+                  "    else:\n"
+                  "        log_prob += log_det_chol\n")]),
+    Bug("parameters_without_the_weights", test="test_n_parameters", says="K−1 free weights were not counted",
+        replace=[("return (K - 1) + K * d + cov_params", "return K * d + cov_params")]),
+    Bug("bic_with_the_wrong_sign", test="test_bic_aic", says="sign is flipped",
+        replace=[("return float(-2.0 * np.sum(self.score_samples(X)) + self._n_parameters() * np.log(X.shape[0]))",
+                  "return float(2.0 * np.sum(self.score_samples(X)) - self._n_parameters() * np.log(X.shape[0]))")]),
+    Bug("predict_by_argmin", test="test_predict_proba_and_predict", says="arg-min",
+        replace=[("return np.argmax(self._estimate_weighted_log_prob(X), axis=1)",
+                  "return np.argmin(self._estimate_weighted_log_prob(X), axis=1)")]),
+    Bug("kmeans_centres_never_updated", test="test_kmeans_matches_sklearn", says="never moved",
+        replace=[("centers = _update_centers(Xc, labels, centers)", "centers = centers")]),
+    Bug("spherical_variance_summed", test="test_m_step_diag_spherical", says="sum of the d variances",
+        replace=[("return _estimate_gaussian_covariances_diag(X, resp, nk, means, reg_covar).mean(axis=1)",
+                  "return _estimate_gaussian_covariances_diag(X, resp, nk, means, reg_covar).sum(axis=1)")]),
+    Bug("sampling_ignores_the_weights", test="test_sample_statistics", says="equal probability",
+        replace=[("counts = self._rng.multinomial(n_samples, weights)",
+                  "counts = self._rng.multinomial(n_samples, np.full(len(weights), 1.0 / len(weights)))")]),
+    Bug("e_step_mean_log_likelihood", test="test_e_step", says="mean log-likelihood",
+        replace=[("    return resp, float(np.sum(log_prob_norm))", "    return resp, float(np.mean(log_prob_norm))")]),
+    Bug("e_step_not_in_log_space", test="test_e_step_far_away", says="exponentiated before normalising",
+        replace=[("    log_prob_norm, resp = _normalize_log_prob(weighted_log_prob)\n",
+                  "    with np.errstate(all='ignore'):\n"
+                  "        density = np.exp(weighted_log_prob)\n"
+                  "        total = density.sum(axis=1)\n"
+                  "        resp = density / total[:, np.newaxis]\n"
+                  "        log_prob_norm = np.log(total)\n")]),
+    Bug("sample_noise_scaled_by_the_variance", test="test_sample_statistics", says="Cholesky factor",
+        replace=[("cov_chol = np.sqrt(self.covariances_)", "cov_chol = self.covariances_")]),
+    Bug("history_of_means", test="test_fit_history", says="mean log-likelihoods",
+        replace=[("history.append(float(ll))", "history.append(float(ll) / n_samples)")]),
+]
