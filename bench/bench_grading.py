@@ -6,7 +6,9 @@ For every assignment with hidden tests:
 - the same submission graded again in a warm grader process (what each
   student costs inside ``grade-all``'s worker pool);
 - the whole sample class with ``grade-all --jobs 2``;
-- peak resident memory of the grader process and of the sandboxed child.
+- peak resident memory of the grader process and of the sandboxed child (its
+  own high-water mark, read before it is killed; measured when run as root,
+  where the child has a uid of its own).
 
     .venv/bin/python bench/bench_grading.py
 """
@@ -40,14 +42,34 @@ def timed(cmd):
 
 
 WARM = """
-import json, sys, time, resource
+import json, os, sys, time, resource
 sys.path.insert(0, {root!r})
-from autograder import engine
+from autograder import engine, sandbox
+
+peak = [0]
+kill = sandbox.Session._kill
+
+
+def measuring_kill(self):
+    # before the child dies: the high-water RSS of the sandboxed processes (their own
+    # address space; ru_maxrss of children would include the grader's, inherited at fork)
+    for entry in os.scandir("/proc"):
+        try:
+            status = open(f"/proc/{{entry.name}}/status").read()
+        except OSError:
+            continue
+        fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        ours = self.as_root and int(fields.get("Uid", "0").split()[0]) == self.uid
+        if ours and "VmHWM" in fields:
+            peak[0] = max(peak[0], int(fields["VmHWM"].split()[0]) / 1024)
+    kill(self)
+
+
+sandbox.Session._kill = measuring_kill
 engine.grade({a!r}, {sub!r}, seed=1)                 # the pool worker's first grading
 t0 = time.perf_counter(); r = engine.grade({a!r}, {sub!r}, seed=1); dt = time.perf_counter() - t0
-print(json.dumps({{"warm": dt, "score": r.score,
-                   "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                   "child_rss": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}}))
+print(json.dumps({{"warm": dt, "score": r.score, "child_rss": peak[0],
+                   "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
 """
 
 
