@@ -62,7 +62,7 @@ nbgrader: $(STAMP)
 
 points: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make points ASSIGNMENT=<$(ALL)>"; exit 2; }
-	@$(PY) -c "from autograder.engine import points_table; print(points_table('$(ASSIGNMENT)'))"
+	@$(PY) -c "from autograder.catalog import points_table; print(points_table('$(ASSIGNMENT)'))"
 
 gradescope: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make gradescope ASSIGNMENT=<$(ALL)>"; exit 2; }

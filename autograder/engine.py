@@ -47,41 +47,6 @@ def assignments():
     return sorted(p.name for p in TESTS.iterdir() if p.is_dir() and any(p.glob("test_*.py")))
 
 
-def hidden_tests(assignment):
-    """The hidden tests of ``assignment``, part by part, read from their modules.
-
-    Returns ``[(part title, [(test function name, name in the results, points), ...]), ...]``
-    (the part title is the first line of the module's docstring).
-    """
-    import importlib.util
-
-    parts = []
-    for path in sorted((TESTS / assignment).glob("test_*.py")):
-        spec = importlib.util.spec_from_file_location(f"_hidden_{assignment}_{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        tests = []
-        for name, fn in vars(module).items():
-            if name.startswith("test_") and callable(fn):
-                marks = [m for m in getattr(fn, "pytestmark", []) if m.name == "points"]
-                doc = (fn.__doc__ or name).strip().splitlines()[0]
-                tests.append((name, doc, float(marks[0].args[0]) if marks and marks[0].args else None))
-        title = (module.__doc__ or path.stem).strip().splitlines()[0].rstrip(".")
-        parts.append((title, tests))
-    return parts
-
-
-def points_table(assignment):
-    """The Markdown points table of an assignment's README (``make points``)."""
-    lines = ["| test | points |", "|---|---|"]
-    for title, tests in hidden_tests(assignment):
-        lines.append(f"| **{title}** | |")
-        lines.extend(f"| {doc} | {pts:g} |" for _, doc, pts in tests)
-    total = sum(pts or 0 for _, tests in hidden_tests(assignment) for _, _, pts in tests)
-    lines.append(f"| **total** | **{total:g}** |")
-    return "\n".join(lines)
-
-
 class GraderError(Exception):
     """The grader itself cannot run (unknown assignment, missing path)."""
 

@@ -28,7 +28,6 @@ Stdlib only: importing this module in the student's kernel must not warn.
 """
 from __future__ import annotations
 
-import ast
 import contextlib
 import hashlib
 import io
@@ -40,88 +39,16 @@ import subprocess
 import sys
 import tempfile
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
+from .catalog import TESTS, Part, Test, parts  # noqa: F401  (the hook's public names)
+
 ROOT = Path(__file__).resolve().parents[1]
-TESTS = ROOT / "autograder" / "tests"
 #: Seconds one grading may take before the cell reports that the grader did not finish.
 GRADING_TIMEOUT = 900
 
-#: A hidden test module's docstring: "<a>, part N: title (P points)."
-_DOC = re.compile(r"part\s+(\d+)\s*:\s*(.*?)\s*\(\s*[\d.]+\s*points?\s*\)\s*\.?\s*$",
-                  re.IGNORECASE | re.DOTALL)
-
-
 class AutograderUnavailable(RuntimeError):
     """The grader could not grade the submission (an instructor's problem, not the student's)."""
-
-
-# ----------------------------------------------------------------------------
-# the parts of an assignment, read from the hidden test modules (never imported)
-
-
-@dataclass
-class Test:
-    function: str
-    doc: str
-    points: float
-
-    @property
-    def result_name(self):
-        """The test's name in results.json (engine: first docstring line + points)."""
-        label = f"{self.points:g} pt" + ("" if self.points == 1 else "s")
-        return f"{self.doc} ({label})"
-
-
-@dataclass
-class Part:
-    assignment: str
-    name: str
-    number: int
-    title: str
-    path: Path
-    tests: list = field(default_factory=list)
-
-    @property
-    def points(self):
-        return round(sum(t.points for t in self.tests), 6)
-
-
-def _points_of(fn):
-    for dec in fn.decorator_list:
-        if isinstance(dec, ast.Call):
-            f = dec.func
-            name = f.id if isinstance(f, ast.Name) else f.attr if isinstance(f, ast.Attribute) else ""
-            if name == "points" and dec.args and isinstance(dec.args[0], ast.Constant):
-                return float(dec.args[0].value)
-    return None
-
-
-def parts(assignment, tests_root=TESTS):
-    """The graded parts of ``assignment``: one per hidden test module, in part order.
-
-    Read with :mod:`ast` (the modules are not imported). A part's number and
-    title come from the module docstring ``"<a>, part N: title (P points)."``.
-    """
-    folder = Path(tests_root) / assignment
-    found = []
-    for i, path in enumerate(sorted(folder.glob("test_*.py")), 1):
-        tree = ast.parse(path.read_text(encoding="utf-8"), str(path))
-        doc = (ast.get_docstring(tree) or "").strip()
-        m = _DOC.search(doc.splitlines()[0] if doc else "")
-        number, title = (int(m.group(1)), m.group(2)) if m else (i, path.stem[5:].replace("_", " "))
-        part = Part(assignment, path.stem[5:], number, title, path)
-        for node in tree.body:
-            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
-                pts = _points_of(node)
-                if pts is None:
-                    continue
-                fdoc = (ast.get_docstring(node) or node.name).strip().splitlines()[0]
-                part.tests.append(Test(node.name, fdoc, pts))
-        if part.tests:
-            found.append(part)
-    return sorted(found, key=lambda p: (p.number, p.name))
 
 
 def split_results(results, assignment_parts):

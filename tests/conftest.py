@@ -12,7 +12,7 @@ import sys
 from functools import lru_cache
 from pathlib import Path
 
-from autograder import engine
+from autograder import catalog
 
 ROOT = Path(__file__).resolve().parents[1]
 SEED = int(os.environ.get("KIT_SEED") or secrets.randbits(31))
@@ -47,7 +47,7 @@ def grade_one(assignment, submission, *, seed=SEED, results=None, extra=()):
 @lru_cache(maxsize=None)
 def hidden_tests(assignment):
     """{test function name: (results-name prefix, points)} read from the hidden test modules."""
-    return {name: (doc, pts) for _, tests in engine.hidden_tests(assignment) for name, doc, pts in tests}
+    return {t.function: (t.doc, t.points) for part in catalog.parts(assignment) for t in part.tests}
 
 
 def entry(results, assignment, test_name):
