@@ -465,6 +465,8 @@ class _Server:
             message = f"sys.exit({exc.code!r}) was called"
         elif isinstance(exc, MemoryError):
             kind = "memory"
+        elif isinstance(exc, Warning):
+            kind = "warning"
         return {"error": {"kind": kind, "type": type(exc).__name__, "message": message[:2000],
                           "where": frames[-3:]}}
 
@@ -506,6 +508,12 @@ class _Server:
                     return {"@missing": name}
             args = self.from_plain(req.get("args", []))
             kwargs = self.from_plain(req.get("kwargs", {}))
+            if req.get("warnings") == "error":
+                import warnings
+
+                with warnings.catch_warnings():
+                    warnings.simplefilter("error")
+                    return fn(*args, **kwargs)
             return fn(*args, **kwargs)
         raise ValueError(f"unknown op {op!r}")
 

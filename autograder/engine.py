@@ -206,7 +206,9 @@ class GradingPlugin:
                 self.session = self._new_session()
             session = self.session
         session.timeout = opts.get("timeout") or sandbox.DEFAULT_TIMEOUT
+        session.warnings_as_errors = opts.get("warnings") == "error"
         yield sandbox.StudentModule(session)
+        session.warnings_as_errors = False
         if session is not self.session:
             session.close()
             self.extra_sessions.remove(session)

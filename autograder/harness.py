@@ -39,17 +39,23 @@ class Mistake(NamedTuple):
     message: str
 
 
-def points(n, *, visibility="visible", timeout=None, memory_mb=None):
+def points(n, *, visibility="visible", timeout=None, memory_mb=None, warnings=None):
     """Declare a hidden test's points (and its visibility and limits).
 
     ``timeout`` is the wall-clock limit of each call into the student's code
     (seconds); ``memory_mb`` runs the test's calls in a child process of its
-    own with that address-space limit. The test's name in the results is the
-    first line of its docstring followed by ``(n pts)``.
+    own with that address-space limit; ``warnings="error"`` turns every
+    warning the student's code emits during the test's calls into a failure
+    (e.g. "log of zero" RuntimeWarnings where the spec asks for none). The
+    test's name in the results is the first line of its docstring followed by
+    ``(n pts)``.
     """
     if visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {VISIBILITIES}")
-    return pytest.mark.points(n, visibility=visibility, timeout=timeout, memory_mb=memory_mb)
+    if warnings not in (None, "error"):
+        raise ValueError('warnings must be None or "error"')
+    return pytest.mark.points(n, visibility=visibility, timeout=timeout, memory_mb=memory_mb,
+                              warnings=warnings)
 
 
 def reference(assignment):

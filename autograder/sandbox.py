@@ -46,8 +46,8 @@ class StudentCodeError(Exception):
 
     ``str(error)`` is the feedback message, in the student's terms.
     ``kind`` is one of: exception, not_implemented, missing, syntax, import,
-    forbidden_import, sandbox, exit, memory, bad_return, timeout, crash,
-    protocol.
+    forbidden_import, sandbox, exit, memory, warning, bad_return, timeout,
+    crash, protocol.
     """
 
     def __init__(self, message, kind="exception", where=()):
@@ -154,6 +154,7 @@ class Session:
         self.memory_mb = memory_mb
         self.python = python or sys.executable
         self.timeout = DEFAULT_TIMEOUT
+        self.warnings_as_errors = False  # set per test by @points(..., warnings="error")
         self.generation = 0
         self.restarts = 0
         self.import_failure = None
@@ -351,6 +352,8 @@ class Session:
     def _roundtrip(self, msg, label, timeout):
         self._seq += 1
         seq = self._seq
+        if self.warnings_as_errors:
+            msg = {**msg, "warnings": "error"}
         frame = wire.encode({"seq": seq, **msg}, on_other=self._encode_arg)
         deadline = time.monotonic() + timeout
         try:
@@ -436,6 +439,11 @@ class Session:
         elif kind == "memory":
             text = (f"{label} ran out of memory (the limit is {self.memory_mb} MiB){at}: "
                     f"{message or 'MemoryError'}")
+        elif kind == "warning":
+            text = (f"{label} emitted a warning ({etype}: {message}){at}; this check requires none "
+                    "(compute in log space and guard the special cases instead of letting NumPy warn)")
+            if "invalid value" in message:
+                text += "; an invalid value is how NaN appears (0/0, ∞ − ∞, 0·∞)"
         elif kind == "bad_return":
             text = f"{label}: {message}"
         elif kind == "syntax":

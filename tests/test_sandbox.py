@@ -23,6 +23,9 @@ MODULE = textwrap.dedent('''
     def hog():
         return np.ones(10**9).sum()
 
+    def log_zero():
+        return float(np.log(np.zeros(1))[0])
+
     class Counter:
         def __init__(self):
             self.n_ = 0
@@ -98,5 +101,18 @@ def test_objects_stay_in_the_child_and_handles_die_with_it(module):
             student.kill_myself()
         with pytest.raises(StudentCodeError, match="restarted after an earlier crash"):
             counter.add(1)
+    finally:
+        session.close()
+
+
+def test_warnings_become_failures_only_where_a_test_asks(module):
+    session = Session("student", [module])
+    try:
+        student = StudentModule(session)
+        assert student.log_zero() == float("-inf")  # by default a warning is not a failure
+        session.warnings_as_errors = True
+        with pytest.raises(StudentCodeError, match="emitted a warning .RuntimeWarning: divide by zero") as err:
+            student.log_zero()
+        assert err.value.kind == "warning"
     finally:
         session.close()

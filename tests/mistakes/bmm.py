@@ -68,4 +68,7 @@ BUGS = [
     Bug("cluster_accuracy_by_cluster_id", test="test_cluster_accuracy", says="by cluster id",
         replace=[("return float(counts.max(axis=1).sum() / y_true.size)",
                   "return float(np.mean(y_true == clusters))")]),
+    Bug("dead_component_warns", test="test_dead_component", says="emitted a warning",
+        replace=[("    with np.errstate(divide=\"ignore\"):\n        log_weights = np.log(weights)",
+                  "    log_weights = np.log(weights)")]),
 ]

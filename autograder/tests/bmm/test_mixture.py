@@ -170,9 +170,9 @@ def test_penalized_objective_never_decreases(student, rng):
                    f"iteration with the spec's smoothing never decreases it: check the M-step")
 
 
-@points(6)
+@points(6, warnings="error")
 def test_dead_component(student, rng):
-    """A component with no responsibility (weight 0) gives no NaN: e-step, m-step, fit and predictions"""
+    """A component with no responsibility (weight 0) gives no NaN and no warning: e-step, m-step, fit and predictions"""
     hint = ("A component with no responsibility (N_k = 0, weight 0) must not produce NaN: log 0 = −inf is "
             "fine inside logsumexp, its responsibilities are 0 and the M-step gives it p = 1/2.")
     X = mnist_rows(rng, 300)
