@@ -1,9 +1,8 @@
 """kde, part 5: gaussian_kde_logpdf on a large input, under a memory limit (10 points).
 
-Its call runs in a child process of its own (``memory_mb``). It is kept in the file that sorts
-last on purpose: when grading as root, every sandbox of one grading process gets the same uid, and
-closing this test's child kills the shared child too (``Session._kill_strays``), so a test right
-after it would lose its first call. Run last, nothing is lost.
+Its call runs in a child process of its own (``memory_mb``, a sandbox with its own uid and PID
+namespace), so the limit binds only this test and closing that child never touches the shared
+one (``tests/test_sandbox.py`` checks it).
 """
 import re
 
