@@ -36,7 +36,7 @@ test: $(STAMP)
 	$(PY) -m pytest tests
 
 assignments: $(STAMP)
-	$(PY) -m autograder.stubs
+	$(PY) -m authoring
 
 sample-class: $(STAMP)
 	$(PY) -m tests.submissions build/sample_class
@@ -58,7 +58,7 @@ check: $(STAMP)
 	cd assignments/$(ASSIGNMENT) && ../../$(PY) -m pytest -q -p no:cacheprovider test_$(ASSIGNMENT)_public.py
 
 nbgrader: $(STAMP)
-	$(PY) -m autograder.notebooks course $(COURSE) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(SEED),--seed $(SEED))
+	$(PY) -m frontdoors.nbgrader.course $(COURSE) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(SEED),--seed $(SEED))
 
 points: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make points ASSIGNMENT=<$(ALL)>"; exit 2; }
@@ -66,7 +66,7 @@ points: $(STAMP)
 
 gradescope: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make gradescope ASSIGNMENT=<$(ALL)>"; exit 2; }
-	$(PY) -m autograder.frontdoors gradescope $(ASSIGNMENT)
+	$(PY) -m frontdoors.gradescope.build $(ASSIGNMENT)
 
 bench: $(STAMP)
 	@set -e; for b in bench/bench_*.py; do $(PY) $$b; done

@@ -6,13 +6,14 @@ import stat
 import subprocess
 import zipfile
 
-from autograder import frontdoors
+from frontdoors.classroom.output import classroom_output
+from frontdoors.gradescope.build import gradescope_zip
 from tests.conftest import ROOT
 from tests.submissions import apply, catalogue, write
 
 
 def test_gradescope_zip_grades_an_upload_like_gradescope_does(tmp_path):
-    archive = frontdoors.gradescope_zip("mle", tmp_path / "mle.zip")
+    archive = gradescope_zip("mle", tmp_path / "mle.zip")
     home = tmp_path / "autograder"
     with zipfile.ZipFile(archive) as zf:
         names = zf.namelist()
@@ -35,7 +36,7 @@ def test_classroom_output_is_the_reporter_format():
     results = {"score": 6, "tests": [
         {"name": "a (6 pts)", "score": 6, "max_score": 6, "output": ""},
         {"name": "b (4 pts)", "score": 0, "max_score": 4, "output": "expected 1, got 2"}]}
-    line = frontdoors.classroom_output(results)
+    line = classroom_output(results)
     assert line.startswith("result=")
     payload = json.loads(base64.b64decode(line.removeprefix("result=")))
     assert payload["max_score"] == 10 and payload["status"] == "fail"

@@ -25,8 +25,10 @@ import nbformat
 import pytest
 from nbclient.exceptions import CellExecutionError
 
-from autograder import notebooks, stubs
-from autograder.nbgrader_hook import AutograderUnavailable, part_points, parts, split_results
+from authoring import notebooks, stubs
+from authoring.generate import stage
+from frontdoors.nbgrader import course as nbcourse
+from frontdoors.nbgrader.hook import AutograderUnavailable, part_points, parts, split_results
 from tests.conftest import ROOT, SEED, grade_one
 from tests.submissions import apply, catalogue, reference_source, stub_source
 
@@ -71,7 +73,7 @@ def course(assignment, tmp_path_factory):
     if assignment not in _COURSES:
         _COURSES[assignment] = None
         root = tmp_path_factory.mktemp(f"nbgrader-{assignment}") / "course"
-        notebooks.build_course(root, [assignment], seed=SEED, log=lambda *_: None)
+        nbcourse.build_course(root, [assignment], seed=SEED, log=lambda *_: None)
         env = _env()
         for student in STUDENTS:
             dest = root / "submitted" / student / assignment
@@ -80,9 +82,9 @@ def course(assignment, tmp_path_factory):
         results_dir = root.parent / "cli-results"
         with ThreadPoolExecutor(max_workers=1) as pool:
             cli = pool.submit(lambda: {s: _cli(root, assignment, s, results_dir) for s in STUDENTS})
-            notebooks.nbgrader(root, "autograde", assignment, "--force", env=env)
-            notebooks.nbgrader(root, "generate_feedback", assignment, "--force", env=env)
-            notebooks.nbgrader(root, "export", env=env)
+            nbcourse.nbgrader(root, "autograde", assignment, "--force", env=env)
+            nbcourse.nbgrader(root, "generate_feedback", assignment, "--force", env=env)
+            nbcourse.nbgrader(root, "export", env=env)
             _CLI[assignment] = cli.result()
         _COURSES[assignment] = root
     if _COURSES[assignment] is None:
@@ -222,7 +224,7 @@ def test_source_notebook_metadata_is_what_nbgrader_expects(assignment):
 
 @pytest.mark.parametrize("assignment", NOTEBOOKS)
 def test_notebook_runs_top_to_bottom_on_the_reference_and_draws(assignment, tmp_path):
-    folder = notebooks.stage(assignment, tmp_path / assignment, variant="student",
+    folder = stage(assignment, tmp_path / assignment, variant="student",
                              module_text=reference_source(assignment))
     nb = notebooks.execute_notebook(folder / f"{assignment}.ipynb", tmp_path / "jupyter")
     assert not notebooks.outputs_of(nb, "error")
@@ -231,7 +233,7 @@ def test_notebook_runs_top_to_bottom_on_the_reference_and_draws(assignment, tmp_
 
 @pytest.mark.parametrize("assignment", NOTEBOOKS)
 def test_notebook_stops_at_the_first_todo_on_the_stub(assignment, tmp_path):
-    folder = notebooks.stage(assignment, tmp_path / assignment, variant="student")
+    folder = stage(assignment, tmp_path / assignment, variant="student")
     assert (folder / f"{assignment}.py").read_text(encoding="utf-8") == stub_source(assignment)
     with pytest.raises(CellExecutionError) as info:
         notebooks.execute_notebook(folder / f"{assignment}.ipynb", tmp_path / "jupyter")
@@ -250,7 +252,7 @@ def test_release_holds_the_stub_and_no_solution_answer_or_hidden_check(course, a
     texts = _texts(release)
     markers = [(n, w) for n, t in texts.items() for w in (*stubs.MARKER_WORDS, "HIDDEN TESTS") if w in t]
     assert not markers
-    calls = [n for n, t in texts.items() if re.search(r"part_points|nbgrader_hook|autograder\.", t)]
+    calls = [n for n, t in texts.items() if re.search(r"part_points|nbgrader_hook|frontdoors\.|autograder\.", t)]
     assert not calls
     assert not _leaks(texts, _solution_lines(assignment))
     assert not _leaks(texts, _answers(assignment))

@@ -3,12 +3,12 @@ import re
 
 import pytest
 
-from autograder import stubs
+from authoring import generate, stubs
 from tests.conftest import ROOT
 
 
 def test_assignments_folder_is_up_to_date(tmp_path):
-    stubs.generate(tmp_path)
+    generate.generate(tmp_path)
     assert stubs.differences(tmp_path, ROOT / "assignments") == [], "run `make assignments`"
 
 
@@ -82,10 +82,10 @@ def test_malformed_markers_are_refused(bad, message):
 
 
 def test_check_mode_reports_drift(tmp_path, monkeypatch, capsys):
-    monkeypatch.setattr(stubs, "ASSIGNMENTS", tmp_path)
-    stubs.generate(tmp_path)
-    assert stubs.main(["--check"]) == 0
+    monkeypatch.setattr(generate, "ASSIGNMENTS", tmp_path)
+    generate.generate(tmp_path)
+    assert generate.main(["--check"]) == 0
     victim = next(tmp_path.rglob("*.py"))
     victim.write_text(victim.read_text() + "\n# edited by hand\n")
-    assert stubs.main(["--check"]) == 1
+    assert generate.main(["--check"]) == 1
     assert "out of date" in capsys.readouterr().err

@@ -1,9 +1,7 @@
-"""Generate ``assignments/`` (what students get) from ``solutions/``.
+"""Stub modules and stamped copies: the files of ``assignments/<a>/`` other than the notebook.
 
-    python -m autograder.stubs            # write assignments/
-    python -m autograder.stubs --check    # exit 1 if assignments/ is out of date
-
-For every assignment folder ``solutions/<a>/``:
+Driven by :mod:`authoring.generate` (``python -m authoring``). For every
+assignment folder ``solutions/<a>/``:
 
 - ``<a>.py`` becomes the stub: each region between ``### BEGIN SOLUTION``
   and ``### END SOLUTION`` is replaced by a ``# TODO`` line and
@@ -13,19 +11,16 @@ For every assignment folder ``solutions/<a>/``:
 - other ``.py`` files (the public tests) and ``README.md`` are copied with
   the same stamp; anything else is copied as is;
 - the notebook source ``<a>_notebook.py`` (jupytext) is not copied: it becomes
-  the student notebook ``<a>.ipynb`` (:mod:`autograder.notebooks`).
+  the student notebook ``<a>.ipynb`` (:mod:`authoring.notebooks`).
 
 Regions must sit inside a function body, so the stub imports cleanly and
 every graded function raises ``NotImplementedError`` until it is written.
 """
 from __future__ import annotations
 
-import argparse
 import filecmp
 import re
 import shutil
-import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,40 +94,33 @@ def strip_solutions(text, source="<source>"):
     return "".join(out)
 
 
-def generate(dest_root=ASSIGNMENTS):
-    """Write every assignment's student files under ``dest_root``."""
-    dest_root = Path(dest_root)
-    for folder in sorted(p for p in SOLUTIONS.iterdir() if p.is_dir()):
-        name = folder.name
-        dest = dest_root / name
-        if dest.exists():
-            shutil.rmtree(dest)
-        dest.mkdir(parents=True)
-        notebook_source = folder / f"{name}_notebook.py"
-        for src in sorted(folder.rglob("*")):
-            if src.is_dir() or "__pycache__" in src.parts or src.name.startswith("."):
-                continue
-            if src == notebook_source:
-                continue  # holds the model answers; becomes <a>.ipynb below
-            out = dest / src.relative_to(folder)
-            out.parent.mkdir(parents=True, exist_ok=True)
-            if src.suffix == ".py":
-                text = src.read_text(encoding="utf-8")
-                if src.name == f"{name}.py":
-                    text = strip_solutions(text, str(src.relative_to(ROOT)))
-                out.write_text(_stamp(src) + text, encoding="utf-8")
-            elif src.suffix == ".md":
-                out.write_text(_stamp(src, "<!--") + src.read_text(encoding="utf-8"), encoding="utf-8")
-            else:
-                shutil.copyfile(src, out)
-            _refuse_markers(out)
-        if notebook_source.exists():
-            from .notebooks import write_student_notebook  # (imports this module: import here)
-
-            _refuse_markers(write_student_notebook(name, dest))
+def write_files(folder, dest):
+    """Write the student files of one ``solutions/<a>/`` folder (not its notebook) into ``dest``."""
+    folder, dest = Path(folder), Path(dest)
+    name = folder.name
+    dest.mkdir(parents=True, exist_ok=True)
+    notebook_source = folder / f"{name}_notebook.py"
+    for src in sorted(folder.rglob("*")):
+        if src.is_dir() or "__pycache__" in src.parts or src.name.startswith("."):
+            continue
+        if src == notebook_source:
+            continue  # holds the model answers; becomes <a>.ipynb (authoring.notebooks)
+        out = dest / src.relative_to(folder)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if src.suffix == ".py":
+            text = src.read_text(encoding="utf-8")
+            if src.name == f"{name}.py":
+                text = strip_solutions(text, str(src.relative_to(ROOT)))
+            out.write_text(_stamp(src) + text, encoding="utf-8")
+        elif src.suffix == ".md":
+            out.write_text(_stamp(src, "<!--") + src.read_text(encoding="utf-8"), encoding="utf-8")
+        else:
+            shutil.copyfile(src, out)
+        refuse_markers(out)
+    return dest
 
 
-def _refuse_markers(path):
+def refuse_markers(path):
     if path.suffix in (".py", ".md", ".ipynb"):
         leftover = [w for w in MARKER_WORDS if w in path.read_text(encoding="utf-8", errors="replace")]
         if leftover:
@@ -151,26 +139,3 @@ def differences(a, b):
 
     walk(cmp)
     return sorted(diffs)
-
-
-def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder.stubs", description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="only check that assignments/ is up to date")
-    args = parser.parse_args(argv)
-    if not args.check:
-        generate()
-        print(f"wrote {ASSIGNMENTS.relative_to(ROOT)}/ from {SOLUTIONS.relative_to(ROOT)}/")
-        return 0
-    with tempfile.TemporaryDirectory() as tmp:
-        generate(tmp)
-        diffs = differences(tmp, ASSIGNMENTS) if ASSIGNMENTS.exists() else ["assignments/"]
-    if diffs:
-        print("assignments/ is out of date with solutions/ (run `make assignments`): "
-              + ", ".join(diffs), file=sys.stderr)
-        return 1
-    print("assignments/ is up to date")
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

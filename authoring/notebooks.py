@@ -1,9 +1,6 @@
 """Notebooks: one text source per assignment → the student notebook and the nbgrader course.
 
-    python -m autograder.notebooks assignments [DEST]   # write DEST/<a>/<a>.ipynb (default assignments/)
-    python -m autograder.notebooks course [DIR] [--assignment A ...] [--seed N] [--no-generate]
-                                                       # an nbgrader course folder (default build/nbgrader)
-    python -m autograder.notebooks kernel DIR          # a "python3" kernelspec of this Python under DIR
+    python -m authoring.notebooks kernel DIR   # a "python3" kernelspec of this Python under DIR
 
 The source of an assignment's notebook is ``solutions/<a>/<a>_notebook.py``
 in jupytext's percent format (a plain, reviewable Python file). Cells:
@@ -31,10 +28,10 @@ Two notebooks are built from it:
   nbgrader metadata on every cell, the model answers, and in each autograder
   cell a hidden block (``### BEGIN/END HIDDEN TESTS``) holding only a call
   into the kit: ``part_points("<a>", "<part>", <points>)``
-  (:mod:`autograder.nbgrader_hook`), whose last expression is the points.
+  (:mod:`frontdoors.nbgrader.hook`), whose last expression is the points.
   The checks themselves stay in ``autograder/tests/``.
 
-The course folder holds ``nbgrader_config.py`` (kit root, class seed, the
+The course itself is built by :mod:`frontdoors.nbgrader.course`. It holds ``nbgrader_config.py`` (kit root, class seed, the
 kernel, ``Autograde.exclude_overwriting`` so the student's module is what
 gets graded), a kernelspec pointing to this Python, and ``source/<a>/``:
 the student files of ``assignments/<a>/`` (the *stub* module, never the
@@ -46,23 +43,19 @@ import argparse
 import json
 import os
 import re
-import secrets
-import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
-from . import stubs
-from .nbgrader_hook import parts
+from autograder.catalog import parts
+
+from .stubs import MARKER_WORDS
 
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 ASSIGNMENTS = ROOT / "assignments"
 DATASETS = ROOT / "datasets"
 TESTS = ROOT / "autograder" / "tests"
-COURSE = ROOT / "build" / "nbgrader"
-COURSE_ID = "density-estimation"
 TEXT_STUB = "YOUR ANSWER HERE"
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 #: Data files each loader of ``datasets`` reads (copied into the release when the notebook calls it).
@@ -111,7 +104,7 @@ def _kind(cell, where):
 
 
 def _check_words(text, where):
-    for word in stubs.MARKER_WORDS:
+    for word in MARKER_WORDS:
         if word in text:
             raise NotebookSourceError(f"{where}: the notebook source must not contain {word!r} "
                                       "(the generator writes the nbgrader markers itself)")
@@ -143,7 +136,7 @@ def _autograde_text(assignment, part):
 
 def _hidden_call(assignment, part):
     return (f"{HIDDEN_BEGIN}\n"
-            "from autograder.nbgrader_hook import part_points\n"
+            "from frontdoors.nbgrader.hook import part_points\n"
             f"part_points({assignment!r}, {part.name!r}, {part.points:g})\n"
             f"{HIDDEN_END}")
 
@@ -226,22 +219,13 @@ def write_notebook(nb, path):
 def write_student_notebook(assignment, dest_folder):
     """Write ``<dest_folder>/<a>.ipynb`` (student variant); drop a copied notebook source.
 
-    Meant to run right after :func:`autograder.stubs.generate` wrote the folder.
+    Meant to run right after :func:`authoring.stubs.write_files` wrote the folder.
     """
     dest_folder = Path(dest_folder)
     copied = dest_folder / source_path(assignment).name
     if copied.exists():
         copied.unlink()
     return write_notebook(build_notebook(assignment, "student"), dest_folder / f"{assignment}.ipynb")
-
-
-def generate(dest_root=ASSIGNMENTS):
-    """Student notebooks of every assignment that has a notebook source."""
-    written = []
-    for a in with_notebooks():
-        if (Path(dest_root) / a).is_dir():
-            written.append(write_student_notebook(a, Path(dest_root) / a))
-    return written
 
 
 def data_files(assignment):
@@ -256,31 +240,6 @@ def data_files(assignment):
         if re.search(rf"\b{loader}\b", text):
             files += [DATASETS / n for n in names]
     return files
-
-
-def stage(assignment, dest, *, variant="source", module_text=None):
-    """Write a complete assignment folder to ``dest``: what ``source/<a>/`` of the course holds.
-
-    The student files of ``assignments/<a>/`` (regenerated from ``solutions/``, so the stub,
-    never the reference), the notebook of ``variant``, and the data it loads under
-    ``datasets/``. ``module_text`` replaces the module (tests use it to stage a submission).
-    """
-    dest = Path(dest)
-    if dest.exists():
-        shutil.rmtree(dest)
-    with tempfile.TemporaryDirectory(prefix="kit-stubs-") as tmp:
-        stubs.generate(tmp)
-        shutil.copytree(Path(tmp) / assignment, dest)
-    for stray in (dest / source_path(assignment).name, dest / f"{assignment}.ipynb"):
-        if stray.exists():
-            stray.unlink()
-    write_notebook(build_notebook(assignment, variant), dest / f"{assignment}.ipynb")
-    for f in data_files(assignment):
-        (dest / "datasets").mkdir(exist_ok=True)
-        shutil.copyfile(f, dest / "datasets" / f.name)
-    if module_text is not None:
-        (dest / f"{assignment}.py").write_text(module_text, encoding="utf-8")
-    return dest
 
 
 # ----------------------------------------------------------------------------
@@ -354,150 +313,17 @@ def images_of(nb):
 
 
 # ----------------------------------------------------------------------------
-# the nbgrader course
-
-CONFIG = '''\
-"""nbgrader configuration of the density-estimation course.
-
-Written by `make nbgrader` (python -m autograder.notebooks course): a rebuild rewrites this file,
-keeping SEED. Settings of your own (c.Exchange.root, the course id, ...) go in
-nbgrader_config_local.py next to it: read last, never overwritten.
-Run every nbgrader command from this folder, with the kit's environment:
-    source {kit}/.venv/bin/activate   (or call {kit}/.venv/bin/nbgrader)
-"""
-import os
-
-KIT = {kit!r}
-COURSE = os.path.dirname(os.path.abspath(__file__))
-#: One seed for the whole class: the data the hidden tests draw. Printed in every feedback;
-#: `python -m autograder grade <a> SUBMISSION --seed SEED` replays one grading exactly.
-SEED = {seed}
-
-# The autograder-tests cells call the kit's grader from inside the student's kernel: the kernel
-# is the kit's Python (the kernelspec in .jupyter/), finds the kit on PYTHONPATH and the class
-# seed in AUTOGRADER_SEED (an AUTOGRADER_SEED already set in the environment wins).
-os.environ["AUTOGRADER_KIT"] = KIT
-os.environ["AUTOGRADER_PYTHON"] = {python!r}
-os.environ.setdefault("AUTOGRADER_SEED", str(SEED))
-os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [KIT, os.environ.get("PYTHONPATH")]))
-os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [os.path.join(COURSE, ".jupyter"),
-                                                           os.environ.get("JUPYTER_PATH")]))
-os.environ["MPLBACKEND"] = {backend!r}
-# one BLAS thread per kernel: on a busy machine BLAS threads fighting over the cores make the
-# notebooks' small matrix products many times slower
-for _name in {threads!r}:
-    os.environ.setdefault(_name, "1")
-# nbgrader runs its environment's `alembic` command when it creates the gradebook
-os.environ["PATH"] = os.pathsep.join(filter(None, [os.path.dirname({python!r}), os.environ.get("PATH")]))
-
-c = get_config()  # noqa: F821 - provided by nbgrader
-c.CourseDirectory.root = COURSE
-c.CourseDirectory.course_id = {course_id!r}
-# Only the notebook's autograder cells score; each grades one part (a few seconds per notebook).
-c.Execute.timeout = 900
-# autograde copies source/<a>/ over the submission: keep the student's module, restore the rest.
-c.Autograde.exclude_overwriting = {exclude!r}
-c.ClearSolutions.text_stub = {stub!r}
-# Feedback shows each autograder cell's output (the part's points and messages), not its hidden
-# call into the kit: nbgrader's default feedback would print the hidden block's source.
-from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
-
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]
-
-load_subconfig("nbgrader_config_local.py")  # noqa: F821 - your settings, if the file exists
-'''
-
-
-def read_seed(course):
-    cfg = Path(course) / "nbgrader_config.py"
-    if cfg.exists():
-        m = re.search(r"^SEED = (\d+)\s*$", cfg.read_text(), re.MULTILINE)
-        if m:
-            return int(m.group(1))
-    return None
-
-
-def nbgrader(course, *args, env=None, check=True, timeout=1800):
-    """Run ``nbgrader <args>`` in ``course`` with this Python; return the CompletedProcess.
-
-    The environment's ``bin`` goes first on PATH: nbgrader runs the ``alembic`` command
-    of its own environment to open the gradebook, and kernels may resolve ``python`` there.
-    """
-    env = dict(os.environ if env is None else env)
-    env["PATH"] = os.pathsep.join(filter(None, [str(Path(sys.executable).parent), env.get("PATH")]))
-    proc = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
-                          capture_output=True, text=True, timeout=timeout)
-    if check and proc.returncode != 0:
-        raise RuntimeError(f"nbgrader {' '.join(args)} failed ({proc.returncode}):\n"
-                           f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    return proc
-
-
-def build_course(course=COURSE, assignments=None, *, seed=None, generate_release=True, log=print):
-    """Write (or refresh) the nbgrader course folder; run ``generate_assignment`` for each assignment.
-
-    Only ``nbgrader_config.py``, ``.jupyter/`` and ``source/<a>/`` are (re)written; the
-    gradebook, submissions and feedback are left alone.
-    """
-    course = Path(course).resolve()
-    course.mkdir(parents=True, exist_ok=True)
-    names = assignments or [a for a in with_notebooks() if parts(a)]
-    for a in names:
-        if not source_path(a).exists():
-            raise NotebookSourceError(f"{a} has no notebook source ({source_path(a).relative_to(ROOT)})")
-        if not parts(a):
-            raise NotebookSourceError(f"{a} has no hidden tests yet (autograder/tests/{a}/test_*.py)")
-    seed = seed if seed is not None else read_seed(course)
-    seed = seed if seed is not None else secrets.randbits(31)
-    graded = sorted(set(names) | {p.name for p in (course / "source").glob("*") if p.is_dir()})
-    (course / "nbgrader_config.py").write_text(CONFIG.format(
-        kit=str(ROOT), seed=int(seed), python=sys.executable, backend=INLINE_BACKEND, course_id=COURSE_ID,
-        exclude={a: [f"{a}.py"] for a in graded}, stub=TEXT_STUB, threads=THREAD_VARIABLES))
-    write_kernelspec(course / ".jupyter")
-    for a in names:
-        stage(a, course / "source" / a, variant="source")
-        log(f"wrote {course / 'source' / a}/")
-    if generate_release:
-        env = dict(os.environ)
-        env.pop("AUTOGRADER_SEED", None)
-        for a in names:
-            nbgrader(course, "generate_assignment", a, "--force", env=env)
-            log(f"released {course / 'release' / a}/ (nbgrader generate_assignment {a})")
-    log(f"course folder: {course} (class seed {seed})")
-    return course
-
-
-# ----------------------------------------------------------------------------
 # command line
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder.notebooks",
+    parser = argparse.ArgumentParser(prog="python -m authoring.notebooks",
                                      description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    s = sub.add_parser("assignments", help="write the student notebooks into assignments/<a>/")
-    s.add_argument("dest", nargs="?", default=str(ASSIGNMENTS))
-    c = sub.add_parser("course", help="build the nbgrader course folder and release the assignments")
-    c.add_argument("dir", nargs="?", default=str(COURSE))
-    c.add_argument("--assignment", action="append", help="only this assignment (repeatable)")
-    c.add_argument("--seed", type=int,
-                   help="the class seed (default: kept from an existing config, else random)")
-    c.add_argument("--no-generate", action="store_true", help="do not run nbgrader generate_assignment")
     k = sub.add_parser("kernel", help="write a python3 kernelspec of this Python under DIR")
     k.add_argument("dir")
     args = parser.parse_args(argv)
-    try:
-        if args.command == "assignments":
-            for p in generate(args.dest):
-                print(f"wrote {p}")
-        elif args.command == "course":
-            build_course(args.dir, args.assignment, seed=args.seed, generate_release=not args.no_generate)
-        else:
-            print(write_kernelspec(args.dir))
-    except (NotebookSourceError, RuntimeError) as exc:
-        print(f"autograder.notebooks: {exc}", file=sys.stderr)
-        return 2
+    print(write_kernelspec(args.dir))
     return 0
 
 

@@ -5,7 +5,7 @@ Each graded part of an assignment (one hidden test module,
 assignment's notebook. Its hidden content, restored by ``nbgrader autograde``
 and nothing more, is::
 
-    from autograder.nbgrader_hook import part_points
+    from frontdoors.nbgrader.hook import part_points
     part_points("mle", "gaussian", 20)
 
 It runs inside the student's kernel. The grading itself never does: the
@@ -41,9 +41,9 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from .catalog import TESTS, Part, Test, parts  # noqa: F401  (the hook's public names)
+from autograder.catalog import TESTS, Part, Test, parts  # noqa: F401  (the hook's public names)
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 #: Seconds one grading may take before the cell reports that the grader did not finish.
 GRADING_TIMEOUT = 900
 

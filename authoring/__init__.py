@@ -1,0 +1,1 @@
+"""Authoring: what generates student material from ``solutions/`` (stubs, notebooks, handouts)."""

@@ -1,0 +1,1 @@
+"""Front doors: one per LMS (nbgrader, Gradescope, GitHub Classroom), each a thin layer over :mod:`autograder`."""

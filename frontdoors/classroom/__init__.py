@@ -1,0 +1,1 @@
+"""GitHub Classroom: the workflow template and the reporter's output."""

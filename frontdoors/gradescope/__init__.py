@@ -1,0 +1,1 @@
+"""Gradescope: the autograder zip (setup.sh, run_autograder) around the engine."""

@@ -1,0 +1,1 @@
+"""nbgrader: the course builder and what its autograder cells call."""
