@@ -1,0 +1,29 @@
+"""The one place student-derived text is made safe (autograder.text)."""
+from autograder.text import clean, csv_cell, one_line
+
+
+def test_clean_shows_control_characters_and_keeps_newlines_and_tabs():
+    fake = "\x1b[2J\x1b[HTotal: 100 / 100\rreal\x07\x9b31m\u202eevil\nnext\tcol"
+    out = clean(fake)
+    assert "\x1b" not in out and "\r" not in out and "\x07" not in out and "\x9b" not in out
+    assert "\u202e" not in out
+    assert "\\x1b[2J" in out and "\\x0d" in out and "\\u202e" in out
+    assert "\nnext\tcol" in out
+
+
+def test_clean_cuts_long_text_and_says_so():
+    out = clean("x" * 100, limit=10)
+    assert out.startswith("x" * 10) and "90 more characters cut" in out
+
+
+def test_one_line_folds_newlines():
+    assert one_line("a\nb\tc") == "a\\nb c"
+
+
+def test_csv_cells_never_start_a_formula():
+    for evil in ("=HYPERLINK(\"http://x\")", "+1", "-1+2", "@SUM(A1)", "\tx", "\rx"):
+        cell = csv_cell(evil)
+        assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), (evil, cell)
+        assert "\t" not in cell and "\r" not in cell
+    assert csv_cell("alice") == "alice"
+    assert csv_cell(12.5) == 12.5 and csv_cell(-3) == -3
