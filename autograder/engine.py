@@ -27,6 +27,7 @@ from threadpoolctl import threadpool_limits
 
 from . import sandbox
 from .harness import GradingFailure
+from .text import one_line
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "autograder" / "tests"
@@ -59,6 +60,9 @@ class TestResult:
     visibility: str
     score: float = 0.0
     output: str = ""
+    function: str = ""  # the test function's name (without parameters)
+    depends: tuple = ()  # ((test function, phrase or None), ...) from @points(depends=...)
+    notes: list = field(default_factory=list)  # warnings the student's code emitted
 
 
 @dataclass
@@ -181,6 +185,7 @@ class GradingPlugin:
         self.order = []
         self.problems = []
         self.missing = None
+        self._finished = False
 
     def _new_session(self, memory_mb=sandbox.DEFAULT_MEMORY_MB):
         return sandbox.Session(self.module_name, self.sources, memory_mb=memory_mb,
@@ -206,9 +211,12 @@ class GradingPlugin:
                 self.session = self._new_session()
             session = self.session
         session.timeout = opts.get("timeout") or sandbox.DEFAULT_TIMEOUT
-        session.warnings_as_errors = opts.get("warnings") == "error"
+        session.warnings = []
         yield sandbox.StudentModule(session)
-        session.warnings_as_errors = False
+        result = self.results.get(request.node.nodeid)
+        if result is not None:
+            result.notes = list(session.warnings)
+        session.warnings = []
         if session is not self.session:
             session.close()
             self.extra_sessions.remove(session)
@@ -224,7 +232,7 @@ class GradingPlugin:
 
     # -- hooks ----------------------------------------------------------------
     def pytest_configure(self, config):
-        config.addinivalue_line("markers", "points(n, visibility, timeout, memory_mb): graded test")
+        config.addinivalue_line("markers", "points(n, visibility, timeout, memory_mb, depends): graded test")
 
     def pytest_collection_modifyitems(self, session, config, items):
         for item in items:
@@ -237,8 +245,55 @@ class GradingPlugin:
             label = f"{pts:g} pt" + ("" if pts == 1 else "s")
             self.results[item.nodeid] = TestResult(
                 id=item.name, name=f"{doc} ({label})", max_score=pts,
-                visibility=mark.kwargs.get("visibility", "visible"))
+                visibility=mark.kwargs.get("visibility", "visible"),
+                function=getattr(item, "originalname", None) or item.name,
+                depends=tuple(mark.kwargs.get("depends", ())))
             self.order.append(item.nodeid)
+        known = {r.function for r in self.results.values()}
+        for result in self.results.values():
+            for name, _ in result.depends:
+                if name not in known:
+                    self.problems.append(f"{result.id} depends on {name}, which is not a hidden test")
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        self.finish()
+
+    def finish(self):
+        """Compose every test's feedback once all outcomes are known (any test order).
+
+        A failed test whose ``depends`` include a failed test leads with that
+        cause; a warning the student's code emitted adds a note (never points).
+        Idempotent.
+        """
+        if self._finished:
+            return
+        self._finished = True
+        failed = {}
+        own = {nodeid: self.results[nodeid].output for nodeid in self.order}
+        for nodeid in self.order:
+            r = self.results[nodeid]
+            if r.score < r.max_score and r.function not in failed:
+                failed[r.function] = (r, own[nodeid])
+        for nodeid in self.order:
+            r = self.results[nodeid]
+            lines = []
+            if r.score < r.max_score:
+                for name, phrase in r.depends:
+                    cause, cause_output = failed.get(name, (None, None))
+                    if cause is None or cause is r:
+                        continue
+                    why = one_line(_cause_of(cause_output), 240)
+                    subject = phrase or f"This test builds on “{cause.name}”"
+                    lines.append(f"{subject}, which fails its own test ({why}): fix that first.")
+                if lines and r.output:
+                    lines.append(r.output)
+            if lines:
+                r.output = "\n".join(lines)
+            if r.notes:
+                note = ("Note (costs no points): your code emitted "
+                        + "; ".join(one_line(w, 300) for w in r.notes)
+                        + "; values were graded, not warnings.")
+                r.output = f"{r.output}\n{note}" if r.output else note
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -270,13 +325,27 @@ class GradingPlugin:
         return f"This check could not complete: {type(exc).__name__}: {exc}"
 
 
+def _cause_of(output):
+    """What a failed test's feedback names as the mistake: its "Likely mistake" or first line."""
+    lines = [ln for ln in (output or "").splitlines() if ln.strip()]
+    for ln in lines:
+        if ln.startswith("Likely mistake: "):
+            return ln.removeprefix("Likely mistake: ")
+    return lines[0] if lines else "it did not complete"
+
+
 # ----------------------------------------------------------------------------
 # grading
 
 
-def grade(assignment, submission, *, seed=None, python=None, quiet=True):
-    """Grade one submission; never raises for anything the submission does."""
-    if assignment not in assignments():
+def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_root=None):
+    """Grade one submission; never raises for anything the submission does.
+
+    ``tests_root`` replaces ``autograder/tests`` (the kit's own tests grade
+    small made-up assignments with it).
+    """
+    tests_root = TESTS if tests_root is None else Path(tests_root)
+    if tests_root == TESTS and assignment not in assignments():
         raise GraderError(f"unknown assignment {assignment!r}; choose one of {', '.join(assignments())}")
     submission = Path(submission)
     if not submission.exists():
@@ -296,7 +365,7 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True):
         plugin = GradingPlugin(assignment, sources, seed, hidden, python=python)
         # without a module every test is still listed, with its points and 0
         plugin.missing = None if sources is not None else missing
-        args = [str(TESTS / assignment), "-q", "-p", "no:cacheprovider", "--assert=plain",
+        args = [str(tests_root / assignment), "-q", "-p", "no:cacheprovider", "--assert=plain",
                 "--import-mode=importlib", "-c", os.devnull, "--rootdir", str(ROOT),
                 "-W", "ignore::pytest.PytestAssertRewriteWarning", "-p", "no:randomly"]
         sink = io.StringIO()
@@ -307,6 +376,7 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True):
                 pytest.main(args, plugins=[plugin])
         finally:
             plugin.close()
+    plugin.finish()
     if plugin.problems:
         raise GraderError("the hidden tests are broken:\n" + "\n".join(plugin.problems))
     report.tests = [plugin.results[n] for n in plugin.order]
