@@ -73,6 +73,9 @@ class TestResult:
     visibility: str
     score: float = 0.0
     output: str = ""
+    function: str = ""  # the test function's name (without parameters)
+    depends: tuple = ()  # ((test function, phrase or None), ...) from @points(depends=...)
+    notes: list = field(default_factory=list)  # warnings the student's code emitted
 
 
 @dataclass
@@ -190,6 +193,7 @@ class GradingPlugin:
         self.problems = []
         self.missing = None
         self.intake_notes = []  # what intake refused, added to tests whose import failed
+        self._finished = False
 
     def _new_session(self, memory_mb=sandbox.DEFAULT_MEMORY_MB):
         return sandbox.Session(self.module_name, self.sources, memory_mb=memory_mb,
@@ -215,9 +219,12 @@ class GradingPlugin:
                 self.session = self._new_session()
             session = self.session
         session.timeout = opts.get("timeout") or sandbox.DEFAULT_TIMEOUT
-        session.warnings_as_errors = opts.get("warnings") == "error"
+        session.warnings = []
         yield sandbox.StudentModule(session)
-        session.warnings_as_errors = False
+        result = self.results.get(request.node.nodeid)
+        if result is not None:
+            result.notes = list(session.warnings)
+        session.warnings = []
         if session is not self.session:
             session.close()
             self.extra_sessions.remove(session)
@@ -233,7 +240,7 @@ class GradingPlugin:
 
     # -- hooks ----------------------------------------------------------------
     def pytest_configure(self, config):
-        config.addinivalue_line("markers", "points(n, visibility, timeout, memory_mb): graded test")
+        config.addinivalue_line("markers", "points(n, visibility, timeout, memory_mb, depends): graded test")
 
     def pytest_collection_modifyitems(self, session, config, items):
         for item in items:
@@ -246,8 +253,55 @@ class GradingPlugin:
             label = f"{pts:g} pt" + ("" if pts == 1 else "s")
             self.results[item.nodeid] = TestResult(
                 id=item.name, name=f"{doc} ({label})", max_score=pts,
-                visibility=mark.kwargs.get("visibility", "visible"))
+                visibility=mark.kwargs.get("visibility", "visible"),
+                function=getattr(item, "originalname", None) or item.name,
+                depends=tuple(mark.kwargs.get("depends", ())))
             self.order.append(item.nodeid)
+        known = {r.function for r in self.results.values()}
+        for result in self.results.values():
+            for name, _ in result.depends:
+                if name not in known:
+                    self.problems.append(f"{result.id} depends on {name}, which is not a hidden test")
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        self.finish()
+
+    def finish(self):
+        """Compose every test's feedback once all outcomes are known (any test order).
+
+        A failed test whose ``depends`` include a failed test leads with that
+        cause; a warning the student's code emitted adds a note (never points).
+        Idempotent.
+        """
+        if self._finished:
+            return
+        self._finished = True
+        failed = {}
+        own = {nodeid: self.results[nodeid].output for nodeid in self.order}
+        for nodeid in self.order:
+            r = self.results[nodeid]
+            if r.score < r.max_score and r.function not in failed:
+                failed[r.function] = (r, own[nodeid])
+        for nodeid in self.order:
+            r = self.results[nodeid]
+            lines = []
+            if r.score < r.max_score:
+                for name, phrase in r.depends:
+                    cause, cause_output = failed.get(name, (None, None))
+                    if cause is None or cause is r:
+                        continue
+                    why = one_line(_cause_of(cause_output), 240)
+                    subject = phrase or f"This test builds on “{cause.name}”"
+                    lines.append(f"{subject}, which fails its own test ({why}): fix that first.")
+                if lines and r.output:
+                    lines.append(r.output)
+            if lines:
+                r.output = "\n".join(lines)
+            if r.notes:
+                note = ("Note (costs no points): your code emitted "
+                        + "; ".join(one_line(w, 300) for w in r.notes)
+                        + "; values were graded, not warnings.")
+                r.output = f"{r.output}\n{note}" if r.output else note
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -283,20 +337,31 @@ class GradingPlugin:
         return f"This check could not complete: {type(exc).__name__}: {exc}"
 
 
+def _cause_of(output):
+    """What a failed test's feedback names as the mistake: its "Likely mistake" or first line."""
+    lines = [ln for ln in (output or "").splitlines() if ln.strip()]
+    for ln in lines:
+        if ln.startswith("Likely mistake: "):
+            return ln.removeprefix("Likely mistake: ")
+    return lines[0] if lines else "it did not complete"
+
+
 # ----------------------------------------------------------------------------
 # grading
 
 
-def grade(assignment, submission, *, seed=None, python=None, quiet=True):
+def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_root=None):
     """Grade one submission; never raises for anything the submission does.
 
     ``submission`` is a path (a file or a folder) or an :class:`autograder.intake.Snapshot`
-    taken earlier (what the nbgrader cross-check grades). Raises
-    :class:`GraderError` when the grader cannot run: unknown assignment,
+    taken earlier (what the nbgrader cross-check grades). ``tests_root`` replaces
+    ``autograder/tests`` (the kit's own tests grade small made-up assignments with it).
+    Raises :class:`GraderError` when the grader cannot run: unknown assignment,
     missing path, or the hidden tests failing to start, to be collected or
     collecting none (never a score of 0 / 0).
     """
-    if assignment not in assignments():
+    tests_root = TESTS if tests_root is None else Path(tests_root)
+    if tests_root == TESTS and assignment not in assignments():
         raise GraderError(f"unknown assignment {assignment!r}; choose one of {', '.join(assignments())}")
     if isinstance(submission, intake.Snapshot):
         snap, submission = submission, Path(submission.submission)
@@ -321,7 +386,7 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True):
         # without a module every test is still listed, with its points and 0
         plugin.missing = snap.problem if sources is None else None
         plugin.intake_notes = [r.reason for r in snap.refused[:intake.MAX_NOTES]]
-        args = [str(TESTS / assignment), "-q", "-c", str(PYTEST_INI), "--rootdir", str(ROOT),
+        args = [str(tests_root / assignment), "-q", "-c", str(PYTEST_INI), "--rootdir", str(ROOT),
                 "-p", "no:cacheprovider", "--assert=plain", "--import-mode=importlib",
                 "-p", "no:randomly"]
         sink = io.StringIO()
@@ -333,6 +398,7 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True):
                 code = pytest.main(args, plugins=[plugin])
         finally:
             plugin.close()
+    plugin.finish()
     detail = clean(sink.getvalue()[-3000:])
     if plugin.problems:
         raise GraderError("the hidden tests are broken; nothing was graded (not your fault)",

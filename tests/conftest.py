@@ -231,3 +231,27 @@ def entry(results, assignment, test_name):
 def failed(results):
     """Names of the result entries that did not earn full points."""
     return {t["name"] for t in results["tests"] if t["score"] < t["max_score"]}
+
+
+@pytest.fixture(scope="session")
+def graded_class(tmp_path_factory):
+    """``graded_class(a)``: {student: results} for a's reference, stub and every catalogued mistake.
+
+    One ``grade-all`` run per assignment per kit run, shared by every test that needs it.
+    """
+    from tests.submissions import apply, catalogue, reference_source, stub_source, write
+
+    root = tmp_path_factory.mktemp("classes")
+    cache = {}
+
+    def get(assignment):
+        if assignment not in cache:
+            folder = root / assignment / "class"
+            write(folder / "reference", assignment, reference_source(assignment))
+            write(folder / "stub", assignment, stub_source(assignment))
+            for bug in catalogue(assignment):
+                write(folder / bug.name, assignment, apply(assignment, bug))
+            cache[assignment] = grade_folder(assignment, folder)
+        return cache[assignment]
+
+    return get
