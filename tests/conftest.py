@@ -34,13 +34,18 @@ def grade_folder(assignment, folder, *, seed=SEED, jobs=2):
     return {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
 
 
-def grade_one(assignment, submission, *, seed=SEED, results=None, extra=()):
-    """Run ``python -m autograder grade``; return (exit code, results dict or None, output)."""
+def grade_one(assignment, submission, *, seed=SEED, results=None, extra=(), env=None):
+    """Run ``python -m autograder grade``; return (exit code, results dict or None, output).
+
+    ``env`` adds to the environment. The results are read only from a regular file.
+    """
     results = Path(results) if results else Path(submission).parent / "results.json"
     cmd = [sys.executable, "-m", "autograder", "grade", assignment, str(submission),
            "--results", str(results), "--seed", str(seed), *extra]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
-    data = json.loads(results.read_text()) if results.exists() else None
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900,
+                          env={**os.environ, **env} if env else None)
+    regular = results.is_file() and not results.is_symlink()
+    data = json.loads(results.read_text()) if regular else None
     return proc.returncode, data, proc.stdout + proc.stderr
 
 

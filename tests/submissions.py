@@ -10,6 +10,7 @@ and fails loudly when a patch no longer applies.
 from __future__ import annotations
 
 import importlib
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -55,6 +56,52 @@ class Hostile:
     prepend: str = ""
     append: str = ""
     whole: str | None = None
+    module: bool = True          # write <a>.py from the patch (False: only ``entries``)
+    entries: tuple = ()          # more things in the submission folder (:class:`Entry`)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One more thing in a hostile submission's folder, as data.
+
+    Exactly one of: ``text`` (a file; ``bytes`` or ``str``), ``link`` (a
+    symbolic link to that target), ``fifo``, ``size`` (a sparse file of that
+    many bytes). ``copies`` > 1 makes ``name.format(i)`` for i < copies.
+    """
+
+    name: str
+    text: str | bytes | None = None
+    link: str | None = None
+    fifo: bool = False
+    size: int | None = None
+    copies: int = 1
+
+    def make(self, folder):
+        for i in range(self.copies):
+            path = Path(folder) / (self.name.format(i) if self.copies > 1 else self.name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if self.link is not None:
+                os.symlink(self.link, path)
+            elif self.fifo:
+                os.mkfifo(path)
+            elif self.size is not None:
+                with open(path, "wb") as f:
+                    f.truncate(self.size)
+            elif isinstance(self.text, bytes):
+                path.write_bytes(self.text)
+            else:
+                path.write_text(self.text or "", encoding="utf-8")
+
+
+def build(dest, assignment, hostile):
+    """Write the submission folder of a :class:`Hostile` (its module, then its entries)."""
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    if hostile.module:
+        write(dest, assignment, apply(assignment, hostile))
+    for e in hostile.entries:
+        e.make(dest)
+    return dest
 
 
 def reference_source(assignment):
