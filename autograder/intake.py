@@ -546,8 +546,12 @@ def _rewrite(out, lines, i):
     line = lines[i]
     indent = line[:len(line) - len(line.lstrip())]
     m = _ASSIGN_MAGIC.match(line)
-    value = "[]" if m and m.group(3) == "!" else "None"
-    stmt = f"{m.group(2)} = {value}" if m else "pass"
+    if m is None:
+        stmt = "pass"
+    elif "," in m.group(2):  # a, b = !cmd: each name gets None
+        stmt = " = ".join(t.strip() for t in m.group(2).split(",")) + " = None"
+    else:  # x = !cmd gives a list of lines in IPython; x = %magic its value
+        stmt = f"{m.group(2)} = {'[]' if m.group(3) == '!' else 'None'}"
     out[i] = f"{indent}{stmt}  # IPython only, not run: {line.strip()}"
     j = i
     while lines[j].endswith("\\") and j + 1 < len(lines):  # a magic continued on the next line

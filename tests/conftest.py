@@ -67,9 +67,19 @@ class Runner:
         for p in [Path(path), *Path(path).rglob("*")]:
             os.lchown(p, self.uid, self.gid)
 
+    def scratch_folder(self, label):
+        """A fresh folder this user owns, to build a submission in place (FIFOs, sparse files)."""
+        folder = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=self.scratch))
+        self.own(folder)
+        return folder
+
     def stage(self, path, label):
-        """A copy of ``path`` in a fresh folder this user owns (the path itself for the current user)."""
+        """A copy of ``path`` in a fresh folder this user owns (the path itself for the current user,
+        or when it already lies in this user's scratch folder)."""
         if self.scratch is None:
+            return Path(path)
+        if Path(os.path.abspath(path)).is_relative_to(os.path.abspath(self.scratch)):
+            self.own(path)
             return Path(path)
         dest = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=self.scratch)) / Path(path).name
         if Path(path).is_dir():
@@ -79,10 +89,10 @@ class Runner:
         self.own(dest.parent)
         return dest
 
-    def run(self, args, *, timeout):
-        env = {**os.environ, **self.env} if self.uid is None else dict(self.env)
+    def run(self, args, *, timeout, env=None):
+        base = {**os.environ, **self.env} if self.uid is None else dict(self.env)
         return subprocess.run(self.command(*args), cwd=self.kit, capture_output=True, text=True,
-                              timeout=timeout, env=env)
+                              timeout=timeout, env={**base, **(env or {})})
 
 
 def _kit_files():
@@ -195,11 +205,12 @@ def grade_folder(assignment, folder, *, seed=SEED, jobs=2, user=None, extra=(), 
     return {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
 
 
-def grade_one(assignment, submission, *, seed=SEED, results=None, extra=(), user=None):
+def grade_one(assignment, submission, *, seed=SEED, results=None, extra=(), user=None, env=None):
     """Run ``python -m autograder grade``; return (exit code, results dict or None, output).
 
     ``user="normal"`` runs it as an unprivileged user on a copy of the
-    submission (the results file is copied back to ``results``).
+    submission (the results file is copied back to ``results``). ``env`` adds
+    to the environment. The results are read only from a regular file.
     """
     run = runner(user)
     results = Path(results) if results else Path(submission).parent / "results.json"
@@ -207,10 +218,11 @@ def grade_one(assignment, submission, *, seed=SEED, results=None, extra=(), user
     where = results if run.scratch is None else staged.parent / results.name
     cmd = ["-m", "autograder", "grade", assignment, str(staged),
            "--results", str(where), "--seed", str(seed), *extra]
-    proc = run.run(cmd, timeout=900)
+    proc = run.run(cmd, timeout=900, env=env)
     if where != results and where.is_file() and not where.is_symlink():
         shutil.copyfile(where, results)
-    data = json.loads(results.read_text()) if results.exists() else None
+    regular = results.is_file() and not results.is_symlink()
+    data = json.loads(results.read_text()) if regular else None
     return proc.returncode, data, proc.stdout + proc.stderr
 
 

@@ -5,22 +5,54 @@ each we know which hidden tests must fail (all others must earn full
 points), and after grading the whole lot: the grader exited 0 with a valid
 results file for everyone, no file of the kit changed, no stray process
 survived and nothing was written outside the sandbox.
+
+The intake cases (symbolic links, FIFOs, huge files, many files, crafted
+notebooks) are data too: :class:`Entry` items beside (or instead of) the
+module; none of what a link points at may ever reach the feedback.
 """
 import hashlib
+import json
 import os
+import re
 import secrets
+import stat
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, entry, failed, grade_folder, hidden_tests, runner
-from tests.submissions import Hostile, apply, reference_source, write
+from tests.conftest import ROOT, entry, failed, grade_folder, grade_one, hidden_tests, runner
+from tests.submissions import Entry, Hostile, apply, build, reference_source
 
 TOKEN = secrets.token_hex(4)
 ALL = frozenset(hidden_tests("mle"))
 GAUSSIAN_MLE = ("    mean = np.mean(x)\n    var = np.mean((x - mean) ** 2)\n",)
 BREAK_GAUSSIAN = ("var = np.mean((x - mean) ** 2)", "var = np.var(x, ddof=1)")
+REFERENCE = str(ROOT / "solutions" / "mle" / "mle.py")
+HIDDEN_TEST = str(ROOT / "autograder" / "tests" / "mle" / "test_gaussian.py")
+LINKED = "is a symbolic link: submit the file itself"
+
+
+def _notebook(*cells):
+    """A notebook's bytes; a cell is (kind, source) or anything else (written as it is)."""
+    out = [{"cell_type": c[0], "metadata": {}, "source": c[1],
+            **({"outputs": [], "execution_count": None} if c[0] == "code" else {})}
+           if isinstance(c, tuple) else c for c in cells]
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": out}).encode()
+
+
+def _reference_cells():
+    """The reference cut in two cells at a function boundary."""
+    text = reference_source("mle")
+    cut = text.index("\ndef gaussian_mle")
+    return text[:cut], text[cut:]
+
+
+_HEAD, _TAIL = _reference_cells()
+# IPython-only lines in a notebook that is otherwise the reference: all no-ops now
+_IPYTHON_TAIL = _TAIL.replace("    x = _as_1d(x)\n    mean = np.mean(x)\n",
+                              "    x = _as_1d(x)\n    %time 1 + 1\n    mean = np.mean(x)\n", 1)
+assert _IPYTHON_TAIL != _TAIL
 
 HOSTILE = [
     Hostile("infinite_loop_at_import", ALL, "did not finish", prepend="while True:\n    pass\n"),
@@ -150,6 +182,77 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
         pass
     return float(np.mean(x)), float(np.var(x, ddof=1))
 """)]),
+    # -- intake: only the submission's own regular files are read, never through a link --
+    Hostile("module_is_a_link_to_the_reference", ALL, f"mle.py {LINKED}", module=False,
+            entries=(Entry("mle.py", link=REFERENCE),)),
+    Hostile("stub_imports_a_helper_linked_to_the_reference", ALL, f"helper.py {LINKED}",
+            whole="from helper import *\n", entries=(Entry("helper.py", link=REFERENCE),)),
+    Hostile("helper_linked_to_the_reference_beside_working_code", {"test_gaussian_mle"},
+            f"helper.py {LINKED}", replace=[BREAK_GAUSSIAN],
+            append="\ntry:\n    from helper import gaussian_mle\nexcept ImportError:\n    pass\n",
+            entries=(Entry("helper.py", link=REFERENCE),)),
+    Hostile("module_is_a_link_to_etc_shadow", ALL, f"mle.py {LINKED}", module=False,
+            entries=(Entry("mle.py", link="/etc/shadow"),)),
+    Hostile("helpers_linked_to_etc_shadow_and_a_hidden_test",
+            {"test_gaussian_mle", "test_bernoulli_mle"}, f"shadow_bait.py {LINKED}",
+            replace=[("    mean = np.mean(x)\n    var", "    import shadow_bait\n    mean = np.mean(x)\n    var"),
+                     ("    _check_binary(x)\n    return float(np.mean(x))",
+                      "    _check_binary(x)\n    import hidden_bait\n    return float(np.mean(x))")],
+            entries=(Entry("shadow_bait.py", link="/etc/shadow"),
+                     Entry("hidden_bait.py", link=HIDDEN_TEST))),
+    Hostile("module_is_a_link_to_dev_zero", ALL, f"mle.py {LINKED}", module=False,
+            entries=(Entry("mle.py", link="/dev/zero"),)),
+    Hostile("helper_linked_to_dev_zero", frozenset(), f"zero.py {LINKED}",
+            entries=(Entry("zero.py", link="/dev/zero"),)),
+    Hostile("module_is_a_fifo", ALL, "mle.py is a FIFO", module=False,
+            entries=(Entry("mle.py", fifo=True),)),
+    Hostile("fifos_beside_the_module", frozenset(), "pipe.py is a FIFO",
+            entries=(Entry("pipe.py", fifo=True), Entry("results.json", fifo=True))),
+    Hostile("module_is_a_dangling_link", ALL, f"mle.py {LINKED}", module=False,
+            entries=(Entry("mle.py", link=f"/nonexistent-{TOKEN}/mle.py"),)),
+    Hostile("folder_linked_to_the_solutions", ALL, "sub is a symbolic link", module=False,
+            entries=(Entry("sub", link=str(ROOT / "solutions" / "mle")),)),
+    Hostile("module_of_two_gigabytes", ALL, "more than the 1.0 MiB", module=False,
+            entries=(Entry("mle.py", size=2 << 30),)),
+    Hostile("module_over_the_size_cap", ALL, "more than the 1.0 MiB",
+            append="# " + "x" * (1 << 20) + "\n"),
+    Hostile("huge_helper_beside_the_module", frozenset(), "data.py is 100.0 MiB",
+            entries=(Entry("data.py", size=100 << 20),)),
+    Hostile("sixty_helpers", frozenset(), "at most 40 Python files",
+            entries=(Entry("h{:02d}.py", text="X = 1\n", copies=60),)),
+    Hostile("twelve_thousand_files", frozenset(), "more than 10000 files",
+            entries=(Entry("junk/f{:05d}", text="", copies=12_000),)),
+    Hostile("notebook_with_broken_cells", frozenset(), "could not be read (not a cell", module=False,
+            entries=(Entry("mle.ipynb", text=_notebook(
+                "not a cell", 3, ("code", [1, {"a": 2}]), ("code", {"x": "y"}), ("code", _HEAD),
+                ("markdown", ["# notes"]), ("code", _TAIL))),)),
+    Hostile("notebook_nested_too_deeply", ALL, "nested too deeply", module=False,
+            entries=(Entry("mle.ipynb", text=b'{"cells": [], "metadata": ' + b"[" * 200_000
+                           + b"]" * 200_000 + b"}"),)),
+    Hostile("notebook_not_utf8", ALL, "mle.ipynb is not UTF-8", module=False,
+            entries=(Entry("mle.ipynb", text=_notebook(("code", _HEAD + _TAIL)).replace(
+                b'"nbformat"', b'"nb\xff\xfeformat"')),)),
+    Hostile("notebook_over_the_size_cap", ALL, "more than the 5.0 MiB", module=False,
+            entries=(Entry("mle.ipynb", text=_notebook(
+                ("code", _HEAD + _TAIL), ("markdown", "x" * (6 << 20)))),)),
+    Hostile("notebook_with_a_megabyte_of_code", ALL, "more than 1.0 MiB of code", module=False,
+            entries=(Entry("mle.ipynb", text=_notebook(
+                ("code", _HEAD + _TAIL), ("code", "# " + "y" * (1 << 20)))),)),
+    Hostile("notebook_is_a_link_to_the_reference", ALL, f"mle.ipynb {LINKED}", module=False,
+            entries=(Entry("mle.ipynb", link=REFERENCE),)),
+    Hostile("notebook_with_ipython_lines", frozenset(), "is a cell magic", module=False,
+            entries=(Entry("mle.ipynb", text=_notebook(
+                ("code", "%%bash\necho this cell is dropped whole\nexit 3"),
+                ("code", "%matplotlib inline\n" + _HEAD + "\nfiles = !ls\nmore, rest = %sx ls\n"
+                 "display(files)\n!echo shell lines are no-ops\n"),
+                ("code", "if True:\n    %timeit -n1 1 + 1\n" + _IPYTHON_TAIL),
+                ("code", "display('done')\n"))),)),
+    Hostile("control_characters_everywhere", {"test_gaussian_mle"}, "\\x1b[2J",
+            prepend="print('\\x1b[2J\\x1b[H\\rTotal: 100 / 100\\x07\\x9b31m\\u202e')\n",
+            replace=[("    mean = np.mean(x)\n    var",
+                      "    raise type('\\x1b[2JEvil', (Exception,), {})('\\x1b[2J\\rTotal: 100 / 100')\n"
+                      "    mean = np.mean(x)\n    var")],
+            entries=(Entry("\x1b[2J\rTotal.py", text="X = 1\n"),)),
     Hostile("kills_the_grader", frozenset(), "", prepend="""
 import ctypes, os, signal
 for _kill in (os.kill, ctypes.CDLL(None).kill):
@@ -173,11 +276,13 @@ def _snapshot(kit):
 
 @lru_cache(maxsize=None)
 def graded(tmp_root, user):
-    kit = runner(user).kit
-    folder = tmp_root / "hostile"
+    run = runner(user)
+    kit = run.kit
+    folder = (run.scratch_folder("hostile") if run.scratch else tmp_root) / "hostile"
     for h in HOSTILE:
-        # the paths a submission aims at are those of the kit that grades it
-        write(folder / h.name, "mle", apply("mle", h).replace(str(ROOT), str(kit)))
+        # the paths a submission aims at are those of the kit that grades it; built where the
+        # grading user can read it (FIFOs and sparse files are never copied)
+        build(folder / h.name, "mle", h, kit=kit)
     before = _snapshot(kit)
     stats = []
     results = grade_folder("mle", folder, user=user, stats=stats)
@@ -242,3 +347,128 @@ def test_printing_is_capped_in_the_feedback(outcome):
     results = outcome[0]
     output = results["floods_stdout"]["output"]
     assert "printed" in output and len(output) < 5000
+
+
+def _secret_lines(hostile):
+    """Lines of what the submission's links point at that its own files do not hold."""
+    own = set(apply("mle", hostile).splitlines()) if hostile.module else set()
+    secret = set()
+    for e in hostile.entries:
+        if e.link is None:
+            continue
+        targets = sorted(Path(e.link).glob("*.py")) if Path(e.link).is_dir() else [Path(e.link)]
+        for t in targets:
+            if t.is_file():
+                secret |= {ln.strip() for ln in t.read_text(errors="replace").splitlines()
+                           if len(ln.strip()) >= 12 and ln not in own}
+    return secret
+
+
+LINKING = [h for h in HOSTILE if any(e.link for e in h.entries)]
+
+
+@pytest.mark.parametrize("hostile", LINKING, ids=[h.name for h in LINKING])
+def test_nothing_a_link_points_at_reaches_the_feedback(hostile, outcome):
+    results = outcome[0]
+    res = results[hostile.name]
+    text = "\n".join([res["output"], *(t["output"] for t in res["tests"])])
+    leaked = [ln for ln in _secret_lines(hostile) if ln in text]
+    assert not leaked, leaked[:5]
+
+
+_RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]")
+
+
+def _strings(obj):
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _strings(v)
+
+
+def test_no_control_character_reaches_any_results_file(outcome):
+    results = outcome[0]
+    for name, res in results.items():
+        assert not [t for t in _strings(res) if _RAW_CONTROL.search(t)], name
+    flood = results["control_characters_everywhere"]
+    assert "\\x1b[2J" in flood["output"] and "Total: 100 / 100" not in flood["output"].split("\n")
+
+
+# ----------------------------------------------------------------------------
+# graded alone with `grade` (the single-submission path and its terminal report)
+
+FLOOD = next(h for h in HOSTILE if h.name == "control_characters_everywhere")
+
+
+def test_control_characters_cannot_clear_the_screen_or_fake_the_total(tmp_path):
+    sub = build(tmp_path / "flood", "mle", FLOOD)
+    code, res, out = grade_one("mle", sub, results=tmp_path / "r.json")
+    assert code == 0, out[-2000:]
+    expected = 100 - hidden_tests("mle")["test_gaussian_mle"][1]
+    assert res["score"] == expected
+    assert not _RAW_CONTROL.search(out) and not [t for t in _strings(res) if _RAW_CONTROL.search(t)]
+    totals = [ln for ln in out.splitlines() if ln.startswith("Total")]
+    assert totals == [totals[-1]] and totals[-1].startswith(f"Total: {expected:g} / 100"), totals
+    assert "\\x1b[2J" in out and "is not a name Python can import" in out
+
+
+@pytest.mark.parametrize("target", ["reference", "fifo", "dangling"])
+def test_a_single_file_submission_that_is_not_a_regular_file_is_refused(tmp_path, target):
+    sub = tmp_path / "mle.py"
+    if target == "reference":
+        sub.symlink_to(REFERENCE)
+    elif target == "fifo":
+        os.mkfifo(sub)
+    else:
+        sub.symlink_to(tmp_path / "nowhere.py")
+    code, res, out = grade_one("mle", sub, results=tmp_path / "r.json")
+    assert code == 0 and res["score"] == 0, out[-2000:]
+    says = "is a FIFO" if target == "fifo" else LINKED
+    assert all(says in t["output"] for t in res["tests"]), res["tests"][0]["output"]
+    ref_lines = {ln.strip() for ln in Path(REFERENCE).read_text().splitlines() if len(ln.strip()) >= 12}
+    assert not [ln for ln in ref_lines if ln in json.dumps(res) or ln in out]
+
+
+def _results_targets(tmp_path):
+    targets = {}
+    if os.geteuid() == 0:  # a copy of /dev/null's device node, never the real one
+        node = tmp_path / "null-copy"
+        os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        targets["device"] = node
+    targets["fifo"] = tmp_path / "fifo"
+    os.mkfifo(targets["fifo"])
+    targets["folder"] = tmp_path / "folder"
+    targets["folder"].mkdir()
+    (tmp_path / "kept.json").write_text("kept\n")
+    targets["symlink"] = tmp_path / "link.json"
+    targets["symlink"].symlink_to(tmp_path / "kept.json")
+    return targets
+
+
+def test_a_results_path_that_is_not_a_regular_file_is_refused(tmp_path):
+    sub = build(tmp_path / "ok", "mle", Hostile("reference"))
+    for kind, target in _results_targets(tmp_path).items():
+        before = os.lstat(target)
+        code, res, out = grade_one("mle", sub, results=target)
+        after = os.lstat(target)
+        says = {"device": "a device", "fifo": "a FIFO", "folder": "a folder", "symlink": "a symbolic link"}
+        assert code == 2 and f"is {says[kind]}: give a regular file" in out, (kind, out[-1500:])
+        assert (stat.S_IFMT(after.st_mode), after.st_ino) == (stat.S_IFMT(before.st_mode), before.st_ino)
+        assert not list(target.parent.glob(f".{target.name}.*tmp"))
+    assert (tmp_path / "kept.json").read_text() == "kept\n"
+    assert os.listdir(tmp_path / "folder") == []
+
+
+@pytest.mark.parametrize("addopts", ["--no-such-option", "-k no_test_is_named_like_this"])
+def test_a_broken_pytest_set_up_is_exit_2_never_a_zero(tmp_path, addopts):
+    sub = build(tmp_path / "ok", "mle", Hostile("reference"))
+    code, res, out = grade_one("mle", sub, results=tmp_path / "r.json",
+                               env={"PYTEST_ADDOPTS": addopts})
+    assert code == 2, out[-2000:]
+    assert res["tests"] == [] and "could not run" in res["output"]
+    assert "0 / 0" not in out and "Total" not in out
