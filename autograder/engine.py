@@ -31,6 +31,14 @@ from .harness import GradingFailure
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "autograder" / "tests"
 
+#: Wall-clock budget of one whole grading, in seconds, per assignment: about
+#: ten times the reference's grading time on the kit's loaded 2-core machine
+#: (measured: see README, "The sandbox"), and never less than the import's
+#: 20 s limit plus a minute. Past it, the tests not yet run score 0 with
+#: "not run: the grading's time budget of N s was used up".
+TIME_BUDGET = {"mle": 90, "kde": 240, "gmm": 180, "bmm": 300}
+DEFAULT_TIME_BUDGET = 300
+
 
 def private_dirs():
     """Folders a submission must never read: every folder of the kit but its virtualenv.
@@ -169,7 +177,9 @@ def notebook_to_module(notebook, dest):
 class GradingPlugin:
     """Collects points and outcomes; provides the ``student``, ``rng``, ``seed`` fixtures."""
 
-    def __init__(self, module_name, sources, seed, hidden, python=None):
+    def __init__(self, module_name, sources, seed, hidden, python=None, budget=None):
+        self.budget = budget or sandbox.Budget(None)
+        self.fatal = None  # the sandbox could not be set up: the grading stops
         self.module_name = module_name
         self.sources = sources
         self.seed_value = seed
@@ -184,7 +194,7 @@ class GradingPlugin:
 
     def _new_session(self, memory_mb=sandbox.DEFAULT_MEMORY_MB):
         return sandbox.Session(self.module_name, self.sources, memory_mb=memory_mb,
-                               hidden=self.hidden, python=self.python)
+                               hidden=self.hidden, python=self.python, budget=self.budget)
 
     def close(self):
         for s in [self.session, *self.extra_sessions]:
@@ -251,6 +261,10 @@ class GradingPlugin:
         result = self.results.get(item.nodeid)
         if result is None:
             return
+        exc = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(exc, sandbox.SandboxSetupError):
+            self.fatal = str(exc)
+            item.session.shouldstop = f"the sandbox could not be set up: {exc}"
         if report.when == "call" and report.passed:
             result.score = result.max_score
         elif report.failed:
@@ -293,7 +307,8 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True):
             sources = locate_submission(assignment, submission, tmp)
         except LookupError as exc:
             sources, missing = None, str(exc)
-        plugin = GradingPlugin(assignment, sources, seed, hidden, python=python)
+        budget = sandbox.Budget(TIME_BUDGET.get(assignment, DEFAULT_TIME_BUDGET))
+        plugin = GradingPlugin(assignment, sources, seed, hidden, python=python, budget=budget)
         # without a module every test is still listed, with its points and 0
         plugin.missing = None if sources is not None else missing
         args = [str(TESTS / assignment), "-q", "-p", "no:cacheprovider", "--assert=plain",
@@ -307,6 +322,8 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True):
                 pytest.main(args, plugins=[plugin])
         finally:
             plugin.close()
+    if plugin.fatal:
+        raise GraderError(f"the sandbox could not be set up, so nothing was graded: {plugin.fatal}")
     if plugin.problems:
         raise GraderError("the hidden tests are broken:\n" + "\n".join(plugin.problems))
     report.tests = [plugin.results[n] for n in plugin.order]

@@ -79,8 +79,8 @@ class Runner:
         self.own(dest.parent)
         return dest
 
-    def run(self, args, *, timeout):
-        env = {**os.environ, **self.env} if self.uid is None else dict(self.env)
+    def run(self, args, *, timeout, env=None):
+        env = {**(os.environ if self.uid is None else {}), **self.env, **(env or {})}
         return subprocess.run(self.command(*args), cwd=self.kit, capture_output=True, text=True,
                               timeout=timeout, env=env)
 
@@ -167,11 +167,11 @@ def runner(user=None):
     return found
 
 
-def grade_folder(assignment, folder, *, seed=SEED, jobs=2, user=None, extra=(), stats=None):
+def grade_folder(assignment, folder, *, seed=SEED, jobs=2, user=None, extra=(), stats=None, env=None):
     """Grade every sub-folder of ``folder``; return {student: results.json dict}.
 
     ``user="normal"`` runs the grader as an unprivileged user (a copy of the
-    folder is graded). ``stats``, if given, is a list that receives the
+    folder is graded). ``env`` adds to the grader's environment. ``stats``, if given, is a list that receives the
     grader's own per-grading figures (peak RSS, wall time; see the engine).
     """
     run = runner(user)
@@ -184,18 +184,14 @@ def grade_folder(assignment, folder, *, seed=SEED, jobs=2, user=None, extra=(), 
     cmd = ["-m", "autograder", "grade-all", assignment, str(folder),
            "--seed", str(seed), "--jobs", str(jobs), "--results-dir", str(out),
            "--csv", str(folder.parent / f"{folder.name}.csv"), *extra]
-    run.env = {**run.env, "AUTOGRADER_STATS": str(stats_file)}
-    try:
-        proc = run.run(cmd, timeout=1800)
-    finally:
-        run.env = {k: v for k, v in run.env.items() if k != "AUTOGRADER_STATS"}
+    proc = run.run(cmd, timeout=1800, env={**(env or {}), "AUTOGRADER_STATS": str(stats_file)})
     assert proc.returncode == 0, proc.stderr[-3000:]
     if stats is not None and stats_file.exists():
         stats.extend(json.loads(line) for line in stats_file.read_text().splitlines() if line)
     return {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
 
 
-def grade_one(assignment, submission, *, seed=SEED, results=None, extra=(), user=None):
+def grade_one(assignment, submission, *, seed=SEED, results=None, extra=(), user=None, env=None):
     """Run ``python -m autograder grade``; return (exit code, results dict or None, output).
 
     ``user="normal"`` runs it as an unprivileged user on a copy of the
@@ -207,7 +203,7 @@ def grade_one(assignment, submission, *, seed=SEED, results=None, extra=(), user
     where = results if run.scratch is None else staged.parent / results.name
     cmd = ["-m", "autograder", "grade", assignment, str(staged),
            "--results", str(where), "--seed", str(seed), *extra]
-    proc = run.run(cmd, timeout=900)
+    proc = run.run(cmd, timeout=900, env=env)
     if where != results and where.is_file() and not where.is_symlink():
         shutil.copyfile(where, results)
     data = json.loads(results.read_text()) if results.exists() else None
