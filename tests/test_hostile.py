@@ -10,12 +10,13 @@ import hashlib
 import os
 import secrets
 import shutil
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, entry, failed, grade_folder, hidden_tests, runner
+from tests.conftest import ROOT, entry, failed, grade_folder, grade_one, hidden_tests, runner
 from tests.submissions import Hostile, apply, reference_source, write
 
 TOKEN = secrets.token_hex(4)
@@ -75,7 +76,7 @@ HOSTILE = [
             replace=[("return float(np.mean(x))", "import os\n    os._exit(7)")]),
     Hostile("memory_hog", {"test_mvn_mle", "test_mvn_mle_one_feature"}, "ran out of memory",
             replace=[("    diff = X - mean\n    cov = diff.T @ diff / n_samples",
-                      "    hog = [np.ones(10**8) for _ in range(1000)]\n"
+                      "    hog = [np.empty(10**8) for _ in range(1000)]\n"
                       "    diff = X - mean\n    cov = diff.T @ diff / n_samples")]),
     Hostile("fake_results_and_summary", {"test_gaussian_mle"}, "divided by n−1", replace=[BREAK_GAUSSIAN],
             prepend=f"""
@@ -244,7 +245,12 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
     Hostile("reads_the_instructors_home", {"test_gaussian_mle"}, "divided by n−1", replace=[(
         "    mean = np.mean(x)\n    var = np.mean((x - mean) ** 2)\n    return float(mean), float(var)\n",
         """    import importlib.util, os, pwd
-    for home in {"@FAKE_HOME@", os.environ.get("HOME", ""), pwd.getpwuid(os.getuid()).pw_dir}:
+    homes = {"@FAKE_HOME@", os.environ.get("HOME", ""), "/root"}
+    try:
+        homes.add(pwd.getpwuid(os.getuid()).pw_dir)
+    except KeyError:
+        pass
+    for home in homes:
         try:
             open(os.path.join(home, ".ssh", "id_rsa")).read()
             return float(np.mean(x)), float(np.var(x))  # the instructor's key was readable
@@ -272,7 +278,8 @@ for _kill in (os.kill, ctypes.CDLL(None).kill):
 
 
 def _snapshot(kit):
-    digest = {}
+    # the folders' modes too: grading as root must not chmod the instructor's checkout
+    digest = {f"{p.name}/ (mode)": oct(p.stat().st_mode) for p in kit.iterdir() if p.is_dir()}
     for path in sorted(kit.rglob("*")):
         rel = path.relative_to(kit)
         if rel.parts[0] in (".venv", "build", ".git") or "__pycache__" in rel.parts or not path.is_file():
@@ -336,6 +343,13 @@ def graded(tmp_root, user):
             shutil.rmtree(home, ignore_errors=True)
     after = _snapshot(kit)
     return results, before, after, stats
+
+
+@pytest.fixture(scope="module", params=["root", "normal"], ids=["as_root", "as_normal_user"])
+def outcome(request, tmp_path_factory):
+    """The whole hostile class graded by ``grade-all --jobs 2``, as root and as a normal user."""
+    runner(request.param)  # skips, saying why, where this machine cannot grade that way
+    return graded(tmp_path_factory.mktemp(f"hostile-{request.param}"), request.param)
 
 
 @pytest.mark.parametrize("hostile", HOSTILE, ids=[h.name for h in HOSTILE])
@@ -417,3 +431,39 @@ def test_the_graders_peak_memory_stays_bounded_under_every_attack(outcome):
         print(f"{name}: grader peak RSS so far {by_name[name]['grader_peak_rss_mib']} MiB, "
               f"wall {by_name[name]['wall_s']} s")
     assert peak < MAX_GRADER_RSS_MIB, stats
+
+
+def _one(tmp_path, hostile):
+    return write(tmp_path / hostile.name, "mle", apply("mle", hostile)) / "mle.py"
+
+
+def test_as_root_a_sandbox_the_child_cannot_reach_stops_the_grading(tmp_path):
+    """Careless instructor, as root, no mount namespaces: the grader's temporary folder is
+    one others cannot enter (mktemp -d, 0700). Not 0 points for everyone: exit 2 and why."""
+    runner("root")
+    private_tmp = Path(tempfile.mkdtemp())  # mode 0700
+    code, data, out = grade_one("mle", _one(tmp_path, Hostile("reference")), env={
+        "TMPDIR": str(private_tmp), "AUTOGRADER_SANDBOX_NAMESPACES": "off"})
+    shutil.rmtree(private_tmp, ignore_errors=True)
+    assert code == 2, out[-2000:]
+    assert "cannot reach" in out and "blocked at" in out and str(private_tmp) in out, out[-2000:]
+    assert data is not None and data["score"] == 0 and "could not run" in data["output"]
+
+
+def test_as_root_with_namespaces_the_childs_view_does_not_depend_on_the_parents(tmp_path):
+    """The same careless set-up where mount namespaces exist: the child is given what it needs."""
+    runner("root")
+    private_tmp = Path(tempfile.mkdtemp())
+    code, data, out = grade_one("mle", _one(tmp_path, Hostile("reference")),
+                                env={"TMPDIR": str(private_tmp)})
+    shutil.rmtree(private_tmp, ignore_errors=True)
+    assert code == 0 and data["score"] == 100, out[-3000:]
+
+
+def test_without_namespaces_starting_a_process_is_refused_and_the_message_says_why(tmp_path):
+    """Where no PID/mount namespace could contain it, a helper process is still refused."""
+    helper = next(h for h in HOSTILE if h.name == "helper_process_at_import")
+    code, data, out = grade_one("mle", _one(tmp_path, helper), user="normal",
+                                env={"AUTOGRADER_SANDBOX_NAMESPACES": "off"})
+    assert code == 0 and data["score"] == 0, out[-2000:]
+    assert "starting a process is not allowed" in out and "could not be contained" in out, out[-2000:]
