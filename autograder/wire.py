@@ -108,10 +108,10 @@ def encode(obj, *, on_other=None):
             arr = np.asarray(o)
             if arr.dtype.kind not in ALLOWED_KINDS:
                 raise WireError(f"an array of dtype {arr.dtype} (only numbers cross)")
-            arr = np.ascontiguousarray(arr)
             if offset[0] + arr.nbytes > MAX_ARRAY_BYTES:
                 raise WireError(f"more than {_mib(MAX_ARRAY_BYTES)} of arrays in one answer "
                                 f"({_mib(offset[0] + arr.nbytes)} so far)")
+            arr = np.ascontiguousarray(arr)
             data = arr.tobytes()
             entry = {"@nd": [arr.dtype.str, list(arr.shape), offset[0], len(data)]}
             buffers.append(data)
