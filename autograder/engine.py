@@ -37,6 +37,14 @@ PYTEST_INI = ROOT / "autograder" / "grading.ini"
 #: what a test's feedback or the overall output may hold at most (characters)
 OUTPUT_LIMIT = 4000
 
+#: Wall-clock budget of one whole grading, in seconds, per assignment: about
+#: ten times the reference's grading time on the kit's loaded 2-core machine
+#: (measured: see README, "The sandbox"), and never less than the import's
+#: 20 s limit plus a minute. Past it, the tests not yet run score 0 with
+#: "not run: the grading's time budget of N s was used up".
+TIME_BUDGET = {"mle": 90, "kde": 240, "gmm": 180, "bmm": 300}
+DEFAULT_TIME_BUDGET = 300
+
 
 def private_dirs():
     """Folders a submission must never read: every folder of the kit but its virtualenv.
@@ -180,7 +188,9 @@ def locate_submission(assignment, submission, workdir):
 class GradingPlugin:
     """Collects points and outcomes; provides the ``student``, ``rng``, ``seed`` fixtures."""
 
-    def __init__(self, module_name, sources, seed, hidden, python=None):
+    def __init__(self, module_name, sources, seed, hidden, python=None, budget=None):
+        self.budget = budget or sandbox.Budget(None)
+        self.fatal = None  # the sandbox could not be set up: the grading stops
         self.module_name = module_name
         self.sources = sources
         self.seed_value = seed
@@ -197,7 +207,7 @@ class GradingPlugin:
 
     def _new_session(self, memory_mb=sandbox.DEFAULT_MEMORY_MB):
         return sandbox.Session(self.module_name, self.sources, memory_mb=memory_mb,
-                               hidden=self.hidden, python=self.python)
+                               hidden=self.hidden, python=self.python, budget=self.budget)
 
     def close(self):
         for s in [self.session, *self.extra_sessions]:
@@ -314,6 +324,10 @@ class GradingPlugin:
         result = self.results.get(item.nodeid)
         if result is None:
             return
+        exc = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(exc, sandbox.SandboxSetupError):
+            self.fatal = str(exc)
+            item.session.shouldstop = f"the sandbox could not be set up: {exc}"
         if report.when == "call" and report.passed:
             result.score = result.max_score
         elif report.failed:
@@ -382,7 +396,8 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_r
         where = Path(os.path.abspath(submission))
         hidden = [*private_dirs(), where.parent, where]
         sources = snap.write(tmp) or None
-        plugin = GradingPlugin(assignment, sources, seed, hidden, python=python)
+        budget = sandbox.Budget(TIME_BUDGET.get(assignment, DEFAULT_TIME_BUDGET))
+        plugin = GradingPlugin(assignment, sources, seed, hidden, python=python, budget=budget)
         # without a module every test is still listed, with its points and 0
         plugin.missing = snap.problem if sources is None else None
         plugin.intake_notes = [r.reason for r in snap.refused[:intake.MAX_NOTES]]
@@ -400,6 +415,8 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_r
             plugin.close()
     plugin.finish()
     detail = clean(sink.getvalue()[-3000:])
+    if plugin.fatal:
+        raise GraderError(f"the sandbox could not be set up, so nothing was graded: {plugin.fatal}")
     if plugin.problems:
         raise GraderError("the hidden tests are broken; nothing was graded (not your fault)",
                           detail="\n".join(plugin.problems) + "\n" + detail)

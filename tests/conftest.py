@@ -177,11 +177,11 @@ def runner(user=None):
     return found
 
 
-def grade_folder(assignment, folder, *, seed=SEED, jobs=2, user=None, extra=(), stats=None):
+def grade_folder(assignment, folder, *, seed=SEED, jobs=2, user=None, extra=(), stats=None, env=None):
     """Grade every sub-folder of ``folder``; return {student: results.json dict}.
 
     ``user="normal"`` runs the grader as an unprivileged user (a copy of the
-    folder is graded). ``stats``, if given, is a list that receives the
+    folder is graded). ``env`` adds to the grader's environment. ``stats``, if given, is a list that receives the
     grader's own per-grading figures (peak RSS, wall time; see the engine).
     """
     run = runner(user)
@@ -194,11 +194,7 @@ def grade_folder(assignment, folder, *, seed=SEED, jobs=2, user=None, extra=(), 
     cmd = ["-m", "autograder", "grade-all", assignment, str(folder),
            "--seed", str(seed), "--jobs", str(jobs), "--results-dir", str(out),
            "--csv", str(folder.parent / f"{folder.name}.csv"), *extra]
-    run.env = {**run.env, "AUTOGRADER_STATS": str(stats_file)}
-    try:
-        proc = run.run(cmd, timeout=1800)
-    finally:
-        run.env = {k: v for k, v in run.env.items() if k != "AUTOGRADER_STATS"}
+    proc = run.run(cmd, timeout=1800, env={**(env or {}), "AUTOGRADER_STATS": str(stats_file)})
     assert proc.returncode == 0, proc.stderr[-3000:]
     if stats is not None and stats_file.exists():
         stats.extend(json.loads(line) for line in stats_file.read_text().splitlines() if line)

@@ -94,19 +94,25 @@ class Entry:
                 path.write_text(self.text or "", encoding="utf-8")
 
 
-def build(dest, assignment, hostile, *, kit=None):
+def build(dest, assignment, hostile, *, kit=None, subst=None):
     """Write the submission folder of a :class:`Hostile` (its module, then its entries).
 
     ``kit``: the kit that will grade it, when not this checkout (a copy an
     unprivileged user runs): the paths the submission aims at are moved there.
+    ``subst``: more {placeholder: text} replacements in the submission's text.
     """
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    moved = (lambda s: s) if kit is None else (lambda s: s.replace(str(ROOT), str(kit)))
+    pairs = ([] if kit is None else [(str(ROOT), str(kit))]) + list((subst or {}).items())
+
+    def moved(s):
+        for old, new in pairs:
+            s = s.replace(old, new)
+        return s
     if hostile.module:
         write(dest, assignment, moved(apply(assignment, hostile)))
     for e in hostile.entries:
-        if kit is not None:
+        if pairs:
             e = dataclasses.replace(
                 e, link=None if e.link is None else moved(e.link),
                 text=moved(e.text) if isinstance(e.text, str) else e.text)

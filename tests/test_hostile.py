@@ -15,14 +15,16 @@ import json
 import os
 import re
 import secrets
+import shutil
 import stat
+import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 import pytest
 
 from tests.conftest import ROOT, entry, failed, grade_folder, grade_one, hidden_tests, runner
-from tests.submissions import Entry, Hostile, apply, build, reference_source
+from tests.submissions import Entry, Hostile, apply, build, reference_source, write
 
 TOKEN = secrets.token_hex(4)
 ALL = frozenset(hidden_tests("mle"))
@@ -54,6 +56,49 @@ _IPYTHON_TAIL = _TAIL.replace("    x = _as_1d(x)\n    mean = np.mean(x)\n",
                               "    x = _as_1d(x)\n    %time 1 + 1\n    mean = np.mean(x)\n", 1)
 assert _IPYTHON_TAIL != _TAIL
 
+#: Writes a frame of its own straight into the grader's reply channel (its fd is in the child's argv).
+RAW_REPLY = """
+def _raw_reply(header, arrays=0):
+    import json, os, struct, sys
+    fd = json.loads(sys.argv[-1])["wfd"]
+    view = memoryview(struct.pack("<QQ", 16 + len(header) + arrays, len(header)) + header)
+    while view:
+        view = view[os.write(fd, view):]
+
+"""
+#: About 30 lines that load scipy/stats from its files under another name (no name is forbidden).
+STATS_BY_PATH = """\
+    import importlib.abc, importlib.machinery, os, subprocess, sys, scipy
+    _dir = os.path.join(os.path.dirname(scipy.__file__), "stats")
+
+    class _Alias(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name == "notstats" or name.startswith("notstats."):
+                rel = name.split(".")[1:]
+                base = os.path.join(_dir, *rel)
+                if os.path.isdir(base):
+                    return importlib.util.spec_from_file_location(
+                        name, os.path.join(base, "__init__.py"), submodule_search_locations=[base])
+                for suffix in importlib.machinery.all_suffixes():
+                    if os.path.exists(base + suffix):
+                        return importlib.util.spec_from_file_location(name, base + suffix)
+            return None
+
+    import importlib.util
+    sys.meta_path.insert(0, _Alias())
+    try:
+        import notstats
+        return float(np.sum(notstats.norm.logpdf(x, mean, np.sqrt(var))))
+    except BaseException:
+        pass
+    try:  # or a process that reads the files
+        if subprocess.run(["cat", os.path.join(_dir, "__init__.py")], capture_output=True).returncode == 0:
+            return float(np.sum(-0.5 * np.log(2 * np.pi * var) - (x - mean) ** 2 / (2 * var)))
+    except BaseException:
+        pass
+    return float("nan")
+"""
+
 HOSTILE = [
     Hostile("infinite_loop_at_import", ALL, "did not finish", prepend="while True:\n    pass\n"),
     Hostile("infinite_loop_in_one_function", {"test_gaussian_mle"}, "did not finish within",
@@ -63,7 +108,7 @@ HOSTILE = [
             replace=[("return float(np.mean(x))", "import os\n    os._exit(7)")]),
     Hostile("memory_hog", {"test_mvn_mle", "test_mvn_mle_one_feature"}, "ran out of memory",
             replace=[("    diff = X - mean\n    cov = diff.T @ diff / n_samples",
-                      "    hog = [np.ones(10**8) for _ in range(1000)]\n"
+                      "    hog = [np.empty(10**8) for _ in range(1000)]\n"
                       "    diff = X - mean\n    cov = diff.T @ diff / n_samples")]),
     Hostile("fake_results_and_summary", {"test_gaussian_mle"}, "divided by n−1", replace=[BREAK_GAUSSIAN],
             prepend=f"""
@@ -253,6 +298,77 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
                       "    raise type('\\x1b[2JEvil', (Exception,), {})('\\x1b[2J\\rTotal: 100 / 100')\n"
                       "    mean = np.mean(x)\n    var")],
             entries=(Entry("\x1b[2J\rTotal.py", text="X = 1\n"),)),
+    # -- the reply channel: bounded before anything is decoded (the grader's memory stays small)
+    Hostile("reply_bomb_100_mib_header", {"test_bernoulli_mle"}, "header is 100 MiB (the limit is 16 MiB)",
+            prepend=RAW_REPLY, replace=[("return float(np.mean(x))",
+                                         "_raw_reply(b'[' + b'[],' * (100 * 2**20 // 3) + b'[]]')\n"
+                                         "    return float(np.mean(x))")]),
+    Hostile("huge_array_announced", {"test_bernoulli_mle"}, "300 MiB of arrays (the limit is 256 MiB",
+            prepend=RAW_REPLY, replace=[("return float(np.mean(x))",
+                                         "_raw_reply(b'{}', arrays=300 * 2**20)\n"
+                                         "    return float(np.mean(x))")]),
+    Hostile("huge_array_returned", {"test_bernoulli_mle"}, "more than 256 MiB of arrays",
+            replace=[("return float(np.mean(x))", "return np.full(40_000_000, np.mean(x))")]),
+    Hostile("deep_nesting", {"test_bernoulli_mle"}, "levels deep (the limit is 64)",
+            prepend=RAW_REPLY, replace=[("return float(np.mean(x))",
+                                         "_raw_reply(b'[' * 500_000 + b']' * 500_000)\n"
+                                         "    return float(np.mean(x))")]),
+    # -- time: the import's limit starts when the import does
+    Hostile("slow_import_18_s", frozenset(), "", prepend="import time as _t\n_t.sleep(18)\n"),
+    # -- the forbidden libraries are not on the child's disk at all
+    Hostile("loads_scipy_stats_by_file_path", {"test_gaussian_log_likelihood",
+                                               "test_gaussian_log_likelihood_far_out"}, "",
+            replace=[("    n_samples = x.shape[0]\n    sq = np.sum((x - mean) ** 2)\n",
+                      STATS_BY_PATH + "    n_samples = x.shape[0]\n    sq = np.sum((x - mean) ** 2)\n")]),
+    # -- processes are allowed where the PID and mount namespaces contain them
+    Hostile("helper_process_at_import", frozenset(), "",
+            prepend="import subprocess as _sp\n_helper = _sp.Popen(['sleep', '1'])\n"),
+    Hostile("multiprocessing_in_a_function", frozenset(), "", replace=[(GAUSSIAN_MLE[0], """\
+    import concurrent.futures, multiprocessing
+    with concurrent.futures.ProcessPoolExecutor(2) as pool:
+        mean = list(pool.map(np.mean, [x]))[0]
+    with multiprocessing.Pool(2) as pool:
+        var = pool.apply(np.mean, ((x - mean) ** 2,))
+""")]),
+    # -- other students and the instructor's home are out of sight
+    Hostile("reads_other_students_in_tmp", {"test_gaussian_mle"}, "divided by n−1", replace=[(
+        "    mean = np.mean(x)\n    var = np.mean((x - mean) ** 2)\n    return float(mean), float(var)\n",
+        """    import glob, os, tempfile
+    mine = os.path.realpath(os.getcwd())
+    for top in {"/tmp", "/var/tmp", "/dev/shm", tempfile.gettempdir()}:
+        for p in glob.glob(os.path.join(top, "**", "mle.py"), recursive=True):
+            if not os.path.realpath(p).startswith(mine + os.sep):
+                try:
+                    open(p).read()
+                    return float(np.mean(x)), float(np.var(x))  # another student's work was readable
+                except OSError:
+                    pass
+    return float(np.mean(x)), float(np.var(x, ddof=1))
+""")]),
+    Hostile("reads_the_instructors_home", {"test_gaussian_mle"}, "divided by n−1", replace=[(
+        "    mean = np.mean(x)\n    var = np.mean((x - mean) ** 2)\n    return float(mean), float(var)\n",
+        """    import importlib.util, os, pwd
+    homes = {"@FAKE_HOME@", os.environ.get("HOME", ""), "/root"}
+    try:
+        homes.add(pwd.getpwuid(os.getuid()).pw_dir)
+    except KeyError:
+        pass
+    for home in homes:
+        try:
+            open(os.path.join(home, ".ssh", "id_rsa")).read()
+            return float(np.mean(x)), float(np.var(x))  # the instructor's key was readable
+        except OSError:
+            pass
+        try:
+            spec = importlib.util.spec_from_file_location(
+                "_copy", os.path.join(home, "kit-backup", "solutions", "mle", "mle.py"))
+            mod = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(mod)
+            return mod.gaussian_mle(x)
+        except BaseException:
+            pass
+    return float(np.mean(x)), float(np.var(x, ddof=1))
+""")]),
     Hostile("kills_the_grader", frozenset(), "", prepend="""
 import ctypes, os, signal
 for _kill in (os.kill, ctypes.CDLL(None).kill):
@@ -265,7 +381,8 @@ for _kill in (os.kill, ctypes.CDLL(None).kill):
 
 
 def _snapshot(kit):
-    digest = {}
+    # the folders' modes too: grading as root must not chmod the instructor's checkout
+    digest = {f"{p.name}/ (mode)": oct(p.stat().st_mode) for p in kit.iterdir() if p.is_dir()}
     for path in sorted(kit.rglob("*")):
         rel = path.relative_to(kit)
         if rel.parts[0] in (".venv", "build", ".git") or "__pycache__" in rel.parts or not path.is_file():
@@ -274,18 +391,59 @@ def _snapshot(kit):
     return digest
 
 
+#: Right answers, slowly: the import takes 10 s and every call 9 s (each under its own limit).
+SLOW_BUT_FINITE = Hostile("slow_but_finite", says="time budget of", append="""
+import functools as _ft, time as _t
+_t.sleep(10)
+
+def _slowly(f):
+    @_ft.wraps(f)
+    def wrapper(*args, **kwargs):
+        _t.sleep(9)
+        return f(*args, **kwargs)
+    return wrapper
+
+for _name, _f in list(globals().items()):
+    if callable(_f) and not _name.startswith("_") and getattr(_f, "__module__", None) == __name__:
+        globals()[_name] = _slowly(_f)
+""")
+#: Graded with the others, checked on their own (which tests the budget cuts depends on the machine).
+TIMED = [SLOW_BUT_FINITE]
+#: The grader's peak resident memory under every attack of the suite (the issue's bound).
+MAX_GRADER_RSS_MIB = 1024
+
+
+def _fake_home(tmp_root, run):
+    """An instructor's home outside every folder the sandbox makes private anyway
+    (/tmp...), holding an SSH key and a copy of the kit with its reference."""
+    base = Path("/home") if os.geteuid() == 0 and Path("/home").is_dir() else tmp_root
+    home = base / f"kit-fake-home-{TOKEN}-{run.user}"
+    (home / ".ssh").mkdir(parents=True, exist_ok=True)
+    (home / ".ssh" / "id_rsa").write_text(f"-----BEGIN OPENSSH PRIVATE KEY----- {TOKEN}\n")
+    ref = home / "kit-backup" / "solutions" / "mle"
+    ref.mkdir(parents=True, exist_ok=True)
+    (ref / "mle.py").write_text(reference_source("mle"))
+    run.own(home)
+    return home
+
+
 @lru_cache(maxsize=None)
 def graded(tmp_root, user):
     run = runner(user)
     kit = run.kit
+    home = _fake_home(tmp_root, run)
     folder = (run.scratch_folder("hostile") if run.scratch else tmp_root) / "hostile"
-    for h in HOSTILE:
+    for h in [*HOSTILE, *TIMED]:
         # the paths a submission aims at are those of the kit that grades it; built where the
         # grading user can read it (FIFOs and sparse files are never copied)
-        build(folder / h.name, "mle", h, kit=kit)
+        build(folder / h.name, "mle", h, kit=kit, subst={"@FAKE_HOME@": str(home)})
     before = _snapshot(kit)
     stats = []
-    results = grade_folder("mle", folder, user=user, stats=stats)
+    try:
+        results = grade_folder("mle", folder, user=user, stats=stats, env={"HOME": str(home)})
+    finally:
+        if home.parent == Path("/home"):
+            shutil.rmtree(home, ignore_errors=True)
     after = _snapshot(kit)
     return results, before, after, stats
 
@@ -312,7 +470,7 @@ def test_hostile_submission_earns_exactly_its_working_parts(hostile, outcome):
 
 def test_every_submission_got_a_valid_results_file(outcome):
     results = outcome[0]
-    assert set(results) == {h.name for h in HOSTILE}
+    assert set(results) == {h.name for h in [*HOSTILE, *TIMED]}
     for res in results.values():
         assert set(res) >= {"score", "execution_time", "output", "tests"}
         assert sum(t["max_score"] for t in res["tests"]) == 100
@@ -472,3 +630,66 @@ def test_a_broken_pytest_set_up_is_exit_2_never_a_zero(tmp_path, addopts):
     assert code == 2, out[-2000:]
     assert res["tests"] == [] and "could not run" in res["output"]
     assert "0 / 0" not in out and "Total" not in out
+def test_a_slow_but_correct_module_stops_at_the_gradings_time_budget(outcome):
+    """Import 10 s, every call 9 s, all right: the grading ends at its budget, not after 5 minutes."""
+    from autograder.engine import TIME_BUDGET
+
+    results, _, _, stats = outcome
+    res = results[SLOW_BUT_FINITE.name]
+    budget = TIME_BUDGET["mle"]
+    cut = [t for t in res["tests"] if t["score"] < t["max_score"]]
+    assert cut and res["score"] < 100
+    assert any(f"not run: the grading's time budget of {budget} s was used up" in t["output"] for t in cut)
+    for t in cut:  # every loss is the budget's (or, on a crawling machine, one call's 10 s limit)
+        assert "time budget of" in t["output"] or "did not finish within" in t["output"], t
+    wall = {s["submission"]: s["wall_s"] for s in stats}
+    assert wall[SLOW_BUT_FINITE.name] < budget + 20, wall
+    print(f"slow_but_finite: {res['score']:g} points in {wall[SLOW_BUT_FINITE.name]:.1f} s (budget {budget} s)")
+
+
+def test_the_graders_peak_memory_stays_bounded_under_every_attack(outcome):
+    """Each grade-all worker's peak RSS (the grader's own, not the sandbox's) under 1 GiB."""
+    results, _, _, stats = outcome
+    assert {s["submission"] for s in stats} == set(results)
+    peak = max(s["grader_peak_rss_mib"] for s in stats)
+    by_name = {s["submission"]: s for s in stats}
+    for name in ("reply_bomb_100_mib_header", "huge_array_announced", SLOW_BUT_FINITE.name):
+        print(f"{name}: grader peak RSS so far {by_name[name]['grader_peak_rss_mib']} MiB, "
+              f"wall {by_name[name]['wall_s']} s")
+    assert peak < MAX_GRADER_RSS_MIB, stats
+
+
+def _one(tmp_path, hostile):
+    return write(tmp_path / hostile.name, "mle", apply("mle", hostile)) / "mle.py"
+
+
+def test_as_root_a_sandbox_the_child_cannot_reach_stops_the_grading(tmp_path):
+    """Careless instructor, as root, no mount namespaces: the grader's temporary folder is
+    one others cannot enter (mktemp -d, 0700). Not 0 points for everyone: exit 2 and why."""
+    runner("root")
+    private_tmp = Path(tempfile.mkdtemp())  # mode 0700
+    code, data, out = grade_one("mle", _one(tmp_path, Hostile("reference")), env={
+        "TMPDIR": str(private_tmp), "AUTOGRADER_SANDBOX_NAMESPACES": "off"})
+    shutil.rmtree(private_tmp, ignore_errors=True)
+    assert code == 2, out[-2000:]
+    assert "cannot reach" in out and "blocked at" in out and str(private_tmp) in out, out[-2000:]
+    assert data is not None and data["score"] == 0 and "could not run" in data["output"]
+
+
+def test_as_root_with_namespaces_the_childs_view_does_not_depend_on_the_parents(tmp_path):
+    """The same careless set-up where mount namespaces exist: the child is given what it needs."""
+    runner("root")
+    private_tmp = Path(tempfile.mkdtemp())
+    code, data, out = grade_one("mle", _one(tmp_path, Hostile("reference")),
+                                env={"TMPDIR": str(private_tmp)})
+    shutil.rmtree(private_tmp, ignore_errors=True)
+    assert code == 0 and data["score"] == 100, out[-3000:]
+
+
+def test_without_namespaces_starting_a_process_is_refused_and_the_message_says_why(tmp_path):
+    """Where no PID/mount namespace could contain it, a helper process is still refused."""
+    helper = next(h for h in HOSTILE if h.name == "helper_process_at_import")
+    code, data, out = grade_one("mle", _one(tmp_path, helper), user="normal",
+                                env={"AUTOGRADER_SANDBOX_NAMESPACES": "off"})
+    assert code == 0 and data["score"] == 0, out[-2000:]
+    assert "starting a process is not allowed" in out and "could not be contained" in out, out[-2000:]
