@@ -34,7 +34,8 @@ def page_name(student):
     if _SAFE_NAME.fullmatch(student) and not student.endswith(".") and student.lower() not in RESERVED:
         return student
     digest = hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    stem = re.sub(r"[^A-Za-z0-9._@+-]+", "_", student).strip("._")[:60] or "student"
+    stem = re.sub(r"[^A-Za-z0-9._@+-]+", "_", student)
+    stem = re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", re.sub(r"\.{2,}", ".", stem))[:60] or "student"
     return f"{stem}-{digest}"
 
 
@@ -112,7 +113,7 @@ def _atomic_write(path, text):
 
 # ---------------------------------------------------------------------------- Markdown
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]|#!{}~])")
+_MD_SPECIAL = re.compile(r"([\\`*\[\]|#!{}~])")
 
 
 def md_text(text):
