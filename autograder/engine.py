@@ -13,6 +13,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import secrets
 import stat
 import sys
@@ -94,6 +95,9 @@ class Report:
     tests: list = field(default_factory=list)
     output: str = ""
     execution_time: float = 0.0
+    #: plain arrays the hidden tests kept for the feedback pictures (``artifacts`` fixture):
+    #: ``{name: {"test": function, "values": {...}, "errors": {...}}}``; never in results.json
+    artifacts: dict = field(default_factory=dict)
 
     @property
     def score(self):
@@ -204,6 +208,8 @@ class GradingPlugin:
         self.missing = None
         self.intake_notes = []  # what intake refused, added to tests whose import failed
         self._finished = False
+        self.kept_artifacts = {}
+        self.failures = {}  # nodeid -> the exception that failed the test's call
 
     def _new_session(self, memory_mb=sandbox.DEFAULT_MEMORY_MB):
         return sandbox.Session(self.module_name, self.sources, memory_mb=memory_mb,
@@ -247,6 +253,24 @@ class GradingPlugin:
     @pytest.fixture
     def seed(self):
         return self.seed_value
+
+    @pytest.fixture
+    def artifacts(self, request):
+        """A dict a hidden test fills with plain arrays for the feedback pictures.
+
+        ``artifacts["gmm_fit"] = {"X": X, "means": means}`` keeps values the test
+        already holds; a value (or the whole entry) may be a function of no
+        arguments, called after the test, so that a picture exists even when a
+        check failed (``lambda m=model: m.means_``). List it after ``student``.
+        Nothing kept changes a score: what cannot be read is recorded as the
+        picture's reason (see :func:`keep_artifacts`).
+        """
+        kept = {}
+        yield kept
+        failure = self.failures.get(request.node.nodeid)
+        fatal = isinstance(failure, sandbox.StudentCodeError) and failure.kind not in _CALLABLE_AFTER
+        for name, value in kept.items():
+            self.kept_artifacts[str(name)] = keep_artifacts(request.node.name, value, call=not fatal)
 
     # -- hooks ----------------------------------------------------------------
     def pytest_configure(self, config):
@@ -332,6 +356,8 @@ class GradingPlugin:
             result.score = result.max_score
         elif report.failed:
             result.score = 0.0
+            if report.when == "call" and call.excinfo is not None:
+                self.failures[item.nodeid] = call.excinfo.value
             if not result.output:
                 result.output = self.describe(call.excinfo)
                 exc = call.excinfo.value if call.excinfo is not None else None
@@ -342,13 +368,93 @@ class GradingPlugin:
     @staticmethod
     def describe(excinfo):
         exc = excinfo.value if excinfo is not None else None
-        if isinstance(exc, (GradingFailure, sandbox.StudentCodeError)):
+        if isinstance(exc, GradingFailure):
             return str(exc)
+        if isinstance(exc, sandbox.StudentCodeError):
+            return _not_named(str(exc))
         if isinstance(exc, AssertionError):
-            return "A check in this test failed." + (f" {exc}" if str(exc) else "")
+            return "A check in this test failed." + (f" {_not_named(exc)}" if str(exc) else "")
         if exc is None:
             return "This test did not complete."
-        return f"This check could not complete: {type(exc).__name__}: {exc}"
+        return f"This check could not complete: {type(exc).__name__}: {_not_named(exc)}"
+
+
+def _not_named(text):
+    """A message that quotes the student (an exception's text) cannot name a mistake: only the
+    hidden tests' checks write lines starting ``Likely mistake:`` (the class report counts them)."""
+    return re.sub(r"(?m)^(\s*)(Likely mistake:)", r"\1(quoted) \2", str(text))
+
+
+# ----------------------------------------------------------------------------
+# artifacts: plain arrays kept for the feedback pictures
+
+#: a test failed by one of these may still have its artifact functions called after it
+_CALLABLE_AFTER = ("exception", "not_implemented", "bad_return", "warning", "missing")
+MAX_ARTIFACT_ELEMENTS = 500_000  # per artifact, all values together
+
+
+def keep_artifacts(test, value, *, call=True):
+    """An artifact as plain data: ``{"test", "values": {key: array|float|str}, "errors": {key: why}}``.
+
+    Functions are called (when ``call``); numbers become NumPy arrays or floats,
+    strings are :func:`autograder.text.clean`-ed; anything else (an object of the
+    student's, ragged lists) is left out with the reason in ``errors``.
+    ``"reason"`` is set when the whole entry could not be read.
+    """
+    out = {"test": test, "values": {}, "errors": {}}
+    try:
+        value = _resolved(value, call)
+    except Exception as exc:  # noqa: BLE001 - a picture never breaks a grading
+        out["reason"] = _why(exc)
+        return out
+    if not isinstance(value, dict):
+        value = {"value": value}
+    budget = MAX_ARTIFACT_ELEMENTS
+    for key, v in value.items():
+        key = str(key)
+        try:
+            v = _plain(_resolved(v, call))
+            size = v.size if isinstance(v, np.ndarray) else 1
+            if size > budget:
+                raise ValueError(f"too large to keep ({size} numbers)")
+            budget -= size
+            out["values"][key] = v
+        except Exception as exc:  # noqa: BLE001
+            out["errors"][key] = _why(exc)
+    return out
+
+
+def _resolved(value, call):
+    if callable(value) and not isinstance(value, sandbox.RemoteObject):
+        if not call:
+            raise RuntimeError("not read: the process running the code had stopped")
+        return value()
+    return value
+
+
+def _plain(value):
+    from .text import clean
+    if isinstance(value, str):
+        return clean(value, limit=500)
+    if isinstance(value, sandbox.RemoteObject):
+        raise TypeError(f"a {value.type_name} object, not numbers")
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    arr = np.asarray(value)
+    if arr.dtype.kind == "O":
+        arr = arr.astype(float)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"values of type {arr.dtype}, not numbers")
+    return np.array(arr, dtype=bool if arr.dtype.kind == "b" else float)
+
+
+def _why(exc):
+    from .text import clean
+    if isinstance(exc, sandbox.StudentCodeError):
+        return clean(exc, limit=500)
+    return clean(f"{type(exc).__name__}: {exc}", limit=500)
 
 
 def _cause_of(output):
@@ -435,6 +541,7 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_r
     for t in report.tests:
         t.name = one_line(t.name, limit=300)
         t.output = clean(t.output, limit=OUTPUT_LIMIT)
+    report.artifacts = plugin.kept_artifacts
     report.execution_time = time.perf_counter() - start
     report.output = _summary(report, plugin, snap)
     _record_stats(report)

@@ -223,7 +223,7 @@ def test_dead_component(student, rng):
 
 
 @points(4)
-def test_mixture_predictions(student, rng):
+def test_mixture_predictions(student, rng, artifacts):
     """BernoulliMixture: predict_proba, predict, score_samples and score of the fitted parameters"""
     X = mnist_rows(rng, 500)
     k = 6
@@ -231,6 +231,7 @@ def test_mixture_predictions(student, rng):
                    probs_init=rng.uniform(0.25, 0.75, size=(k, 784)))
     weights = expect_array(model.weights_, "weights_ after fit", shape=(k,))
     probs = expect_array(model.probs_, "probs_ after fit", shape=(k, 784))
+    artifacts["bmm_fit"] = {"weights": weights, "probs": probs, "samples": lambda: model.sample(8)[0]}  # pictures
     expect(weights.min() >= 0 and probs.min() > 0 and probs.max() < 1,
            "weights_ and probs_ after fit should be valid (weights >= 0, probs inside (0, 1))")
     X_new = mnist_rows(rng, 200)

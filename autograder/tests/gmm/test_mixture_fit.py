@@ -251,7 +251,7 @@ def test_fit_history(student, rng):
 
 
 @points(6)
-def test_old_faithful(student, rng):
+def test_old_faithful(student, rng, artifacts):
     """fit on Old Faithful from k-means, K=2, full: the maximum likelihood fit, total log-likelihood −1130.2640"""
     # Every pair of distinct rows of Old Faithful (raw or standardised) leads Lloyd's algorithm to the
     # same two clusters (checked exhaustively over all 36,856 pairs), so every correct k-means start,
@@ -263,6 +263,8 @@ def test_old_faithful(student, rng):
         what = f"GaussianMixtureEM(2, tol=1e-9, max_iter=1000, random_state={seed}) on {what}"
         model = student.GaussianMixtureEM(2, tol=1e-9, max_iter=1000, random_state=seed)
         model.fit(X)
+        artifacts.setdefault("gmm_fit", lambda m=model, X=X: {  # the feedback's picture (raw data), read after
+            "X": X, "weights": m.weights_, "means": m.means_, "covariances": m.covariances_})
         expect(expect_bool(model.converged_, f"{what}: converged_"), f"{what}: did not converge")
         history = expect_array(model.log_likelihood_history_, f"{what}: log_likelihood_history_", shape=(None,))
         first = ref.GaussianMixtureEM(2, max_iter=1, random_state=0).fit(X).log_likelihood_history_[0]

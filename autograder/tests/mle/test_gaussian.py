@@ -8,13 +8,14 @@ ref = reference("mle")
 
 
 @points(10)
-def test_gaussian_mle(student, rng):
+def test_gaussian_mle(student, rng, artifacts):
     """gaussian_mle: the sample mean and the variance with divisor n (not n − 1)"""
     for n in (2, 15, 1000):
         x = rng.normal(rng.uniform(-5, 5), rng.uniform(0.5, 3), size=n)
         got = student.gaussian_mle(x)
         expect(isinstance(got, (tuple, list)) and len(got) == 2,
                f"gaussian_mle(x) should return (mean, var), got {type(got).__name__}")
+        artifacts["mle_gaussian"] = {"x": x, "mean": got[0], "var": got[1]}  # the feedback's picture
         mean, var = ref.gaussian_mle(x)
         expect_close(got[0], mean, f"gaussian_mle(x)[0] (the mean) with n={n}")
         expect_close(got[1], var, f"gaussian_mle(x)[1] (the variance) with n={n}", mistakes=[
