@@ -47,6 +47,25 @@ def assignments():
     return sorted(p.name for p in TESTS.iterdir() if p.is_dir() and any(p.glob("test_*.py")))
 
 
+#: The reasons a grading could not complete, by the kind of the import failure
+#: (:class:`sandbox.StudentCodeError`); a short phrase the gradebook and the class
+#: report group by (the details are in the results' feedback).
+REASONS = {
+    "missing": "missing module",
+    "syntax": "syntax error",
+    "forbidden_import": "forbidden import",
+    "timeout": "import timeout",
+    "import": "import error",
+    "exception": "import error",
+    "not_implemented": "import error",
+    "exit": "exited at import",
+    "crash": "crashed at import",
+    "memory": "out of memory at import",
+}
+BUDGET_REASON = "time budget used up"
+GRADER_FAILURE = "grader failure"
+
+
 class GraderError(Exception):
     """The grader itself cannot run (unknown assignment, missing path)."""
 
@@ -69,6 +88,9 @@ class Report:
     tests: list = field(default_factory=list)
     output: str = ""
     execution_time: float = 0.0
+    #: why the grading could not complete ("" when it did): one of :data:`REASONS`' values.
+    #: Not part of results.json (Gradescope's schema); grade-all keeps it beside.
+    reason: str = ""
 
     @property
     def score(self):
@@ -274,8 +296,12 @@ class GradingPlugin:
 # grading
 
 
-def grade(assignment, submission, *, seed=None, python=None, quiet=True):
-    """Grade one submission; never raises for anything the submission does."""
+def grade(assignment, submission, *, seed=None, python=None, quiet=True, hide=()):
+    """Grade one submission; never raises for anything the submission does.
+
+    ``hide`` lists more folders the submission must not see (grade-all passes
+    the class folder when it grades a copy of an LMS download kept elsewhere).
+    """
     if assignment not in assignments():
         raise GraderError(f"unknown assignment {assignment!r}; choose one of {', '.join(assignments())}")
     submission = Path(submission)
@@ -288,7 +314,8 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True):
         sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="autograder-src-") as tmp:
         # the class folder (other students' work) where that is safe, else the submission itself
-        hidden = [*private_dirs(), submission.resolve().parent, submission.resolve()]
+        hidden = [*private_dirs(), submission.resolve().parent, submission.resolve(),
+                  *(Path(h).resolve() for h in hide)]
         try:
             sources = locate_submission(assignment, submission, tmp)
         except LookupError as exc:
@@ -312,7 +339,21 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True):
     report.tests = [plugin.results[n] for n in plugin.order]
     report.execution_time = time.perf_counter() - start
     report.output = _summary(report, plugin, sources)
+    report.reason = _reason(report, plugin, sources)
     return report
+
+
+def _reason(report, plugin, sources):
+    """Why the grading could not complete, from what the engine knows ("" if it did)."""
+    if sources is None:
+        return REASONS["missing"]
+    failure = plugin.session.import_failure if plugin.session is not None else None
+    if failure is not None:
+        return REASONS.get(failure.kind, "import failed")
+    if getattr(plugin, "budget_used_up", False) or any(
+            "time budget" in t.output and "used up" in t.output for t in report.tests):
+        return BUDGET_REASON
+    return ""
 
 
 def _summary(report, plugin, sources):
