@@ -162,3 +162,25 @@ def test_dask_cluster_outputs_equal_a_local_run(tmp_path, monkeypatch):
     scores = {r[0]: r[1] for r in rows(tmp_path / "dask.csv")[1:]}
     assert scores["ada"] == "100" and scores["bo"] == "0"
     assert 0 < float(scores["kills_itself"]) < 100 and 0 < float(scores["loops"]) < 100
+
+
+def test_expected_values_shared_by_the_class_are_computed_once_and_read_only():
+    import numpy as np
+
+    from autograder.harness import same_for_every_student
+
+    calls = []
+
+    def expensive(X, h):
+        calls.append(h)
+        return X * h
+
+    cached = same_for_every_student(expensive)
+    X = np.arange(6.0).reshape(3, 2)
+    first = cached(X, 0.5)
+    again = cached(X.copy(), 0.5)                 # the same values: computed once
+    assert again is first and calls == [0.5]
+    assert not first.flags.writeable, "no test can alter what the next student is compared with"
+    other = cached(X + 1, 0.5)                    # other data (another seed): computed again
+    assert calls == [0.5, 0.5] and np.array_equal(other, (X + 1) * 0.5)
+    assert np.array_equal(cached(X, 0.25), X * 0.25) and len(calls) == 3
