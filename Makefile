@@ -1,10 +1,15 @@
 # The kit's commands. Every target creates the pinned environment (.venv) on first use.
 #   make test                 the kit's own test suite (what CI runs)
-#   make grade                grade the bundled sample class of every assignment, print gradebooks
-#   make grade ASSIGNMENT=mle SUBMISSIONS=path   grade any folder of submissions (one sub-folder each)
+#   make grade                grade the bundled sample class of every assignment; all it writes
+#                             goes under build/sample_class/ (submissions/, <a>/gradebook.csv, results/, feedback/)
+#   make grade ASSIGNMENT=mle SUBMISSIONS=path [OUT=dir] [FORCE=1] [DASK=tcp://host:8786]
+#                             grade a class (one sub-folder per student, or an LMS download);
+#                             writes OUT (default build/grades/<a>/); a re-run regrades only what changed
 #   make check ASSIGNMENT=mle the public tests, as a student runs them, on assignments/<a>
 #   make assignments          regenerate assignments/ (student stubs) from solutions/
-#   make bench                benchmarks against scikit-learn / SciPy (prints Markdown tables)
+#   make bench                benchmarks against scikit-learn / SciPy, grading latency and class
+#                             throughput (prints Markdown tables; BENCH_CLASS_N=20 for a quick class run)
+#   make bench-class BENCH_N=20  only the class throughput (--jobs 1, --jobs 2, a 2-worker Dask cluster)
 #   make mnist                download the full MNIST (optional; checksums verified)
 #   make nbgrader             build the nbgrader course (build/nbgrader): config, source/, release/
 #   make points ASSIGNMENT=mle   the points table of an assignment (for its README)
@@ -21,8 +26,13 @@ SUBMISSIONS ?=
 JOBS        ?= 2
 COURSE      ?= build/nbgrader
 SEED        ?=
+FORCE       ?=
+DASK        ?=
+SAMPLE      := build/sample_class
+OUT         ?= build/grades/$(ASSIGNMENT)
+BENCH_N     ?=
 
-.PHONY: venv test grade check assignments bench mnist sample-class points gradescope nbgrader clean
+.PHONY: venv test grade bench-class check assignments bench mnist sample-class points gradescope nbgrader clean
 
 venv: $(STAMP)
 
@@ -39,18 +49,24 @@ assignments: $(STAMP)
 	$(PY) -m authoring
 
 sample-class: $(STAMP)
-	$(PY) -m tests.submissions build/sample_class
+	$(PY) -m tests.submissions $(SAMPLE)/submissions
+
+# grade-all's options shared by both uses of make grade (feedback pages once the reports package is in)
+GRADE_OPTS = --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) $(if $(FORCE),--force) $(if $(DASK),--dask $(DASK))
+FEEDBACK   = $(if $(wildcard reports/__init__.py),--feedback $(1)/feedback)
 
 grade: $(STAMP)
 ifeq ($(SUBMISSIONS),)
 	@$(MAKE) --no-print-directory sample-class
 	@set -e; for a in $(if $(ASSIGNMENT),$(ASSIGNMENT),$(sort $(GRADED))); do \
-	  $(PY) -m autograder grade-all $$a build/sample_class/$$a --jobs $(JOBS) --csv build/gradebook-$$a.csv; \
-	  echo "CSV: build/gradebook-$$a.csv"; done
+	  $(PY) -m autograder grade-all $$a $(SAMPLE)/submissions/$$a $(GRADE_OPTS) \
+	    --csv $(SAMPLE)/$$a/gradebook.csv --results-dir $(SAMPLE)/$$a/results $(call FEEDBACK,$(SAMPLE)/$$a); \
+	  echo "Written: $(SAMPLE)/$$a/ (gradebook.csv, results/$(if $(call FEEDBACK,x), feedback/))"; done
 else
 	@test -n "$(ASSIGNMENT)" || { echo "make grade SUBMISSIONS=... needs ASSIGNMENT=<$(ALL)>"; exit 2; }
-	@mkdir -p build
-	$(PY) -m autograder grade-all $(ASSIGNMENT) $(SUBMISSIONS) --jobs $(JOBS) --csv build/gradebook-$(ASSIGNMENT).csv
+	$(PY) -m autograder grade-all $(ASSIGNMENT) $(SUBMISSIONS) $(GRADE_OPTS) \
+	  --csv $(OUT)/gradebook.csv --results-dir $(OUT)/results $(call FEEDBACK,$(OUT))
+	@echo "Written: $(OUT)/ (gradebook.csv, results/$(if $(call FEEDBACK,x), feedback/))"
 endif
 
 check: $(STAMP)
@@ -70,6 +86,9 @@ gradescope: $(STAMP)
 
 bench: $(STAMP)
 	@set -e; for b in bench/bench_*.py; do $(PY) $$b; done
+
+bench-class: $(STAMP)
+	$(if $(BENCH_N),BENCH_CLASS_N=$(BENCH_N)) $(PY) bench/bench_class.py
 
 mnist: $(STAMP)
 	$(PY) -m datasets.fetch_mnist

@@ -1,27 +1,33 @@
 """Command line: ``python -m autograder grade | grade-all`` (GRADING.md).
 
 Exit status 0 whenever grading finished, whatever the score; 2 when the
-grader could not run (unknown assignment, missing path, a ``--results``
-path that is not a regular file or a new path, the hidden tests failing to
-start or collecting none); 1 when the grader itself broke. A results file is
-written in every case where a usable one was asked for.
+grader could not run (unknown assignment, missing path, nothing gradable, a
+``--results`` path that is not a regular file or a new path, the hidden tests
+failing to start or collecting none); 1 when the grader itself broke. A
+results file is written in every case where a usable one was asked for.
 """
 from __future__ import annotations
 
 import argparse
 import csv
-import json
-import os
 import multiprocessing
+import os
 import secrets
 import shutil
 import sys
+import tempfile
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from . import engine
-from .text import clean, one_line
+from . import batch, engine
+from .text import clean, csv_cell, one_line
+
+try:  # the feedback pages and the class report (package ``reports``, beside the engine;
+    # the Gradescope zip, which grades one submission, does not ship it)
+    from reports import classreport as _classreport, feedback as _feedback
+except ImportError:
+    _classreport = _feedback = None
 
 
 def main(argv=None):
@@ -33,13 +39,19 @@ def main(argv=None):
     g.add_argument("--results", help="write Gradescope's results.json here")
     g.add_argument("--seed", type=int, help="seed of the test data (printed in every result)")
     g.add_argument("--quiet", action="store_true", help="print only the total")
-    a = sub.add_parser("grade-all", help="grade every sub-folder (one per student)")
+    a = sub.add_parser("grade-all", help="grade a class: one sub-folder per student, or an LMS download")
     a.add_argument("assignment")
     a.add_argument("submissions_dir")
-    a.add_argument("--csv", help="gradebook CSV: student, total, one column per test")
+    a.add_argument("--csv", help="gradebook CSV: student, total, reason, one column per test")
     a.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel gradings")
-    a.add_argument("--seed", type=int, help="one seed for the whole class (default: random)")
-    a.add_argument("--results-dir", help="also keep each student's results.json here")
+    a.add_argument("--seed", type=int, help="one seed for the whole class (default: the previous "
+                   "run's, kept in --results-dir, else random)")
+    a.add_argument("--results-dir", help="keep each student's results.json here; a re-run grades "
+                   "only students whose submission or hidden tests changed")
+    a.add_argument("--feedback", help="write a feedback page per student and the class report here")
+    a.add_argument("--force", action="store_true", help="regrade every student")
+    a.add_argument("--dask", metavar="ADDRESS", help="run the gradings on this Dask cluster "
+                   "(tcp://scheduler:8786)")
     args = parser.parse_args(argv)
     if args.command == "grade":
         return cmd_grade(args)
@@ -115,22 +127,46 @@ def print_report(report, file=sys.stdout):
 # grade-all
 
 
-def _progress(done, total, name):
-    width = 30
-    filled = int(width * done / max(total, 1))
-    bar = "#" * filled + "-" * (width - filled)
-    end = "\n" if done == total or not sys.stderr.isatty() else ""
-    print(f"\r[{bar}] {done}/{total} graded  {name[:30]:<30}", end=end, file=sys.stderr, flush=True)
+def _grade_in_worker(assignment, path, seed, hide=()):
+    """One grading, in a grader process (a pool worker or a Dask worker; never student code).
 
-
-def _grade_in_worker(assignment, folder, seed):
-    """Runs in a pool worker (a grader process, never student code): one grading."""
+    Returns the results.json dict plus ``reason``; a grader that cannot run
+    (broken hidden tests) is returned as ``{"grader_error": message}``.
+    """
     try:
-        return engine.grade(assignment, folder, seed=seed).to_gradescope()
+        report = engine.grade(assignment, path, seed=seed, hide=hide)
+    except engine.GraderError as exc:
+        return {"grader_error": str(exc)}
     except Exception as exc:  # noqa: BLE001 - one broken grading must not stop the class
-        return {"score": 0, "execution_time": 0, "tests": [],
-                "output": f"The autograder failed on this submission ({type(exc).__name__}: {exc}); "
-                          "please tell your instructor."}
+        return _grader_failure(f"{type(exc).__name__}: {exc}")
+    return {**report.to_gradescope(), "reason": report.reason}
+
+
+def _grader_failure(detail):
+    return {"score": 0, "execution_time": 0, "tests": [], "reason": engine.GRADER_FAILURE,
+            "output": f"The autograder failed on this submission ({one_line(detail, 500)}); "
+                      "this is not your fault, please tell your instructor."}
+
+
+def _executor(args, n):
+    """The pool the gradings run in: local grader processes, or a Dask cluster's workers."""
+    if args.dask:
+        from distributed import Client
+
+        client = Client(args.dask, timeout="60s")
+        return client.get_executor(pure=False), client.close
+    # long-lived grader processes (each imports the test suite once); every grading still
+    # runs the student's code in a sandboxed child of its own
+    pool = ProcessPoolExecutor(max_workers=max(1, min(args.jobs, n)),
+                               mp_context=multiprocessing.get_context("spawn"))
+    return pool, lambda: pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _progress(total):
+    from tqdm import tqdm
+
+    return tqdm(total=total, unit="sub", file=sys.stderr, dynamic_ncols=True, smoothing=0.1,
+                disable=not sys.stderr.isatty(), desc="grading")
 
 
 def cmd_grade_all(args):
@@ -140,40 +176,110 @@ def cmd_grade_all(args):
               f"{', '.join(engine.assignments())}", file=sys.stderr)
         return 2
     if not root.is_dir():
-        print(f"autograder: no such folder: {root}", file=sys.stderr)
+        print(f"autograder: no such folder: {one_line(str(root))}", file=sys.stderr)
         return 2
-    students = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
-    seed = args.seed if args.seed is not None else secrets.randbits(31)
-    print(f"Grading {len(students)} submissions of {args.assignment} with seed {seed} "
-          f"({args.jobs} at a time)", file=sys.stderr)
-    results = {}
-    # Long-lived grader processes (each imports the test suite once); every grading still
-    # runs the student's code in a sandboxed child of its own.
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=max(1, min(args.jobs, len(students) or 1)), mp_context=ctx) as pool:
-        futures = {pool.submit(_grade_in_worker, args.assignment, str(s), seed): s for s in students}
-        for done, fut in enumerate(as_completed(futures), 1):
-            student = futures[fut]
-            try:
-                results[student.name] = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a worker died: record, go on
-                results[student.name] = {"score": 0, "tests": [], "output": f"grading failed: {exc}"}
-            _progress(done, len(students), student.name)
-    if args.results_dir:
-        out = Path(args.results_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        for name, res in results.items():
-            (out / f"{name}.json").write_text(json.dumps(res, indent=2, ensure_ascii=False) + "\n")
+    if args.feedback and _feedback is None:
+        print("autograder: --feedback needs the kit's reports package, which is not installed here",
+              file=sys.stderr)
+        return 2
+    students, ignored = batch.discover(root, args.assignment)
+    problem = batch.nothing_gradable(root, args.assignment, students, ignored)
+    if problem:
+        print(f"autograder: {problem}", file=sys.stderr)
+        return 2
+    for name, why in ignored[:10]:
+        print(f"not a submission: {name} — {why}", file=sys.stderr)
+    if len(ignored) > 10:
+        print(f"not a submission: {len(ignored) - 10} more entries", file=sys.stderr)
+
+    store = batch.Store(args.results_dir)
+    seed = args.seed if args.seed is not None else store.previous_seed(args.assignment)
+    seed_note = "" if seed is None or args.seed is not None else " (the previous run's)"
+    seed = secrets.randbits(31) if seed is None else int(seed)
+    store.save_class(args.assignment, seed)
+    tests_key = batch.tests_hash(args.assignment)
+    staging = tempfile.TemporaryDirectory(prefix="autograder-lms-")
+    try:
+        return _grade_class(args, root, students, store, seed, seed_note, tests_key, staging.name)
+    finally:
+        staging.cleanup()
+
+
+def _grade_class(args, root, students, store, seed, seed_note, tests_key, staging):
+    results, keys, todo = {}, {}, []
+    for s in students:
+        if s.skipped:
+            continue
+        hide = ()
+        if s.files:  # an LMS download: grade a copy of this student's files only
+            base = store.dir / ".grade-all" / "lms" if store.dir is not None else Path(staging)
+            s.path = batch.stage(s, base / s.stem)
+            hide = (str(root.resolve()),)
+        keys[s.name] = f"{batch.submission_hash(s)}:{tests_key}:{seed}"
+        previous = None if args.force else store.load(s, keys[s.name])
+        if previous is not None:
+            results[s.name] = previous
+        else:
+            todo.append((s, hide))
+    where = f"on the Dask cluster {args.dask}" if args.dask else f"{args.jobs} at a time"
+    skipped = len(results)
+    print(f"Grading {len(todo)} submissions of {args.assignment} with seed {seed}{seed_note} ({where})"
+          + (f"; {skipped} unchanged since their last grading not regraded (--force regrades them)"
+             if skipped else ""), file=sys.stderr)
+    grader_errors = []
+    if todo:
+        executor, close = _executor(args, len(todo))
+        try:
+            futures = {executor.submit(_grade_in_worker, args.assignment, str(s.path), seed, hide): s
+                       for s, hide in todo}
+            with _progress(len(todo)) as bar:
+                for fut in as_completed(futures):
+                    s = futures[fut]
+                    try:
+                        res = fut.result()
+                    except Exception as exc:  # noqa: BLE001 - a worker died: record, go on
+                        res = _grader_failure(f"its grader process died: {type(exc).__name__}: {exc}")
+                    if "grader_error" in res:
+                        grader_errors.append(res["grader_error"])
+                        res = _grader_failure("the hidden tests could not run")
+                    results[s.name] = res
+                    if res.get("reason") == engine.GRADER_FAILURE:
+                        store.forget(s)  # never kept: the next run grades it again
+                    else:
+                        store.save(s, keys[s.name], res)
+                    bar.set_postfix_str(one_line(s.name, 30), refresh=False)
+                    bar.update()
+        finally:
+            close()
     names = _test_names(results)
     if args.csv:
-        with open(args.csv, "w", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(["student", "total", *names])
-            for s in sorted(results):
-                scores = {t["name"]: t["score"] for t in results[s].get("tests", [])}
-                w.writerow([s, _num(results[s].get("score", 0)), *(_num(scores.get(n, 0)) for n in names)])
-    print_gradebook(args.assignment, results, names, seed)
+        write_csv(args.csv, students, results, names)
+    feedback = None
+    if args.feedback:
+        feedback = _write_feedback(args, students, results, seed)
+    print_gradebook(args.assignment, students, results, names, seed, csv_path=args.csv)
+    if feedback is not None:
+        html, summary = feedback
+        print(f"\n{summary.rstrip()}\nClass report: {html}")
+    if grader_errors:
+        print(f"autograder: the grader could not run: {grader_errors[0]}", file=sys.stderr)
+        return 2
+    failures = [n for n, r in results.items() if r.get("reason") == engine.GRADER_FAILURE]
+    if failures:
+        print(f"autograder: the grader itself failed on {len(failures)} submission(s): "
+              f"{', '.join(failures[:5])}; run again to regrade them", file=sys.stderr)
+        return 1
     return 0
+
+
+def _write_feedback(args, students, results, seed):
+    dest = Path(args.feedback)
+    dest.mkdir(parents=True, exist_ok=True)
+    for s in students:
+        if s.name in results:
+            _feedback.write(s.name, results[s.name], dest, seed=seed, assignment=args.assignment)
+    timings = {n: float(r.get("execution_time", 0) or 0) for n, r in results.items()}
+    return _classreport.write(args.assignment, dict(sorted(results.items())), dest, timings=timings)
 
 
 def _num(x):
@@ -189,16 +295,55 @@ def _test_names(results):
     return names
 
 
-def print_gradebook(assignment, results, names, seed, file=sys.stdout):
-    cols = shutil.get_terminal_size((120, 20)).columns
-    sw = max([7, *(len(s) for s in results)])
+def write_csv(path, students, results, names):
+    """The gradebook: student, total, reason, one column per test; every cell spreadsheet-safe."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow([csv_cell(c) for c in ["student", "total", "reason", *names]])
+        for s in students:
+            if s.name in results:
+                res = results[s.name]
+                scores = {t["name"]: t["score"] for t in res.get("tests", [])}
+                row = [s.name, _num(res.get("score", 0)), res.get("reason", ""),
+                       *(_num(scores.get(n, 0)) for n in names)]
+            else:
+                row = [s.name, "", s.skipped, *("" for _ in names)]
+            w.writerow([csv_cell(c) for c in row])
+    os.replace(tmp, path)
+
+
+def print_gradebook(assignment, students, results, names, seed, *, csv_path=None, file=None):
+    """The gradebook on the terminal; a table wider than the terminal wraps its test columns."""
+    file = file or sys.stdout
+    cols = max(shutil.get_terminal_size((120, 20)).columns, 60)
+    shown = {s.name: one_line(s.name, limit=40) for s in students}
+    sw = max([7, *(len(v) for v in shown.values())])
     print(f"\nGradebook — {assignment} (seed {seed}); T1..T{len(names)} are the tests below", file=file)
-    head = f"{'student':<{sw}}  {'total':>6}  " + " ".join(f"T{i + 1:<3}" for i in range(len(names)))
-    print(head[:max(cols, 60)], file=file)
-    for s in sorted(results):
-        scores = {t["name"]: t["score"] for t in results[s].get("tests", [])}
-        row = f"{s:<{sw}}  {float(results[s].get('score', 0)):>6g}  " + " ".join(
-            f"{scores.get(n, 0):<4g}" for n in names)
-        print(row[:max(cols, 60)], file=file)
+    fixed = sw + 2 + 6 + 2
+    per_block = max(1, (cols - fixed) // 5)
+    blocks = [range(i, min(i + per_block, len(names))) for i in range(0, len(names), per_block)] or [range(0)]
+    for b, block in enumerate(blocks):
+        if len(blocks) > 1:
+            print(f"-- tests T{block.start + 1}..T{block.stop} ({b + 1} of {len(blocks)})", file=file)
+        print(f"{'student':<{sw}}  {'total':>6}  " + " ".join(f"T{i + 1:<3}" for i in block), file=file)
+        for s in students:
+            res = results.get(s.name)
+            if res is None:
+                print(f"{shown[s.name]:<{sw}}  {'—':>6}  (not graded)", file=file)
+                continue
+            scores = {t["name"]: t["score"] for t in res.get("tests", [])}
+            print(f"{shown[s.name]:<{sw}}  {float(res.get('score', 0)):>6g}  "
+                  + " ".join(f"{scores.get(names[i], 0):<4g}" for i in block), file=file)
     for i, n in enumerate(names, 1):
-        print(f"  T{i}: {n}", file=file)
+        print(f"  T{i}: {one_line(n)}", file=file)
+    reasons = [(s.name, s.skipped or results.get(s.name, {}).get("reason", "")) for s in students]
+    reasons = [(n, r) for n, r in reasons if r]
+    if reasons:
+        print("Could not be graded in full:", file=file)
+        for n, r in reasons:
+            print(f"  {shown[n]}: {one_line(r)}", file=file)
+    if csv_path:
+        print(f"Full gradebook (names uncut, every column): {one_line(str(csv_path))}", file=file)

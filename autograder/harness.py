@@ -9,8 +9,11 @@ one of the test's :class:`Mistake` candidates.
 """
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import sys
+from collections import OrderedDict
+from functools import wraps
 from pathlib import Path
 from typing import NamedTuple
 
@@ -83,6 +86,61 @@ def reference(assignment):
         sys.modules[name] = module
         spec.loader.exec_module(module)
     return sys.modules[name]
+
+
+_SAME = OrderedDict()   # (function, digest of its arguments) -> result, in this grader process
+_SAME_MAX = 128
+
+
+def _digest(h, value):
+    if isinstance(value, np.ndarray):
+        h.update(f"a{value.dtype.str}{value.shape}".encode())
+        h.update(np.ascontiguousarray(value).tobytes())
+    elif isinstance(value, (list, tuple)):
+        h.update(f"l{len(value)}".encode())
+        for v in value:
+            _digest(h, v)
+    elif isinstance(value, dict):
+        for k in sorted(value):
+            _digest(h, k)
+            _digest(h, value[k])
+    elif value is None or isinstance(value, (bool, int, float, complex, str, bytes, np.generic)):
+        h.update(f"{type(value).__name__}:{value!r}".encode())
+    else:
+        raise TypeError(f"same_for_every_student: cannot key an argument of type {type(value).__name__}")
+
+
+def same_for_every_student(fn):
+    """``fn`` (a grader-side computation, never the student's) computed once per argument values.
+
+    Test data come from the run's seed, so in ``grade-all`` every student of
+    the class gets the very same expected values; this keeps them in the
+    grader process (a pool or Dask worker grades many students) instead of
+    recomputing the reference, scikit-learn or SciPy for each one. The key
+    is a SHA-256 of the arguments' bytes (not the seed: a changed test draws
+    other data and misses the cache). Arrays come back read-only, so no test
+    can alter what the next student is compared with.
+    """
+    name = f"{fn.__module__}.{fn.__qualname__}"
+
+    @wraps(fn)
+    def cached(*args, **kwargs):
+        h = hashlib.sha256(name.encode())
+        _digest(h, args)
+        _digest(h, kwargs)
+        key = h.digest()
+        if key in _SAME:
+            _SAME.move_to_end(key)
+            return _SAME[key]
+        value = fn(*args, **kwargs)
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+        _SAME[key] = value
+        while len(_SAME) > _SAME_MAX:
+            _SAME.popitem(last=False)
+        return value
+
+    return cached
 
 
 # ----------------------------------------------------------------------------

@@ -67,6 +67,6 @@ def test_grade_all_writes_one_csv_row_per_student(tmp_path):
     results = grade_folder("mle", folder, seed=1234)
     assert results["ada"]["score"] == 100 and results["bo"]["score"] == 0
     rows = list(csv.reader((tmp_path / "class.csv").open()))
-    assert rows[0][:2] == ["student", "total"] and len(rows[0]) == 2 + len(hidden_tests("mle"))
-    assert [r[:2] for r in rows[1:]] == [["ada", "100"], ["bo", "0"]]
+    assert rows[0][:3] == ["student", "total", "reason"] and len(rows[0]) == 3 + len(hidden_tests("mle"))
+    assert [r[:3] for r in rows[1:]] == [["ada", "100", ""], ["bo", "0", ""]]
     assert all("seed 1234" in r["output"] for r in results.values())

@@ -1,0 +1,186 @@
+"""grade-all as an instructor runs it: the gradebook, resuming, LMS downloads, Dask (GRADING.md)."""
+import csv
+import importlib.util
+import io
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from autograder import batch, cli
+from tests.conftest import ROOT, SEED, hidden_tests
+from tests.submissions import reference_source, stub_source, write
+
+
+def grade_all(assignment, folder, *extra, seed=SEED):
+    cmd = [sys.executable, "-m", "autograder", "grade-all", assignment, str(folder), "--seed", str(seed),
+           *extra]
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800, env=env)
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def rows(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.reader(f))
+
+
+KILLS_ITSELF = ("def gaussian_mle(", "import os as _os, signal as _signal\n\n\ndef gaussian_mle(*args, **kwargs):\n"
+                "    _os.kill(_os.getpid(), _signal.SIGKILL)\n\n\ndef _unused_gaussian_mle(")
+LOOPS = ("def bernoulli_mle(", "def bernoulli_mle(*args, **kwargs):\n    while True:\n        pass\n\n\n"
+         "def _unused_bernoulli_mle(")
+
+
+def patched(old_new):
+    text = reference_source("mle")
+    assert text.count(old_new[0]) == 1
+    return text.replace(*old_new)
+
+
+def test_gradebook_reasons_safe_cells_dot_folders_and_resume(tmp_path):
+    folder = tmp_path / "class"
+    write(folder / "ada", "mle", reference_source("mle"))
+    write(folder / "=HYPERLINK(1)", "mle", "def broken(:\n")          # a formula as a name
+    write(folder / ".late", "mle", reference_source("mle"))
+    (folder / "cy").mkdir()
+    (folder / "cy" / "notes.txt").write_text("I forgot the code")
+    results, book = tmp_path / "results", tmp_path / "class.csv"
+    code, out, err = grade_all("mle", folder, "--jobs", "2", "--csv", str(book), "--results-dir", str(results))
+    assert code == 0, err
+    table = rows(book)
+    assert table[0][:3] == ["student", "total", "reason"]
+    assert len(table[0]) == 3 + len(hidden_tests("mle"))
+    by_name = {r[0]: r for r in table[1:]}
+    assert set(by_name) == {"'=HYPERLINK(1)", ".late", "ada", "cy"}, "every cell is spreadsheet-safe"
+    assert by_name["ada"][1:3] == ["100", ""]
+    assert by_name["'=HYPERLINK(1)"][1:3] == ["0", "syntax error"]
+    assert by_name["cy"][1:3] == ["0", "missing module"]
+    assert by_name[".late"][1] == "" and "begins with a dot" in by_name[".late"][2]
+    assert ".late" in out and "begins with a dot" in out, "a dot folder is listed, never dropped"
+    assert "\r" not in err and "it/s" not in err, "no progress bar when stderr is not a terminal"
+    kept = {p.stem: json.loads(p.read_text()) for p in results.glob("*.json")}
+    assert kept["ada"]["score"] == 100 and "reason" not in kept["ada"], "results.json stays Gradescope's"
+    # a re-run regrades nothing; a changed submission is regraded alone; --force regrades everyone
+    code, out2, err = grade_all("mle", folder, "--jobs", "2", "--csv", str(book), "--results-dir", str(results))
+    assert code == 0 and "Grading 0 submissions" in err and "3 unchanged" in err, err
+    assert rows(book) == table
+    write(folder / "cy", "mle", stub_source("mle"))
+    code, _, err = grade_all("mle", folder, "--jobs", "2", "--csv", str(book), "--results-dir", str(results))
+    assert code == 0 and "Grading 1 submissions" in err and "2 unchanged" in err, err
+    assert {r[0]: r[1:3] for r in rows(book)[1:]}["cy"] == ["0", ""]
+    code, _, err = grade_all("mle", folder, "--jobs", "2", "--results-dir", str(results), "--force")
+    assert code == 0 and "Grading 3 submissions" in err and "unchanged" not in err, err
+
+
+def test_a_changed_hidden_test_regrades_everyone(tmp_path, monkeypatch):
+    student = batch.Student("ada", path=write(tmp_path / "ada", "mle", reference_source("mle")))
+    before = batch.submission_hash(student), batch.tests_hash("mle")
+    monkeypatch.setattr(batch, "ROOT", tmp_path)          # another kit: other hidden tests
+    assert batch.tests_hash("mle") != before[1]
+    (tmp_path / "ada" / "mle.py").write_text(reference_source("mle") + "\n# edited\n")
+    assert batch.submission_hash(student) != before[0]
+
+
+def test_an_lms_download_is_grouped_into_students(tmp_path):
+    folder = tmp_path / "download"
+    folder.mkdir()
+    ref, stub = reference_source("mle"), stub_source("mle")
+    files = {
+        "smithbob_late_340934_208490284_mle-1.py": ref,                         # Canvas, resubmitted
+        "Jane Doe_12345_assignsubmission_file_mle.py": stub,                     # Moodle
+        "Homework 1_jdoe_attempt_2026-01-01-10-00-00_mle.py": stub,              # Blackboard, 1st
+        "Homework 1_jdoe_attempt_2026-01-02-10-00-00_mle.py": ref,               # ... the latest
+        "Homework 1_jdoe_attempt_2026-01-02-10-00-00.txt": "Name: J Doe\n",      # its receipt
+    }
+    for name, text in files.items():
+        (folder / name).write_text(text)
+    book = tmp_path / "book.csv"
+    code, out, err = grade_all("mle", folder, "--jobs", "2", "--csv", str(book))
+    assert code == 0, err
+    got = {r[0]: r[1] for r in rows(book)[1:]}
+    assert got == {"smithbob_340934": "100", "Jane Doe_12345": "0", "jdoe": "100"}
+    assert "an earlier attempt" in err
+
+
+def test_a_folder_with_nothing_gradable_exits_2_and_says_what_it_found(tmp_path):
+    folder = tmp_path / "class"
+    folder.mkdir()
+    (folder / "grades.xlsx").write_text("not a submission")
+    (folder / "mle.py").write_text(reference_source("mle"))
+    code, out, err = grade_all("mle", folder)
+    assert code == 2
+    assert "nothing gradable" in err and "grades.xlsx" in err and "mle.py" in err
+    assert "one sub-folder per student" in err and "Canvas" in err and "Moodle" in err
+
+
+def test_feedback_needs_the_reports_package(tmp_path):
+    write(tmp_path / "class" / "ada", "mle", reference_source("mle"))
+    if importlib.util.find_spec("reports") is not None:
+        pytest.skip("the reports package is installed: its own tests cover --feedback")
+    code, _, err = grade_all("mle", tmp_path / "class", "--feedback", str(tmp_path / "fb"))
+    assert code == 2 and "reports package" in err
+
+
+def test_a_wide_gradebook_wraps_and_names_the_csv(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    names = [f"test number {i} (1 pt)" for i in range(1, 31)]
+    students = [batch.Student("a-student-with-a-long-name"), batch.Student(".x", skipped="not graded: dot")]
+    results = {"a-student-with-a-long-name": {"score": 30, "reason": "",
+                                              "tests": [{"name": n, "score": 1} for n in names]}}
+    out = io.StringIO()
+    cli.print_gradebook("mle", students, results, names, 1, csv_path="book.csv", file=out)
+    text = out.getvalue()
+    assert all(len(line) <= 60 for line in text.splitlines() if not line.startswith("  T")), text
+    assert all(f"T{i} " in text or f"T{i}\n" in text for i in range(1, 31)), "no test column is cut"
+    assert "(1 of " in text and "book.csv" in text and "not graded: dot" in text
+
+
+def test_dask_cluster_outputs_equal_a_local_run(tmp_path, monkeypatch):
+    distributed = pytest.importorskip("distributed")
+    folder = tmp_path / "class"
+    write(folder / "ada", "mle", reference_source("mle"))
+    write(folder / "bo", "mle", stub_source("mle"))
+    write(folder / "kills_itself", "mle", patched(KILLS_ITSELF))
+    write(folder / "loops", "mle", patched(LOOPS))
+    code, _, err = grade_all("mle", folder, "--jobs", "2", "--csv", str(tmp_path / "local.csv"),
+                             "--results-dir", str(tmp_path / "local"))
+    assert code == 0, err
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))     # the workers import the kit, as on a real cluster
+    with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        code, out, err = grade_all("mle", folder, "--dask", cluster.scheduler_address,
+                                   "--csv", str(tmp_path / "dask.csv"), "--results-dir", str(tmp_path / "dask"))
+    assert code == 0, err
+    assert "on the Dask cluster" in err
+    assert rows(tmp_path / "dask.csv") == rows(tmp_path / "local.csv")
+    for p in (tmp_path / "local").glob("*.json"):
+        local, remote = json.loads(p.read_text()), json.loads((tmp_path / "dask" / p.name).read_text())
+        local.pop("execution_time"), remote.pop("execution_time")
+        assert remote == local, p.stem
+    scores = {r[0]: r[1] for r in rows(tmp_path / "dask.csv")[1:]}
+    assert scores["ada"] == "100" and scores["bo"] == "0"
+    assert 0 < float(scores["kills_itself"]) < 100 and 0 < float(scores["loops"]) < 100
+
+
+def test_expected_values_shared_by_the_class_are_computed_once_and_read_only():
+    import numpy as np
+
+    from autograder.harness import same_for_every_student
+
+    calls = []
+
+    def expensive(X, h):
+        calls.append(h)
+        return X * h
+
+    cached = same_for_every_student(expensive)
+    X = np.arange(6.0).reshape(3, 2)
+    first = cached(X, 0.5)
+    again = cached(X.copy(), 0.5)                 # the same values: computed once
+    assert again is first and calls == [0.5]
+    assert not first.flags.writeable, "no test can alter what the next student is compared with"
+    other = cached(X + 1, 0.5)                    # other data (another seed): computed again
+    assert calls == [0.5, 0.5] and np.array_equal(other, (X + 1) * 0.5)
+    assert np.array_equal(cached(X, 0.25), X * 0.25) and len(calls) == 3
