@@ -246,16 +246,17 @@ def data_files(assignment):
 # kernel and environment
 
 
-def write_kernelspec(jupyter_dir, python=None):
+def write_kernelspec(jupyter_dir, python=None, launcher=("-m", "ipykernel_launcher")):
     """A ``python3`` kernelspec running ``python`` (default: this interpreter) under ``jupyter_dir``.
 
     Put ``jupyter_dir`` first on ``JUPYTER_PATH`` and every notebook whose
     kernel is "python3" runs in the kit's environment, whatever other
-    kernelspecs the machine has.
+    kernelspecs the machine has. ``launcher``: the interpreter's arguments
+    that start the kernel (``-f <connection file>`` follows).
     """
     folder = Path(jupyter_dir) / "kernels" / "python3"
     folder.mkdir(parents=True, exist_ok=True)
-    spec = {"argv": [str(python or sys.executable), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+    spec = {"argv": [str(python or sys.executable), *launcher, "-f", "{connection_file}"],
             "display_name": "Python 3 (density-estimation kit)", "language": "python",
             "metadata": {"debugger": False}}
     (folder / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")
