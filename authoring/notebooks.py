@@ -70,6 +70,8 @@ DATASETS_SKIP = {"fetch_mnist.py"}
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
+#: Environment variable that turns the notebook's check() off (authoring/student/notebook_tools.py).
+QUIET_VARIABLE = "NOTEBOOK_CHECKS_OFF"
 
 
 class NotebookSourceError(ValueError):
@@ -128,10 +130,18 @@ def read_source(assignment):
     return nb, cells
 
 
-def _autograde_text(assignment, part):
+def _autograde_text(assignment, part, public):
     return (f"# Autograded part: {part.title} ({part.points:g} points).\n"
-            f"# Hidden tests grade your {assignment}.py when you submit; for a first check,\n"
-            f"# run the public tests: pytest test_{assignment}_public.py")
+            f"# Hidden tests grade your {assignment}.py when you submit. Here, the public tests of\n"
+            f"# this part (all of them: pytest test_{assignment}_public.py):\n"
+            f"check({public!r})")
+
+
+def _hidden_quiet():
+    """First lines of a source autograder cell: the visible check() is off while nbgrader grades."""
+    return (f"{HIDDEN_BEGIN}\n"
+            f"import os\nos.environ[{QUIET_VARIABLE!r}] = '1'\n"
+            f"{HIDDEN_END}\n")
 
 
 def _hidden_call(assignment, part):
@@ -139,6 +149,19 @@ def _hidden_call(assignment, part):
             "from frontdoors.nbgrader.hook import part_points\n"
             f"part_points({assignment!r}, {part.name!r}, {part.points:g})\n"
             f"{HIDDEN_END}")
+
+
+def public_expression(cell, part_name):
+    """The ``pytest -k`` expression of a part's public tests: ``public="..."`` or ``test_<part>``."""
+    return str(cell.metadata.get("public") or f"test_{part_name}")
+
+
+TOOLS_CELL = (
+    "# The notebook's helpers (notebook_tools.py, next to this notebook): check(...) runs the public\n"
+    "# tests of one part; from the next cell on, a function you have not written yet ends its cell\n"
+    "# with one line saying which, and the rest of the notebook still runs.\n"
+    "from notebook_tools import check, stop_at_unwritten\n\n"
+    "stop_at_unwritten()")
 
 
 def _nbgrader_meta(grade_id, *, grade=False, solution=False, locked=True, points=None):
@@ -164,6 +187,9 @@ def build_notebook(assignment, variant, tests_root=TESTS):
             "## Other graded parts\n\nThe autograder also grades these parts of your module."))]
         cells += [("autograde", nbformat.v4.new_code_cell("", metadata={"autograde": p.name}))
                   for p in missing]
+    first_code = next((i for i, (k, _) in enumerate(cells) if k == "code"), None)
+    if first_code is not None:
+        cells = cells[:first_code] + [("tools", nbformat.v4.new_code_cell(TOOLS_CELL))] + cells[first_code:]
     out = []
     counter = 0
     for kind, cell in cells:
@@ -171,12 +197,16 @@ def build_notebook(assignment, variant, tests_root=TESTS):
             part = graded.get(cell.metadata["autograde"])
             if part is None:
                 continue  # no hidden tests for this part (yet)
-            source = _autograde_text(assignment, part)
+            source = _autograde_text(assignment, part, public_expression(cell, part.name))
             if variant == "source":
-                source += "\n" + _hidden_call(assignment, part)
+                source = _hidden_quiet() + source + "\n" + _hidden_call(assignment, part)
             new = nbformat.v4.new_code_cell(source)
             grade_id = f"part_{part.name}"
             nbg = _nbgrader_meta(grade_id, grade=True, points=part.points)
+        elif kind == "tools":
+            new = nbformat.v4.new_code_cell(cell.source)
+            grade_id = "code_tools"
+            nbg = _nbgrader_meta(grade_id)
         elif kind == "answer":
             answer_id = cell.metadata["answer"]
             text = cell.source if variant == "source" else TEXT_STUB
@@ -193,7 +223,7 @@ def build_notebook(assignment, variant, tests_root=TESTS):
         new.id = grade_id.replace("_", "-")
         if variant == "source":
             new.metadata["nbgrader"] = nbg
-        if kind in ("text", "code", "autograde"):
+        if kind in ("text", "code", "autograde", "tools"):
             new.metadata["editable"] = False
             new.metadata["deletable"] = False
         out.append(new)
