@@ -3,7 +3,10 @@
 #   make grade                grade the bundled sample class of every assignment, print gradebooks
 #   make grade ASSIGNMENT=mle SUBMISSIONS=path   grade any folder of submissions (one sub-folder each)
 #   make check ASSIGNMENT=mle the public tests, as a student runs them, on assignments/<a>
-#   make assignments          regenerate assignments/ (student stubs) from solutions/
+#   make assignments          regenerate assignments/ (student stubs) from solutions/; refuses to
+#                             overwrite a file changed by hand (FORCE=1 saves it under build/ first)
+#   make handout ASSIGNMENT=mle   build/handout/mle.zip, the self-contained student handout
+#   make grader-lock          rewrite requirements-grader.lock (Gradescope's) from requirements.lock
 #   make bench                benchmarks against scikit-learn / SciPy (prints Markdown tables)
 #   make mnist                download the full MNIST (optional; checksums verified)
 #   make nbgrader             build the nbgrader course (build/nbgrader): config, source/, release/
@@ -22,7 +25,7 @@ JOBS        ?= 2
 COURSE      ?= build/nbgrader
 SEED        ?=
 
-.PHONY: venv test grade check assignments bench mnist sample-class points gradescope nbgrader clean
+.PHONY: venv test grade check assignments handout grader-lock bench mnist sample-class points gradescope nbgrader clean
 
 venv: $(STAMP)
 
@@ -36,7 +39,14 @@ test: $(STAMP)
 	$(PY) -m pytest tests
 
 assignments: $(STAMP)
-	$(PY) -m authoring
+	$(PY) -m authoring $(if $(FORCE),--force)
+
+handout: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make handout ASSIGNMENT=<$(ALL)>"; exit 2; }
+	$(PY) -m authoring.handout $(ASSIGNMENT)
+
+grader-lock: $(STAMP)
+	$(PY) -m authoring.requirements grader --write
 
 sample-class: $(STAMP)
 	$(PY) -m tests.submissions build/sample_class

@@ -16,6 +16,7 @@
 """
 import ast
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -23,6 +24,7 @@ from pathlib import Path
 #: Set (to anything) by the course's autograder while it grades: check() then does nothing.
 QUIET = "NOTEBOOK_CHECKS_OFF"
 _stops = []
+_PROGRESS = re.compile(r"^[.FENsxX]+\s*(\[\s*\d+%\])?\s*$")  # pytest's progress line
 
 
 def check(tests, folder=None):
@@ -34,10 +36,10 @@ def check(tests, folder=None):
     if not files:
         print(f"no public tests (test_*_public.py) in {folder}", file=sys.stderr)
         return
-    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "--tb=short", "-p", "no:cacheprovider",
-                           "-k", tests, *[f.name for f in files]],
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "--tb=short", "--color=no",
+                           "-p", "no:cacheprovider", "-k", tests, *[f.name for f in files]],
                           cwd=folder, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-    lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
+    lines = [ln for ln in proc.stdout.splitlines() if ln.strip() and not _PROGRESS.match(ln)]
     if proc.returncode == 0:
         print(f"public tests of this part: {lines[-1].strip('= ') if lines else 'passed'}")
         return
@@ -65,7 +67,11 @@ def _stopped(exc, names):
         _stops.append(str(exc) or "a function raises NotImplementedError")
         missing = {n for n in names if n not in ip.user_ns}
         ip.user_ns.setdefault("_notebook_skipped", set()).update(missing)
-        print(f"stopped here: {_stops[-1]} (write it in the module, then run this cell again)")
+        tb, where = exc.__traceback__, "your module"
+        while tb is not None:
+            where = os.path.basename(tb.tb_frame.f_code.co_filename)
+            tb = tb.tb_next
+        print(f"stopped here: {_stops[-1]} (write it in {where}, then run this cell again)")
         return True
     if isinstance(exc, NameError) and getattr(exc, "name", None) in ip.user_ns.get("_notebook_skipped", ()):
         print(f"skipped: this cell needs {exc.name!r}, which a cell above did not compute "
@@ -89,7 +95,7 @@ class _Guard(ast.NodeTransformer):
             type=ast.Name("Exception", ast.Load()), name="_notebook_error",
             body=[ast.If(test=ast.UnaryOp(ast.Not(), ast.Call(
                 ast.Name("_notebook_stopped", ast.Load()),
-                [ast.Name("_notebook_error", ast.Load()), ast.Constant(names)], [])),
+                [ast.Name("_notebook_error", ast.Load()), ast.Tuple([ast.Constant(n) for n in names], ast.Load())], [])),
                 body=[ast.Raise()], orelse=[]),
                 ast.Assign(targets=[ast.Name("_notebook_last", ast.Store())], value=ast.Constant(None))])
         new = [ast.Assign(targets=[ast.Name("_notebook_last", ast.Store())], value=ast.Constant(None)),
