@@ -22,11 +22,18 @@ in jupytext's percent format (a plain, reviewable Python file). Cells:
 Two notebooks are built from it:
 
 - the **student** notebook ``assignments/<a>/<a>.ipynb``: model answers
-  blanked, each autograder cell a comment saying what it grades, no nbgrader
-  metadata;
+  blanked, no nbgrader metadata, a first code cell that imports the helpers of
+  ``notebook_tools.py`` (:mod:`authoring.support`) and turns on
+  ``stop_at_unwritten()`` (a call to an unwritten function ends its cell with
+  one line, the rest of the notebook still runs), and each autograder cell
+  saying what it grades and calling ``check("<-k expression>")``: that part's
+  public tests, failures on stderr (so ``nbgrader validate`` reports them). The
+  expression is the cell's ``public="..."`` in the source (default ``test_<part>``);
 - the **source** notebook of the nbgrader course, ``<course>/source/<a>/<a>.ipynb``:
   nbgrader metadata on every cell, the model answers, and in each autograder
-  cell a hidden block (``### BEGIN/END HIDDEN TESTS``) holding only a call
+  cell the same visible check, a first hidden block that turns it off while
+  nbgrader grades (nbgrader would score a cell writing to stderr 0) and a last
+  hidden block (``### BEGIN/END HIDDEN TESTS``) holding only a call
   into the kit: ``part_points("<a>", "<part>", <points>)``
   (:mod:`frontdoors.nbgrader.hook`), whose last expression is the points.
   The checks themselves stay in ``autograder/tests/``.
@@ -235,6 +242,17 @@ def build_notebook(assignment, variant, tests_root=TESTS):
     }
     nbformat.validate(nb)
     return nb
+
+
+def public_checks(assignment, tests_root=TESTS):
+    """[(part, pytest -k expression)]: each graded part and the public tests its check cell runs."""
+    graded = {p.name: p for p in parts(assignment, tests_root)}
+    exprs = {}
+    if source_path(assignment).exists():
+        _, cells = read_source(assignment)
+        exprs = {c.metadata["autograde"]: public_expression(c, c.metadata["autograde"])
+                 for k, c in cells if k == "autograde"}
+    return [(part, exprs.get(name, f"test_{name}")) for name, part in graded.items()]
 
 
 def write_notebook(nb, path):

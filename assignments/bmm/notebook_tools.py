@@ -74,6 +74,7 @@ def _stopped(exc, names):
         print(f"stopped here: {_stops[-1]} (write it in {where}, then run this cell again)")
         return True
     if isinstance(exc, NameError) and getattr(exc, "name", None) in ip.user_ns.get("_notebook_skipped", ()):
+        ip.user_ns["_notebook_skipped"].update(n for n in names if n not in ip.user_ns)
         print(f"skipped: this cell needs {exc.name!r}, which a cell above did not compute "
               f"({_stops[-1]})")
         return True
