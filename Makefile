@@ -6,7 +6,10 @@
 #                             grade a class (one sub-folder per student, or an LMS download);
 #                             writes OUT (default build/grades/<a>/); a re-run regrades only what changed
 #   make check ASSIGNMENT=mle the public tests, as a student runs them, on assignments/<a>
-#   make assignments          regenerate assignments/ (student stubs) from solutions/
+#   make assignments          regenerate assignments/ (student stubs) from solutions/; refuses to
+#                             overwrite a file changed by hand (FORCE=1 saves it under build/ first)
+#   make handout ASSIGNMENT=mle   build/handout/mle.zip, the self-contained student handout
+#   make grader-lock          rewrite requirements-grader.lock (Gradescope's) from requirements.lock
 #   make bench                benchmarks against scikit-learn / SciPy, grading latency and class
 #                             throughput (prints Markdown tables; BENCH_CLASS_N=20 for a quick class run)
 #   make bench-class BENCH_N=20  only the class throughput (--jobs 1, --jobs 2, a 2-worker Dask cluster)
@@ -32,7 +35,7 @@ SAMPLE      := build/sample_class
 OUT         ?= build/grades/$(ASSIGNMENT)
 BENCH_N     ?=
 
-.PHONY: venv test grade bench-class check assignments bench mnist sample-class points gradescope nbgrader clean
+.PHONY: venv test grade bench-class check assignments handout grader-lock bench mnist sample-class points gradescope nbgrader mutation clean
 
 venv: $(STAMP)
 
@@ -46,7 +49,14 @@ test: $(STAMP)
 	$(PY) -m pytest tests
 
 assignments: $(STAMP)
-	$(PY) -m authoring
+	$(PY) -m authoring $(if $(FORCE),--force)
+
+handout: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make handout ASSIGNMENT=<$(ALL)>"; exit 2; }
+	$(PY) -m authoring.handout $(ASSIGNMENT)
+
+grader-lock: $(STAMP)
+	$(PY) -m authoring.requirements grader --write
 
 sample-class: $(STAMP)
 	$(PY) -m tests.submissions $(SAMPLE)/submissions

@@ -447,6 +447,25 @@ class ForbiddenImportError(ImportError):
     """Raised when a submission imports a module the assignment forbids."""
 
 
+def forbidden_import_message(name, forbidden):
+    """The refusal of importing ``name`` when ``forbidden`` modules are refused, or None if allowed.
+
+    The one text of the refusal: the sandbox raises it, and the public tests'
+    ``conftest.py`` in every assignment folder (written by ``python -m authoring``
+    from this function's source) raises the same, so a student reads it before submitting.
+    """
+    if not isinstance(name, str):
+        return None
+    for f in forbidden:
+        if name == f or name.startswith(f + "."):
+            # name what the student wrote, not a private submodule it pulled in
+            shown = f if any(part.startswith("_") for part in name.split(".")) else name
+            return (f"import of {shown!r} refused: this assignment may not use "
+                    f"{' or '.join(forbidden)} (the autograder compares against them); "
+                    "use NumPy, scipy.special and scipy.linalg")
+    return None
+
+
 class SandboxViolation(PermissionError):
     """Raised when a submission tries something the sandbox refuses."""
 
@@ -501,17 +520,12 @@ def _install_audit_hook(cfg, contained=False, private=None):
         except (TypeError, ValueError):
             return None
 
+    message = forbidden_import_message
+
     def refuse_forbidden(name):
-        if not isinstance(name, str):
-            return
-        for f in forbidden:
-            if name == f or name.startswith(f + "."):
-                # name what the student wrote, not a private submodule it pulled in
-                shown = f if any(part.startswith("_") for part in name.split(".")) else name
-                raise ForbiddenImportError(
-                    f"import of {shown!r} refused: this "
-                    f"assignment may not use {' or '.join(forbidden)} (the autograder compares "
-                    "against them); use NumPy, scipy.special and scipy.linalg")
+        text = message(name, forbidden)
+        if text is not None:
+            raise ForbiddenImportError(text)
 
     class RefuseForbidden:
         """First on sys.meta_path: catches importlib.import_module and friends."""
