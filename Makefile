@@ -16,6 +16,7 @@
 #   make mnist                download the full MNIST (optional; checksums verified)
 #   make nbgrader             build the nbgrader course (build/nbgrader): config, source/, release/
 #   make points ASSIGNMENT=mle   the points table of an assignment (for its README)
+#   make mutation ASSIGNMENT=mle the hidden suite's mutation score and its surviving mutants
 #   make gradescope ASSIGNMENT=mle   build/gradescope-mle.zip, Gradescope's autograder upload
 
 PYTHON_BOOT ?= python3
@@ -93,6 +94,10 @@ points: $(STAMP)
 gradescope: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make gradescope ASSIGNMENT=<$(ALL)>"; exit 2; }
 	$(PY) -m frontdoors.gradescope.build $(ASSIGNMENT)
+
+mutation: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make mutation ASSIGNMENT=<$(ALL)> [JOBS=2]"; exit 2; }
+	$(PY) -m quality.mutation $(ASSIGNMENT) --jobs $(JOBS)
 
 bench: $(STAMP)
 	@set -e; for b in bench/bench_*.py; do $(PY) $$b; done
