@@ -1,9 +1,12 @@
 """The one grading engine behind every front door.
 
-``grade(assignment, submission)`` finds the student's module (a file, a
-folder holding it, or a folder holding the assignment's notebook), runs the
-hidden tests of ``autograder/tests/<assignment>/`` with pytest in this
-process, and returns a :class:`Report`. Tests reach the student's code only
+``grade(assignment, submission)`` takes the student's files through
+:mod:`autograder.intake` (a file, a folder holding the module, or a folder
+holding the assignment's notebook; regular files only, never through a link,
+under size caps), runs the hidden tests of ``autograder/tests/<assignment>/``
+with pytest in this process under the engine's own configuration
+(``autograder/grading.ini``), and returns a :class:`Report` whose every
+student-derived string has been through :func:`autograder.text.clean`. Tests reach the student's code only
 through the ``student`` fixture, a proxy to a sandboxed child process
 (:mod:`autograder.sandbox`).
 """
