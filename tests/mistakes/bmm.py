@@ -68,7 +68,12 @@ BUGS = [
     Bug("cluster_accuracy_by_cluster_id", test="test_cluster_accuracy", says="by cluster id",
         replace=[("return float(counts.max(axis=1).sum() / y_true.size)",
                   "return float(np.mean(y_true == clusters))")]),
-    Bug("dead_component_warns", test="test_dead_component", says="emitted a warning",
-        replace=[("    with np.errstate(divide=\"ignore\"):\n        log_weights = np.log(weights)",
-                  "    log_weights = np.log(weights)")]),
+    Bug("classifier_ignores_alpha", test="test_naive_bayes", says="was not passed on to its mixtures",
+        replace=[("n_components=self.n_components, alpha=self.alpha, tol=self.tol,",
+                  "n_components=self.n_components, tol=self.tol,")]),
+    Bug("log_likelihood_after_the_m_step", test="test_em_trajectory", says="computed after the M-step",
+        replace=[("            log_likelihood_history.append(log_likelihood)\n"
+                  "            weights, probs = _m_step(X, resp, alpha)\n",
+                  "            weights, probs = _m_step(X, resp, alpha)\n"
+                  "            log_likelihood_history.append(_e_step(X, weights, probs)[1])\n")]),
 ]
