@@ -380,6 +380,7 @@ class _Server:
         self.module = None
         self.objects = {}  # handle id -> object
         self.ids = {}  # id(object) -> handle id
+        self.warned = []  # the current request's warnings (text), sent with its reply
 
     # -- conversions --------------------------------------------------------
     def handle_for(self, obj):
@@ -508,14 +509,28 @@ class _Server:
                     return {"@missing": name}
             args = self.from_plain(req.get("args", []))
             kwargs = self.from_plain(req.get("kwargs", {}))
-            if req.get("warnings") == "error":
-                import warnings
+            import warnings
 
-                with warnings.catch_warnings():
-                    warnings.simplefilter("error")
-                    return fn(*args, **kwargs)
-            return fn(*args, **kwargs)
+            # warnings are recorded for the feedback (a note), never turned into errors
+            with warnings.catch_warnings():
+                warnings.simplefilter("default")
+                warnings.showwarning = self.note_warning
+                return fn(*args, **kwargs)
         raise ValueError(f"unknown op {op!r}")
+
+    def note_warning(self, message, category, filename, lineno, file=None, line=None):
+        """``warnings.showwarning`` during a call: keep the first few, distinct, short."""
+        if len(self.warned) >= 5:
+            return
+        try:
+            text = f"{getattr(category, '__name__', 'Warning')}: {message}"[:300]
+            workdir = os.path.realpath(self.cfg["workdir"])
+            if filename and os.path.realpath(filename).startswith(workdir + os.sep):
+                text += f" ({os.path.basename(filename)}, line {lineno})"
+        except BaseException:  # noqa: BLE001 - a student Warning's __str__ may raise anything
+            text = "a warning"
+        if text not in self.warned:
+            self.warned.append(text)
 
     def reply(self, seq, payload):
         wire = self.wire
@@ -536,6 +551,7 @@ class _Server:
                 return
             req = wire.decode(frame)
             seq = req.get("seq")
+            self.warned = []
             try:
                 result = self.do(req)
                 if isinstance(result, dict) and set(result) == {"@missing"}:
@@ -551,7 +567,7 @@ class _Server:
                     sys.stderr.flush()
                 except BaseException:  # noqa: BLE001
                     pass
-            self.reply(seq, payload)
+            self.reply(seq, {**payload, "warnings": self.warned} if self.warned else payload)
 
 
 def main():

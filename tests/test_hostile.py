@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, entry, failed, grade_folder, hidden_tests
+from tests.conftest import ROOT, entry, failed, grade_folder, hidden_tests, runner
 from tests.submissions import Hostile, apply, reference_source, write
 
 TOKEN = secrets.token_hex(4)
@@ -161,10 +161,10 @@ for _kill in (os.kill, ctypes.CDLL(None).kill):
 ]
 
 
-def _snapshot():
+def _snapshot(kit):
     digest = {}
-    for path in sorted(ROOT.rglob("*")):
-        rel = path.relative_to(ROOT)
+    for path in sorted(kit.rglob("*")):
+        rel = path.relative_to(kit)
         if rel.parts[0] in (".venv", "build", ".git") or "__pycache__" in rel.parts or not path.is_file():
             continue
         digest[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
@@ -172,24 +172,29 @@ def _snapshot():
 
 
 @lru_cache(maxsize=None)
-def graded(tmp_root):
+def graded(tmp_root, user):
+    kit = runner(user).kit
     folder = tmp_root / "hostile"
     for h in HOSTILE:
-        write(folder / h.name, "mle", apply("mle", h))
-    before = _snapshot()
-    results = grade_folder("mle", folder)
-    after = _snapshot()
-    return results, before, after
+        # the paths a submission aims at are those of the kit that grades it
+        write(folder / h.name, "mle", apply("mle", h).replace(str(ROOT), str(kit)))
+    before = _snapshot(kit)
+    stats = []
+    results = grade_folder("mle", folder, user=user, stats=stats)
+    after = _snapshot(kit)
+    return results, before, after, stats
 
 
-@pytest.fixture(scope="module")
-def outcome(tmp_path_factory):
-    return graded(tmp_path_factory.mktemp("hostile"))
+@pytest.fixture(scope="module", params=["root", "normal"], ids=["as_root", "as_normal_user"])
+def outcome(request, tmp_path_factory):
+    """The whole hostile class graded by ``grade-all --jobs 2``, as root and as a normal user."""
+    runner(request.param)  # skips, saying why, where this machine cannot grade that way
+    return graded(tmp_path_factory.mktemp(f"hostile-{request.param}"), request.param)
 
 
 @pytest.mark.parametrize("hostile", HOSTILE, ids=[h.name for h in HOSTILE])
 def test_hostile_submission_earns_exactly_its_working_parts(hostile, outcome):
-    results, _, _ = outcome
+    results = outcome[0]
     res = results[hostile.name]
     expected_failures = {entry(res, "mle", t)["name"] for t in hostile.fails}
     assert failed(res) == expected_failures, {t["name"]: t["output"] for t in res["tests"]}
@@ -201,7 +206,7 @@ def test_hostile_submission_earns_exactly_its_working_parts(hostile, outcome):
 
 
 def test_every_submission_got_a_valid_results_file(outcome):
-    results, _, _ = outcome
+    results = outcome[0]
     assert set(results) == {h.name for h in HOSTILE}
     for res in results.values():
         assert set(res) >= {"score", "execution_time", "output", "tests"}
@@ -211,14 +216,15 @@ def test_every_submission_got_a_valid_results_file(outcome):
 
 
 def test_no_file_of_the_kit_changed(outcome):
-    _, before, after = outcome
+    _, before, after, _ = outcome
     assert before == after
 
 
-def test_nothing_was_written_outside_the_sandbox(outcome):
+def test_nothing_was_written_outside_the_sandbox(outcome, request):
+    kit = runner(request.node.callspec.params["outcome"]).kit
     assert not Path(f"/tmp/kit-fake-{TOKEN}.json").exists()
     assert not Path(f"/tmp/kit-pwned-{TOKEN}").exists()
-    assert not (ROOT / "results.json").exists()
+    assert not (kit / "results.json").exists()
 
 
 def test_no_stray_process_survived(outcome):
@@ -233,6 +239,6 @@ def test_no_stray_process_survived(outcome):
 
 
 def test_printing_is_capped_in_the_feedback(outcome):
-    results, _, _ = outcome
+    results = outcome[0]
     output = results["floods_stdout"]["output"]
     assert "printed" in output and len(output) < 5000
