@@ -93,9 +93,11 @@ def main(n_seeds):
     X = (images / 255.0 > 0.5).astype(float)
     train, test = accuracy_split(labels)
     rows = []
+    (ROOT / "build").mkdir(exist_ok=True)
     for name, cls in [("reference", bmm.BernoulliMixtureClassifier), ("same seed per class", SameSeedPerClass)]:
         acc = np.array([cls(random_state=s, **values["ACCURACY_SETUP"]).fit(X[train], labels[train])
                         .score(X[test], labels[test]) for s in range(n_seeds)])
+        np.savetxt(ROOT / "build" / f"bmm_threshold_{name.replace(' ', '_')}.txt", acc)  # for re-analysis
         mean, sd, low, normal, gumbel, resampled = bounds(acc, values["N_FITS"])
         rows.append([name, n_seeds, f"{100 * mean:.2f}", f"{100 * sd:.2f}", f"{100 * low:.2f}",
                      f"{100 * normal:.2f}", f"{100 * gumbel:.2f}", f"{100 * resampled:.2f}"])

@@ -52,7 +52,7 @@ BUGS = [
                   "        total = density.sum(axis=1)\n"
                   "        resp = density / total[:, np.newaxis]\n"
                   "        log_prob_norm = np.log(total)\n")]),
-    Bug("sample_noise_scaled_by_the_variance", test="test_sample_statistics_full", says="Cholesky factor",
+    Bug("sample_noise_scaled_by_the_variance", test="test_sample_statistics_diag", says="scale the standard normal noise",
         replace=[("cov_chol = np.sqrt(self.covariances_)", "cov_chol = self.covariances_")]),
     Bug("history_of_means", test="test_fit_matches_sklearn_full", says="per-sample means",
         replace=[("history.append(float(ll))", "history.append(float(ll) / n_samples)")]),

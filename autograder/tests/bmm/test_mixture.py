@@ -314,10 +314,10 @@ def test_random_start_history(student, rng):
     # probability in [0.2, 0.8] in every row, 300 rows), so no p is 0 or 1 at the start.
     X = random_binary(rng, 300, 40, 3, 0.2, 0.8)
     seed = int(rng.integers(2**31))
-    what = f"BernoulliMixture(4, alpha=0, tol=0, max_iter=15, random_state={seed}) on 300 random binary rows"
-    model = fitted(student, 4, X, alpha=0.0, tol=0.0, max_iter=15, random_state=seed)
+    what = f"BernoulliMixture(3, alpha=0, tol=0, max_iter=15, random_state={seed}) on 300 random binary rows"
+    model = fitted(student, 3, X, alpha=0.0, tol=0.0, max_iter=15, random_state=seed)
     history = expect_array(model.log_likelihood_history_, f"{what}: log_likelihood_history_", shape=(15,))
-    weights = expect_array(model.weights_, f"{what}: weights_", shape=(4,))
+    weights = expect_array(model.weights_, f"{what}: weights_", shape=(3,))
     expect(abs(weights.sum() - 1) < 1e-9, f"{what}: weights_ should sum to 1, got {weights.sum():.12g}")
     for t in range(1, len(history)):
         drop = history[t - 1] - history[t]
