@@ -144,22 +144,25 @@ def test_predict_labels(student, rng):
 # other 200 to test, by a permutation with seed 0), K = 10 components per digit, alpha = 1,
 # tol = 1e-3, max_iter = 30, random_state drawn fresh, the mean accuracy of N_FITS fits.
 # Measured by bench/bench_bmm_threshold.py at exactly this configuration (one fit per
-# random_state, 500 random_states, 1 BLAS thread; the spec's random-responsibilities start):
-#   the reference (one generator shared by the classes): mean 90.69 %, sd 0.50, min 89.25 %;
+# random_state, 1 BLAS thread; the spec's random-responsibilities start), 300 random_states:
+#   the reference (one generator shared by the classes): mean 90.67 %, sd 0.48, min 89.40 %;
 #   an independent implementation that seeds every class's mixture with the same random_state
-#       (the most correlated draws the spec allows): mean 90.71 %, sd 0.50, min 89.05 %;
+#       (the most correlated draws the spec allows): mean 90.73 %, sd 0.49, min 89.05 %;
+#   (an earlier run of 500 random_states: 90.69 / 90.71 %, sd 0.50 / 0.50, min 89.25 / 89.05 %);
 #   one component per digit (= BernoulliNB): 82.95 % (no randomness).
 # (The old start, probs uniform in [0.25, 0.75], gave mean 88.7 %, sd 0.84–1.27, min 83 %.)
-# Bounds for a correct submission failing with probability 1e-6, for the mean of N_FITS = 3 fits:
-#   normal: mean − 4.753·sd/√3 = 89.3 %; a Gumbel (extreme-value) fit to the minima of blocks of 10
-#   single fits, extrapolated to a single fit's 1e-6/3 quantile (the mean of 3 is below q only if
-#   one fit is): 86.7 %; the lowest of 10⁶ resampled means of 3: ≥ 89.1 %.
-# THRESHOLD = 86 % lies below all three for both implementations (the Gumbel bound, the loosest,
-# by 0.7 points): a correct submission fails with probability < 1e-6. One component per class
-# (82.95 %, deterministic) fails with certainty. The 500 fits take ~2 min, too slow to repeat at
-# grading time: hence the numbers here, re-measured by the script whenever the setup changes.
+# Bounds below which the mean of N_FITS = 3 fits falls with probability 1e-6, for each implementation:
+#   normal: mean − 4.753·sd/√3 = 89.36 / 89.39 %;
+#   extreme value: a Gumbel fit to the minima of blocks of 10 single fits, extrapolated to a single
+#   fit's 1e-6/3 quantile (the mean of 3 is below q only if one of the 3 fits is: union bound):
+#   86.79 / 86.42 % (blocks of 5: 86.65 / 86.31 %; a GEV fit instead: 89.4 / 88.6 %);
+#   the lowest of 10⁶ resampled means of 3: 89.50 / 89.25 %.
+# THRESHOLD = 85.5 % lies 0.8 points below the loosest of these (86.31 %): a correct submission
+# fails with probability < 1e-6. One component per class (82.95 %, deterministic) fails with
+# certainty. The fits take 2–13 min (idle / loaded machine), too slow to repeat at grading time:
+# hence the numbers here, to be re-measured with the script whenever this setup changes.
 # The first line of test_accuracy's docstring states THRESHOLD.
-N_FITS, THRESHOLD = 3, 0.86
+N_FITS, THRESHOLD = 3, 0.855
 ACCURACY_SETUP = dict(n_components=10, alpha=1.0, tol=1e-3, max_iter=30)
 
 
@@ -173,7 +176,7 @@ def accuracy_split():
 @points(8, timeout=60, depends={"test_em_trajectory": "the classifier fits your BernoulliMixture",
                                 "test_naive_bayes": "the classifier's predictions"})
 def test_accuracy(student, rng):
-    """BernoulliMixtureClassifier(10): mean accuracy of 3 fits on 2,000 held-back MNIST images >= 86 %"""
+    """BernoulliMixtureClassifier(10): mean accuracy of 3 fits on 2,000 held-back MNIST images >= 85.5 %"""
     train, test = accuracy_split()
     X, y, Xt, yt = X_MNIST[train], LABELS[train], X_MNIST[test], LABELS[test]
     seeds = [int(s) for s in rng.integers(0, 2**31, N_FITS)]
