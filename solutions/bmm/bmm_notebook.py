@@ -88,8 +88,12 @@ show_images(X_train[:30], 3, 10, titles=[str(c) for c in y_train[:30]], suptitle
 # Fit a 10-component mixture to the training images, ignoring their labels. Each component's
 # pixel probabilities $p_k$ are an image: the prototype of one way of writing. The log-likelihood
 # never decreases over the iterations (strictly, the penalised objective with the smoothing prior).
-# EM only finds a local maximum: from a random start, a component that loses every image in the
-# first E-steps may stay empty (weight 0, every pixel probability 1/2, a flat square below).
+# EM only finds a local maximum, so the start matters. `BernoulliMixture` starts as scikit-learn's
+# `init_params="random"` does: responsibilities drawn uniformly in [0, 1) and normalised per row,
+# then one M-step, so every component starts as a slightly different blend of all the images.
+# (Drawing the pixel probabilities directly, say uniform in [0.25, 0.75], is worse: with 784
+# pixels one random component is far more likely than the others for every image, wins the first
+# E-step everywhere, and the other components die — weight 0, every pixel probability 1/2.)
 
 # %%
 mixture = bmm.BernoulliMixture(n_components=10, max_iter=60, random_state=0).fit(X_train)
