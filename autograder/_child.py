@@ -179,15 +179,15 @@ def _covered_areas(cfg):
     Returns [(folder, writable)], outermost first, none inside another.
     """
     import pwd
-    import tempfile
 
     areas = {"/tmp": True, "/var/tmp": True, "/dev/shm": True}
-    homes = {os.environ.get("AUTOGRADER_GRADER_HOME") or "", os.path.expanduser("~")}
+    # the child's own HOME and TMPDIR are its working folder: the grader's are passed on
+    homes = {os.environ.get("AUTOGRADER_GRADER_HOME") or ""}
     try:
         homes.add(pwd.getpwuid(os.getuid()).pw_dir)
     except KeyError:
         pass
-    for extra in [*homes, tempfile.gettempdir(), *cfg.get("cover", [])]:
+    for extra in [*homes, *cfg.get("cover", [])]:
         if extra and os.path.isdir(extra):
             areas.setdefault(os.path.realpath(extra), False)
     out = []
