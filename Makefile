@@ -9,6 +9,7 @@
 #   make nbgrader             build the nbgrader course (build/nbgrader): config, source/, release/
 #   make points ASSIGNMENT=mle   the points table of an assignment (for its README)
 #   make gradescope ASSIGNMENT=mle   build/gradescope-mle.zip, Gradescope's autograder upload
+#   make feedback-screenshot  docs/feedback.png and docs/class-report.png (README's pictures; needs chromium)
 
 PYTHON_BOOT ?= python3
 VENV        := .venv
@@ -22,7 +23,8 @@ JOBS        ?= 2
 COURSE      ?= build/nbgrader
 SEED        ?=
 
-.PHONY: venv test grade check assignments bench mnist sample-class points gradescope nbgrader clean
+.PHONY: venv test grade check assignments bench mnist sample-class points gradescope nbgrader clean \
+        feedback-screenshot
 
 venv: $(STAMP)
 
@@ -73,6 +75,9 @@ bench: $(STAMP)
 
 mnist: $(STAMP)
 	$(PY) -m datasets.fetch_mnist
+
+feedback-screenshot: $(STAMP)
+	$(PY) -m reports.screenshot $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
 
 clean:
 	rm -rf build
