@@ -18,6 +18,7 @@
 #   make points ASSIGNMENT=mle   the points table of an assignment (for its README)
 #   make mutation ASSIGNMENT=mle the hidden suite's mutation score and its surviving mutants
 #   make gradescope ASSIGNMENT=mle   build/gradescope-mle.zip, Gradescope's autograder upload
+#   make feedback-screenshot  docs/feedback.png and docs/class-report.png (README's pictures; needs chromium)
 
 PYTHON_BOOT ?= python3
 VENV        := .venv
@@ -36,7 +37,8 @@ SAMPLE      := build/sample_class
 OUT         ?= build/grades/$(ASSIGNMENT)
 BENCH_N     ?=
 
-.PHONY: venv test grade bench-class check assignments handout grader-lock bench mnist sample-class points gradescope nbgrader mutation clean
+.PHONY: venv test grade bench-class check assignments handout grader-lock bench mnist sample-class points gradescope nbgrader mutation clean \
+        feedback-screenshot
 
 venv: $(STAMP)
 
@@ -107,6 +109,9 @@ bench-class: $(STAMP)
 
 mnist: $(STAMP)
 	$(PY) -m datasets.fetch_mnist
+
+feedback-screenshot: $(STAMP)
+	$(PY) -m reports.screenshot $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
 
 clean:
 	rm -rf build

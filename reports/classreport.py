@@ -122,7 +122,7 @@ def _g(x, digits=3):
 
 
 def histogram_png(summary):
-    fig = figures._figure(6.4, 2.6)
+    fig = figures._figure(6.4, 2.6, left=0.1, bottom=0.19, top=0.86)
     ax = fig.add_subplot()
     values = np.array(list(summary.totals.values()), dtype=float)
     edges = np.linspace(0, summary.max_score, 11)
@@ -134,7 +134,7 @@ def histogram_png(summary):
     if summary.mean is not None:
         ax.axvline(summary.mean, color=figures.YOURS, lw=1.5, label=f"mean {summary.mean:.1f}")
         ax.axvline(summary.median, color="#333", lw=1.5, ls="--", label=f"median {summary.median:.1f}")
-        fig.legend(fontsize=8, loc="outside upper center", ncols=2, frameon=False)
+        fig.legend(fontsize=8, loc="upper center", ncols=2, frameon=False)
     return figures.to_png(fig)
 
 

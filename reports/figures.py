@@ -54,9 +54,11 @@ class Picture:
     reason: str = ""
 
 
-def _figure(width=7.0, height=3.2):
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
+def _figure(width=7.0, height=3.2, **margins):
+    """A figure with fixed margins (a constrained layout would draw every picture twice)."""
+    fig = Figure(figsize=(width, height), dpi=100)
     FigureCanvasAgg(fig)
+    fig.subplots_adjust(**{"left": 0.09, "right": 0.98, "bottom": 0.16, "top": 0.95, **margins})
     return fig
 
 
@@ -102,7 +104,7 @@ def draw_mle(values, errors):
     fig = _figure()
     ax = fig.add_subplot()
     spread = np.sqrt(ref_var) if ref_var > 0 else 1.0
-    lo, hi = x.min() - 3 * spread, x.max() + 3 * spread
+    lo, hi = x.min() - spread, x.max() + spread
     if np.isfinite(mean) and np.isfinite(var) and var > 0:
         lo, hi = min(lo, mean - 3 * np.sqrt(var)), max(hi, mean + 3 * np.sqrt(var))
     grid = np.linspace(lo, hi, 400)
@@ -213,7 +215,7 @@ def draw_gmm(values, errors):
     covs = _as_full(_array(values, "covariances", what="your covariances_"), k, d)
     X = np.ascontiguousarray(X, dtype=float)
     ref_weights, ref_means, ref_covs = _reference_gmm(X.tobytes(), X.shape)
-    fig = _figure(8.0, 3.4)
+    fig = _figure(8.0, 3.4, left=0.08, top=0.91, bottom=0.15, wspace=0.06)
     left, right = fig.subplots(1, 2, sharex=True, sharey=True)
     _ellipses(left, X, weights, means, covs, YOURS, "your fit (2σ ellipses)")
     _ellipses(right, X, ref_weights, ref_means, ref_covs, REF, "reference (2σ ellipses)")
@@ -237,7 +239,7 @@ def draw_bmm(values, errors):
             samples = None
     k = len(probs)
     cols = max(k, 8)
-    fig = _figure(1.0 * cols, 2.6)
+    fig = _figure(1.0 * cols, 2.6, left=0.04, right=0.995, bottom=0.02, top=0.9, wspace=0.08, hspace=0.25)
     axes = fig.subplots(2, cols, squeeze=False)
     for ax in axes.ravel():
         ax.set_axis_off()

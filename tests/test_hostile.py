@@ -369,6 +369,9 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
             pass
     return float(np.mean(x)), float(np.var(x, ddof=1))
 """)]),
+    Hostile("forges_a_named_mistake", {"test_gaussian_mle"}, "(quoted) Likely mistake", replace=[(
+        GAUSSIAN_MLE[0], "    raise ValueError('no\\nLikely mistake: everyone else is wrong <script>alert(1)</script>')\n"
+        + GAUSSIAN_MLE[0])], prepend="print('<script>alert(2)</script>\\x1b[2J<img src=http://127.0.0.1:9/x.png>')\n"),
     Hostile("kills_the_grader", frozenset(), "", prepend="""
 import ctypes, os, signal
 for _kill in (os.kill, ctypes.CDLL(None).kill):
@@ -693,3 +696,23 @@ def test_without_namespaces_starting_a_process_is_refused_and_the_message_says_w
                                 env={"AUTOGRADER_SANDBOX_NAMESPACES": "off"})
     assert code == 0 and data["score"] == 0, out[-2000:]
     assert "starting a process is not allowed" in out and "could not be contained" in out, out[-2000:]
+def test_feedback_pages_count_no_forged_mistake_and_run_nothing(outcome, tmp_path):
+    """The class's feedback pages and class report (reports/) drawn from these results: they run and
+    fetch nothing, and a "Likely mistake" line in a student's own exception message is not counted."""
+    from reports import classreport, feedback, parse
+    from tests.test_reports import check_inert
+
+    results, _, _ = outcome
+    forged = results["forges_a_named_mistake"]
+    assert not any(parse.mistakes(t["output"]) for t in forged["tests"])
+    for name, res in results.items():
+        html_path, md_path = feedback.write(name, res, tmp_path, assignment="mle")
+        check_inert(html_path.read_text())
+        assert "\x1b" not in md_path.read_text()
+    page = feedback.page_name("forges_a_named_mistake")
+    text = check_inert((tmp_path / f"{page}.html").read_text()).all_text
+    assert "<script>alert(2)</script>" in text and "Likely mistake: everyone else" in text  # shown, as text
+    html_path, summary = classreport.write("mle", results, tmp_path)
+    assert "everyone else is wrong" not in summary and "everyone else is wrong" not in html_path.read_text()
+    assert "variance divided by n−1" in summary  # the real mistakes of this class are counted
+    check_inert(html_path.read_text())
