@@ -82,6 +82,10 @@ REASONS = {
     "crash": "crashed at import",
     "memory": "out of memory at import",
 }
+#: Import failures that do not depend on the child's limits (memory, time): a module that
+#: fails so in one sandbox fails so in every other, so no further sandbox is started for it.
+DETERMINISTIC_IMPORT_FAILURES = frozenset({"syntax", "forbidden_import", "import", "not_implemented",
+                                           "exit", "sandbox", "bad_return"})
 BUDGET_REASON = "time budget used up"
 GRADER_FAILURE = "grader failure"
 
@@ -234,6 +238,7 @@ class GradingPlugin:
         self.problems = []
         self.missing = None
         self.intake_notes = []  # what intake refused, added to tests whose import failed
+        self.import_failure = None  # a deterministic import failure, shared by every session
         self._finished = False
         self.kept_artifacts = {}
         self.failures = {}  # nodeid -> the exception that failed the test's call
@@ -261,9 +266,16 @@ class GradingPlugin:
             if self.session is None:
                 self.session = self._new_session()
             session = self.session
+        if session.import_failure is None and self.import_failure is not None:
+            # the same module fails to import the same way in every child: say so at once
+            # instead of starting (and timing) another sandbox per memory-limited test
+            session.import_failure = self.import_failure
         session.timeout = opts.get("timeout") or sandbox.DEFAULT_TIMEOUT
         session.warnings = []
         yield sandbox.StudentModule(session)
+        failure = session.import_failure
+        if failure is not None and failure.kind in DETERMINISTIC_IMPORT_FAILURES:
+            self.import_failure = failure
         result = self.results.get(request.node.nodeid)
         if result is not None:
             result.notes = list(session.warnings)
