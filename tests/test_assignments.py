@@ -57,6 +57,16 @@ def test_stub_scores_0_and_says_not_implemented(assignment, graded_class):
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_the_readme_states_the_gradings_time_budget(assignment):
+    """Students are never surprised by a time limit: the engine's budget is the README's."""
+    from autograder.engine import TIME_BUDGET
+
+    text = (ROOT / "solutions" / assignment / "README.md").read_text(encoding="utf-8")
+    stated = re.search(r"whole grading\s+(\d+)\s*s\b", " ".join(text.split()))
+    assert stated, f"solutions/{assignment}/README.md does not state the grading's time budget"
+    assert int(stated.group(1)) == TIME_BUDGET[assignment]
+
+
 def test_catalogue_is_large_enough(assignment):
     assert len(catalogue(assignment)) >= MIN_BUGS[assignment]
     assert sum(b.sample for b in catalogue(assignment)) >= 2, "two mistakes go into the sample class"
