@@ -4,7 +4,7 @@
 #   make grade ASSIGNMENT=mle SUBMISSIONS=path   grade any folder of submissions (one sub-folder each)
 #   make check ASSIGNMENT=mle the public tests, as a student runs them, on assignments/<a>
 #   make assignments          regenerate assignments/ (student stubs) from solutions/; refuses to
-#                             overwrite a file changed by hand (FORCE=1 saves it under build/ first)
+#                             overwrite a file changed by hand (FORCE=1 saves it under saved-work/ first)
 #   make handout ASSIGNMENT=mle   build/handout/mle.zip, the self-contained student handout
 #   make grader-lock          rewrite requirements-grader.lock (Gradescope's) from requirements.lock
 #   make bench                benchmarks against scikit-learn / SciPy (prints Markdown tables)
