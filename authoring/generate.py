@@ -177,19 +177,19 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if not args.check:
         try:
-            kept = generate(force=args.force)
+            kept = generate(ASSIGNMENTS, force=args.force, saved=SAVED)
         except ChangedFilesError as exc:
             print(f"python -m authoring: {exc}", file=sys.stderr)
             return 1
         for path in kept:
             print(f"saved your changed file as {path}")
-        print(f"wrote {ASSIGNMENTS.relative_to(ROOT)}/ from {SOLUTIONS.relative_to(ROOT)}/")
+        print(f"wrote {ASSIGNMENTS}/ from {SOLUTIONS}/")
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         generate(tmp)
         diffs = stubs.differences(tmp, ASSIGNMENTS) if ASSIGNMENTS.exists() else ["assignments/"]
     if diffs:
-        changed = changed_files() if ASSIGNMENTS.exists() else []
+        changed = changed_files(ASSIGNMENTS) if ASSIGNMENTS.exists() else []
         hint = ("run `make assignments` (it keeps files changed by hand: "
                 f"{', '.join(changed)} — it refuses and says so)" if changed else "run `make assignments`")
         print(f"assignments/ is out of date with solutions/ ({hint}): " + ", ".join(diffs), file=sys.stderr)
