@@ -143,7 +143,7 @@ def test_classroom_template_runs_only_public_tests_and_holds_no_secret(assignmen
                                   capture_output=True, text=True, timeout=600)
             assert (proc.returncode == 0) == (want == "pass"), (s["id"], proc.stdout[-1500:])
             if want == "pass":
-                listed = subprocess.run(["bash", "-c", s["with"]["command"] + " --collect-only -q"], cwd=template,
+                listed = subprocess.run(["bash", "-c", s["with"]["command"] + " --collect-only"], cwd=template,
                                         env=env, capture_output=True, text=True, timeout=600).stdout
                 selected |= set(re.findall(r"::(test_\w+)", listed))
     public = set(re.findall(r"^def (test_\w+)", (template / f"test_{assignment}_public.py").read_text(), re.M))
