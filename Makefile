@@ -7,7 +7,7 @@
 #                             writes OUT (default build/grades/<a>/); a re-run regrades only what changed
 #   make check ASSIGNMENT=mle the public tests, as a student runs them, on assignments/<a>
 #   make assignments          regenerate assignments/ (student stubs) from solutions/; refuses to
-#                             overwrite a file changed by hand (FORCE=1 saves it under build/ first)
+#                             overwrite a file changed by hand (FORCE=1 saves it under saved-work/ first)
 #   make handout ASSIGNMENT=mle   build/handout/mle.zip, the self-contained student handout
 #   make grader-lock          rewrite requirements-grader.lock (Gradescope's) from requirements.lock
 #   make bench                benchmarks against scikit-learn / SciPy, grading latency and class

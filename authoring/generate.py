@@ -1,7 +1,7 @@
 """Generate what students get, ``assignments/``, from the one source, ``solutions/``.
 
     python -m authoring            # write assignments/ (refuses to overwrite changed files)
-    python -m authoring --force    # the same, changed files first saved under build/assignments-saved/
+    python -m authoring --force    # the same, changed files first saved under saved-work/
     python -m authoring --check    # exit 1 if assignments/ is out of date
 
 Each ``assignments/<a>/`` is the stub module and stamped copies of the public
@@ -13,7 +13,7 @@ notebook built from ``solutions/<a>/<a>_notebook.py`` (:mod:`authoring.notebooks
 instructor trying an assignment): regeneration never deletes a file it did not
 write. ``assignments/MANIFEST`` lists the SHA-256 of every file it wrote; a file
 whose content is neither that nor the new one was changed by hand, and the
-generator refuses to touch it (``--force`` saves it under ``build/`` first).
+generator refuses to touch it (``--force`` first saves it under ``saved-work/``).
 Tool droppings (``.ipynb_checkpoints``, ``__pycache__``, ...) are never compared or touched.
 """
 from __future__ import annotations
@@ -31,7 +31,8 @@ from . import notebooks, stubs, support
 ROOT = Path(__file__).resolve().parents[1]
 SOLUTIONS = ROOT / "solutions"
 ASSIGNMENTS = ROOT / "assignments"
-SAVED = ROOT / "build" / "assignments-saved"
+#: Where --force keeps changed files (not under build/: `make clean` must not delete them).
+SAVED = ROOT / "saved-work"
 MANIFEST = "MANIFEST"
 
 
@@ -172,23 +173,23 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m authoring", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check that assignments/ is up to date")
     parser.add_argument("--force", action="store_true",
-                        help="regenerate even files changed by hand (saved under build/assignments-saved/ first)")
+                        help="regenerate even files changed by hand (saved under saved-work/ first)")
     args = parser.parse_args(argv)
     if not args.check:
         try:
-            kept = generate(force=args.force)
+            kept = generate(ASSIGNMENTS, force=args.force, saved=SAVED)
         except ChangedFilesError as exc:
             print(f"python -m authoring: {exc}", file=sys.stderr)
             return 1
         for path in kept:
             print(f"saved your changed file as {path}")
-        print(f"wrote {ASSIGNMENTS.relative_to(ROOT)}/ from {SOLUTIONS.relative_to(ROOT)}/")
+        print(f"wrote {ASSIGNMENTS}/ from {SOLUTIONS}/")
         return 0
     with tempfile.TemporaryDirectory() as tmp:
         generate(tmp)
         diffs = stubs.differences(tmp, ASSIGNMENTS) if ASSIGNMENTS.exists() else ["assignments/"]
     if diffs:
-        changed = changed_files() if ASSIGNMENTS.exists() else []
+        changed = changed_files(ASSIGNMENTS) if ASSIGNMENTS.exists() else []
         hint = ("run `make assignments` (it keeps files changed by hand: "
                 f"{', '.join(changed)} — it refuses and says so)" if changed else "run `make assignments`")
         print(f"assignments/ is out of date with solutions/ ({hint}): " + ", ".join(diffs), file=sys.stderr)

@@ -94,4 +94,4 @@ def test_public_tests_pass_on_the_reference(assignment):
 def test_public_tests_all_fail_on_the_stub(assignment):
     proc, cases, failed = _run_public(ROOT / "assignments" / assignment)
     assert cases and len(failed) == len(cases), proc.stdout[-3000:]
-    assert "NotImplementedError" in proc.stdout
+    assert "is not written yet" in proc.stdout   # one line per unwritten function (conftest.py)

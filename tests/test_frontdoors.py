@@ -122,7 +122,8 @@ def test_classroom_template_runs_only_public_tests_and_holds_no_secret(assignmen
     for path in template.rglob("*"):
         if path.is_file() and path.suffix in (".yml", ".py", ".md", ".txt", ".ipynb"):
             text = path.read_text(encoding="utf-8")
-            assert not re.search(r"secrets\.|KIT_TOKEN|solutions/|autograder/tests|token:", text), path
+            assert not re.search(r"secrets\.|KIT_TOKEN|autograder/tests|token:|BEGIN SOLUTION", text), path
+    assert (template / f"{assignment}.py").read_text(encoding="utf-8") == stub_source(assignment)
     steps = _steps(template)
     python = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))
     assert python["with"]["cache"] == "pip"
@@ -142,7 +143,7 @@ def test_classroom_template_runs_only_public_tests_and_holds_no_secret(assignmen
                                   capture_output=True, text=True, timeout=600)
             assert (proc.returncode == 0) == (want == "pass"), (s["id"], proc.stdout[-1500:])
             if want == "pass":
-                listed = subprocess.run(["bash", "-c", s["with"]["command"] + " --collect-only -q"], cwd=template,
+                listed = subprocess.run(["bash", "-c", s["with"]["command"] + " --collect-only"], cwd=template,
                                         env=env, capture_output=True, text=True, timeout=600).stdout
                 selected |= set(re.findall(r"::(test_\w+)", listed))
     public = set(re.findall(r"^def (test_\w+)", (template / f"test_{assignment}_public.py").read_text(), re.M))

@@ -152,9 +152,13 @@ def test_nbgrader_validate_reports_the_failures_of_an_untouched_stub(tmp_path):
     out = proc.stdout + proc.stderr
     assert "Success!" not in out and "VALIDATION FAILED" in out, out[-3000:]
     assert "bernoulli_mle is not written yet" in out
+    # the reference: only the written answers (left blank here) are still missing
     (release / "mle.py").write_text(reference_source("mle"), encoding="utf-8")
     proc = nbcourse.nbgrader(root, "validate", str(release / "mle.ipynb"), check=False)
-    assert "Success!" in proc.stdout + proc.stderr, (proc.stdout + proc.stderr)[-3000:]
+    out = proc.stdout + proc.stderr
+    answers = sum(k == "answer" for k, _ in notebooks.read_source("mle")[1])
+    assert f"VALIDATION FAILED ON {answers} CELL(S)" in out, out[-3000:]
+    assert out.count("You did not provide a response") == answers and "public tests of this part" not in out
 
 
 def test_make_assignments_never_overwrites_changed_files(tmp_path):

@@ -719,3 +719,32 @@ def test_feedback_pages_count_no_forged_mistake_and_run_nothing(outcome, tmp_pat
     assert "everyone else is wrong" not in summary and "everyone else is wrong" not in html_path.read_text()
     assert "variance divided by n−1" in summary  # the real mistakes of this class are counted
     check_inert(html_path.read_text())
+def test_classroom_collect_a_symlink_to_the_reference_earns_nothing(tmp_path):
+    """A student repository whose mle.py is a symlink to the kit's reference (or any private file)
+    would score 100 if collect honoured it; collected with core.symlinks=false it is a one-line
+    text file (the link's target), so the submission fails to import and earns 0."""
+    import subprocess
+
+    from frontdoors.classroom import collect
+
+    repo = tmp_path / "student"
+    subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+    (repo / "mle.py").symlink_to(ROOT / "solutions" / "mle" / "mle.py")
+    hooks = repo / ".githooks"
+    hooks.mkdir()
+    (hooks / "post-checkout").write_text(f"#!/bin/sh\ntouch /tmp/kit-hook-{TOKEN}\n")
+    (hooks / "post-checkout").chmod(0o755)
+    subprocess.run(["git", "-C", str(repo), "add", "-A"], check=True)
+    env = {**os.environ, "GIT_AUTHOR_DATE": "2026-11-01T10:00:00+00:00",
+           "GIT_COMMITTER_DATE": "2026-11-01T10:00:00+00:00"}
+    subprocess.run(["git", "-C", str(repo), "-c", "user.name=s", "-c", "user.email=s@example.org",
+                    "-c", "core.hooksPath=.githooks", "commit", "-qm", "link"], check=True, env=env)
+    subs = tmp_path / "work" / "submissions"
+    commit, _ = collect.fetch_at_deadline(repo.as_uri(), tmp_path / "work" / "repos" / "s.git", subs / "s",
+                                          "2026-11-15")
+    assert commit
+    module = subs / "s" / "mle.py"
+    assert not module.is_symlink() and module.read_text() == str(ROOT / "solutions" / "mle" / "mle.py")
+    assert not Path(f"/tmp/kit-hook-{TOKEN}").exists()
+    results = grade_folder("mle", subs)["s"]
+    assert results["score"] == 0

@@ -89,3 +89,29 @@ def test_check_mode_reports_drift(tmp_path, monkeypatch, capsys):
     victim.write_text(victim.read_text() + "\n# edited by hand\n")
     assert generate.main(["--check"]) == 1
     assert "out of date" in capsys.readouterr().err
+
+
+def test_drift_check_ignores_tool_droppings(tmp_path):
+    generate.generate(tmp_path / "a")
+    generate.generate(tmp_path / "b")
+    for dropping in (".ipynb_checkpoints/mle-checkpoint.ipynb", ".benchmarks/Linux/0001.json",
+                     "__pycache__/mle.cpython-311.pyc", ".pytest_cache/v/cache/nodeids"):
+        path = tmp_path / "b" / "mle" / dropping
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text("{}")
+    assert stubs.differences(tmp_path / "a", tmp_path / "b") == []
+    (tmp_path / "b" / "mle" / "mle.py").write_text("changed\n")
+    assert stubs.differences(tmp_path / "a", tmp_path / "b") == ["mle/mle.py"]
+
+
+def test_no_message_tells_anyone_to_run_a_command_that_deletes_their_work(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(generate, "ASSIGNMENTS", tmp_path)
+    generate.generate(tmp_path)
+    (tmp_path / "mle" / "mle.py").write_text("def bernoulli_mle(x):\n    return 0.5  # my work\n")
+    assert generate.main([]) == 1              # make assignments refuses, keeps the work
+    err = capsys.readouterr().err
+    assert "untouched" in err and "mle/mle.py" in err
+    assert (tmp_path / "mle" / "mle.py").read_text().endswith("# my work\n")
+    assert generate.main(["--check"]) == 1     # and the drift check's advice is that same safe command
+    assert "make assignments" in capsys.readouterr().err
+    assert generate.main([]) == 1 and (tmp_path / "mle" / "mle.py").read_text().endswith("# my work\n")

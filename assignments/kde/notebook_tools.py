@@ -11,8 +11,8 @@
 ``stop_at_unwritten()``
     from then on, a cell that calls a function you have not written yet (it
     raises ``NotImplementedError``) ends with one line naming it instead of a
-    traceback, and the notebook goes on; a later cell that needs a variable
-    such a cell did not compute says so in one line. Any other error shows as usual.
+    traceback, and the notebook goes on; a later cell that fails on what such a
+    cell did not finish computing says so in one line. Any other error shows as usual.
 """
 import ast
 import os
@@ -47,42 +47,48 @@ def check(tests, folder=None):
           file=sys.stderr)
 
 
-def _assigned(tree):
-    """Top-level names a cell would have defined."""
-    names = set()
+def _names(tree):
+    """(names a cell assigns, names it reads)."""
+    assigned, loaded = set(), set()
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
+        if isinstance(node, ast.Name):
+            (assigned if isinstance(node.ctx, ast.Store) else loaded).add(node.id)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            names.add(node.name)
+            assigned.add(node.name)
         elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            names.update((a.asname or a.name).split(".")[0] for a in node.names)
-    return names
+            assigned.update((a.asname or a.name).split(".")[0] for a in node.names)
+    return assigned, loaded
 
 
-def _stopped(exc, names):
-    """Called when a cell raised: print one line (and return True) or let the error show."""
+def _stopped(exc, assigned, loaded):
+    """Called when a cell raised: print one line (and return True) or let the error show.
+
+    A cell that stops at an unwritten function leaves what it assigns unfinished; a later
+    cell that fails while reading one of those names is reported in one line too (and what
+    it assigns is unfinished in turn). Any other error is shown as usual.
+    """
     ip = _shell()
+    unfinished = ip.user_ns.setdefault("_notebook_unfinished", set())
     if isinstance(exc, NotImplementedError):
         _stops.append(str(exc) or "a function raises NotImplementedError")
-        missing = {n for n in names if n not in ip.user_ns}
-        ip.user_ns.setdefault("_notebook_skipped", set()).update(missing)
+        unfinished.update(assigned)
         tb, where = exc.__traceback__, "your module"
         while tb is not None:
             where = os.path.basename(tb.tb_frame.f_code.co_filename)
             tb = tb.tb_next
         print(f"stopped here: {_stops[-1]} (write it in {where}, then run this cell again)")
         return True
-    if isinstance(exc, NameError) and getattr(exc, "name", None) in ip.user_ns.get("_notebook_skipped", ()):
-        ip.user_ns["_notebook_skipped"].update(n for n in names if n not in ip.user_ns)
-        print(f"skipped: this cell needs {exc.name!r}, which a cell above did not compute "
-              f"({_stops[-1]})")
+    needs = sorted(set(loaded) & unfinished)
+    if _stops and needs:
+        unfinished.update(assigned)
+        print(f"skipped: this cell needs {', '.join(needs)}, which a cell above did not finish "
+              f"({_stops[-1]}; here {type(exc).__name__}: {exc})")
         return True
     return False
 
 
 class _Guard(ast.NodeTransformer):
-    """Wrap a cell in ``try: ... except Exception as e: if not _stopped(e, names): raise``."""
+    """Wrap a cell in ``try: ... except Exception as e: if not _stopped(e, assigned, loaded): raise``."""
 
     def visit_Module(self, node):
         if not node.body:
@@ -91,12 +97,14 @@ class _Guard(ast.NodeTransformer):
         if isinstance(body[-1], ast.Expr):  # keep the last expression's value on display
             last = body[-1]
             body = body[:-1] + [ast.Assign(targets=[ast.Name("_notebook_last", ast.Store())], value=last.value)]
-        names = sorted(_assigned(node))
+        assigned, loaded = (sorted(s) for s in _names(node))
         handler = ast.ExceptHandler(
             type=ast.Name("Exception", ast.Load()), name="_notebook_error",
             body=[ast.If(test=ast.UnaryOp(ast.Not(), ast.Call(
                 ast.Name("_notebook_stopped", ast.Load()),
-                [ast.Name("_notebook_error", ast.Load()), ast.Tuple([ast.Constant(n) for n in names], ast.Load())], [])),
+                [ast.Name("_notebook_error", ast.Load()),
+                 ast.Tuple([ast.Constant(n) for n in assigned], ast.Load()),
+                 ast.Tuple([ast.Constant(n) for n in loaded], ast.Load())], [])),
                 body=[ast.Raise()], orelse=[]),
                 ast.Assign(targets=[ast.Name("_notebook_last", ast.Store())], value=ast.Constant(None))])
         new = [ast.Assign(targets=[ast.Name("_notebook_last", ast.Store())], value=ast.Constant(None)),

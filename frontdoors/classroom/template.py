@@ -1,6 +1,6 @@
 """GitHub Classroom's student template: the handout and a workflow that runs only the public tests.
 
-    python -m frontdoors.classroom.template ASSIGNMENT DIR    # make classroom ASSIGNMENT=mle
+    python -m frontdoors.classroom.template ASSIGNMENT DIR    # DIR: a new or empty folder
 
 ``DIR`` becomes the template repository's content: the student handout
 (:mod:`authoring.handout`: stub, README, notebook, public tests, data,
@@ -94,15 +94,15 @@ def _shell_quote(text):
 
 
 def write_template(assignment, dest):
-    """Write the template repository's files of ``assignment`` into ``dest`` (emptied first)."""
+    """Write the template repository's files of ``assignment`` into ``dest`` (a new or empty folder)."""
     dest = Path(dest)
-    if dest.exists():
-        shutil.rmtree(dest)
+    if dest.exists() and any(dest.iterdir()):
+        raise SystemExit(f"{dest} is not empty: give a new folder (nothing is overwritten)")
     with tempfile.TemporaryDirectory(prefix="kit-classroom-") as tmp:
         archive = handout.build_handout(assignment, Path(tmp) / "handout.zip")
         with zipfile.ZipFile(archive) as zf:
             zf.extractall(tmp)
-        shutil.copytree(Path(tmp) / assignment, dest)
+        shutil.copytree(Path(tmp) / assignment, dest, dirs_exist_ok=True)
     (dest / "requirements-tests.txt").write_text(
         requirements.lock_text(TEST_ROOTS, "What the Classroom workflow installs to run the public tests."),
         encoding="utf-8")

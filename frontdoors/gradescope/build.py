@@ -30,6 +30,18 @@ def _add_tree(zf, folder, arcbase, skip=()):
             zf.write(path, f"{arcbase}/{path.relative_to(folder)}")
 
 
+#: Large data files and the loader names that read them.
+DATA_READERS = {"mnist_5k.npz": ("load_mnist_subset", "load_mnist")}
+
+
+def _unused_data(assignment):
+    """Large data files that neither the hidden tests nor the reference of ``assignment`` load."""
+    texts = "\n".join(p.read_text(encoding="utf-8") for folder in
+                      (ROOT / "autograder" / "tests" / assignment, ROOT / "solutions" / assignment)
+                      for p in folder.glob("*.py"))
+    return {name for name, readers in DATA_READERS.items() if not any(r in texts for r in readers)}
+
+
 def gradescope_zip(assignment, out):
     """Write the Gradescope autograder zip of ``assignment`` to ``out``."""
     if assignment not in engine.assignments():
@@ -49,7 +61,7 @@ def gradescope_zip(assignment, out):
         zf.write(engine.PYTEST_INI, f"autograder/{engine.PYTEST_INI.name}")  # the engine's pytest config
         _add_tree(zf, ROOT / "autograder" / "tests" / assignment, f"autograder/tests/{assignment}")
         _add_tree(zf, ROOT / "solutions" / assignment, f"solutions/{assignment}")
-        _add_tree(zf, ROOT / "datasets", "datasets", skip={"fetch_mnist.py"})
+        _add_tree(zf, ROOT / "datasets", "datasets", skip={"fetch_mnist.py", *_unused_data(assignment)})
     return out
 
 
