@@ -1,9 +1,11 @@
 """Command line: ``python -m autograder grade | grade-all`` (GRADING.md).
 
 Exit status 0 whenever grading finished, whatever the score; 2 when the
-grader could not run (unknown assignment, missing path, nothing gradable,
-hidden tests that do not start); 1 when the grader itself broke. A results
-file is written in every case where one was asked for.
+grader could not run (unknown assignment, missing path, a ``--results``
+path that is not a regular file or a new path, nothing gradable in a class
+folder, the hidden tests failing to start or collecting none); 1 when the
+grader itself broke. A results file is written in every case where a usable
+one was asked for.
 """
 from __future__ import annotations
 
@@ -20,7 +22,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from . import batch, engine
-from .text import csv_cell, one_line
+from .text import clean, csv_cell, one_line
 
 try:  # the feedback pages and the class report (package ``reports``)
     from reports import classreport as _classreport, feedback as _feedback
@@ -61,24 +63,39 @@ def _failure_results(path, message, assignment):
     if not path:
         return
     report = engine.Report(assignment, "", 0, output=message)
-    report.write(path)
+    try:
+        report.write(path)
+    except (OSError, engine.GraderError) as exc:
+        print(f"autograder: could not write {one_line(path)}: {clean(exc)}", file=sys.stderr)
 
 
 def cmd_grade(args):
+    if args.results:
+        problem = engine.results_path_problem(args.results)
+        if problem:
+            print(f"autograder: {problem}", file=sys.stderr)
+            return 2
     try:
         report = engine.grade(args.assignment, args.submission, seed=args.seed)
     except engine.GraderError as exc:
-        print(f"autograder: {exc}", file=sys.stderr)
-        _failure_results(args.results, f"The autograder could not run: {exc}", args.assignment)
+        print(f"autograder: {clean(exc)}", file=sys.stderr)
+        if exc.detail:
+            print(clean(exc.detail), file=sys.stderr)
+        _failure_results(args.results, f"The autograder could not run: {clean(exc)}", args.assignment)
         return 2
     except Exception:  # noqa: BLE001 - the grader broke; still leave a results file
         text = traceback.format_exc()
-        print(text, file=sys.stderr)
+        print(clean(text), file=sys.stderr)
         _failure_results(args.results, "The autograder itself failed (not your fault); "
                          "please tell your instructor.", args.assignment)
         return 1
     if args.results:
-        report.write(args.results)
+        try:
+            report.write(args.results)
+        except (OSError, engine.GraderError) as exc:
+            print(f"autograder: could not write the results to {one_line(args.results)}: "
+                  f"{clean(exc)}", file=sys.stderr)
+            return 2
     if args.quiet:
         print(f"{report.score:g}")
     else:
@@ -87,15 +104,22 @@ def cmd_grade(args):
 
 
 def print_report(report, file=sys.stdout):
-    width = max((len(t.name) for t in report.tests), default=10)
-    print(f"{report.assignment} — {report.submission}", file=file)
-    for t in report.tests:
+    """The terminal report; everything from the submission shown without control characters.
+
+    The student's lines (feedback, what it printed) are indented, so only the
+    grader's own last line starts with ``Total:``.
+    """
+    names = [one_line(t.name) for t in report.tests]
+    width = max((len(n) for n in names), default=10)
+    print(f"{report.assignment} — {one_line(report.submission)}", file=file)
+    for t, name in zip(report.tests, names):
         mark = "PASS" if t.score == t.max_score else "FAIL"
-        print(f"  {mark} {t.score:>5g}/{t.max_score:<4g} {t.name:<{width}}", file=file)
+        print(f"  {mark} {t.score:>5g}/{t.max_score:<4g} {name:<{width}}", file=file)
         if t.output:
-            for line in t.output.splitlines():
+            for line in clean(t.output).splitlines():
                 print(f"        {line}", file=file)
-    print(report.output, file=file)
+    for line in clean(report.output).splitlines():
+        print(f"  {line}" if line.startswith("Total") else line, file=file)
     print(f"Total: {report.score:g} / {report.max_score:g}  ({report.execution_time:.1f} s)", file=file)
 
 
@@ -112,10 +136,11 @@ def _grade_in_worker(assignment, path, seed, hide=()):
     try:
         report = engine.grade(assignment, path, seed=seed, hide=hide)
     except engine.GraderError as exc:
-        return {"grader_error": str(exc)}
+        return {"grader_error": str(exc), "detail": getattr(exc, "detail", "")}
     except Exception as exc:  # noqa: BLE001 - one broken grading must not stop the class
         return _grader_failure(f"{type(exc).__name__}: {exc}")
-    return {**report.to_gradescope(), "reason": report.reason}
+    return {**report.to_gradescope(), "reason": report.reason,
+            "artifacts": getattr(report, "artifacts", None) or None}
 
 
 def _grader_failure(detail):
@@ -158,6 +183,9 @@ def cmd_grade_all(args):
         print("autograder: --feedback needs the kit's reports package, which is not installed here",
               file=sys.stderr)
         return 2
+    for problem in _output_problems(args):
+        print(f"autograder: {problem}", file=sys.stderr)
+        return 2
     students, ignored = batch.discover(root, args.assignment)
     problem = batch.nothing_gradable(root, args.assignment, students, ignored)
     if problem:
@@ -181,8 +209,19 @@ def cmd_grade_all(args):
         staging.cleanup()
 
 
+def _output_problems(args):
+    """Why an output path cannot be used (nothing is ever replaced in a device, FIFO or link)."""
+    if args.csv:
+        problem = engine.results_path_problem(args.csv)
+        if problem:
+            yield problem.replace("results path", "--csv path")
+    for flag, folder in (("--results-dir", args.results_dir), ("--feedback", args.feedback)):
+        if folder and os.path.lexists(folder) and (os.path.islink(folder) or not os.path.isdir(folder)):
+            yield f"the {flag} path {one_line(folder)} is not a folder: give a folder or a new path"
+
+
 def _grade_class(args, root, students, store, seed, seed_note, tests_key, staging):
-    results, keys, todo = {}, {}, []
+    results, keys, todo, artifacts = {}, {}, [], {}
     for s in students:
         if s.skipped:
             continue
@@ -215,14 +254,15 @@ def _grade_class(args, root, students, store, seed, seed_note, tests_key, stagin
                         res = fut.result()
                     except Exception as exc:  # noqa: BLE001 - a worker died: record, go on
                         res = _grader_failure(f"its grader process died: {type(exc).__name__}: {exc}")
+                    artifacts[s.name] = res.pop("artifacts", None)
                     if "grader_error" in res:
-                        grader_errors.append(res["grader_error"])
+                        grader_errors.append((res["grader_error"], res.get("detail", "")))
                         res = _grader_failure("the hidden tests could not run")
                     results[s.name] = res
                     if res.get("reason") == engine.GRADER_FAILURE:
                         store.forget(s)  # never kept: the next run grades it again
                     else:
-                        store.save(s, keys[s.name], res)
+                        store.save(s, keys[s.name], res, artifacts=artifacts[s.name])
                     bar.set_postfix_str(one_line(s.name, 30), refresh=False)
                     bar.update()
         finally:
@@ -232,13 +272,16 @@ def _grade_class(args, root, students, store, seed, seed_note, tests_key, stagin
         write_csv(args.csv, students, results, names)
     feedback = None
     if args.feedback:
-        feedback = _write_feedback(args, students, results, seed)
+        feedback = _write_feedback(args, students, results, seed, artifacts, store)
     print_gradebook(args.assignment, students, results, names, seed, csv_path=args.csv)
     if feedback is not None:
         html, summary = feedback
         print(f"\n{summary.rstrip()}\nClass report: {html}")
     if grader_errors:
-        print(f"autograder: the grader could not run: {grader_errors[0]}", file=sys.stderr)
+        message, detail = grader_errors[0]
+        print(f"autograder: the grader could not run: {clean(message)}", file=sys.stderr)
+        if detail:
+            print(clean(detail), file=sys.stderr)
         return 2
     failures = [n for n, r in results.items() if r.get("reason") == engine.GRADER_FAILURE]
     if failures:
@@ -248,12 +291,14 @@ def _grade_class(args, root, students, store, seed, seed_note, tests_key, stagin
     return 0
 
 
-def _write_feedback(args, students, results, seed):
+def _write_feedback(args, students, results, seed, artifacts, store):
     dest = Path(args.feedback)
     dest.mkdir(parents=True, exist_ok=True)
     for s in students:
         if s.name in results:
-            _feedback.write(s.name, results[s.name], dest, seed=seed, assignment=args.assignment)
+            pictures = artifacts.get(s.name) if s.name in artifacts else store.load_artifacts(s)
+            _feedback.write(s.name, results[s.name], dest, artifacts=pictures, seed=seed,
+                            assignment=args.assignment)
     timings = {n: float(r.get("execution_time", 0) or 0) for n, r in results.items()}
     return _classreport.write(args.assignment, dict(sorted(results.items())), dest, timings=timings)
 
