@@ -276,7 +276,9 @@ def _grade_class(args, root, students, store, seed, seed_note, tests_key, stagin
     print_gradebook(args.assignment, students, results, names, seed, csv_path=args.csv)
     if feedback is not None:
         html, summary = feedback
-        print(f"\n{summary.rstrip()}\nClass report: {html}")
+        print(f"\n{summary.rstrip()}")
+        if str(html) not in summary:
+            print(f"Class report: {html}")
     if grader_errors:
         message, detail = grader_errors[0]
         print(f"autograder: the grader could not run: {clean(message)}", file=sys.stderr)
