@@ -6,14 +6,19 @@
 #                             grade a class (one sub-folder per student, or an LMS download);
 #                             writes OUT (default build/grades/<a>/); a re-run regrades only what changed
 #   make check ASSIGNMENT=mle the public tests, as a student runs them, on assignments/<a>
-#   make assignments          regenerate assignments/ (student stubs) from solutions/
+#   make assignments          regenerate assignments/ (student stubs) from solutions/; refuses to
+#                             overwrite a file changed by hand (FORCE=1 saves it under build/ first)
+#   make handout ASSIGNMENT=mle   build/handout/mle.zip, the self-contained student handout
+#   make grader-lock          rewrite requirements-grader.lock (Gradescope's) from requirements.lock
 #   make bench                benchmarks against scikit-learn / SciPy, grading latency and class
 #                             throughput (prints Markdown tables; BENCH_CLASS_N=20 for a quick class run)
 #   make bench-class BENCH_N=20  only the class throughput (--jobs 1, --jobs 2, a 2-worker Dask cluster)
 #   make mnist                download the full MNIST (optional; checksums verified)
 #   make nbgrader             build the nbgrader course (build/nbgrader): config, source/, release/
 #   make points ASSIGNMENT=mle   the points table of an assignment (for its README)
+#   make mutation ASSIGNMENT=mle the hidden suite's mutation score and its surviving mutants
 #   make gradescope ASSIGNMENT=mle   build/gradescope-mle.zip, Gradescope's autograder upload
+#   make feedback-screenshot  docs/feedback.png and docs/class-report.png (README's pictures; needs chromium)
 
 PYTHON_BOOT ?= python3
 VENV        := .venv
@@ -32,7 +37,8 @@ SAMPLE      := build/sample_class
 OUT         ?= build/grades/$(ASSIGNMENT)
 BENCH_N     ?=
 
-.PHONY: venv test grade bench-class check assignments bench mnist sample-class points gradescope nbgrader clean
+.PHONY: venv test grade bench-class check assignments handout grader-lock bench mnist sample-class points gradescope nbgrader mutation clean \
+        feedback-screenshot
 
 venv: $(STAMP)
 
@@ -46,7 +52,14 @@ test: $(STAMP)
 	$(PY) -m pytest tests
 
 assignments: $(STAMP)
-	$(PY) -m authoring
+	$(PY) -m authoring $(if $(FORCE),--force)
+
+handout: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make handout ASSIGNMENT=<$(ALL)>"; exit 2; }
+	$(PY) -m authoring.handout $(ASSIGNMENT)
+
+grader-lock: $(STAMP)
+	$(PY) -m authoring.requirements grader --write
 
 sample-class: $(STAMP)
 	$(PY) -m tests.submissions $(SAMPLE)/submissions
@@ -84,6 +97,10 @@ gradescope: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make gradescope ASSIGNMENT=<$(ALL)>"; exit 2; }
 	$(PY) -m frontdoors.gradescope.build $(ASSIGNMENT)
 
+mutation: $(STAMP)
+	@test -n "$(ASSIGNMENT)" || { echo "usage: make mutation ASSIGNMENT=<$(ALL)> [JOBS=2]"; exit 2; }
+	$(PY) -m quality.mutation $(ASSIGNMENT) --jobs $(JOBS)
+
 bench: $(STAMP)
 	@set -e; for b in bench/bench_*.py; do $(PY) $$b; done
 
@@ -92,6 +109,9 @@ bench-class: $(STAMP)
 
 mnist: $(STAMP)
 	$(PY) -m datasets.fetch_mnist
+
+feedback-screenshot: $(STAMP)
+	$(PY) -m reports.screenshot $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT))
 
 clean:
 	rm -rf build

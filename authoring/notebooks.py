@@ -22,11 +22,18 @@ in jupytext's percent format (a plain, reviewable Python file). Cells:
 Two notebooks are built from it:
 
 - the **student** notebook ``assignments/<a>/<a>.ipynb``: model answers
-  blanked, each autograder cell a comment saying what it grades, no nbgrader
-  metadata;
+  blanked, no nbgrader metadata, a first code cell that imports the helpers of
+  ``notebook_tools.py`` (:mod:`authoring.support`) and turns on
+  ``stop_at_unwritten()`` (a call to an unwritten function ends its cell with
+  one line, the rest of the notebook still runs), and each autograder cell
+  saying what it grades and calling ``check("<-k expression>")``: that part's
+  public tests, failures on stderr (so ``nbgrader validate`` reports them). The
+  expression is the cell's ``public="..."`` in the source (default ``test_<part>``);
 - the **source** notebook of the nbgrader course, ``<course>/source/<a>/<a>.ipynb``:
   nbgrader metadata on every cell, the model answers, and in each autograder
-  cell a hidden block (``### BEGIN/END HIDDEN TESTS``) holding only a call
+  cell the same visible check, a first hidden block that turns it off while
+  nbgrader grades (nbgrader would score a cell writing to stderr 0) and a last
+  hidden block (``### BEGIN/END HIDDEN TESTS``) holding only a call
   into the kit: ``part_points("<a>", "<part>", <points>)``
   (:mod:`frontdoors.nbgrader.hook`), whose last expression is the points.
   The checks themselves stay in ``autograder/tests/``.
@@ -70,6 +77,8 @@ DATASETS_SKIP = {"fetch_mnist.py"}
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
 HIDDEN_BEGIN = "### BEGIN HIDDEN TESTS"
 HIDDEN_END = "### END HIDDEN TESTS"
+#: Environment variable that turns the notebook's check() off (authoring/student/notebook_tools.py).
+QUIET_VARIABLE = "NOTEBOOK_CHECKS_OFF"
 
 
 class NotebookSourceError(ValueError):
@@ -128,10 +137,18 @@ def read_source(assignment):
     return nb, cells
 
 
-def _autograde_text(assignment, part):
+def _autograde_text(assignment, part, public):
     return (f"# Autograded part: {part.title} ({part.points:g} points).\n"
-            f"# Hidden tests grade your {assignment}.py when you submit; for a first check,\n"
-            f"# run the public tests: pytest test_{assignment}_public.py")
+            f"# Hidden tests grade your {assignment}.py when you submit. Here, the public tests of\n"
+            f"# this part (all of them: pytest test_{assignment}_public.py):\n"
+            f"check({public!r})")
+
+
+def _hidden_quiet():
+    """First lines of a source autograder cell: the visible check() is off while nbgrader grades."""
+    return (f"{HIDDEN_BEGIN}\n"
+            f"import os\nos.environ[{QUIET_VARIABLE!r}] = '1'\n"
+            f"{HIDDEN_END}\n")
 
 
 def _hidden_call(assignment, part):
@@ -139,6 +156,19 @@ def _hidden_call(assignment, part):
             "from frontdoors.nbgrader.hook import part_points\n"
             f"part_points({assignment!r}, {part.name!r}, {part.points:g})\n"
             f"{HIDDEN_END}")
+
+
+def public_expression(cell, part_name):
+    """The ``pytest -k`` expression of a part's public tests: ``public="..."`` or ``test_<part>``."""
+    return str(cell.metadata.get("public") or f"test_{part_name}")
+
+
+TOOLS_CELL = (
+    "# The notebook's helpers (notebook_tools.py, next to this notebook): check(...) runs the public\n"
+    "# tests of one part; from the next cell on, a function you have not written yet ends its cell\n"
+    "# with one line saying which, and the rest of the notebook still runs.\n"
+    "from notebook_tools import check, stop_at_unwritten\n\n"
+    "stop_at_unwritten()")
 
 
 def _nbgrader_meta(grade_id, *, grade=False, solution=False, locked=True, points=None):
@@ -164,6 +194,9 @@ def build_notebook(assignment, variant, tests_root=TESTS):
             "## Other graded parts\n\nThe autograder also grades these parts of your module."))]
         cells += [("autograde", nbformat.v4.new_code_cell("", metadata={"autograde": p.name}))
                   for p in missing]
+    first_code = next((i for i, (k, _) in enumerate(cells) if k == "code"), None)
+    if first_code is not None:
+        cells = cells[:first_code] + [("tools", nbformat.v4.new_code_cell(TOOLS_CELL))] + cells[first_code:]
     out = []
     counter = 0
     for kind, cell in cells:
@@ -171,12 +204,16 @@ def build_notebook(assignment, variant, tests_root=TESTS):
             part = graded.get(cell.metadata["autograde"])
             if part is None:
                 continue  # no hidden tests for this part (yet)
-            source = _autograde_text(assignment, part)
+            source = _autograde_text(assignment, part, public_expression(cell, part.name))
             if variant == "source":
-                source += "\n" + _hidden_call(assignment, part)
+                source = _hidden_quiet() + source + "\n" + _hidden_call(assignment, part)
             new = nbformat.v4.new_code_cell(source)
             grade_id = f"part_{part.name}"
             nbg = _nbgrader_meta(grade_id, grade=True, points=part.points)
+        elif kind == "tools":
+            new = nbformat.v4.new_code_cell(cell.source)
+            grade_id = "code_tools"
+            nbg = _nbgrader_meta(grade_id)
         elif kind == "answer":
             answer_id = cell.metadata["answer"]
             text = cell.source if variant == "source" else TEXT_STUB
@@ -193,7 +230,7 @@ def build_notebook(assignment, variant, tests_root=TESTS):
         new.id = grade_id.replace("_", "-")
         if variant == "source":
             new.metadata["nbgrader"] = nbg
-        if kind in ("text", "code", "autograde"):
+        if kind in ("text", "code", "autograde", "tools"):
             new.metadata["editable"] = False
             new.metadata["deletable"] = False
         out.append(new)
@@ -205,6 +242,17 @@ def build_notebook(assignment, variant, tests_root=TESTS):
     }
     nbformat.validate(nb)
     return nb
+
+
+def public_checks(assignment, tests_root=TESTS):
+    """[(part, pytest -k expression)]: each graded part and the public tests its check cell runs."""
+    graded = {p.name: p for p in parts(assignment, tests_root)}
+    exprs = {}
+    if source_path(assignment).exists():
+        _, cells = read_source(assignment)
+        exprs = {c.metadata["autograde"]: public_expression(c, c.metadata["autograde"])
+                 for k, c in cells if k == "autograde"}
+    return [(part, exprs.get(name, f"test_{name}")) for name, part in graded.items()]
 
 
 def write_notebook(nb, path):
@@ -246,16 +294,17 @@ def data_files(assignment):
 # kernel and environment
 
 
-def write_kernelspec(jupyter_dir, python=None):
+def write_kernelspec(jupyter_dir, python=None, launcher=("-m", "ipykernel_launcher")):
     """A ``python3`` kernelspec running ``python`` (default: this interpreter) under ``jupyter_dir``.
 
     Put ``jupyter_dir`` first on ``JUPYTER_PATH`` and every notebook whose
     kernel is "python3" runs in the kit's environment, whatever other
-    kernelspecs the machine has.
+    kernelspecs the machine has. ``launcher``: the interpreter's arguments
+    that start the kernel (``-f <connection file>`` follows).
     """
     folder = Path(jupyter_dir) / "kernels" / "python3"
     folder.mkdir(parents=True, exist_ok=True)
-    spec = {"argv": [str(python or sys.executable), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+    spec = {"argv": [str(python or sys.executable), *launcher, "-f", "{connection_file}"],
             "display_name": "Python 3 (density-estimation kit)", "language": "python",
             "metadata": {"debugger": False}}
     (folder / "kernel.json").write_text(json.dumps(spec, indent=1) + "\n")

@@ -101,7 +101,7 @@ def write_files(folder, dest):
     dest.mkdir(parents=True, exist_ok=True)
     notebook_source = folder / f"{name}_notebook.py"
     for src in sorted(folder.rglob("*")):
-        if src.is_dir() or "__pycache__" in src.parts or src.name.startswith("."):
+        if src.is_dir() or is_dropping(src.relative_to(folder)) or src.name.startswith("."):
             continue
         if src == notebook_source:
             continue  # holds the model answers; becomes <a>.ipynb (authoring.notebooks)
@@ -127,10 +127,21 @@ def refuse_markers(path):
             raise MarkerError(f"{path}: still contains {leftover} after generation")
 
 
+#: What tools leave in a folder someone works in: never compared, copied or deleted.
+DROPPINGS = ("__pycache__", ".pytest_cache", ".ipynb_checkpoints", ".benchmarks", ".DS_Store",
+             ".virtual_documents", ".mypy_cache", ".ruff_cache")
+
+
+def is_dropping(rel):
+    """True for a relative path inside (or named like) a tool's dropping, or a .pyc file."""
+    parts = Path(rel).parts
+    return any(p in DROPPINGS for p in parts) or str(rel).endswith((".pyc", ".pyo"))
+
+
 def differences(a, b):
     """Relative paths that differ between two folders (missing on either side included)."""
     diffs = []
-    cmp = filecmp.dircmp(a, b, ignore=["__pycache__", ".pytest_cache"])
+    cmp = filecmp.dircmp(a, b, ignore=list(DROPPINGS))
 
     def walk(c, prefix=""):
         diffs.extend(prefix + n for n in c.left_only + c.right_only + c.diff_files + c.funny_files)

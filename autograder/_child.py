@@ -179,15 +179,15 @@ def _covered_areas(cfg):
     Returns [(folder, writable)], outermost first, none inside another.
     """
     import pwd
-    import tempfile
 
     areas = {"/tmp": True, "/var/tmp": True, "/dev/shm": True}
-    homes = {os.environ.get("AUTOGRADER_GRADER_HOME") or "", os.path.expanduser("~")}
+    # the child's own HOME and TMPDIR are its working folder: the grader's are passed on
+    homes = {os.environ.get("AUTOGRADER_GRADER_HOME") or ""}
     try:
         homes.add(pwd.getpwuid(os.getuid()).pw_dir)
     except KeyError:
         pass
-    for extra in [*homes, tempfile.gettempdir(), *cfg.get("cover", [])]:
+    for extra in [*homes, *cfg.get("cover", [])]:
         if extra and os.path.isdir(extra):
             areas.setdefault(os.path.realpath(extra), False)
     out = []
@@ -447,6 +447,25 @@ class ForbiddenImportError(ImportError):
     """Raised when a submission imports a module the assignment forbids."""
 
 
+def forbidden_import_message(name, forbidden):
+    """The refusal of importing ``name`` when ``forbidden`` modules are refused, or None if allowed.
+
+    The one text of the refusal: the sandbox raises it, and the public tests'
+    ``conftest.py`` in every assignment folder (written by ``python -m authoring``
+    from this function's source) raises the same, so a student reads it before submitting.
+    """
+    if not isinstance(name, str):
+        return None
+    for f in forbidden:
+        if name == f or name.startswith(f + "."):
+            # name what the student wrote, not a private submodule it pulled in
+            shown = f if any(part.startswith("_") for part in name.split(".")) else name
+            return (f"import of {shown!r} refused: this assignment may not use "
+                    f"{' or '.join(forbidden)} (the autograder compares against them); "
+                    "use NumPy, scipy.special and scipy.linalg")
+    return None
+
+
 class SandboxViolation(PermissionError):
     """Raised when a submission tries something the sandbox refuses."""
 
@@ -470,7 +489,7 @@ def _install_audit_hook(cfg, contained=False, private=None):
     fspath = os.fspath
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
     why = cfg.get("no_namespaces_reason") or "this machine gives the sandbox no PID and mount namespaces"
-    uncontained = f" ({why}, so processes could not be contained)"
+    uncontained = f": {why}, so processes could not be contained"
     refused_events = {
         "socket.connect": "using the network", "socket.bind": "using the network",
         "socket.sendto": "using the network", "socket.sendmsg": "using the network",
@@ -483,9 +502,6 @@ def _install_audit_hook(cfg, contained=False, private=None):
             "os.exec": "starting a program", "os.system": "running a shell command",
             "subprocess.Popen": "starting a process", "pty.spawn": "starting a process",
         })
-        refused_events = {k: (v + uncontained if v and k.startswith(("os.", "sub", "pty"))
-                              and v.startswith(("start", "running")) else v)
-                          for k, v in refused_events.items()}
     path_events = {"os.remove", "os.rmdir", "os.rename", "os.replace", "os.truncate", "os.chmod",
                    "os.chown", "os.link", "os.symlink", "os.mkdir", "shutil.rmtree", "os.utime",
                    "shutil.copyfile", "shutil.copymode", "shutil.copystat", "shutil.move"}
@@ -501,17 +517,12 @@ def _install_audit_hook(cfg, contained=False, private=None):
         except (TypeError, ValueError):
             return None
 
+    message = forbidden_import_message
+
     def refuse_forbidden(name):
-        if not isinstance(name, str):
-            return
-        for f in forbidden:
-            if name == f or name.startswith(f + "."):
-                # name what the student wrote, not a private submodule it pulled in
-                shown = f if any(part.startswith("_") for part in name.split(".")) else name
-                raise ForbiddenImportError(
-                    f"import of {shown!r} refused: this "
-                    f"assignment may not use {' or '.join(forbidden)} (the autograder compares "
-                    "against them); use NumPy, scipy.special and scipy.linalg")
+        text = message(name, forbidden)
+        if text is not None:
+            raise ForbiddenImportError(text)
 
     class RefuseForbidden:
         """First on sys.meta_path: catches importlib.import_module and friends."""
@@ -559,7 +570,8 @@ def _install_audit_hook(cfg, contained=False, private=None):
             raise SandboxViolation("sending signals to other processes is not allowed while grading")
         what = refused_events.get(event, False)
         if what:
-            raise SandboxViolation(f"{what} is not allowed while grading")
+            reason = uncontained if what.startswith(("starting", "running")) else ""
+            raise SandboxViolation(f"{what} is not allowed while grading{reason}")
 
     sys.addaudithook(hook)
 

@@ -1,11 +1,10 @@
 """Command line: ``python -m autograder grade | grade-all`` (GRADING.md).
 
 Exit status 0 whenever grading finished, whatever the score; 2 when the
-grader could not run (unknown assignment, missing path, a ``--results``
-path that is not a regular file or a new path, nothing gradable in a class
-folder, the hidden tests failing to start or collecting none); 1 when the
-grader itself broke. A results file is written in every case where a usable
-one was asked for.
+grader could not run (unknown assignment, missing path, nothing gradable, a
+``--results`` path that is not a regular file or a new path, the hidden tests
+failing to start or collecting none); 1 when the grader itself broke. A
+results file is written in every case where a usable one was asked for.
 """
 from __future__ import annotations
 
@@ -24,9 +23,10 @@ from pathlib import Path
 from . import batch, engine
 from .text import clean, csv_cell, one_line
 
-try:  # the feedback pages and the class report (package ``reports``)
+try:  # the feedback pages and the class report (package ``reports``, beside the engine;
+    # the Gradescope zip, which grades one submission, does not ship it)
     from reports import classreport as _classreport, feedback as _feedback
-except ImportError:  # pragma: no cover - until the reports package is in the kit
+except ImportError:
     _classreport = _feedback = None
 
 

@@ -273,12 +273,16 @@ def _scan(root_fd, notes):
             continue
         try:
             names = []
-            with os.scandir(fd) as it:
-                for e in it:
-                    seen += 1
-                    if seen > MAX_ENTRIES:
-                        break
-                    names.append(e.name)
+            try:
+                with os.scandir(fd) as it:
+                    for e in it:
+                        seen += 1
+                        if seen > MAX_ENTRIES:
+                            break
+                        names.append(e.name)
+            except OSError as exc:
+                notes.append(Refused("/".join(parts), f"the folder {shown('/'.join(parts)) or '.'} "
+                                     f"could not be read completely ({exc.strerror})"))
             for name in sorted(names):
                 try:
                     mode = os.stat(name, dir_fd=fd, follow_symlinks=False).st_mode
@@ -333,7 +337,11 @@ def collect(assignment, submission):
     if path.suffix not in (".py", ".ipynb"):
         snap.problem = f"the submission {top} is not a Python file ({module} expected)"
         return snap
-    parent = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    try:
+        parent = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except OSError as exc:
+        snap.problem = f"{top} could not be read ({exc.strerror})"
+        return snap
     try:
         _take(snap, parent, _Entry((path.name,), st.st_mode),
               "notebook" if path.suffix == ".ipynb" else "module")

@@ -1,15 +1,34 @@
-"""The Gradescope zip and the GitHub Classroom output wrap the same engine."""
+"""The Gradescope zip and the GitHub Classroom front door wrap the same engine.
+
+Gradescope: the zip unpacked in a temporary root, ``setup.sh`` run there for real (a fresh
+venv from requirements-grader.lock: nothing of the notebook stack), then ``run_autograder``
+on the reference, the stub and a typical mistake. Classroom: the student template holds no
+secret and runs only the public tests; ``collect`` clones local repositories standing in
+for the students' at the deadline commit and grades them with ``grade-all``.
+"""
 import base64
+import csv
 import json
 import os
+import re
+import shutil
 import stat
 import subprocess
+import sys
+import time
 import zipfile
+
+import pytest
+import yaml
+
+from authoring import requirements
+from frontdoors.classroom import collect as classroom_collect
+from frontdoors.classroom.template import WORKFLOW, write_template
 
 from frontdoors.classroom.output import classroom_output
 from frontdoors.gradescope.build import gradescope_zip
 from tests.conftest import ROOT
-from tests.submissions import apply, catalogue, write
+from tests.submissions import apply, catalogue, reference_source, stub_source, write
 
 
 def test_gradescope_zip_grades_an_upload_like_gradescope_does(tmp_path):
@@ -43,3 +62,153 @@ def test_classroom_output_is_the_reporter_format():
     assert [t["status"] for t in payload["tests"]] == ["pass", "fail"]
     assert sum(t["score"] for t in payload["tests"]) == 6
     assert payload["tests"][1]["message"] == "expected 1, got 2"
+
+
+# ----------------------------------------------------------------------------
+# Gradescope, slim: setup.sh for real
+
+
+def test_grader_lock_is_generated_from_the_lock():
+    assert (ROOT / "requirements-grader.lock").read_text() == requirements.grader_lock_text(), \
+        "run `make grader-lock`"
+    names = {n.lower() for n, _ in requirements.read_lock(ROOT / "requirements-grader.lock").values()}
+    assert {"numpy", "scipy", "scikit-learn", "pytest", "threadpoolctl"} <= names
+    assert not names & {"jupyterlab", "notebook", "nbgrader", "ipykernel", "nbclient", "nbconvert",
+                        "jupyter-server", "matplotlib", "dask", "distributed"}
+
+
+NOTEBOOK_STACK = ("jupyterlab", "notebook", "nbgrader", "ipykernel", "nbclient", "nbconvert", "jupyter_server",
+                  "matplotlib", "IPython")
+
+
+def test_gradescope_setup_is_slim_and_grades_reference_stub_and_mistake(tmp_path):
+    archive = gradescope_zip("mle", tmp_path / "mle.zip")
+    home = tmp_path / "root"
+    with zipfile.ZipFile(archive) as zf:
+        assert "requirements-grader.lock" in zf.namelist() and "requirements.lock" not in zf.namelist()
+        zf.extractall(home / "source")
+    env = {**os.environ, "AUTOGRADER_HOME": str(home), "AUTOGRADER_PYTHON_BOOT": sys.executable}
+    started = time.monotonic()
+    proc = subprocess.run(["bash", str(home / "source" / "setup.sh")], capture_output=True, text=True, env=env,
+                          timeout=1800, cwd=tmp_path)
+    took = time.monotonic() - started
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    print(f"gradescope zip {archive.stat().st_size / 1024:.0f} KiB, setup.sh {took:.0f} s")
+    py = home / "source" / ".venv" / "bin" / "python"
+    probe = "import importlib.util as u; print([m for m in %r if u.find_spec(m)])" % (NOTEBOOK_STACK,)
+    assert subprocess.run([str(py), "-c", probe], capture_output=True, text=True).stdout.strip() == "[]"
+    bug = next(b for b in catalogue("mle") if b.name == "variance_divided_by_n_minus_1")
+    for module, score in ((reference_source("mle"), 100), (stub_source("mle"), 0), (apply("mle", bug), 90)):
+        shutil.rmtree(home / "submission", ignore_errors=True)
+        write(home / "submission" / "upload", "mle", module)
+        run = subprocess.run(["bash", str(home / "source" / "run_autograder")], capture_output=True, text=True,
+                             env=env, timeout=600, cwd=tmp_path)
+        assert run.returncode == 0, run.stderr[-2000:]
+        results = json.loads((home / "results" / "results.json").read_text())
+        assert results["score"] == score, (score, results.get("output"))
+
+
+# ----------------------------------------------------------------------------
+# GitHub Classroom without secrets
+
+
+def _steps(template):
+    return yaml.safe_load((template / WORKFLOW).read_text())["jobs"]["run-autograding-tests"]["steps"]
+
+
+@pytest.mark.parametrize("assignment", ["mle", "gmm"])
+def test_classroom_template_runs_only_public_tests_and_holds_no_secret(assignment, tmp_path):
+    template = write_template(assignment, tmp_path / "template")
+    for path in template.rglob("*"):
+        if path.is_file() and path.suffix in (".yml", ".py", ".md", ".txt", ".ipynb"):
+            text = path.read_text(encoding="utf-8")
+            assert not re.search(r"secrets\.|KIT_TOKEN|solutions/|autograder/tests|token:", text), path
+    steps = _steps(template)
+    python = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))
+    assert python["with"]["cache"] == "pip"
+    graders = [s for s in steps if s.get("uses", "").startswith("classroom-resources/autograding-command-grader")]
+    reporter = next(s for s in steps if s.get("uses", "").startswith("classroom-resources/autograding-grading-reporter"))
+    assert reporter["if"] == "always()"
+    ids = [s["id"] for s in graders]
+    assert reporter["with"]["runners"].split(",") == ids
+    assert reporter["env"] == {f"{i.upper()}_RESULTS": f"${{{{ steps.{i}.outputs.result }}}}" for i in ids}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "AUTOGRADER"))}
+    env["PATH"] = os.pathsep.join([str(ROOT / ".venv" / "bin"), env.get("PATH", "")])
+    selected = set()
+    for module, want in ((stub_source(assignment), "fail"), (reference_source(assignment), "pass")):
+        (template / f"{assignment}.py").write_text(module, encoding="utf-8")
+        for s in graders:
+            proc = subprocess.run(["bash", "-c", s["with"]["command"]], cwd=template, env=env,
+                                  capture_output=True, text=True, timeout=600)
+            assert (proc.returncode == 0) == (want == "pass"), (s["id"], proc.stdout[-1500:])
+            if want == "pass":
+                listed = subprocess.run(["bash", "-c", s["with"]["command"] + " --collect-only -q"], cwd=template,
+                                        env=env, capture_output=True, text=True, timeout=600).stdout
+                selected |= set(re.findall(r"::(test_\w+)", listed))
+    public = set(re.findall(r"^def (test_\w+)", (template / f"test_{assignment}_public.py").read_text(), re.M))
+    assert selected == public, "every public test belongs to a part's step"
+
+
+def _repo(path, commits):
+    """A local git repository standing in for a student's: [(iso date, module text)]."""
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    for date, text in commits:
+        (path / "mle.py").write_text(text, encoding="utf-8")
+        env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+        subprocess.run(["git", "-C", str(path), "add", "-A"], check=True)
+        subprocess.run(["git", "-C", str(path), "-c", "user.name=s", "-c", "user.email=s@example.org",
+                        "commit", "-q", "-m", f"work of {date}"], check=True, env=env)
+    return path
+
+
+def test_classroom_collect_grades_each_repository_at_its_deadline_commit(tmp_path):
+    deadline = "2026-11-15T23:59:00+00:00"
+    ref, stub = reference_source("mle"), stub_source("mle")
+    bug = next(b for b in catalogue("mle") if b.name == "variance_divided_by_n_minus_1")
+    repos = {
+        "alice": _repo(tmp_path / "alice", [("2026-11-01T10:00:00+00:00", stub),
+                                            ("2026-11-20T10:00:00+00:00", ref)]),   # finished late
+        "bob": _repo(tmp_path / "bob", [("2026-11-10T10:00:00+00:00", apply("mle", bug))]),
+        "carol": _repo(tmp_path / "carol", [("2026-11-16T09:00:00+00:00", ref)]),    # nothing in time
+        "dave": _repo(tmp_path / "dave", [("2026-11-02T10:00:00+00:00", stub),
+                                          ("2026-11-14T10:00:00+00:00", ref)]),
+    }
+    roster = tmp_path / "grades.csv"
+    with open(roster, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["assignment_name", "roster_identifier", "github_username", "student_repository_url"])
+        for name, path in repos.items():
+            w.writerow(["mle", name, f"gh-{name}", path.resolve().as_uri()])
+    work = tmp_path / "work"
+    cmd = [sys.executable, "-m", "frontdoors.classroom.collect", "mle", "--roster", str(roster),
+           "--deadline", deadline, "--work", str(work), "--jobs", "2"]
+    for run in range(2):   # the second run fetches into the existing clones
+        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        with open(work / "collected.csv", newline="") as f:
+            collected = {r["student"]: r for r in csv.DictReader(f)}
+        assert collected["alice"]["date"].startswith("2026-11-01")
+        assert collected["dave"]["date"].startswith("2026-11-14")
+        assert collected["carol"]["commit"] == "" and "no commit" in collected["carol"]["status"]
+        with open(work / "gradebook-mle.csv", newline="") as f:
+            book = {r["student"]: r for r in csv.DictReader(f)}
+        total = next(c for c in next(iter(book.values())) if c.lower() in ("total", "score"))
+        assert {s: float(book[s][total]) for s in book} == {"alice": 0, "bob": 90, "carol": 0, "dave": 100}
+        assert not (work / "submissions" / "alice" / ".git").exists()
+        if run == 0:   # a late push must not change anything
+            _repo_commit = [("2026-11-21T10:00:00+00:00", ref)]
+            env = {**os.environ, "GIT_AUTHOR_DATE": _repo_commit[0][0], "GIT_COMMITTER_DATE": _repo_commit[0][0]}
+            (repos["bob"] / "mle.py").write_text(ref, encoding="utf-8")
+            subprocess.run(["git", "-C", str(repos["bob"]), "-c", "user.name=s", "-c", "user.email=s@example.org",
+                            "commit", "-qam", "late"], check=True, env=env)
+
+
+def test_classroom_roster_reads_classroom_exports_and_url_lists(tmp_path):
+    (tmp_path / "urls.txt").write_text("https://github.com/org/mle-alice.git\n# comment\nhttps://github.com/org/mle-bob\n")
+    assert classroom_collect.read_roster(tmp_path / "urls.txt") == [
+        ("mle-alice", "https://github.com/org/mle-alice.git"), ("mle-bob", "https://github.com/org/mle-bob")]
+    (tmp_path / "bad.csv").write_text("name,email\nx,y\n")
+    with pytest.raises(classroom_collect.CollectError, match="no repository column"):
+        classroom_collect.read_roster(tmp_path / "bad.csv")
+    (tmp_path / "r.csv").write_text("github_username,student_repository_url\n../../evil,https://x/y\n")
+    assert classroom_collect.read_roster(tmp_path / "r.csv") == [("evil", "https://x/y")]

@@ -59,7 +59,7 @@ def test_gradebook_reasons_safe_cells_dot_folders_and_resume(tmp_path):
     assert by_name["ada"][1:3] == ["100", ""]
     assert by_name["'=HYPERLINK(1)"][1:3] == ["0", "syntax error"]
     assert by_name["cy"][1:3] == ["0", "missing module"]
-    assert by_name["dee"][1:3] == ["0", "refused at intake"]
+    assert by_name["dee"][1] == "0" and "refused at intake" in by_name["dee"][2]
     assert by_name[".late"][1] == "" and "begins with a dot" in by_name[".late"][2]
     assert ".late" in out and "begins with a dot" in out, "a dot folder is listed, never dropped"
     assert "\r" not in err and "it/s" not in err, "no progress bar when stderr is not a terminal"

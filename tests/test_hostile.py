@@ -30,6 +30,9 @@ TOKEN = secrets.token_hex(4)
 ALL = frozenset(hidden_tests("mle"))
 GAUSSIAN_MLE = ("    mean = np.mean(x)\n    var = np.mean((x - mean) ** 2)\n",)
 BREAK_GAUSSIAN = ("var = np.mean((x - mean) ** 2)", "var = np.var(x, ddof=1)")
+#: gaussian_mle has a test per returned value: a raise in it fails both, a wrong variance one
+GAUSSIAN_BOTH = frozenset({"test_gaussian_mle_mean", "test_gaussian_mle_variance"})
+GAUSSIAN_VAR = frozenset({"test_gaussian_mle_variance"})
 REFERENCE = str(ROOT / "solutions" / "mle" / "mle.py")
 HIDDEN_TEST = str(ROOT / "autograder" / "tests" / "mle" / "test_gaussian.py")
 LINKED = "is a symbolic link: submit the file itself"
@@ -101,16 +104,16 @@ STATS_BY_PATH = """\
 
 HOSTILE = [
     Hostile("infinite_loop_at_import", ALL, "did not finish", prepend="while True:\n    pass\n"),
-    Hostile("infinite_loop_in_one_function", {"test_gaussian_mle"}, "did not finish within",
+    Hostile("infinite_loop_in_one_function", GAUSSIAN_BOTH, "did not finish within",
             replace=[(GAUSSIAN_MLE[0], "    while True:\n        pass\n" + GAUSSIAN_MLE[0])]),
     Hostile("sys_exit_at_import", ALL, "sys.exit(3)", prepend="import sys\nsys.exit(3)\n"),
     Hostile("os_exit_in_one_function", {"test_bernoulli_mle"}, "exited with status 7",
             replace=[("return float(np.mean(x))", "import os\n    os._exit(7)")]),
-    Hostile("memory_hog", {"test_mvn_mle", "test_mvn_mle_one_feature"}, "ran out of memory",
+    Hostile("memory_hog", {"test_mvn_mle_mean", "test_mvn_mle", "test_mvn_mle_one_feature"}, "ran out of memory",
             replace=[("    diff = X - mean\n    cov = diff.T @ diff / n_samples",
                       "    hog = [np.empty(10**8) for _ in range(1000)]\n"
                       "    diff = X - mean\n    cov = diff.T @ diff / n_samples")]),
-    Hostile("fake_results_and_summary", {"test_gaussian_mle"}, "divided by n−1", replace=[BREAK_GAUSSIAN],
+    Hostile("fake_results_and_summary", GAUSSIAN_VAR, "divided by n−1", replace=[BREAK_GAUSSIAN],
             prepend=f"""
 import json, os
 for _p in ["results.json", "../results.json", "/autograder/results/results.json",
@@ -124,7 +127,7 @@ for _p in ["results.json", "../results.json", "/autograder/results/results.json"
 print(json.dumps({{"score": 100, "tests": []}}))
 print("14 passed, 0 failed")
 """),
-    Hostile("patches_numpy_and_pytest", {"test_gaussian_mle"}, "divided by n−1", replace=[BREAK_GAUSSIAN],
+    Hostile("patches_numpy_and_pytest", GAUSSIAN_VAR, "divided by n−1", replace=[BREAK_GAUSSIAN],
             prepend="""
 import numpy as _np
 _np.allclose = lambda *a, **k: True
@@ -172,10 +175,10 @@ except Exception:
 """),
     Hostile("floods_stdout", frozenset(), "", prepend="print('x' * 50_000_000)\n",
             replace=[(GAUSSIAN_MLE[0], "    print('y' * 5_000_000)\n" + GAUSSIAN_MLE[0])]),
-    Hostile("segfault_via_ctypes", {"test_spherical_mle"}, "SIGSEGV",
+    Hostile("segfault_via_ctypes", {"test_spherical_mle_mean", "test_spherical_mle"}, "SIGSEGV",
             replace=[("var = np.mean((X - mean) ** 2)  # the mean over all n*d entries",
                       "import ctypes\n    ctypes.string_at(0)")]),
-    Hostile("raises_keyboard_interrupt", {"test_mvn_logpdf", "test_mvn_logpdf_high_dimension"},
+    Hostile("raises_keyboard_interrupt", {"test_mvn_logpdf", "test_mvn_logpdf_high_dimension", "test_mvn_logpdf_ill_conditioned"},
             "KeyboardInterrupt", replace=[("    z = linalg.solve_triangular(", "    raise KeyboardInterrupt\n"
                                            "    z = linalg.solve_triangular(")]),
     Hostile("forbidden_import_via_importlib", {"test_gaussian_log_likelihood",
@@ -207,7 +210,7 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
         except Exception:
             pass
 """),
-    Hostile("reads_the_reference", {"test_gaussian_mle"}, "divided by n−1", replace=[(
+    Hostile("reads_the_reference", GAUSSIAN_VAR, "divided by n−1", replace=[(
         "    mean = np.mean(x)\n    var = np.mean((x - mean) ** 2)\n    return float(mean), float(var)\n",
         f"""    import ctypes, importlib.util
     _ref = {str(ROOT / "solutions" / "mle" / "mle.py")!r}
@@ -232,14 +235,14 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
             entries=(Entry("mle.py", link=REFERENCE),)),
     Hostile("stub_imports_a_helper_linked_to_the_reference", ALL, f"helper.py {LINKED}",
             whole="from helper import *\n", entries=(Entry("helper.py", link=REFERENCE),)),
-    Hostile("helper_linked_to_the_reference_beside_working_code", {"test_gaussian_mle"},
+    Hostile("helper_linked_to_the_reference_beside_working_code", GAUSSIAN_VAR,
             f"helper.py {LINKED}", replace=[BREAK_GAUSSIAN],
             append="\ntry:\n    from helper import gaussian_mle\nexcept ImportError:\n    pass\n",
             entries=(Entry("helper.py", link=REFERENCE),)),
     Hostile("module_is_a_link_to_etc_shadow", ALL, f"mle.py {LINKED}", module=False,
             entries=(Entry("mle.py", link="/etc/shadow"),)),
     Hostile("helpers_linked_to_etc_shadow_and_a_hidden_test",
-            {"test_gaussian_mle", "test_bernoulli_mle"}, f"shadow_bait.py {LINKED}",
+            GAUSSIAN_BOTH | {"test_bernoulli_mle"}, f"shadow_bait.py {LINKED}",
             replace=[("    mean = np.mean(x)\n    var", "    import shadow_bait\n    mean = np.mean(x)\n    var"),
                      ("    _check_binary(x)\n    return float(np.mean(x))",
                       "    _check_binary(x)\n    import hidden_bait\n    return float(np.mean(x))")],
@@ -292,7 +295,7 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
                  "display(files)\n!echo shell lines are no-ops\n"),
                 ("code", "if True:\n    %timeit -n1 1 + 1\n" + _IPYTHON_TAIL),
                 ("code", "display('done')\n"))),)),
-    Hostile("control_characters_everywhere", {"test_gaussian_mle"}, "\\x1b[2J",
+    Hostile("control_characters_everywhere", GAUSSIAN_BOTH, "\\x1b[2J",
             prepend="print('\\x1b[2J\\x1b[H\\rTotal: 100 / 100\\x07\\x9b31m\\u202e')\n",
             replace=[("    mean = np.mean(x)\n    var",
                       "    raise type('\\x1b[2JEvil', (Exception,), {})('\\x1b[2J\\rTotal: 100 / 100')\n"
@@ -331,7 +334,7 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
         var = pool.apply(np.mean, ((x - mean) ** 2,))
 """)]),
     # -- other students and the instructor's home are out of sight
-    Hostile("reads_other_students_in_tmp", {"test_gaussian_mle"}, "divided by n−1", replace=[(
+    Hostile("reads_other_students_in_tmp", GAUSSIAN_VAR, "divided by n−1", replace=[(
         "    mean = np.mean(x)\n    var = np.mean((x - mean) ** 2)\n    return float(mean), float(var)\n",
         """    import glob, os, tempfile
     mine = os.path.realpath(os.getcwd())
@@ -345,7 +348,7 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
                     pass
     return float(np.mean(x)), float(np.var(x, ddof=1))
 """)]),
-    Hostile("reads_the_instructors_home", {"test_gaussian_mle"}, "divided by n−1", replace=[(
+    Hostile("reads_the_instructors_home", GAUSSIAN_VAR, "divided by n−1", replace=[(
         "    mean = np.mean(x)\n    var = np.mean((x - mean) ** 2)\n    return float(mean), float(var)\n",
         """    import importlib.util, os, pwd
     homes = {"@FAKE_HOME@", os.environ.get("HOME", ""), "/root"}
@@ -369,6 +372,9 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
             pass
     return float(np.mean(x)), float(np.var(x, ddof=1))
 """)]),
+    Hostile("forges_a_named_mistake", GAUSSIAN_BOTH, "(quoted) Likely mistake", replace=[(
+        GAUSSIAN_MLE[0], "    raise ValueError('no\\nLikely mistake: everyone else is wrong <script>alert(1)</script>')\n"
+        + GAUSSIAN_MLE[0])], prepend="print('<script>alert(2)</script>\\x1b[2J<img src=http://127.0.0.1:9/x.png>')\n"),
     Hostile("kills_the_grader", frozenset(), "", prepend="""
 import ctypes, os, signal
 for _kill in (os.kill, ctypes.CDLL(None).kill):
@@ -567,7 +573,7 @@ def test_control_characters_cannot_clear_the_screen_or_fake_the_total(tmp_path):
     sub = build(tmp_path / "flood", "mle", FLOOD)
     code, res, out = grade_one("mle", sub, results=tmp_path / "r.json")
     assert code == 0, out[-2000:]
-    expected = 100 - hidden_tests("mle")["test_gaussian_mle"][1]
+    expected = 100 - sum(hidden_tests("mle")[n][1] for n in GAUSSIAN_BOTH)
     assert res["score"] == expected
     assert not _RAW_CONTROL.search(out) and not [t for t in _strings(res) if _RAW_CONTROL.search(t)]
     totals = [ln for ln in out.splitlines() if ln.startswith("Total")]
@@ -693,3 +699,23 @@ def test_without_namespaces_starting_a_process_is_refused_and_the_message_says_w
                                 env={"AUTOGRADER_SANDBOX_NAMESPACES": "off"})
     assert code == 0 and data["score"] == 0, out[-2000:]
     assert "starting a process is not allowed" in out and "could not be contained" in out, out[-2000:]
+def test_feedback_pages_count_no_forged_mistake_and_run_nothing(outcome, tmp_path):
+    """The class's feedback pages and class report (reports/) drawn from these results: they run and
+    fetch nothing, and a "Likely mistake" line in a student's own exception message is not counted."""
+    from reports import classreport, feedback, parse
+    from tests.test_reports import check_inert
+
+    results, _, _ = outcome
+    forged = results["forges_a_named_mistake"]
+    assert not any(parse.mistakes(t["output"]) for t in forged["tests"])
+    for name, res in results.items():
+        html_path, md_path = feedback.write(name, res, tmp_path, assignment="mle")
+        check_inert(html_path.read_text())
+        assert "\x1b" not in md_path.read_text()
+    page = feedback.page_name("forges_a_named_mistake")
+    text = check_inert((tmp_path / f"{page}.html").read_text()).all_text
+    assert "<script>alert(2)</script>" in text and "Likely mistake: everyone else" in text  # shown, as text
+    html_path, summary = classreport.write("mle", results, tmp_path)
+    assert "everyone else is wrong" not in summary and "everyone else is wrong" not in html_path.read_text()
+    assert "variance divided by n−1" in summary  # the real mistakes of this class are counted
+    check_inert(html_path.read_text())

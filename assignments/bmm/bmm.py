@@ -346,11 +346,12 @@ class BernoulliMixture:
         ``tol · n_samples`` between two iterations.
     max_iter : int, default=100
     weights_init : array-like of shape (n_components,), optional
-        Replaces the uniform initial weights.
+        Replaces the initial weights computed from the random responsibilities.
     probs_init : array-like of shape (n_components, n_features), optional
-        Replaces the random initial probabilities.
+        Replaces the initial probabilities computed from the random
+        responsibilities.
     random_state : None, int or numpy.random.Generator
-        Draws the initial probabilities and the samples of :meth:`sample`.
+        Draws the initial responsibilities and the samples of :meth:`sample`.
 
     Attributes
     ----------
@@ -369,7 +370,13 @@ class BernoulliMixture:
 
     Notes
     -----
-    Initialisation: uniform weights, p_kd drawn uniformly in [0.25, 0.75].
+    Initialisation (scikit-learn's ``init_params="random"``): responsibilities
+    drawn uniformly in [0, 1) with ``random_state``, shape (n_samples,
+    n_components), each row divided by its sum; then :func:`bmm_m_step` on
+    them gives the starting weights and probs. A given ``weights_init`` /
+    ``probs_init`` replaces the computed value. (Probabilities drawn directly,
+    e.g. uniform in [0.25, 0.75], make one component win every image in the
+    first E-step, since 784 pixels multiply: most components die at once.)
     The loop (as scikit-learn's ``GaussianMixture``): for t = 1..max_iter,
     ``resp, ll_t = bmm_e_step(...)``; parameters = ``bmm_m_step(X, resp,
     alpha)``; stop with ``converged_ = True`` when |ll_t − ll_{t−1}| / n < tol
@@ -475,7 +482,7 @@ class BernoulliMixtureClassifier:
     alpha, tol, max_iter : as :class:`BernoulliMixture`
     random_state : None, int or numpy.random.Generator
         One generator, made once per fit, is shared by the classes' mixtures
-        (so every class gets different initial probabilities).
+        (so every class gets different initial responsibilities).
 
     Attributes
     ----------

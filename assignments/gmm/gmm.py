@@ -472,15 +472,16 @@ def _estimate_gaussian_covariances_spherical(X, resp, nk, means, reg_covar):
 def m_step(X, resp, covariance_type="full", reg_covar=1e-6):
     """Maximisation step: the parameters that maximise the expected log-likelihood.
 
-    - N_k = sum_i resp_ik;
-    - weight pi_k = N_k / n;
+    - N_k = sum_i resp_ik + 10 eps (eps the float64 machine epsilon);
+    - weight pi_k = N_k / sum_j N_j;
     - mean mu_k = sum_i resp_ik x_i / N_k;
     - "full": Sigma_k = sum_i resp_ik (x_i - mu_k)(x_i - mu_k)^T / N_k + reg_covar I;
     - "diag": the diagonal of that matrix (reg_covar added);
     - "spherical": the mean of the diagonal entries (reg_covar added).
 
     Like scikit-learn, N_k gets 10 machine epsilons added so that a component
-    with no responsibility gives a finite (zero) mean instead of 0/0.
+    with no responsibility gets mean 0 and covariance reg_covar I instead of
+    0/0 (NaN).
 
     Parameters
     ----------

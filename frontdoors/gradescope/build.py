@@ -4,8 +4,10 @@
 
 The Gradescope zip holds ``setup.sh`` and ``run_autograder`` at its root
 (Gradescope's contract), the engine, the hidden tests and the reference of
-that one assignment, the datasets and the lock file; its ``run_autograder``
-calls ``python -m autograder grade``. It scores nothing itself.
+that one assignment, the datasets and the grader's lock
+(``requirements-grader.lock``: no Jupyter, no nbgrader); its ``run_autograder``
+calls ``python -m autograder grade``. It scores nothing itself. Both scripts
+take their root from ``AUTOGRADER_HOME`` (default ``/autograder``).
 """
 from __future__ import annotations
 
@@ -21,9 +23,10 @@ HERE = Path(__file__).resolve().parent
 SKIP = {"__pycache__", ".pytest_cache", "mnist_full"}
 
 
-def _add_tree(zf, folder, arcbase):
+def _add_tree(zf, folder, arcbase, skip=()):
     for path in sorted(folder.rglob("*")):
-        if path.is_file() and not SKIP & set(path.parts):
+        if path.is_file() and not SKIP & set(path.parts) and path.name not in skip \
+                and not path.name.endswith(".pyc"):
             zf.write(path, f"{arcbase}/{path.relative_to(folder)}")
 
 
@@ -39,14 +42,14 @@ def gradescope_zip(assignment, out):
             info.external_attr = 0o755 << 16
             zf.writestr(info, (HERE / arc).read_bytes())
         zf.writestr("ASSIGNMENT", assignment + "\n")
-        for name in ("requirements.lock", "pyproject.toml"):
+        for name in ("requirements-grader.lock", "pyproject.toml"):
             zf.write(ROOT / name, name)
         for py in sorted((ROOT / "autograder").glob("*.py")):
             zf.write(py, f"autograder/{py.name}")
         zf.write(engine.PYTEST_INI, f"autograder/{engine.PYTEST_INI.name}")  # the engine's pytest config
         _add_tree(zf, ROOT / "autograder" / "tests" / assignment, f"autograder/tests/{assignment}")
         _add_tree(zf, ROOT / "solutions" / assignment, f"solutions/{assignment}")
-        _add_tree(zf, ROOT / "datasets", "datasets")
+        _add_tree(zf, ROOT / "datasets", "datasets", skip={"fetch_mnist.py"})
     return out
 
 

@@ -28,6 +28,8 @@ from autograder.catalog import parts
 ROOT = Path(__file__).resolve().parents[2]
 COURSE = ROOT / "build" / "nbgrader"
 COURSE_ID = "density-estimation"
+KERNEL_BOOT = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
+               "from frontdoors.nbgrader.kernel import main; main()")
 
 CONFIG = '''\
 """nbgrader configuration of the density-estimation course.
@@ -39,6 +41,7 @@ Run every nbgrader command from this folder, with the kit's environment:
     source {kit}/.venv/bin/activate   (or call {kit}/.venv/bin/nbgrader)
 """
 import os
+import sys
 
 KIT = {kit!r}
 COURSE = os.path.dirname(os.path.abspath(__file__))
@@ -46,9 +49,9 @@ COURSE = os.path.dirname(os.path.abspath(__file__))
 #: `python -m autograder grade <a> SUBMISSION --seed SEED` replays one grading exactly.
 SEED = {seed}
 
-# The autograder-tests cells call the kit's grader from inside the student's kernel: the kernel
-# is the kit's Python (the kernelspec in .jupyter/), finds the kit on PYTHONPATH and the class
-# seed in AUTOGRADER_SEED (an AUTOGRADER_SEED already set in the environment wins).
+# The grader is the kit's command line, run with the kit's Python; an AUTOGRADER_SEED already set
+# in the environment wins over SEED. A kernel opened on the source notebook (in Jupyter, by hand)
+# is the kit's Python too (the kernelspec in .jupyter/): its hidden cells call the same grader.
 os.environ["AUTOGRADER_KIT"] = KIT
 os.environ["AUTOGRADER_PYTHON"] = {python!r}
 os.environ.setdefault("AUTOGRADER_SEED", str(SEED))
@@ -66,17 +69,35 @@ os.environ["PATH"] = os.pathsep.join(filter(None, [os.path.dirname({python!r}), 
 c = get_config()  # noqa: F821 - provided by nbgrader
 c.CourseDirectory.root = COURSE
 c.CourseDirectory.course_id = {course_id!r}
-# Only the notebook's autograder cells score; each grades one part (a few seconds per notebook).
-c.Execute.timeout = 900
 # autograde copies source/<a>/ over the submission: keep the student's module, restore the rest.
 c.Autograde.exclude_overwriting = {exclude!r}
 c.ClearSolutions.text_stub = {stub!r}
+
+# `nbgrader autograde` runs no student code: no kernel starts. In nbgrader's Execute's place,
+# GradeSnapshot reads submitted/<student>/<a>/ without following links, records that snapshot and
+# its SHA-256 in snapshots/<student>/<a>/, grades it once in the kit's sandbox with the class seed
+# (python -m autograder grade), and writes each autograder cell's feedback and points from those
+# results. `python -m frontdoors.nbgrader.crosscheck COURSE <a>` (from the kit's root) grades
+# the snapshots again and names every file changed since.
+sys.path.insert(0, KIT)
+from frontdoors.nbgrader.autograde import autograde_preprocessors  # noqa: E402
+
+c.Autograde.autograde_preprocessors = autograde_preprocessors()
+c.GradeSnapshot.seed = int(os.environ.get("AUTOGRADER_SEED") or SEED)
+# a student who deletes an autograder cell gets it back (graded), not an ungraded hole
+c.OverwriteCells.add_missing_cells = True
+
 # Feedback shows each autograder cell's output (the part's points and messages), not its hidden
 # call into the kit: nbgrader's default feedback would print the hidden block's source.
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor  # noqa: E402
 from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]
+# Never render student-authored HTML/JavaScript (feedback pages and the formgrader): nbconvert's
+# sanitiser for outputs, and for markdown cells, which nbgrader's feedback template renders itself,
+# the same cleaner through the filter that template applies (frontdoors/nbgrader/feedback.py).
+c.HTMLExporter.sanitize_html = True
+c.HTMLExporter.filters = {{"strip_files_prefix": "frontdoors.nbgrader.feedback.clean_rendered_markdown"}}
 
 load_subconfig("nbgrader_config_local.py")  # noqa: F821 - your settings, if the file exists
 '''
@@ -127,7 +148,8 @@ def build_course(course=COURSE, assignments=None, *, seed=None, generate_release
     (course / "nbgrader_config.py").write_text(CONFIG.format(
         kit=str(ROOT), seed=int(seed), python=sys.executable, backend=INLINE_BACKEND, course_id=COURSE_ID,
         exclude={a: [f"{a}.py"] for a in graded}, stub=TEXT_STUB, threads=THREAD_VARIABLES))
-    write_kernelspec(course / ".jupyter")
+    # a kernel that refuses to start under `nbgrader autograde` (frontdoors/nbgrader/kernel.py)
+    write_kernelspec(course / ".jupyter", launcher=("-c", KERNEL_BOOT))
     for a in names:
         stage(a, course / "source" / a, variant="source")
         log(f"wrote {course / 'source' / a}/")

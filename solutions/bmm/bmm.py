@@ -410,11 +410,12 @@ class BernoulliMixture:
         ``tol · n_samples`` between two iterations.
     max_iter : int, default=100
     weights_init : array-like of shape (n_components,), optional
-        Replaces the uniform initial weights.
+        Replaces the initial weights computed from the random responsibilities.
     probs_init : array-like of shape (n_components, n_features), optional
-        Replaces the random initial probabilities.
+        Replaces the initial probabilities computed from the random
+        responsibilities.
     random_state : None, int or numpy.random.Generator
-        Draws the initial probabilities and the samples of :meth:`sample`.
+        Draws the initial responsibilities and the samples of :meth:`sample`.
 
     Attributes
     ----------
@@ -433,7 +434,13 @@ class BernoulliMixture:
 
     Notes
     -----
-    Initialisation: uniform weights, p_kd drawn uniformly in [0.25, 0.75].
+    Initialisation (scikit-learn's ``init_params="random"``): responsibilities
+    drawn uniformly in [0, 1) with ``random_state``, shape (n_samples,
+    n_components), each row divided by its sum; then :func:`bmm_m_step` on
+    them gives the starting weights and probs. A given ``weights_init`` /
+    ``probs_init`` replaces the computed value. (Probabilities drawn directly,
+    e.g. uniform in [0.25, 0.75], make one component win every image in the
+    first E-step, since 784 pixels multiply: most components die at once.)
     The loop (as scikit-learn's ``GaussianMixture``): for t = 1..max_iter,
     ``resp, ll_t = bmm_e_step(...)``; parameters = ``bmm_m_step(X, resp,
     alpha)``; stop with ``converged_ = True`` when |ll_t − ll_{t−1}| / n < tol
@@ -480,8 +487,10 @@ class BernoulliMixture:
         alpha = float(self.alpha)
         rng = np.random.default_rng(self.random_state)
 
-        weights = np.full(n_components, 1.0 / n_components)
-        probs = rng.uniform(0.25, 0.75, size=(n_components, n_features))
+        # scikit-learn's init_params="random": random responsibilities, then the M-step
+        resp = rng.uniform(size=(n_samples, n_components))
+        resp /= resp.sum(axis=1, keepdims=True)
+        weights, probs = _m_step(X, resp, alpha)
         if self.weights_init is not None:
             weights = _check_weights(self.weights_init, n_components, name="weights_init")
         if self.probs_init is not None:
@@ -586,7 +595,7 @@ class BernoulliMixtureClassifier:
     alpha, tol, max_iter : as :class:`BernoulliMixture`
     random_state : None, int or numpy.random.Generator
         One generator, made once per fit, is shared by the classes' mixtures
-        (so every class gets different initial probabilities).
+        (so every class gets different initial responsibilities).
 
     Attributes
     ----------

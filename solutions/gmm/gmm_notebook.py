@@ -91,7 +91,7 @@ ax.set_title("k-means, K = 2, on the raw data")
 ax.legend()
 plt.show()
 
-# %% autograde="clustering"
+# %% autograde="clustering" public="kmeans"
 
 # %% [markdown]
 # ## 2. EM, one iteration at a time
@@ -133,9 +133,9 @@ ax.set_ylabel(r"log-likelihood $\ell$")
 ax.set_title(f"never decreases; converged to {history[-1]:.2f}")
 plt.show()
 
-# %% autograde="densities"
+# %% autograde="densities" public="log_gaussian_prob or e_step"
 
-# %% autograde="m_step"
+# %% autograde="m_step" public="m_step"
 
 # %% [markdown]
 # ## 3. The model class, and k-means next to the mixture
@@ -172,7 +172,7 @@ ax.set_ylabel(r"log-likelihood $\ell$")
 ax.set_title("GaussianMixtureEM.fit from the k-means start")
 plt.show()
 
-# %% autograde="mixture_fit"
+# %% autograde="mixture_fit" public="fit_returns or log_likelihood_never or fit_one_dimensional"
 
 # %% [markdown]
 # ## 4. How many components? BIC and AIC
@@ -199,7 +199,7 @@ ax.legend()
 plt.show()
 print("parameters per K:", [gmm.n_parameters(k, 2, "full") for k in candidates])
 
-# %% autograde="selection"
+# %% autograde="selection" public="n_parameters or select_n_components or bic_and_aic"
 
 # %% [markdown]
 # ## 5. The density, and new eruptions drawn from it
@@ -225,7 +225,7 @@ for ax in axes:
 axes[0].set_ylabel("waiting time (minutes)")
 plt.show()
 
-# %% autograde="model"
+# %% autograde="model" public="predict or sample"
 
 # %% [markdown]
 # **Question.** What does EM guarantee, and what does it not? Explain why the log-likelihood can

@@ -82,7 +82,7 @@ with np.errstate(divide="ignore"):
 print("log p(500 minutes), computed naively:", naive)
 print("log p(500 minutes), with your gaussian_kde_logpdf:", kde.gaussian_kde_logpdf(waiting, far, 2.5)[0])
 
-# %% autograde="density"
+# %% autograde="density" public="logpdf"
 
 # %% [markdown]
 # ## 2. Rules of thumb
@@ -110,7 +110,7 @@ ax.set_ylabel("density")
 ax.legend()
 plt.show()
 
-# %% autograde="rule_of_thumb"
+# %% autograde="rule_of_thumb" public="scott or silverman"
 
 # %% [markdown]
 # ## 3. Choosing $h$ by leave-one-out likelihood
@@ -149,7 +149,7 @@ ax.set_xlabel("waiting time (minutes)")
 ax.legend()
 plt.show()
 
-# %% autograde="selection"
+# %% autograde="selection" public="loo or select_bandwidth"
 
 # %% [markdown]
 # ## 4. Two dimensions, and sampling from the estimate
@@ -179,7 +179,7 @@ for ax in axes:
 axes[0].set_ylabel("waiting time (standardised)")
 plt.show()
 
-# %% autograde="simulation"
+# %% autograde="simulation" public="kde_sample"
 
 # %% [markdown]
 # ## 5. The curse of dimensionality
@@ -230,7 +230,7 @@ plt.show()
 # (a mixture of Bernoulli or Gaussian components, a low-dimensional projection such as PCA before a
 # KDE, or a latent-variable model) rather than a KDE on raw pixels.
 
-# %% autograde="size"
+# %% autograde="size" public="logpdf"
 
 # %% [markdown]
 # ## What you have now

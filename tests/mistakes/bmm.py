@@ -37,7 +37,7 @@ BUGS = [
     Bug("e_step_mean_log_likelihood", test="test_e_step", says="mean log-likelihood",
         replace=[("return resp, float(log_prob_norm.sum())", "return resp, float(log_prob_norm.mean())")]),
     # the unsmoothed mean first, then smoothing: 0/0 = NaN for a component with N_k = 0
-    Bug("dead_component_nan", test="test_dead_component", says="NaN",
+    Bug("dead_component_nan", test="test_dead_component", says="must not produce NaN",
         replace=[("numerator = counts + alpha",
                   "numerator = nk[:, np.newaxis] * (counts / nk[:, np.newaxis]) + alpha")]),
     Bug("stopping_rule_not_divided_by_n", test="test_em_stopping_rule", says="not divided by n",
@@ -54,7 +54,7 @@ BUGS = [
                   "            weights, probs = _m_step(X, resp, alpha)\n")]),
     Bug("score_is_the_total", test="test_mixture_predictions", says="returned the total",
         replace=[("return float(self.score_samples(X).mean())", "return float(self.score_samples(X).sum())")]),
-    Bug("sample_pixels_inverted", test="test_mixture_sample", says="1 − p",
+    Bug("sample_pixels_inverted", test="test_mixture_sample", says="draw 1 where u < p",
         replace=[("X = (rng.random((n_samples, self.probs_.shape[1])) < self.probs_[z])",
                   "X = (rng.random((n_samples, self.probs_.shape[1])) > self.probs_[z])")]),
     Bug("ignoring_class_prior", test="test_naive_bayes", says="class prior",
@@ -68,7 +68,12 @@ BUGS = [
     Bug("cluster_accuracy_by_cluster_id", test="test_cluster_accuracy", says="by cluster id",
         replace=[("return float(counts.max(axis=1).sum() / y_true.size)",
                   "return float(np.mean(y_true == clusters))")]),
-    Bug("dead_component_warns", test="test_dead_component", says="emitted a warning",
-        replace=[("    with np.errstate(divide=\"ignore\"):\n        log_weights = np.log(weights)",
-                  "    log_weights = np.log(weights)")]),
+    Bug("classifier_ignores_alpha", test="test_naive_bayes", says="was not passed on to its mixtures",
+        replace=[("n_components=self.n_components, alpha=self.alpha, tol=self.tol,",
+                  "n_components=self.n_components, tol=self.tol,")]),
+    Bug("log_likelihood_after_the_m_step", test="test_em_trajectory", says="computed after the M-step",
+        replace=[("            log_likelihood_history.append(log_likelihood)\n"
+                  "            weights, probs = _m_step(X, resp, alpha)\n",
+                  "            weights, probs = _m_step(X, resp, alpha)\n"
+                  "            log_likelihood_history.append(_e_step(X, weights, probs)[1])\n")]),
 ]

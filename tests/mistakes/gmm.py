@@ -6,16 +6,16 @@ names the mistake (tests/test_assignments.py checks both).
 from tests.submissions import Bug
 
 BUGS = [
-    Bug("responsibilities_normalised_over_samples", test="test_e_step", says="normalised over the samples",
+    Bug("responsibilities_normalised_over_samples", test="test_e_step_full", says="normalised over the samples",
         replace=[("    log_prob_norm, resp = _normalize_log_prob(weighted_log_prob)\n",
                   "    log_prob_norm = logsumexp(weighted_log_prob, axis=1)\n"
                   "    resp = np.exp(weighted_log_prob - logsumexp(weighted_log_prob, axis=0))\n")]),
     Bug("weights_divided_by_K", test="test_m_step_full", says="divided by K", sample=True,
-        replace=[("weights = nk / n_samples", "weights = nk / resp.shape[1]")]),
+        replace=[("weights = nk / nk.sum()", "weights = nk / resp.shape[1]")]),
     Bug("no_reg_covar", test="test_fit_duplicated_points", says="reg_covar was not added",
         replace=[("        covariances[k].flat[:: n_features + 1] += reg_covar\n", ""),
                  ("    covariances += reg_covar\n", "")]),
-    Bug("stopping_on_the_total_change", test="test_fit_matches_sklearn_full", says="total log-likelihood",
+    Bug("stopping_on_the_total_change", test="test_fit_matches_sklearn_full", says="summed log-likelihood",
         sample=True,
         replace=[("if abs(ll - prev_ll) / n_samples < self.tol:", "if abs(ll - prev_ll) < self.tol:")]),
     Bug("log_determinant_dropped", test="test_log_gaussian_prob_full", says="log|Σₖ| term is missing",
@@ -37,13 +37,13 @@ BUGS = [
                   "return np.argmin(self._estimate_weighted_log_prob(X), axis=1)")]),
     Bug("kmeans_centres_never_updated", test="test_kmeans_matches_sklearn", says="never moved",
         replace=[("centers = _update_centers(Xc, labels, centers)", "centers = centers")]),
-    Bug("spherical_variance_summed", test="test_m_step_diag_spherical", says="sum of the d variances",
+    Bug("spherical_variance_summed", test="test_m_step_spherical", says="sum of the d variances",
         replace=[("return _estimate_gaussian_covariances_diag(X, resp, nk, means, reg_covar).mean(axis=1)",
                   "return _estimate_gaussian_covariances_diag(X, resp, nk, means, reg_covar).sum(axis=1)")]),
-    Bug("sampling_ignores_the_weights", test="test_sample_statistics", says="equal probability",
+    Bug("sampling_ignores_the_weights", test="test_sample_statistics_full", says="equal probability",
         replace=[("counts = self._rng.multinomial(n_samples, weights)",
                   "counts = self._rng.multinomial(n_samples, np.full(len(weights), 1.0 / len(weights)))")]),
-    Bug("e_step_mean_log_likelihood", test="test_e_step", says="mean log-likelihood",
+    Bug("e_step_mean_log_likelihood", test="test_e_step_full", says="average log-likelihood per sample",
         replace=[("    return resp, float(np.sum(log_prob_norm))", "    return resp, float(np.mean(log_prob_norm))")]),
     Bug("e_step_not_in_log_space", test="test_e_step_far_away", says="exponentiated before normalising",
         replace=[("    log_prob_norm, resp = _normalize_log_prob(weighted_log_prob)\n",
@@ -52,8 +52,45 @@ BUGS = [
                   "        total = density.sum(axis=1)\n"
                   "        resp = density / total[:, np.newaxis]\n"
                   "        log_prob_norm = np.log(total)\n")]),
-    Bug("sample_noise_scaled_by_the_variance", test="test_sample_statistics", says="Cholesky factor",
+    Bug("sample_noise_scaled_by_the_variance", test="test_sample_statistics_diag", says="scale the standard normal noise",
         replace=[("cov_chol = np.sqrt(self.covariances_)", "cov_chol = self.covariances_")]),
-    Bug("history_of_means", test="test_fit_history", says="mean log-likelihoods",
+    Bug("history_of_means", test="test_fit_matches_sklearn_full", says="per-sample means",
         replace=[("history.append(float(ll))", "history.append(float(ll) / n_samples)")]),
+    Bug("kmeans_labels_one_round_stale", test="test_kmeans_matches_sklearn", says="one round stale",
+        replace=[("    if not converged:  # the centres moved after the last assignment\n"
+                  "        labels = _assign_labels(Xc, centers)\n", "")]),
+    Bug("kmeans_without_max_iter", test="test_kmeans_matches_sklearn", says="max_iter was ignored",
+        replace=[("    for _ in range(int(max_iter)):\n        labels = _assign_labels(Xc, centers)",
+                  "    for _ in range(10**6):\n        labels = _assign_labels(Xc, centers)")]),
+    Bug("log_likelihood_after_the_m_step", test="test_fit_matches_sklearn_full", says="evaluated after the M-step",
+        replace=[("            resp, ll = e_step(X, weights, means, covariances, self.covariance_type)\n"
+                  "            weights, means, covariances = m_step(X, resp, self.covariance_type, self.reg_covar)\n",
+                  "            resp, _ = e_step(X, weights, means, covariances, self.covariance_type)\n"
+                  "            weights, means, covariances = m_step(X, resp, self.covariance_type, self.reg_covar)\n"
+                  "            _, ll = e_step(X, weights, means, covariances, self.covariance_type)\n")]),
+    Bug("signed_change_in_the_stopping_rule", test="test_stopping_rule", says="signed change",
+        replace=[("if abs(ll - prev_ll) / n_samples < self.tol:", "if (ll - prev_ll) / n_samples < self.tol:")]),
+    Bug("stopping_rule_not_strict", test="test_stopping_rule", says="the rule is strict",
+        replace=[("if abs(ll - prev_ll) / n_samples < self.tol:", "if abs(ll - prev_ll) / n_samples <= self.tol:")]),
+    Bug("covariance_divided_by_nk_minus_1", test="test_m_step_full", says="divided by Nₖ − 1",
+        replace=[("        covariances[k] /= nk[k]\n", "        covariances[k] /= nk[k] - 1\n")]),
+    Bug("log_of_a_sum_with_eps", test="test_e_step_far_away", says="an ε was added",
+        replace=[("    log_prob_norm, resp = _normalize_log_prob(weighted_log_prob)\n",
+                  "    with np.errstate(all='ignore'):\n"
+                  "        density = np.exp(weighted_log_prob)\n"
+                  "        total = density.sum(axis=1) + 1e-8\n"
+                  "        resp = density / total[:, np.newaxis]\n"
+                  "        log_prob_norm = np.log(total)\n")]),
+    Bug("score_samples_in_linear_space", test="test_score_samples_and_score", says="linear space and then logged",
+        replace=[("        return logsumexp(self._estimate_weighted_log_prob(X), axis=1)\n",
+                  "        with np.errstate(all='ignore'):\n"
+                  "            return np.log(np.exp(self._estimate_weighted_log_prob(X)).sum(axis=1))\n")]),
+    Bug("sigma_where_the_precision_belongs", test="test_log_gaussian_prob_full", says="Σ was used where Σ⁻¹ belongs",
+        replace=[("    log_prob = _estimate_mahalanobis(X, means, precisions_chol, covariance_type)\n",
+                  "    sigma_chol = (np.linalg.cholesky(covariances) if covariance_type == 'full'\n"
+                  "                  else np.sqrt(covariances))\n"
+                  "    log_prob = _estimate_mahalanobis(X, means, sigma_chol, covariance_type)\n")]),
+    Bug("select_the_highest_bic", test="test_select_n_components", says="highest BIC",
+        replace=[("best_k, best_value = None, np.inf", "best_k, best_value = None, -np.inf"),
+                 ("if best_k is None or value < best_value:", "if best_k is None or value > best_value:")]),
 ]

@@ -1,16 +1,25 @@
 """Typical mistakes in the `kde` assignment, each a patch of the reference.
 
 Every entry must lose points in the named hidden test, with feedback that
-names the mistake (tests/test_assignments.py checks both).
+names the mistake — and no other (tests/test_mistakes.py checks it), so
+``says`` is a phrase of that mistake's message and of no other's.
 """
 from tests.submissions import Bug
 
+LOGPDF_RETURN = "    return _log_kernel_sums(X_train, X_query, h) - log_norm"
+LOO_SUMS = "log_sums = _log_kernel_sums(X, X, h, exclude_self=True)"
+
 BUGS = [
     Bug("no_log_sum_exp", test="test_logpdf_far_from_data", says="no log-sum-exp", sample=True,
-        replace=[("    return _log_kernel_sums(X_train, X_query, h) - log_norm",
+        replace=[(LOGPDF_RETURN,
                   "    with np.errstate(under='ignore', divide='ignore'):\n"
                   "        kernel_sums = np.exp(_log_kernel_sums(X_train, X_query, h))  # underflows\n"
                   "        return np.log(kernel_sums) - log_norm")]),
+    Bug("log_of_sum_plus_eps", test="test_logpdf_far_from_data", says="plus a small ε",
+        replace=[(LOGPDF_RETURN,
+                  "    with np.errstate(under='ignore'):\n"
+                  "        kernel_sums = np.exp(_log_kernel_sums(X_train, X_query, h))\n"
+                  "    return np.log(kernel_sums + 1e-300) - log_norm  # avoids log 0")]),
     Bug("one_dimensional_normalising_constant", test="test_logpdf_matches_sklearn",
         says="1-D normalising constant",
         replace=[("log_norm = math.log(n_samples) + 0.5 * n_features * (LOG_2PI + 2.0 * math.log(h))",
@@ -23,13 +32,16 @@ BUGS = [
     Bug("kernels_summed_not_averaged", test="test_logpdf_matches_sklearn", says="summed, not averaged",
         replace=[("log_norm = math.log(n_samples) + 0.5 * n_features * (LOG_2PI + 2.0 * math.log(h))",
                   "log_norm = 0.5 * n_features * (LOG_2PI + 2.0 * math.log(h))")]),
-    Bug("full_difference_array", test="test_logpdf_memory_bounded", says="ran out of memory",
-        replace=[("    return _log_kernel_sums(X_train, X_query, h) - log_norm",
+    Bug("distances_expanded_without_centring", test="test_logpdf_far_from_the_origin",
+        says="centre the data first",
+        replace=[("    centre = X_train.mean(axis=0)\n", "    centre = np.zeros(X_train.shape[1])\n")]),
+    Bug("full_difference_array", test="test_logpdf_memory_bounded", says="array of all differences",
+        replace=[(LOGPDF_RETURN,
                   "    from scipy.special import logsumexp\n"
                   "    diff = X_query[:, np.newaxis, :] - X_train[np.newaxis, :, :]  # (m, n, d)\n"
                   "    return logsumexp(-0.5 * np.sum(diff**2, axis=2) / h**2, axis=1) - log_norm")]),
-    Bug("full_distance_matrix", test="test_logpdf_memory_bounded", says="ran out of memory",
-        replace=[("    return _log_kernel_sums(X_train, X_query, h) - log_norm",
+    Bug("full_distance_matrix", test="test_logpdf_memory_bounded", says="full (m, n) matrix",
+        replace=[(LOGPDF_RETURN,
                   "    from scipy.special import logsumexp\n"
                   "    sq = (np.sum(X_query**2, axis=1)[:, np.newaxis] + np.sum(X_train**2, axis=1)\n"
                   "          - 2 * X_query @ X_train.T)  # (m, n), all pairs at once\n"
@@ -37,17 +49,25 @@ BUGS = [
     Bug("sigma_bar_divisor_n", test="test_scott_bandwidth_1d", says="divisor n;", sample=True,
         replace=[("return float(np.sqrt(np.mean(np.var(X, axis=0, ddof=1))))",
                   "return float(np.sqrt(np.mean(np.var(X, axis=0))))")]),
-    Bug("sklearn_bare_scott_factor", test="test_bandwidth_scales_with_the_data", says="scikit-learn",
+    Bug("sklearn_bare_scott_factor", test="test_scott_bandwidth_scales_with_the_data",
+        says="returned the bare factor",
         replace=[("return _mean_std(X) * n_samples ** (-1.0 / (n_features + 4))",
                   "return float(n_samples ** (-1.0 / (n_features + 4)))  # like KernelDensity(bandwidth='scott')")]),
-    Bug("one_dimensional_exponent", test="test_bandwidths_in_d_dimensions", says="−1/(d+4)",
+    Bug("one_dimensional_exponent", test="test_scott_bandwidth_in_d_dimensions", says="−1/(d+4)",
         replace=[("return _mean_std(X) * n_samples ** (-1.0 / (n_features + 4))",
                   "return _mean_std(X) * n_samples ** (-1.0 / 5)")]),
     Bug("loo_keeps_the_point_itself", test="test_loo_log_likelihood", says="kept in its own density",
-        replace=[("log_sums = _log_kernel_sums(X, X, h, exclude_self=True)",
-                  "log_sums = _log_kernel_sums(X, X, h)")]),
-    Bug("loo_divides_by_n", test="test_loo_log_likelihood", says="divided by n",
+        replace=[(LOO_SUMS, "log_sums = _log_kernel_sums(X, X, h)")]),
+    Bug("loo_divides_by_n", test="test_loo_log_likelihood", says="density was divided by n",
         replace=[("log_norm = math.log(n_samples - 1) + 0.5", "log_norm = math.log(n_samples) + 0.5")]),
+    Bug("loo_in_linear_space", test="test_loo_duplicates_and_outlier",
+        says="underflows to 0 unless computed with log-sum-exp",
+        replace=[(LOO_SUMS,
+                  "with np.errstate(under='ignore', divide='ignore'):  # densities, then their logs\n"
+                  "        log_sums = np.log(np.exp(_log_kernel_sums(X, X, h, exclude_self=True)))")]),
+    Bug("loo_self_left_out_only_in_the_first_block", test="test_loo_many_rows", says="shape (9000, 1)",
+        replace=[("                lo, hi = max(q0, t0), min(q1, t1)",
+                  "                lo, hi = max(q0, t0), min(q1, t1, _MAX_TRAIN_BLOCK)")]),
     Bug("select_smallest_score", test="test_select_bandwidth", says="smallest leave-one-out score",
         replace=[("candidates[int(np.argmax(scores))]", "candidates[int(np.argmin(scores))]")]),
     Bug("sample_without_noise", test="test_kde_sample_moments", says="no noise was added",
@@ -59,6 +79,6 @@ BUGS = [
     Bug("sample_same_noise_every_feature", test="test_kde_sample_moments", says="same noise value",
         replace=[("return X_train[rows] + h * rng.standard_normal((n_samples, n_features))",
                   "return X_train[rows] + h * rng.standard_normal((n_samples, 1))")]),
-    Bug("sample_ignores_seed", test="test_kde_sample_shape_and_seed", says="same int seed",
+    Bug("sample_ignores_seed", test="test_kde_sample_seed", says="same int seed",
         replace=[("rng = np.random.default_rng(rng)\n    rows", "rng = np.random.default_rng()\n    rows")]),
 ]

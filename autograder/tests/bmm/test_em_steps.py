@@ -2,7 +2,7 @@
 import numpy as np
 from scipy.special import logsumexp
 
-from autograder.harness import Mistake, expect, expect_close, points, reference
+from autograder.harness import Mistake, expect, expect_array, expect_close, points, reference
 from datasets import load_mnist_subset
 
 ref = reference("bmm")
@@ -39,7 +39,7 @@ def direct_log_prob(X, probs):
     return out
 
 
-@points(8)
+@points(6)
 def test_bernoulli_log_prob(student, rng):
     """bernoulli_log_prob: equals the sum over pixels of x·log p + (1 − x)·log(1 − p)"""
     cases = [("random binary data", random_binary(rng, 40, 25, 3), rng.uniform(0.02, 0.98, size=(3, 25))),
@@ -60,7 +60,43 @@ def test_bernoulli_log_prob(student, rng):
         ])
 
 
-@points(8)
+@points(2)
+def test_bernoulli_log_prob_edges(student, rng):
+    """bernoulli_log_prob: probabilities exactly 0 or 1 (0·log 0 = 0 where the pixel agrees, −inf where impossible), a 1-D X"""
+    # p = 0 or 1 arise with alpha = 0: a pixel that agrees with a certain probability adds 0 (0·log 0 = 0),
+    # one that contradicts it makes the image impossible under that component (log-probability −inf).
+    d, k = 12, 3
+    X = random_binary(rng, 30, d, 2)
+    probs = rng.uniform(0.1, 0.9, size=(k, d))
+    probs[0, :4] = np.where(rng.random(4) < 0.5, 0.0, 1.0)
+    probs[1, 4] = 0.0
+    probs[2, 5] = 1.0
+    X[:, 4] = 0.0  # component 1's certain pixel always agrees
+    X[:3, 5] = 0.0  # component 2's certain pixel is contradicted by rows 0–2 only
+    X[3:, 5] = 1.0
+    safe = np.where((probs == 0) | (probs == 1), 0.5, probs)
+    with np.errstate(divide="ignore"):
+        terms_1 = np.where(probs == 0, -np.inf, np.where(probs == 1, 0.0, np.log(safe)))      # log p
+        terms_0 = np.where(probs == 1, -np.inf, np.where(probs == 0, 0.0, np.log1p(-safe)))   # log(1 − p)
+    expected = np.stack([np.where(X == 1, terms_1[j], terms_0[j]).sum(axis=1) for j in range(k)], axis=1)
+    what = f"bernoulli_log_prob(X, probs) with some probs exactly 0 or 1 (X {X.shape}, probs {probs.shape})"
+    got = expect_array(student.bernoulli_log_prob(X, probs), what, shape=expected.shape, finite=False)
+    bad = np.isnan(got)
+    if bad.any():
+        i, j = (int(v) for v in np.argwhere(bad)[0])
+        expect(False, f"{what}: NaN at index ({i}, {j}); where p is exactly 0 or 1 and the pixel agrees, "
+                      "x·log p + (1 − x)·log(1 − p) has a 0·log 0 term, which is 0 (not NaN): leave it out")
+    expect_close(got, expected, what)
+    # a 1-D X means d = 1 (n samples of one pixel)
+    x = (rng.random(25) < 0.4).astype(float)
+    p1 = rng.uniform(0.1, 0.9, size=(2, 1))
+    expected = np.stack([x * np.log(p1[j, 0]) + (1 - x) * np.log1p(-p1[j, 0]) for j in range(2)], axis=1)
+    got = expect_array(student.bernoulli_log_prob(x, p1), "bernoulli_log_prob for a 1-D X (25 samples, d = 1)",
+                       shape=(25, 2))
+    expect_close(got, expected, "bernoulli_log_prob for a 1-D X (25 samples, d = 1)")
+
+
+@points(8, depends={"test_bernoulli_log_prob": "bmm_e_step uses your log-probabilities"})
 def test_e_step(student, rng):
     """bmm_e_step: responsibilities and the total log-likelihood, in log space"""
     X, _ = mnist_rows(rng, 200)

@@ -3,8 +3,8 @@ import numpy as np
 from scipy import stats
 from scipy.special import logsumexp
 
-from autograder.harness import (Mistake, expect, expect_array, expect_close, expect_equal, fail, points,
-                                reference)
+from autograder.harness import (Mistake, expect, expect_array, expect_close, expect_equal, expect_history, fail,
+                                points, reference)
 from datasets import load_mnist_subset
 
 ref = reference("bmm")
@@ -70,7 +70,14 @@ def log_prob_of(X, probs):
     return X @ np.log(probs).T + (1 - X) @ np.log1p(-probs).T
 
 
-@points(10)
+FIT = "BernoulliMixture.fit runs your "
+STEPS = {"test_e_step": FIT + "bmm_e_step", "test_m_step": FIT + "bmm_m_step"}
+HISTORY_OF_MEANS = "the history holds the mean log-likelihood; the spec asks for the total"
+LL_AFTER_M_STEP = ("ll_t was computed after the M-step; it is the E-step's log-likelihood of the parameters "
+                   "before the M-step of iteration t")
+
+
+@points(9, depends=STEPS)
 def test_em_trajectory(student, rng):
     """BernoulliMixture.fit from weights_init / probs_init follows the reference's EM iterations"""
     cases = [("random binary data", random_binary(rng, 500, 40, 3, 0.2, 0.8), 3, 0.5, 12),
@@ -79,20 +86,22 @@ def test_em_trajectory(student, rng):
         w0 = rng.dirichlet(np.full(k, 5.0))
         p0 = rng.uniform(0.25, 0.75, size=(k, X.shape[1]))
         kwargs = dict(alpha=alpha, tol=0.0, max_iter=n_iter, weights_init=w0, probs_init=p0)
-        model = fitted(student, k, X, **kwargs)
+        # array-likes: the first case gives weights_init and probs_init as plain lists
+        given = dict(kwargs, weights_init=w0.tolist(), probs_init=p0.tolist()) if name.startswith("random") else kwargs
+        model = fitted(student, k, X, **given)
         expected = fitted(ref, k, X, **kwargs)
         longer = fitted(ref, k, X, **{**kwargs, "max_iter": n_iter + 1})
         uniform_start = fitted(ref, k, X, **{**kwargs, "weights_init": None})
+        lists = " (given as lists)" if given is not kwargs else ""
         what = (f"BernoulliMixture({k}, alpha={alpha}, tol=0, max_iter={n_iter}, weights_init=w0, "
-                f"probs_init=p0).fit(X) on {name} (X {X.shape})")
+                f"probs_init=p0{lists}).fit(X) on {name} (X {X.shape})")
         history = np.asarray(expected.log_likelihood_history_)
-        expect_close(model.log_likelihood_history_, history, f"{what}: log_likelihood_history_", mistakes=[
-            Mistake(history / X.shape[0], "the history holds the mean log-likelihood; the spec asks for the total"),
-            Mistake(np.asarray(longer.log_likelihood_history_[1:]),
-                    "ll_t was computed after the M-step; it is the E-step's log-likelihood of the parameters "
-                    "before the M-step of iteration t"),
-            Mistake(np.asarray(uniform_start.log_likelihood_history_), "weights_init was ignored"),
-        ])
+        expect_history(model.log_likelihood_history_, history, f"{what}: log_likelihood_history_", start=1,
+                       mistakes=[
+                           Mistake(history / X.shape[0], HISTORY_OF_MEANS),
+                           Mistake(np.asarray(longer.log_likelihood_history_[1:]), LL_AFTER_M_STEP),
+                           Mistake(np.asarray(uniform_start.log_likelihood_history_), "weights_init was ignored"),
+                       ])
         expect_equal(model.n_iter_, n_iter, f"{what}: n_iter_ (tol=0 never stops early)", mistakes=[
             Mistake(n_iter - 1, "n_iter_ counts from 0; it is the number of iterations run")])
         expect_close(model.weights_, expected.weights_, f"{what}: weights_", atol=1e-9, mistakes=[
@@ -100,7 +109,7 @@ def test_em_trajectory(student, rng):
         expect_close(model.probs_, expected.probs_, f"{what}: probs_", atol=1e-9)
 
 
-@points(4)
+@points(4, depends=STEPS)
 def test_em_stopping_rule(student, rng):
     """BernoulliMixture: stops when abs(ll_t − ll_(t−1)) / n < tol; n_iter_, converged_ and the last M-step"""
     X = mnist_rows(rng, 600)
@@ -129,7 +138,8 @@ def test_em_stopping_rule(student, rng):
             if got_n_iter in mistakes and got_n_iter != t:
                 message += f"\nLikely mistake: {mistakes[got_n_iter]}"
             fail(message)
-        expect_close(model.log_likelihood_history_, full[:got_n_iter], f"{what}: log_likelihood_history_")
+        expect_history(model.log_likelihood_history_, full[:got_n_iter], f"{what}: log_likelihood_history_",
+                       start=1)
         if expected.n_iter_ == got_n_iter:  # else a borderline stop, allowed above: no reference to compare
             before = fitted(ref, k, X, tol=0.0, max_iter=got_n_iter - 1, **init) if got_n_iter > 1 else None
             expect_close(model.probs_, expected.probs_, f"{what}: probs_ (after the last M-step)", atol=1e-9,
@@ -139,7 +149,7 @@ def test_em_stopping_rule(student, rng):
             expect_close(model.weights_, expected.weights_, f"{what}: weights_", atol=1e-9)
 
 
-@points(6)
+@points(5, depends=STEPS)
 def test_penalized_objective_never_decreases(student, rng):
     """BernoulliMixture: log-likelihood + log Beta prior of the fitted parameters never decreases"""
     # With alpha > 0 EM maximises ll + alpha·Σ_kd [log p_kd + log(1 − p_kd)] (the log of the
@@ -172,7 +182,9 @@ def test_penalized_objective_never_decreases(student, rng):
 
 @points(6)
 def test_dead_component(student, rng):
-    """A component with no responsibility (weight 0) gives no NaN and no warning: e-step, m-step, fit and predictions"""
+    """A component with no responsibility (weight 0) gives no NaN: e-step, m-step, fit and predictions"""
+    # Graded on the values only: a RuntimeWarning (e.g. from np.log of a zero weight) costs nothing and
+    # is mentioned in the feedback as a note.
     hint = ("A component with no responsibility (N_k = 0, weight 0) must not produce NaN: log 0 = −inf is "
             "fine inside logsumexp, its responsibilities are 0 and the M-step gives it p = 1/2.")
     X = mnist_rows(rng, 300)
@@ -222,8 +234,8 @@ def test_dead_component(student, rng):
                  expected.score_samples(X_new), f"{what}: score_samples(X)")
 
 
-@points(4)
-def test_mixture_predictions(student, rng):
+@points(4, depends={"test_em_trajectory": "the model is fitted by your fit"})
+def test_mixture_predictions(student, rng, artifacts):
     """BernoulliMixture: predict_proba, predict, score_samples and score of the fitted parameters"""
     X = mnist_rows(rng, 500)
     k = 6
@@ -231,6 +243,7 @@ def test_mixture_predictions(student, rng):
                    probs_init=rng.uniform(0.25, 0.75, size=(k, 784)))
     weights = expect_array(model.weights_, "weights_ after fit", shape=(k,))
     probs = expect_array(model.probs_, "probs_ after fit", shape=(k, 784))
+    artifacts["bmm_fit"] = {"weights": weights, "probs": probs, "samples": lambda: model.sample(8)[0]}  # pictures
     expect(weights.min() >= 0 and probs.min() > 0 and probs.max() < 1,
            "weights_ and probs_ after fit should be valid (weights >= 0, probs inside (0, 1))")
     X_new = mnist_rows(rng, 200)
@@ -249,7 +262,7 @@ def test_mixture_predictions(student, rng):
         Mistake(log_px.sum(), "score returned the total; it is the mean of score_samples")])
 
 
-@points(4)
+@points(3)
 def test_mixture_sample(student, rng):
     """BernoulliMixture.sample: (X, z) with z ~ weights_ and pixels ~ Bernoulli(probs_[z])"""
     # Exact binomial tests of every component's count and every (component, pixel) mean;
@@ -291,3 +304,45 @@ def test_mixture_sample(student, rng):
                 fail(f"sample({n}): pixel {p_idx} of the images with z = {j} is 1 in {int(ones[p_idx])} "
                      f"of {counts[j]}; probs_[{j}, {p_idx}] = {probs[j, p_idx]:.4f} (each image of "
                      f"component z is drawn from Bernoulli(probs_[z])){hint}")
+
+
+@points(2, depends=STEPS)
+def test_random_start_history(student, rng):
+    """BernoulliMixture from its own random start (alpha=0): the log-likelihood history never decreases, from its first entry"""
+    # With alpha = 0 every EM iteration is an exact EM step for the likelihood, which never decreases;
+    # entry 1 is the log-likelihood of the start itself (weights and probs from bmm_m_step on random
+    # responsibilities, so weights summing to 1). No pixel of these data is constant (each is 1 with
+    # probability in [0.2, 0.8] in every row, 300 rows), so no p is 0 or 1 at the start.
+    X = random_binary(rng, 300, 40, 3, 0.2, 0.8)
+    seed = int(rng.integers(2**31))
+    what = f"BernoulliMixture(3, alpha=0, tol=0, max_iter=15, random_state={seed}) on 300 random binary rows"
+    model = fitted(student, 3, X, alpha=0.0, tol=0.0, max_iter=15, random_state=seed)
+    history = expect_array(model.log_likelihood_history_, f"{what}: log_likelihood_history_", shape=(15,))
+    weights = expect_array(model.weights_, f"{what}: weights_", shape=(3,))
+    expect(abs(weights.sum() - 1) < 1e-9, f"{what}: weights_ should sum to 1, got {weights.sum():.12g}")
+    for t in range(1, len(history)):
+        drop = history[t - 1] - history[t]
+        expect(drop <= 1e-9 * abs(history[t - 1]),
+               f"{what}: the log-likelihood decreased from iteration {t} to {t + 1} ({history[t - 1]:.10g} → "
+               f"{history[t]:.10g}); with alpha = 0 EM never decreases it"
+               + (": at iteration 1 the parameters are the start's — are they bmm_m_step of random "
+                  "responsibilities whose rows each sum to 1 (so that the weights sum to 1)?" if t == 1 else ""))
+
+
+@points(1)
+def test_sample_successive_calls_differ(student, rng):
+    """BernoulliMixture.sample: two successive calls on one fitted model give different draws"""
+    X = mnist_rows(rng, 300)
+    k = 3
+    seed = int(rng.integers(2**31))
+    model = fitted(student, k, X, max_iter=5, random_state=seed, weights_init=np.full(k, 1.0 / k),
+                   probs_init=rng.uniform(0.25, 0.75, size=(k, 784)))
+    draws = []
+    for call in ("first", "second"):
+        got = model.sample(50)
+        expect(isinstance(got, (tuple, list)) and len(got) == 2, "sample(n_samples) should return (X, z)")
+        draws.append(expect_array(got[0], f"sample(50)[0], {call} call", shape=(50, 784)))
+    # 50 images of 784 pixels, most with p far from 0 and 1: two correct calls coincide with probability < 1e-100
+    expect(not np.array_equal(draws[0], draws[1]),
+           f"BernoulliMixture({k}, random_state={seed}): two successive sample(50) calls returned the same images; "
+           "the second call must continue the model's generator (made once, in fit), not re-seed it")

@@ -52,8 +52,17 @@ def kmeans_cases(rng):
     X1, z1 = sample_gmm(300, w, m, c, rng=rng)
     w, m, c = random_gmm(5, 6, separation=1.0, rng=rng)
     X2, _ = sample_gmm(400, w, m, c, rng=rng)
+    # an outlier far from the rest: its own one-member cluster from the first round
+    X3 = np.vstack([sample_gmm(150, *random_gmm(2, 2, separation=3.0, rng=rng), rng=rng)[0],
+                    rng.normal(size=(1, 2)) + 40.0])
+    X3 = X3[rng.permutation(len(X3))]
+    outlier = int(np.argmax(np.abs(X3).max(axis=1)))
+    init3 = np.vstack([start_rows(rng, np.delete(X3, outlier, axis=0), 2, 300), X3[outlier]])
     return [
         ("300 samples of 4 overlapping 2-D clusters, K=4", X1, start_rows(rng, X1, 4, 300, z1), 300),
+        ("151 samples in 2-D, one of them an outlier that forms a one-member cluster, K=3", X3, init3, 300),
+        ("Old Faithful shifted by 10⁵ (far from the origin), K=3", FAITHFUL + 1e5,
+         start_rows(rng, FAITHFUL + 1e5, 3, 300), 300),
         ("400 samples in 6-D, K=5", X2, start_rows(rng, X2, 5, 300), 300),
         ("400 samples in 6-D, K=5, max_iter=2", X2, start_rows(rng, X2, 5, 2), 2),
         ("Old Faithful (raw), K=3", FAITHFUL, start_rows(rng, FAITHFUL, 3, 300), 300),
@@ -61,7 +70,18 @@ def kmeans_cases(rng):
     ]
 
 
-@points(8)
+STALE_LABELS = ("the labels are one round stale: they are those of the centres before the last update; "
+                "the returned labels must be those of the nearest returned centre (after max_iter rounds, "
+                "assign once more)")
+MAX_ITER_IGNORED = ("max_iter was ignored: the loop ran until no label changed; stop after max_iter rounds "
+                    "even if labels still change")
+
+
+def nearest(X, centers):
+    return np.argmin(((X[:, None, :] - np.asarray(centers)[None]) ** 2).sum(-1), axis=1)
+
+
+@points(7)
 def test_kmeans_matches_sklearn(student, rng):
     """kmeans with init_centers: the centres and labels of sklearn.cluster.KMeans (Lloyd, n_init=1, tol=0)"""
     for what, X, init, max_iter in kmeans_cases(rng):
@@ -74,17 +94,25 @@ def test_kmeans_matches_sklearn(student, rng):
         # With init_centers given, centre k starts at init_centers[k]: the order is fixed, so
         # centres and labels are compared by index (no relabelling).
         never_moved = init
-        nearest_init = np.argmin(((X[:, None, :] - init[None]) ** 2).sum(-1), axis=1)
+        nearest_init = nearest(X, init)
+        centre_mistakes = [Mistake(never_moved, "the centres never moved: after each assignment, move every "
+                                                "centre to the mean of the rows assigned to it")]
+        label_mistakes = [Mistake(nearest_init, "the labels are those of the starting centres: the centres were "
+                                                "never updated")]
+        if max_iter < 300:
+            unlimited = KMeans(n_clusters=k, init=init, n_init=1, tol=0, algorithm="lloyd", max_iter=300).fit(X)
+            if not np.allclose(unlimited.cluster_centers_, km.cluster_centers_):
+                centre_mistakes.append(Mistake(unlimited.cluster_centers_, MAX_ITER_IGNORED))
+            if max_iter > 1:
+                before = KMeans(n_clusters=k, init=init, n_init=1, tol=0, algorithm="lloyd",
+                                max_iter=max_iter - 1).fit(X).cluster_centers_
+                stale = nearest(X, before)
+                if not np.array_equal(stale, km.labels_):
+                    label_mistakes.append(Mistake(stale, STALE_LABELS))
         expect_close(centers, km.cluster_centers_, f"kmeans on {what}: the centres", rtol=1e-6, atol=1e-9,
-                     mistakes=[
-                         Mistake(never_moved, "the centres never moved: after each assignment, move every "
-                                              "centre to the mean of the rows assigned to it"),
-                     ])
+                     mistakes=centre_mistakes)
         labels = expect_array(labels, f"kmeans on {what}: the labels", shape=(len(X),), kind="iu")
-        expect_equal(labels, km.labels_, f"kmeans on {what}: the labels", mistakes=[
-            Mistake(nearest_init, "the labels are those of the starting centres: the centres were never "
-                                  "updated (or the labels were not recomputed from the final centres)"),
-        ])
+        expect_equal(labels, km.labels_, f"kmeans on {what}: the labels", mistakes=label_mistakes)
         # the reference agrees too (it equals scikit-learn whenever no cluster empties)
         expect_close(centers, ref.kmeans(X, k, init_centers=init, max_iter=max_iter)[0],
                      f"kmeans on {what}: the centres")
@@ -116,3 +144,36 @@ def test_kmeans_random_start(student, rng):
         again = student.kmeans(data, k, rng=seed)
         expect_close(again[0], centers, f"kmeans on {what}: a second call with the same int rng "
                                         "should give the same centres", rtol=1e-12)
+
+
+def check_valid_clustering(X2, k, got, what):
+    """(centers, labels) of a k-means result: shapes, labels of the nearest centre, centres at the means."""
+    expect(isinstance(got, (tuple, list)) and len(got) == 2,
+           f"kmeans(...) should return (centers, labels), got {type(got).__name__}")
+    centers = expect_array(got[0], f"kmeans on {what}: the centres", shape=(k, X2.shape[1]))
+    labels = expect_array(got[1], f"kmeans on {what}: the labels", shape=(len(X2),), kind="iu")
+    expect(labels.min() >= 0 and labels.max() < k,
+           f"kmeans on {what}: labels must lie in 0..{k - 1}; got values from {labels.min()} to {labels.max()}")
+    d2 = ((X2[:, None, :] - centers[None]) ** 2).sum(-1)
+    own = d2[np.arange(len(X2)), labels]
+    expect(np.all(own <= d2.min(axis=1) * (1 + 1e-9) + 1e-12),
+           f"kmeans on {what}: each label should be the index of the nearest returned centre")
+    for j in np.unique(labels):
+        expect_close(centers[j], X2[labels == j].mean(axis=0),
+                     f"kmeans on {what}: centre {j} should be the mean of the rows labelled {j}", atol=1e-9)
+    return centers, labels
+
+
+@points(1)
+def test_kmeans_duplicated_rows(student, rng):
+    """kmeans without init_centers on data with duplicated rows, K up to the number of distinct rows: no error, a valid clustering"""
+    # k-means++ picks each next centre with probability ∝ the squared distance to the nearest one:
+    # once every distinct row is a centre all those distances are 0 (0/0 if divided naively).
+    distinct = rng.normal(size=(int(rng.integers(4, 7)), 2)) * 3.0
+    X = distinct[rng.integers(len(distinct), size=60)]
+    X[:len(distinct)] = distinct  # every distinct row occurs
+    X = X[rng.permutation(len(X))]
+    for k in (2, len(distinct)):
+        seed = int(rng.integers(2**31))
+        what = (f"60 rows that take only {len(distinct)} distinct values, K={k}, rng={seed}")
+        check_valid_clustering(X, k, student.kmeans(X, k, rng=seed), what)

@@ -39,6 +39,15 @@ def log_det(matrices):
     return np.linalg.slogdet(matrices)[1]
 
 
+def mahalanobis_with_sigma(X, means, matrices):
+    """What log N gives with Σ in the quadratic form where Σ⁻¹ belongs: (x − μ)ᵀ Σ (x − μ)."""
+    X = X.reshape(len(X), -1)
+    d = X.shape[1]
+    diff = X[:, None, :] - means[None]
+    quad = np.einsum("nki,kij,nkj->nk", diff, matrices, diff)
+    return -0.5 * (d * np.log(2 * np.pi) + log_det(matrices)[None] + quad)
+
+
 @points(5)
 def test_log_gaussian_prob_full(student, rng):
     """log_gaussian_prob, full covariances: equals scipy.stats.multivariate_normal.logpdf"""
@@ -56,31 +65,46 @@ def test_log_gaussian_prob_full(student, rng):
                          Mistake(expected + 0.5 * (d - 1) * np.log(2 * np.pi),
                                  "log(2π) was counted once; the constant is −(d/2)·log(2π)"),
                          Mistake(expected.T, "the result is transposed: rows are samples, columns components"),
+                         Mistake(mahalanobis_with_sigma(X, means, matrices),
+                                 "Σ was used where Σ⁻¹ belongs: the quadratic form is (x − μ)ᵀ Σ⁻¹ (x − μ) "
+                                 "(solve with the Cholesky factor of Σ, do not multiply by Σ)"),
                      ])
 
 
-@points(5)
-def test_log_gaussian_prob_diag_spherical(student, rng):
-    """log_gaussian_prob, diag and spherical covariances: equals scipy.stats.multivariate_normal.logpdf"""
-    for covariance_type in ("diag", "spherical"):
-        for n, d, k in [(1, 1, 2), (80, 4, 3)]:
-            X = rng.normal(scale=2.0, size=(n, d))
-            means = rng.normal(size=(k, d))
-            covs, matrices = random_covariances(rng, k, d, covariance_type)
-            expected = scipy_log_prob(X, means, matrices)
-            ld = log_det(matrices)
-            mistakes = [Mistake(expected + 0.5 * ld, "the −½·log|Σₖ| term is missing")]
-            if covariance_type == "spherical":
-                mistakes.append(Mistake(expected + 0.5 * (d - 1) * np.log(covs),
-                                        "log|Σₖ| = d·log σ²ₖ for a spherical component (σ²ₖ I has d equal "
-                                        "eigenvalues); log σ²ₖ was counted once"))
-            # a variance used as a standard deviation: the density of variance covs²
-            as_std = scipy_log_prob(X, means, as_matrices(covs ** 2, covariance_type, d))
-            mistakes.append(Mistake(as_std, "the variances were used as standard deviations: "
-                                            "the covariances hold variances σ², the scale is σ"))
-            got = student.log_gaussian_prob(X, means, covs, covariance_type)
-            expect_close(got, expected, f"log_gaussian_prob(X, means, covariances, {covariance_type!r}) with "
-                                        f"n={n}, d={d}, K={k}", mistakes=mistakes)
+def check_log_gaussian_prob_diag_spherical(student, rng, covariance_type):
+    for n, d, k in [(1, 1, 2), (80, 4, 3)]:
+        X = rng.normal(scale=2.0, size=(n, d))
+        means = rng.normal(size=(k, d))
+        covs, matrices = random_covariances(rng, k, d, covariance_type)
+        expected = scipy_log_prob(X, means, matrices)
+        ld = log_det(matrices)
+        mistakes = [Mistake(expected + 0.5 * ld, "the −½·log|Σₖ| term is missing")]
+        if covariance_type == "spherical" and d > 1:
+            mistakes.append(Mistake(expected + 0.5 * (d - 1) * np.log(covs),
+                                    "log|Σₖ| = d·log σ²ₖ for a spherical component (σ²ₖ I has d equal "
+                                    "eigenvalues); log σ²ₖ was counted once"))
+        # a variance used as a standard deviation: the density of variance covs²
+        as_std = scipy_log_prob(X, means, as_matrices(covs ** 2, covariance_type, d))
+        mistakes.append(Mistake(as_std, "the variances were used as standard deviations: "
+                                        "the covariances hold variances σ², the scale is σ"))
+        mistakes.append(Mistake(mahalanobis_with_sigma(X, means, matrices),
+                                "Σ was used where Σ⁻¹ belongs: the quadratic form is (x − μ)ᵀ Σ⁻¹ (x − μ) "
+                                "(divide by the variances, do not multiply)"))
+        got = student.log_gaussian_prob(X, means, covs, covariance_type)
+        expect_close(got, expected, f"log_gaussian_prob(X, means, covariances, {covariance_type!r}) with "
+                                    f"n={n}, d={d}, K={k}", mistakes=mistakes)
+
+
+@points(3)
+def test_log_gaussian_prob_diag(student, rng):
+    """log_gaussian_prob, diag covariances: equals scipy.stats.multivariate_normal.logpdf"""
+    check_log_gaussian_prob_diag_spherical(student, rng, "diag")
+
+
+@points(2)
+def test_log_gaussian_prob_spherical(student, rng):
+    """log_gaussian_prob, spherical covariances: equals scipy.stats.multivariate_normal.logpdf"""
+    check_log_gaussian_prob_diag_spherical(student, rng, "spherical")
 
 
 @points(2)
@@ -112,46 +136,71 @@ def test_log_gaussian_prob_extremes(student, rng):
     expect_close(got, expected, f"log_gaussian_prob in d = {d} with covariance entries near 1e-7")
 
 
+# What log(Σₖ πₖ N(xᵢ; μₖ, Σₖ) + ε) gives where every density underflows to 0: log ε, for the ε
+# students add (a fixed list: the floor is recognised only when it is one of these).
+EPSILONS = (1e-6, 1e-8, 1e-10, 1e-12, 1e-15, 1e-16, 1e-20, 1e-30, 1e-50, 1e-100, 1e-300,
+            float(np.finfo(float).eps), float(np.finfo(float).tiny))
+EPS_HINT = ("an ε was added to a sum of densities before its log (log(Σ + ε)): far from the data every "
+            "density underflows to 0 and the log-density becomes the floor log ε, whatever the data; "
+            "compute log p(x) with log-sum-exp of the log-densities instead")
+
+
 def e_step_expected(X, weights, means, matrices):
     weighted = scipy_log_prob(X, means, matrices) + np.log(weights)
     norm = logsumexp(weighted, axis=1)
     return weighted, np.exp(weighted - norm[:, None]), norm.sum()
 
 
-@points(6)
-def test_e_step(student, rng):
-    """e_step: responsibilities (rows sum to 1) and the total log-likelihood, for the three covariance types"""
-    for covariance_type, n, d, k in [("full", 150, 3, 3), ("diag", 100, 2, 4), ("spherical", 120, 4, 2)]:
-        centres = rng.normal(scale=3.0, size=(k, d))
-        X = centres[rng.integers(k, size=n)] + rng.normal(size=(n, d))
-        means = centres + rng.normal(scale=0.5, size=(k, d))
-        weights = rng.dirichlet(np.full(k, 3.0))
-        covs, matrices = random_covariances(rng, k, d, covariance_type)
-        weighted, resp, total = e_step_expected(X, weights, means, matrices)
-        got = student.e_step(X, weights, means, covs, covariance_type)
-        what = f"e_step(X, weights, means, covariances, {covariance_type!r}) with n={n}, d={d}, K={k}"
-        expect(isinstance(got, (tuple, list)) and len(got) == 2,
-               f"{what} should return (resp, log_likelihood), got {type(got).__name__}")
-        plain = scipy_log_prob(X, means, matrices)
-        expect_close(got[0], resp, f"{what}: resp", mistakes=[
-            Mistake(np.exp(weighted - logsumexp(weighted, axis=0)),
-                    "the responsibilities were normalised over the samples (each column sums to 1); "
-                    "normalise each row: rᵢₖ = πₖ N(xᵢ; μₖ, Σₖ) / Σⱼ πⱼ N(xᵢ; μⱼ, Σⱼ)"),
-            Mistake(np.exp(plain - logsumexp(plain, axis=1)[:, None]),
-                    "the weights πₖ are missing from the responsibilities"),
-            Mistake(np.exp(weighted), "the responsibilities were not normalised (rows must sum to 1)"),
-        ])
-        resp_got = expect_array(got[0], f"{what}: resp", shape=(n, k))
-        expect_close(resp_got.sum(axis=1), np.ones(n), f"{what}: the row sums of resp", rtol=1e-9)
-        expect_close(got[1], total, f"{what}: the log-likelihood", mistakes=[
-            Mistake(total / n, "returned the mean log-likelihood per sample; the spec asks for the total Σᵢ log p(xᵢ)"),
-            Mistake(logsumexp(plain, axis=1).sum(), "the weights πₖ are missing from the log-likelihood"),
-            Mistake(weighted.max(axis=1).sum(), "took the largest term maxₖ instead of log Σₖ (log-sum-exp)"),
-        ])
-        expect_close(got[1], ref.e_step(X, weights, means, covs, covariance_type)[1], f"{what}: the log-likelihood")
+def check_e_step(student, rng, covariance_type, n, d, k):
+    centres = rng.normal(scale=3.0, size=(k, d))
+    X = centres[rng.integers(k, size=n)] + rng.normal(size=(n, d))
+    means = centres + rng.normal(scale=0.5, size=(k, d))
+    weights = rng.dirichlet(np.full(k, 3.0))
+    covs, matrices = random_covariances(rng, k, d, covariance_type)
+    weighted, resp, total = e_step_expected(X, weights, means, matrices)
+    got = student.e_step(X, weights, means, covs, covariance_type)
+    what = f"e_step(X, weights, means, covariances, {covariance_type!r}) with n={n}, d={d}, K={k}"
+    expect(isinstance(got, (tuple, list)) and len(got) == 2,
+           f"{what} should return (resp, log_likelihood), got {type(got).__name__}")
+    plain = scipy_log_prob(X, means, matrices)
+    expect_close(got[0], resp, f"{what}: resp", mistakes=[
+        Mistake(np.exp(weighted - logsumexp(weighted, axis=0)),
+                "the responsibilities were normalised over the samples (each column sums to 1); "
+                "normalise each row: rᵢₖ = πₖ N(xᵢ; μₖ, Σₖ) / Σⱼ πⱼ N(xᵢ; μⱼ, Σⱼ)"),
+        Mistake(np.exp(plain - logsumexp(plain, axis=1)[:, None]),
+                "the weights πₖ are missing from the responsibilities"),
+        Mistake(np.exp(weighted), "the responsibilities were not normalised (rows must sum to 1)"),
+    ])
+    resp_got = expect_array(got[0], f"{what}: resp", shape=(n, k))
+    expect_close(resp_got.sum(axis=1), np.ones(n), f"{what}: the row sums of resp", rtol=1e-9)
+    expect_close(got[1], total, f"{what}: the log-likelihood", mistakes=[
+        Mistake(total / n, "returned the average log-likelihood per sample; the spec asks for the total "
+                           "Σᵢ log p(xᵢ)"),
+        Mistake(logsumexp(plain, axis=1).sum(), "the weights πₖ are missing from the log-likelihood"),
+        Mistake(weighted.max(axis=1).sum(), "took the largest term maxₖ instead of log Σₖ (log-sum-exp)"),
+    ])
+    expect_close(got[1], ref.e_step(X, weights, means, covs, covariance_type)[1], f"{what}: the log-likelihood")
 
 
-@points(2)
+@points(2, depends={"test_log_gaussian_prob_full": "e_step runs your log_gaussian_prob"})
+def test_e_step_full(student, rng):
+    """e_step, full covariances: responsibilities (rows sum to 1) and the total log-likelihood"""
+    check_e_step(student, rng, "full", 150, 3, 3)
+
+
+@points(2, depends={"test_log_gaussian_prob_diag": "e_step runs your log_gaussian_prob"})
+def test_e_step_diag(student, rng):
+    """e_step, diag covariances: responsibilities (rows sum to 1) and the total log-likelihood"""
+    check_e_step(student, rng, "diag", 100, 2, 4)
+
+
+@points(2, depends={"test_log_gaussian_prob_spherical": "e_step runs your log_gaussian_prob"})
+def test_e_step_spherical(student, rng):
+    """e_step, spherical covariances: responsibilities (rows sum to 1) and the total log-likelihood"""
+    check_e_step(student, rng, "spherical", 120, 4, 2)
+
+
+@points(2, depends={"test_log_gaussian_prob_extremes": "e_step runs your log_gaussian_prob"})
 def test_e_step_far_away(student, rng):
     """e_step far from every mean (log-densities below −8000): finite responsibilities (log-sum-exp, no 0/0)"""
     # means within a few units of 0, covariance eigenvalues ≤ 10, samples ~420 units away:
@@ -168,8 +217,9 @@ def test_e_step_far_away(student, rng):
     expect_close(got[0], resp, "e_step far from every mean: resp", mistakes=[
         Mistake(np.full(resp.shape, np.nan), "the densities were exponentiated before normalising: "
                 "exp(−8000) underflows to 0 and 0/0 = NaN; subtract the log-sum-exp of each row in log space"),
+        Mistake(np.zeros(resp.shape), EPS_HINT),
     ])
     expect_close(got[1], total, "e_step far from every mean: the log-likelihood", mistakes=[
         Mistake(-np.inf, "log Σₖ πₖ N(xᵢ; μₖ, Σₖ) was computed as log of a sum of densities that underflow "
                          "to 0: use log-sum-exp"),
-    ])
+    ] + [Mistake(len(X) * np.log(eps), EPS_HINT) for eps in EPSILONS])

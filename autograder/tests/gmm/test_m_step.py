@@ -41,6 +41,14 @@ def check_m_step(student, X, resp, covariance_type, reg_covar, what):
     eye = np.eye(d) if covariance_type == "full" else 1.0
     raw = ec - reg_covar * eye  # without reg_covar
     mistakes = [Mistake(raw, "reg_covar was not added to the variances (the diagonal)")]
+    minus_one = np.stack([(resp[:, j, None] * (X2 - em[j])).T @ (X2 - em[j]) / (nk[j] - 1) for j in range(k)])
+    if covariance_type != "full":
+        minus_one = np.stack([np.diag(c) for c in minus_one])
+        if covariance_type == "spherical":
+            minus_one = minus_one.mean(axis=1)
+    mistakes.append(Mistake(minus_one + reg_covar * eye,
+                            "the covariances were divided by Nₖ − 1 (the unbiased estimate); the M-step's "
+                            "maximum-likelihood covariance divides by Nₖ"))
     if covariance_type == "full":
         by_n = np.stack([(resp[:, j, None] * (X2 - em[j])).T @ (X2 - em[j]) / n for j in range(k)])
         mistakes.append(Mistake(by_n + reg_covar * eye,
@@ -58,10 +66,10 @@ def check_m_step(student, X, resp, covariance_type, reg_covar, what):
     expect_close(got[2], ref.m_step(X, resp, covariance_type, reg_covar)[2], f"{what}: the covariances")
 
 
-@points(6)
+@points(5)
 def test_m_step_full(student, rng):
     """m_step, full covariances: weights Nₖ/n, means, covariances (divisor Nₖ, reg_covar added) as scikit-learn's"""
-    for n, d, k, reg in [(100, 2, 3, 1e-6), (300, 4, 2, 1e-6), (150, 3, 4, 0.01)]:
+    for n, d, k, reg in [(100, 2, 3, 1e-6), (300, 4, 2, 1e-6), (150, 3, 4, 0.01), (120, 3, 2, 0.0)]:
         X, resp = soft_data(rng, n, d, k)
         check_m_step(student, X, resp, "full", reg,
                      f"m_step(X, resp, 'full', reg_covar={reg:g}) with n={n}, d={d}, K={k}")
@@ -75,11 +83,42 @@ def test_m_step_full(student, rng):
     check_m_step(student, X[:, 0], resp, "full", 1e-6, "m_step for a 1-D X (80 samples, K=2)")
 
 
-@points(5)
-def test_m_step_diag_spherical(student, rng):
-    """m_step, diag and spherical covariances: the diagonal, and the mean of the diagonal (reg_covar added)"""
-    for covariance_type in ("diag", "spherical"):
-        for n, d, k, reg in [(120, 3, 3, 1e-6), (200, 5, 2, 0.01)]:
-            X, resp = soft_data(rng, n, d, k)
-            check_m_step(student, X, resp, covariance_type, reg,
-                         f"m_step(X, resp, {covariance_type!r}, reg_covar={reg:g}) with n={n}, d={d}, K={k}")
+@points(1)
+def test_m_step_empty_component(student, rng):
+    """m_step: a component with no responsibility gets mean 0 and covariance reg_covar·I (Nₖ + 10·ε), no NaN"""
+    X, resp = soft_data(rng, 90, 3, 3)
+    dead = int(rng.integers(3))
+    resp[:, dead] = 0.0
+    resp /= resp.sum(axis=1, keepdims=True)
+    for covariance_type in ("full", "diag", "spherical"):
+        what = (f"m_step(X, resp, {covariance_type!r}, reg_covar=1e-6) with resp[:, {dead}] = 0 "
+                f"(component {dead} has no responsibility)")
+        got = student.m_step(X, resp, covariance_type, 1e-6)
+        expect(isinstance(got, (tuple, list)) and len(got) == 3,
+               f"{what} should return (weights, means, covariances), got {type(got).__name__}")
+        ew, em, ec = sklearn_m_step(X, resp, covariance_type, 1e-6)
+        for name, value, expected in [("the weights", got[0], ew), ("the means", got[1], em),
+                                      ("the covariances", got[2], ec)]:
+            arr = expect_array(value, f"{what}: {name}", shape=expected.shape, finite=False)
+            expect(np.all(np.isfinite(arr)),
+                   f"{what}: {name} contain NaN or inf; Nₖ = 0 gives 0/0: add scikit-learn's guard, "
+                   f"Nₖ = Σᵢ rᵢₖ + 10·ε (ε = np.finfo(float).eps), so that the mean is 0 and the "
+                   f"covariance reg_covar·I")
+            expect_close(arr, expected, f"{what}: {name}", atol=1e-12)
+
+
+@points(3)
+def test_m_step_diag(student, rng):
+    """m_step, diag covariances: the diagonal of the full covariance (reg_covar added)"""
+    for n, d, k, reg in [(120, 3, 3, 1e-6), (200, 5, 2, 0.01)]:
+        X, resp = soft_data(rng, n, d, k)
+        check_m_step(student, X, resp, "diag", reg, f"m_step(X, resp, 'diag', reg_covar={reg:g}) with n={n}, d={d}, K={k}")
+
+
+@points(2)
+def test_m_step_spherical(student, rng):
+    """m_step, spherical covariances: the mean of the diagonal entries (reg_covar added)"""
+    for n, d, k, reg in [(120, 3, 3, 1e-6), (200, 5, 2, 0.01)]:
+        X, resp = soft_data(rng, n, d, k)
+        check_m_step(student, X, resp, "spherical", reg,
+                     f"m_step(X, resp, 'spherical', reg_covar={reg:g}) with n={n}, d={d}, K={k}")

@@ -7,8 +7,8 @@ from scipy.special import logsumexp
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.mixture import GaussianMixture
 
-from autograder.harness import (Mistake, expect, expect_array, expect_close, expect_equal, match_components,
-                                points, reference)
+from autograder.harness import (Mistake, expect, expect_array, expect_close, expect_equal, expect_history,
+                                match_components, points, reference)
 from datasets import load_old_faithful, random_gmm, sample_gmm
 
 ref = reference("gmm")
@@ -114,23 +114,43 @@ def expect_parameters(model, gm, covariance_type, what, rtol=1e-6):
                      rtol=rtol, atol=1e-9 * np.abs(expected).max())
 
 
-def expect_same_run(model, gm, X, covariance_type, what, total_stop_iters=None):
-    """n_iter_, converged_, the last history entry and the parameters equal scikit-learn's."""
+def reference_from(X, start, covariance_type, **kwargs):
+    weights, means, covs = start
+    return ref.GaussianMixtureEM(len(weights), covariance_type=covariance_type, weights_init=weights,
+                                 means_init=means, covariances_init=covs, **kwargs).fit(X)
+
+
+HISTORY_OF_MEANS = ("log_likelihood_history_ holds per-sample means (the total divided by n); the spec asks for "
+                    "the totals Σᵢ log p(xᵢ)")
+LL_AFTER_M_STEP = ("ll_t was evaluated after the M-step (it is one iteration ahead, so EM stops one iteration "
+                   "early); ll_t is the E-step's log-likelihood of the parameters before the M-step of iteration t")
+TOTAL_CHANGE = ("EM stopped when the change of the summed log-likelihood fell below tol; the rule divides it "
+                "by n: |ll_t − ll_(t−1)| / n < tol")
+
+
+def expect_same_run(model, gm, X, start, covariance_type, what, **kwargs):
+    """The history (entry by entry, where it first diverges), n_iter_, converged_ and the parameters equal
+    the reference's / scikit-learn's run from ``start`` (``kwargs``: the fit's other arguments)."""
     n = len(X)
-    mistakes = []
-    if total_stop_iters is not None and total_stop_iters != gm.n_iter_:
-        mistakes.append(Mistake(total_stop_iters, "EM stopped when the change of the total log-likelihood "
-                                "fell below tol; the rule divides it by n: |ll_t − ll_(t−1)| / n < tol"))
+    expected = reference_from(X, start, covariance_type, **kwargs)
+    history = np.asarray(expected.log_likelihood_history_)
+    longer = reference_from(X, start, covariance_type, **{**kwargs, "tol": 0.0,
+                                                          "max_iter": max(len(history) + 1, 2)})
+    tol = kwargs.get("tol", 1e-3)
+    total = reference_from(X, start, covariance_type, **{**kwargs, "tol": tol / n})
+    mistakes = [Mistake(history / n, HISTORY_OF_MEANS),
+                Mistake(np.asarray(longer.log_likelihood_history_[1:len(history)]), LL_AFTER_M_STEP)]
+    if total.n_iter_ != len(history):
+        mistakes.append(Mistake(np.asarray(total.log_likelihood_history_), TOTAL_CHANGE))
+    got = expect_history(model.log_likelihood_history_, history, f"{what}: log_likelihood_history_", start=1,
+                         mistakes=mistakes)
     n_iter = expect_int(model.n_iter_, f"{what}: n_iter_")
-    expect_equal(n_iter, gm.n_iter_, f"{what}: n_iter_ (the number of EM iterations, scikit-learn's)",
-                 mistakes=mistakes)
+    expect_equal(n_iter, gm.n_iter_, f"{what}: n_iter_ (the number of EM iterations, scikit-learn's)")
+    expect(len(got) == n_iter, f"{what}: log_likelihood_history_ should hold one entry per iteration "
+                               f"(n_iter_ = {n_iter}); it holds {len(got)}")
     expect_equal(expect_bool(model.converged_, f"{what}: converged_"), gm.converged_, f"{what}: converged_")
-    history = expect_array(model.log_likelihood_history_, f"{what}: log_likelihood_history_", shape=(n_iter,))
-    expect_close(history[-1] / n, gm.lower_bound_,
-                 f"{what}: log_likelihood_history_[-1] / n (scikit-learn's lower_bound_)", mistakes=[
-                     Mistake(gm.lower_bound_ / n, "the history holds mean log-likelihoods; the spec asks for "
-                                                  "totals Σᵢ log p(xᵢ)"),
-                 ])
+    expect_close(got[-1] / n, gm.lower_bound_, f"{what}: log_likelihood_history_[-1] / n (scikit-learn's "
+                                               "lower_bound_)")
     expect_parameters(model, gm, covariance_type, what)
 
 
@@ -139,23 +159,22 @@ def synthetic(rng, n, d, k, covariance_type="full", separation=2.5):
     return sample_gmm(n, w, m, c, covariance_type=covariance_type, rng=rng)[0]
 
 
-def total_stop(X, start, covariance_type, tol, **kwargs):
-    """n_iter_ of EM stopped on the total change (the reference run with tol / n)."""
-    weights, means, covs = start
-    return ref.GaussianMixtureEM(len(weights), covariance_type=covariance_type, weights_init=weights,
-                                 means_init=means, covariances_init=covs, tol=tol / len(X), **kwargs).fit(X).n_iter_
-
-
 # ----------------------------------------------------------------------------- tests
 
 
-@points(8)
+FIT = "GaussianMixtureEM.fit runs your "
+FIT_DEPENDS = {cov: {f"test_e_step_{cov}": FIT + "e_step", f"test_m_step_{cov}": FIT + "m_step"}
+               for cov in ("full", "diag", "spherical")}
+
+
+@points(7, depends=FIT_DEPENDS["full"])
 def test_fit_matches_sklearn_full(student, rng):
-    """fit from a given start, full covariances: the parameters, n_iter_, converged_ and lower bound of scikit-learn"""
+    """fit from a given start, full covariances: the history, parameters, n_iter_, converged_ and lower bound of scikit-learn"""
     cases = [
         ("400 samples of a 3-component 3-D mixture, K=3", synthetic(rng, 400, 3, 3), 3, {}),
         ("Old Faithful (raw), K=2", FAITHFUL, 2, {}),
         ("Old Faithful (standardised), K=3", FAITHFUL_STD, 3, {}),
+        ("Old Faithful shifted by 10⁴ (far from the origin), K=2", FAITHFUL + 1e4, 2, {}),
         ("300 samples in 2-D, K=4, reg_covar=1e-3, tol=1e-4", synthetic(rng, 300, 2, 4), 4,
          {"reg_covar": 1e-3, "tol": 1e-4}),
         ("200 samples in 2-D, K=2, max_iter=3, tol=0 (stops unconverged)", synthetic(rng, 200, 2, 2), 2,
@@ -165,28 +184,33 @@ def test_fit_matches_sklearn_full(student, rng):
         start = common_start(rng, X, k, "full")
         gm = sklearn_from(X, start, "full", **kwargs)
         model = student_from(student, X, start, "full", **kwargs)
-        tol = kwargs.get("tol", 1e-3)
-        others = {key: value for key, value in kwargs.items() if key != "tol"}
-        expect_same_run(model, gm, X, "full", f"GaussianMixtureEM on {what}",
-                        total_stop(X, start, "full", tol, **others))
+        expect_same_run(model, gm, X, start, "full", f"GaussianMixtureEM on {what}", **kwargs)
 
 
-@points(6)
-def test_fit_matches_sklearn_diag_spherical(student, rng):
-    """fit from a given start, diag and spherical covariances: the parameters, n_iter_ and converged_ of scikit-learn"""
-    for covariance_type in ("diag", "spherical"):
-        cases = [
-            (f"300 samples of a 3-component 3-D {covariance_type} mixture, K=3",
-             synthetic(rng, 300, 3, 3, covariance_type), 3),
-            ("Old Faithful (standardised), K=2", FAITHFUL_STD, 2),
-        ]
-        for what, X, k in cases:
-            start = common_start(rng, X, k, covariance_type)
-            gm = sklearn_from(X, start, covariance_type)
-            model = student_from(student, X, start, covariance_type)
-            expect_same_run(model, gm, X, covariance_type,
-                            f"GaussianMixtureEM(covariance_type={covariance_type!r}) on {what}",
-                            total_stop(X, start, covariance_type, 1e-3))
+def check_fit_diag_spherical(student, rng, covariance_type):
+    cases = [
+        (f"300 samples of a 3-component 3-D {covariance_type} mixture, K=3",
+         synthetic(rng, 300, 3, 3, covariance_type), 3),
+        ("Old Faithful (standardised), K=2", FAITHFUL_STD, 2),
+    ]
+    for what, X, k in cases:
+        start = common_start(rng, X, k, covariance_type)
+        gm = sklearn_from(X, start, covariance_type)
+        model = student_from(student, X, start, covariance_type)
+        expect_same_run(model, gm, X, start, covariance_type,
+                        f"GaussianMixtureEM(covariance_type={covariance_type!r}) on {what}")
+
+
+@points(3, depends=FIT_DEPENDS["diag"])
+def test_fit_matches_sklearn_diag(student, rng):
+    """fit from a given start, diag covariances: the history, parameters, n_iter_ and converged_ of scikit-learn"""
+    check_fit_diag_spherical(student, rng, "diag")
+
+
+@points(3, depends=FIT_DEPENDS["spherical"])
+def test_fit_matches_sklearn_spherical(student, rng):
+    """fit from a given start, spherical covariances: the history, parameters, n_iter_ and converged_ of scikit-learn"""
+    check_fit_diag_spherical(student, rng, "spherical")
 
 
 def check_history(model, X, covariance_type, tol, max_iter, what):
@@ -200,9 +224,12 @@ def check_history(model, X, covariance_type, tol, max_iter, what):
     expect(1 <= n_iter <= max_iter, f"{what}: n_iter_ = {n_iter}, expected between 1 and max_iter = {max_iter}")
     for t in range(1, n_iter):
         drop = history[t - 1] - history[t]
+        hint = (" (at iteration 1 the parameters are the start's: do the start's weights sum to 1? the random "
+                "responsibilities must be normalised row by row before the M-step)") if t == 1 else ""
         expect(drop <= 1e-9 * abs(history[t - 1]),
                f"{what}: the log-likelihood decreased from iteration {t} to {t + 1} "
-               f"({history[t - 1]:.10g} → {history[t]:.10g}); EM never decreases it: check the E- and M-step")
+               f"({history[t - 1]:.10g} → {history[t]:.10g}); EM never decreases it: check the E- and M-step"
+               + hint)
     changes = np.abs(np.diff(np.r_[-np.inf, history])) / n
     expect(np.all(changes[:-1] >= tol),
            f"{what}: the change per sample fell below tol = {tol:g} at iteration "
@@ -222,7 +249,8 @@ def check_history(model, X, covariance_type, tol, max_iter, what):
     return history
 
 
-@points(5)
+@points(5, depends={"test_e_step_full": FIT + "e_step", "test_m_step_full": FIT + "m_step",
+                    "test_kmeans_random_start": "the k-means start runs your kmeans"})
 def test_fit_history(student, rng):
     """fit: log_likelihood_history_ never decreases, holds totals, and follows the stopping rule (random and k-means starts)"""
     X = synthetic(rng, 300, 2, 3, separation=2.0)
@@ -250,8 +278,9 @@ def test_fit_history(student, rng):
         check_history(model, data, covariance_type, 1e-4, 500, what)
 
 
-@points(6)
-def test_old_faithful(student, rng):
+@points(6, depends={"test_e_step_full": FIT + "e_step", "test_m_step_full": FIT + "m_step",
+                    "test_kmeans_random_start": "the k-means start runs your kmeans"})
+def test_old_faithful(student, rng, artifacts):
     """fit on Old Faithful from k-means, K=2, full: the maximum likelihood fit, total log-likelihood −1130.2640"""
     # Every pair of distinct rows of Old Faithful (raw or standardised) leads Lloyd's algorithm to the
     # same two clusters (checked exhaustively over all 36,856 pairs), so every correct k-means start,
@@ -263,6 +292,8 @@ def test_old_faithful(student, rng):
         what = f"GaussianMixtureEM(2, tol=1e-9, max_iter=1000, random_state={seed}) on {what}"
         model = student.GaussianMixtureEM(2, tol=1e-9, max_iter=1000, random_state=seed)
         model.fit(X)
+        artifacts.setdefault("gmm_fit", lambda m=model, X=X: {  # the feedback's picture (raw data), read after
+            "X": X, "weights": m.weights_, "means": m.means_, "covariances": m.covariances_})
         expect(expect_bool(model.converged_, f"{what}: converged_"), f"{what}: did not converge")
         history = expect_array(model.log_likelihood_history_, f"{what}: log_likelihood_history_", shape=(None,))
         first = ref.GaussianMixtureEM(2, max_iter=1, random_state=0).fit(X).log_likelihood_history_[0]
@@ -274,7 +305,7 @@ def test_old_faithful(student, rng):
         expect_parameters(model, gm, "full", what, rtol=1e-4)
 
 
-@points(5)
+@points(4, depends={"test_m_step_full": "fit runs your m_step", "test_e_step_full": "fit runs your e_step"})
 def test_fit_duplicated_points(student, rng):
     """reg_covar keeps a component on identical points finite: m_step, e_step and fit as scikit-learn's"""
     d = 2
@@ -308,4 +339,50 @@ def test_fit_duplicated_points(student, rng):
     # EM from there, as scikit-learn (which succeeds thanks to reg_covar as well)
     gm = sklearn_from(X, start, "full")
     model = student_from(student, X, start, "full")
-    expect_same_run(model, gm, X, "full", "GaussianMixtureEM(3) from that start")
+    expect_same_run(model, gm, X, start, "full", "GaussianMixtureEM(3) from that start")
+
+
+SIGNED_CHANGE = ("the signed change was used in the stopping rule: the log-likelihood decreased here and "
+                 "(ll_t − ll_(t−1)) / n < tol was taken for convergence; the rule uses the absolute value, "
+                 "|ll_t − ll_(t−1)| / n < tol")
+NOT_STRICT = ("EM stopped on a change of exactly 0 with tol = 0: the rule is strict, |ll_t − ll_(t−1)| / n < tol "
+              "(not ≤), so tol = 0 never stops early")
+
+
+@points(2, depends=FIT_DEPENDS["full"])
+def test_stopping_rule(student, rng):
+    """fit's stopping rule: strict < (K=1 with tol=0 runs max_iter) and the absolute change (a start at the optimum)"""
+    # K = 1: after the first M-step the parameters are the maximum likelihood ones and every later
+    # iteration reproduces them exactly, so the change is exactly 0: with tol = 0, only `<` goes on.
+    X = synthetic(rng, 200, 2, 1)
+    max_iter = 6
+    start = common_start(rng, X, 1, "full")
+    what = f"GaussianMixtureEM(1, tol=0, max_iter={max_iter}) from a given start on 200 samples in 2-D"
+    model = student_from(student, X, start, "full", tol=0.0, max_iter=max_iter)
+    expected = reference_from(X, start, "full", tol=0.0, max_iter=max_iter)
+    history = np.asarray(expected.log_likelihood_history_)
+    expect(history[-1] == history[-2], "self-check: the K=1 history should repeat exactly")  # trusted
+    first_repeat = int(np.flatnonzero(np.diff(history) == 0)[0]) + 1
+    got = expect_history(model.log_likelihood_history_, history, f"{what}: log_likelihood_history_", start=1,
+                         mistakes=[Mistake(history[:first_repeat + 1], NOT_STRICT)])
+    expect(expect_int(model.n_iter_, f"{what}: n_iter_") == max_iter, f"{what}: n_iter_ should be "
+           f"max_iter = {max_iter}\nLikely mistake: {NOT_STRICT}")
+    expect(not expect_bool(model.converged_, f"{what}: converged_"),
+           f"{what}: converged_ should be False (tol = 0 is never reached)\nLikely mistake: {NOT_STRICT}")
+    del got
+    # a start at the optimum (reg_covar = 1e-6), fitted with a large reg_covar: the first M-step inflates
+    # the covariances, so ll_2 < ll_1 by far more than tol·n; only the signed change takes that for convergence
+    X = synthetic(rng, 300, 2, 2, separation=4.0)
+    gm0 = GaussianMixture(2, tol=1e-10, max_iter=1000, random_state=0).fit(X)
+    start = (gm0.weights_, gm0.means_, gm0.covariances_)
+    reg = 0.5
+    what = f"GaussianMixtureEM(2, reg_covar={reg}) started at the maximum likelihood fit (reg_covar=1e-6)"
+    gm = sklearn_from(X, start, "full", reg_covar=reg)
+    model = student_from(student, X, start, "full", reg_covar=reg)
+    expected = reference_from(X, start, "full", reg_covar=reg)
+    history = np.asarray(expected.log_likelihood_history_)
+    expect(len(history) > 2 and history[1] < history[0] - 1e-3 * len(X), "self-check: ll must drop")  # trusted
+    mistakes = [Mistake(history[:2], SIGNED_CHANGE)]
+    expect_history(model.log_likelihood_history_, history, f"{what}: log_likelihood_history_", start=1,
+                   mistakes=mistakes)
+    expect_same_run(model, gm, X, start, "full", what, reg_covar=reg)

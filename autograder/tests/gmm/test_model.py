@@ -48,7 +48,7 @@ def models(student, rng):
     w, m, c = random_gmm(3, 3, separation=2.5, rng=rng)
     X, _ = sample_gmm(400, w, m, c, rng=rng)
     X_new, _ = sample_gmm(150, w, m, c, rng=rng)
-    X_new[:5] += 50.0  # far from every component: log space keeps everything finite
+    X_new[:5] += 200.0  # far from every component (densities underflow to 0): log space keeps everything finite
     out = [("GaussianMixtureEM(3) on 400 samples of a 3-D mixture", fitted(student, X, "full", (w, m, c)),
             "full", 3, 3, X, X_new)]
     rows = rng.choice(len(FAITHFUL_STD), size=2, replace=False)
@@ -59,7 +59,15 @@ def models(student, rng):
     return out
 
 
-@points(5)
+EPSILONS = (1e-6, 1e-8, 1e-10, 1e-12, 1e-15, 1e-16, 1e-20, 1e-30, 1e-50, 1e-100, 1e-300,
+            float(np.finfo(float).eps), float(np.finfo(float).tiny))
+EPS_SCORE = ("an ε was added to the density before its log (log(Σ + ε)): far from the components the density "
+             "underflows and the log-density becomes the floor log ε; use log-sum-exp of the log-densities")
+FIT_DEPENDS = {"test_fit_matches_sklearn_full": "the model is fitted by your fit",
+               "test_fit_matches_sklearn_diag": "the model is fitted by your fit"}
+
+
+@points(5, depends=FIT_DEPENDS)
 def test_predict_proba_and_predict(student, rng):
     """predict_proba and predict: scikit-learn's, for the model's own fitted parameters"""
     for what, model, covariance_type, k, d, _, X_new in models(student, rng):
@@ -82,18 +90,25 @@ def test_predict_proba_and_predict(student, rng):
         ])
 
 
-@points(4)
+@points(4, depends=FIT_DEPENDS)
 def test_score_samples_and_score(student, rng):
     """score_samples = log p(x) and score = its mean: scikit-learn's, for the model's own parameters"""
     for what, model, covariance_type, k, d, X_fit, X_new in models(student, rng):
         gm = sklearn_with(*parameters(model, k, d, covariance_type, what), covariance_type, what)
         weighted = gm._estimate_weighted_log_prob(X_new)
         expected = gm.score_samples(X_new)
+        with np.errstate(divide="ignore", under="ignore"):
+            density = np.exp(weighted).sum(axis=1)
+            linear = np.log(density)
+        eps_floor = [Mistake(np.log(density + eps), EPS_SCORE) for eps in EPSILONS]
         expect_close(model.score_samples(X_new), expected, f"{what}: score_samples(X_new)", mistakes=[
             Mistake(logsumexp(weighted - np.log(gm.weights_), axis=1), "the weights πₖ are missing"),
             Mistake(np.exp(expected), "returned the density p(x); score_samples is its logarithm"),
             Mistake(weighted.max(axis=1), "took maxₖ instead of log Σₖ (log-sum-exp)"),
-        ])
+            Mistake(linear, "the density was computed in linear space and then logged: Σₖ πₖ N(x; μₖ, Σₖ) "
+                            "underflows to 0 far from the components (log 0 = −inf); use log-sum-exp of "
+                            "log πₖ + log N(x; μₖ, Σₖ)"),
+        ] + eps_floor)
         for name, data in [("X_new", X_new), ("the training data", X_fit)]:
             expected = gm.score(data)
             expect_close(model.score(data), expected, f"{what}: score({name})", mistakes=[
@@ -137,8 +152,8 @@ def test_sample_shapes_and_reproducible(student, rng):
 # Statistical checks of sample(): per model, for each of the K = 3 components, the count of its
 # samples (exact binomial quantiles), the mean of its samples (n_k·(x̄−μ)ᵀΣ⁻¹(x̄−μ) ~ χ²(d) exactly)
 # and their spread (Σ‖L⁻¹(x−μ)‖² ~ χ²(n_k·d) exactly, two-sided): 9 checks per model, 3 models,
-# 27 checks, each failing a correct sampler with probability ≤ ALPHA = 1e-8; by the union bound a
-# correct submission fails this test with probability ≤ 2.7e-7 < 1e-6. The named mistakes fail with
+# 27 checks (9 per test), each failing a correct sampler with probability ≤ ALPHA = 1e-8; by the union
+# bound a correct submission fails one of these tests with probability ≤ 2.7e-7 < 1e-6. The named mistakes fail with
 # certainty: with 3000 samples and weights near (0.6, 0.3, 0.1), equal weights put ~1000 samples
 # in the component expected to get ~300 (binomial sd ≈ 16), 40 standard deviations off; with
 # variances in [4, 16], noise scaled by Σ (or σ²) instead of L (or σ) makes the mean squared
@@ -201,14 +216,49 @@ def check_samples(model, covariance_type, d, what):
                "samples of component k drawn around means_[k], and z[i] the component of X[i]?")
 
 
-@points(5)
-def test_sample_statistics(student, rng):
-    """sample: component frequencies follow weights_, samples of component k have mean means_[k] and covariance covariances_[k]"""
-    for covariance_type, d in [("full", 2), ("diag", 3), ("spherical", 2)]:
-        # variances in [4, 16]: noise scaled by Σ instead of its square root is off by a factor ≥ 4
-        _, m, c = random_gmm(3, d, covariance_type=covariance_type, separation=4.0, variance_range=(4.0, 16.0),
-                             rng=rng)
-        X, _ = sample_gmm(600, WEIGHTS, m, c, covariance_type=covariance_type, rng=rng)
-        model = fitted(student, X, covariance_type, (WEIGHTS, m, c))
-        check_samples(model, covariance_type, d, f"GaussianMixtureEM(3, covariance_type={covariance_type!r}) "
-                                                 f"fitted on 600 samples in {d}-D")
+def check_sample_statistics(student, rng, covariance_type, d):
+    # variances in [4, 16]: noise scaled by Σ instead of its square root is off by a factor ≥ 4
+    _, m, c = random_gmm(3, d, covariance_type=covariance_type, separation=4.0, variance_range=(4.0, 16.0),
+                         rng=rng)
+    X, _ = sample_gmm(600, WEIGHTS, m, c, covariance_type=covariance_type, rng=rng)
+    model = fitted(student, X, covariance_type, (WEIGHTS, m, c))
+    check_samples(model, covariance_type, d, f"GaussianMixtureEM(3, covariance_type={covariance_type!r}) "
+                                             f"fitted on 600 samples in {d}-D")
+
+
+@points(2)
+def test_sample_statistics_full(student, rng):
+    """sample, full covariances: component frequencies follow weights_, samples of component k have mean means_[k] and covariance covariances_[k]"""
+    check_sample_statistics(student, rng, "full", 2)
+
+
+@points(1)
+def test_sample_statistics_diag(student, rng):
+    """sample, diag covariances: component frequencies, means and variances of the samples"""
+    check_sample_statistics(student, rng, "diag", 3)
+
+
+@points(1)
+def test_sample_statistics_spherical(student, rng):
+    """sample, spherical covariances: component frequencies, means and variances of the samples"""
+    check_sample_statistics(student, rng, "spherical", 2)
+
+
+@points(1)
+def test_sample_successive_calls_differ(student, rng):
+    """sample: two successive calls on one fitted model give different draws (the generator moves on)"""
+    w, m, c = random_gmm(2, 2, separation=4.0, rng=rng)
+    X, _ = sample_gmm(200, w, m, c, rng=rng)
+    seed = int(rng.integers(2**31))
+    model = student.GaussianMixtureEM(2, weights_init=w, means_init=m, covariances_init=c, random_state=seed)
+    model.fit(X)
+    first = model.sample(20)
+    second = model.sample(20)
+    for got in (first, second):
+        expect(isinstance(got, (tuple, list)) and len(got) == 2, f"sample should return (X, z), got {type(got).__name__}")
+    a = expect_array(first[0], "sample(20)[0], first call", shape=(20, 2))
+    b = expect_array(second[0], "sample(20)[0], second call", shape=(20, 2))
+    # continuous draws: two correct calls coincide with probability 0
+    expect(not np.array_equal(a, b), f"GaussianMixtureEM(2, random_state={seed}): two successive sample(20) calls "
+           "returned the same samples; a second call must continue the model's generator (create it once, in "
+           "fit), not re-seed it with random_state at every call")

@@ -3,9 +3,10 @@ import numpy as np
 from sklearn.mixture import GaussianMixture
 from sklearn.mixture._gaussian_mixture import _compute_precision_cholesky
 
-from autograder.harness import Mistake, expect, expect_array, expect_close, expect_equal, fail, points
+from autograder.harness import Mistake, expect, expect_array, expect_close, expect_equal, fail, points, reference
 from datasets import random_gmm, sample_gmm
 
+ref = reference("gmm")
 SHAPES = {"full": lambda k, d: (k, d, d), "diag": lambda k, d: (k, d), "spherical": lambda k, d: (k,)}
 
 
@@ -15,27 +16,42 @@ def sklearn_n_parameters(k, d, covariance_type):
     return gm._n_parameters()
 
 
-@points(3)
+def check_n_parameters(student, rng, covariance_type):
+    for k, d in [(1, 1), (2, 2), (int(rng.integers(3, 7)), int(rng.integers(3, 9)))]:
+        expected = sklearn_n_parameters(k, d, covariance_type)
+        cov = {"full": k * d * (d + 1) // 2, "diag": k * d, "spherical": k}[covariance_type]
+        mistakes = [
+            Mistake(expected - (k - 1), "the K−1 free weights were not counted (they sum to 1, so K−1 are free)"),
+            Mistake(expected + 1, "counted K weights; they sum to 1, so only K−1 are free"),
+            Mistake(expected - k * d, "the K·d mean entries were not counted"),
+        ]
+        if covariance_type == "full" and d > 1:
+            mistakes.append(Mistake(expected - cov + k * d * d,
+                                    "counted d² entries per covariance; a symmetric matrix has d(d+1)/2"))
+        got = expect_array(student.n_parameters(k, d, covariance_type),
+                           f"n_parameters({k}, {d}, {covariance_type!r})", kind="iu")
+        expect(got.size == 1, f"n_parameters({k}, {d}, {covariance_type!r}): expected one integer, "
+                              f"got an array of shape {got.shape}")
+        expect_equal(got.reshape(()), expected, f"n_parameters({k}, {d}, {covariance_type!r})",
+                     mistakes=[m for m in mistakes if m.value != expected])
+
+
+@points(1)
 def test_n_parameters(student, rng):
-    """n_parameters: K−1 weights + K·d means + the covariance entries, as scikit-learn counts them"""
-    for covariance_type in ("full", "diag", "spherical"):
-        for k, d in [(1, 1), (2, 2), (int(rng.integers(3, 7)), int(rng.integers(3, 9)))]:
-            expected = sklearn_n_parameters(k, d, covariance_type)
-            cov = {"full": k * d * (d + 1) // 2, "diag": k * d, "spherical": k}[covariance_type]
-            mistakes = [
-                Mistake(expected - (k - 1), "the K−1 free weights were not counted (they sum to 1, so K−1 are free)"),
-                Mistake(expected + 1, "counted K weights; they sum to 1, so only K−1 are free"),
-                Mistake(expected - k * d, "the K·d mean entries were not counted"),
-            ]
-            if covariance_type == "full" and d > 1:
-                mistakes.append(Mistake(expected - cov + k * d * d,
-                                        "counted d² entries per covariance; a symmetric matrix has d(d+1)/2"))
-            got = expect_array(student.n_parameters(k, d, covariance_type),
-                               f"n_parameters({k}, {d}, {covariance_type!r})", kind="iu")
-            expect(got.size == 1, f"n_parameters({k}, {d}, {covariance_type!r}): expected one integer, "
-                                  f"got an array of shape {got.shape}")
-            expect_equal(got.reshape(()), expected, f"n_parameters({k}, {d}, {covariance_type!r})",
-                         mistakes=mistakes)
+    """n_parameters, full covariances: K−1 weights + K·d means + K·d(d+1)/2 covariance entries, as scikit-learn counts them"""
+    check_n_parameters(student, rng, "full")
+
+
+@points(1)
+def test_n_parameters_diag(student, rng):
+    """n_parameters, diag covariances: K−1 weights + K·d means + K·d variances"""
+    check_n_parameters(student, rng, "diag")
+
+
+@points(1)
+def test_n_parameters_spherical(student, rng):
+    """n_parameters, spherical covariances: K−1 weights + K·d means + K variances"""
+    check_n_parameters(student, rng, "spherical")
 
 
 def sklearn_with(model, k, d, covariance_type, what):
@@ -54,7 +70,7 @@ def sklearn_with(model, k, d, covariance_type, what):
     return gm
 
 
-@points(4)
+@points(4, depends={"test_n_parameters": "bic and aic use your n_parameters"})
 def test_bic_aic(student, rng):
     """bic and aic: scikit-learn's for the model's own fitted parameters, on the training data and on new data"""
     for covariance_type, k, d in [("full", 3, 2), ("diag", 2, 3), ("spherical", 4, 2)]:
@@ -80,6 +96,8 @@ def test_bic_aic(student, rng):
                 Mistake(-2 * log_lik / n + p * np.log(n), "used the mean log-likelihood; BIC uses the total"),
                 Mistake(-2 * log_lik + p * np.log(len(X)), "n must be the number of rows of the X given to bic"),
             ])
+            if name == "the training data":  # an array-like: a list of rows is X too
+                expect_close(model.bic(data.tolist()), gm.bic(data), f"{what}: bic(X.tolist()) (a list of rows)")
             expected = gm.aic(data)
             expect_close(model.aic(data), expected, f"{what}: aic({name})", mistakes=[
                 Mistake(-expected, "the sign is flipped: AIC = −2·Σᵢ log p(xᵢ) + 2p, lower is better"),
@@ -88,12 +106,13 @@ def test_bic_aic(student, rng):
             ])
 
 
-@points(4)
+HIGHEST = ("returned the candidate with the highest {criterion}; lower is better")
+
+
+@points(4, depends={"test_bic_aic": "select_n_components compares your bic / aic",
+                    "test_fit_history": "select_n_components runs your fit"})
 def test_select_n_components(student, rng):
-    """select_n_components: recovers the true K of synthetic data by BIC (2 well-separated clusters, then 1 cluster)"""
-    # Only K = 1 and K = 2 are fitted: Lloyd's algorithm can never leave one of 2 clusters empty,
-    # whereas with K ≥ 3 a uniform k-means start (allowed by the spec) empties a cluster in about
-    # 0.2 % of runs, and an M-step without scikit-learn's + 10·eps then divides 0 by 0.
+    """select_n_components: recovers the true K of synthetic data by BIC and by AIC (the true K not first among the candidates)"""
     # Margins in BIC units (lower is better), measured over 300 seeds of exactly these data for the
     # reference, for an independent implementation with uniform k-means starts, and for
     # scikit-learn's best of 5 starts at tol 1e-6 (about the most any EM fit can gain):
@@ -101,18 +120,33 @@ def test_select_n_components(student, rng):
     # - one Gaussian: BIC(2) − BIC(1) = 28·log 800 − 2·(log-likelihood gained by a second
     #   component) = 187 − 2·gain ≥ 133 for the reference and the independent implementation,
     #   ≥ 93 (median 131) for scikit-learn's best fit.
+    # K = 3 on the two clusters adds 28 parameters too: BIC(3) − BIC(2) = 187 − 2·gain, the same
+    # bound (a third component gains no more on two Gaussians than a second on one; a k-means start
+    # that leaves a cluster empty gives, with the spec's Nₖ + 10·ε, a dead component and no gain).
+    # AIC (penalty 2p) on the two clusters: AIC(1) − AIC(2) = BIC(1) − BIC(2) − 28·(log 800 − 2)
+    # ≥ 876 − 131 = 745. (AIC is not asked to choose between K = 2 and 3, where its penalty of 56
+    # does not always beat the gain.)
     d, n = 6, 800
     cases = []
     w, m, c = random_gmm(2, d, separation=6.0, rng=rng)
-    cases.append((sample_gmm(n, w, m, c, rng=rng)[0], "2 clusters", [2, 1], 2))
+    two = sample_gmm(n, w, m, c, rng=rng)[0]
+    cases.append((two, "2 clusters", [1, 3, 2], "bic", 2))
     w, m, c = random_gmm(1, d, rng=rng)
-    cases.append((sample_gmm(n, w, m, c, rng=rng)[0], "1 Gaussian", [1, 2], 1))
-    for X, truth, candidates, expected in cases:
+    cases.append((sample_gmm(n, w, m, c, rng=rng)[0], "1 Gaussian", [1, 2], "bic", 1))
+    cases.append((two, "2 clusters", [1, 2], "aic", 2))
+    for X, truth, candidates, criterion, expected in cases:
         seed = int(rng.integers(2**31))
-        what = f"select_n_components(X, {candidates}, random_state={seed}) on {n} samples of {truth} in {d}-D"
-        got = expect_array(student.select_n_components(X, candidates, random_state=seed), what, kind="iu")
+        what = (f"select_n_components(X, {candidates}, criterion={criterion!r}, random_state={seed}) on {n} "
+                f"samples of {truth} in {d}-D")
+        got = expect_array(student.select_n_components(X, candidates, criterion=criterion, random_state=seed),
+                           what, kind="iu")
         expect(got.size == 1, f"{what}: expected one integer, got an array of shape {got.shape}")
-        expect_equal(got.reshape(()), expected, what, mistakes=[
-            Mistake(3 - expected, "returned the candidate with the highest BIC; lower BIC is better"),
-            Mistake(0, "returned the position of the best candidate in the list, not the candidate itself"),
-        ])
+        scores = [getattr(ref.GaussianMixtureEM(k, random_state=seed).fit(X), criterion)(X) for k in candidates]
+        mistakes = []
+        if candidates.index(expected) not in candidates:  # else that position is an answer of its own
+            mistakes.append(Mistake(candidates.index(expected), "returned the position of the best candidate in "
+                                                                "the list, not the candidate itself"))
+        worst = candidates[int(np.argmax(scores))]
+        if worst != expected and len(candidates) > 2:  # with two candidates every wrong answer is "the highest"
+            mistakes.append(Mistake(worst, HIGHEST.format(criterion=criterion.upper())))
+        expect_equal(got.reshape(()), expected, what, mistakes=mistakes)

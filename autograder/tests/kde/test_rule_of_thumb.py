@@ -92,27 +92,52 @@ def test_silverman_bandwidth_1d(student, rng):
                      mistakes=bandwidth_mistakes(x[:, None], "silverman"))
 
 
-@points(5)
-def test_bandwidths_in_d_dimensions(student, rng):
-    """scott_bandwidth and silverman_bandwidth in d = 2, 3, 6: σ̄ times the factor with exponent −1/(d+4)"""
-    for n, d in [(30, 2), (200, 3), (500, 6)]:
+def check_d_dimensions(student, rng, rule):
+    for n, d in [(30, 2), (200, 3), (500, 6), (25, 3)]:
         # features of different spreads and centres, so that the ways of pooling them differ
         X = rng.normal(size=(n, d)) * rng.uniform(0.3, 4.0, size=d) + rng.uniform(-10, 10, size=d)
-        for rule in ("scott", "silverman"):
-            expected = sigma_bar(X) * FACTORS[rule](n, d)
-            got = getattr(student, f"{rule}_bandwidth")(X)
-            expect_close(got, expected, f"{rule}_bandwidth(X) with X of shape {X.shape}",
-                         mistakes=bandwidth_mistakes(X, rule))
+        expected = sigma_bar(X) * FACTORS[rule](n, d)
+        as_list = n == 25
+        got = getattr(student, f"{rule}_bandwidth")(X.tolist() if as_list else X)
+        expect_close(got, expected, f"{rule}_bandwidth(X) with X of shape {X.shape}"
+                     + (" (a list of lists)" if as_list else ""), mistakes=bandwidth_mistakes(X, rule))
 
 
 @points(3)
-def test_bandwidth_scales_with_the_data(student, rng):
-    """scott_bandwidth and silverman_bandwidth scale with the data: X times c gives h times c"""
+def test_scott_bandwidth_in_d_dimensions(student, rng):
+    """scott_bandwidth in d = 2, 3, 6: σ̄ times n^(−1/(d+4))"""
+    check_d_dimensions(student, rng, "scott")
+
+
+@points(2)
+def test_silverman_bandwidth_in_d_dimensions(student, rng):
+    """silverman_bandwidth in d = 2, 3, 6: σ̄ times (n(d+2)/4)^(−1/(d+4))"""
+    check_d_dimensions(student, rng, "silverman")
+
+
+def check_scaling(student, rng, rule):
     X = rng.normal(size=(150, 2))
+    fn = getattr(ref, f"{rule}_bandwidth")
     for c in (float(rng.uniform(5, 50)), float(rng.uniform(0.01, 0.1))):
         Xc = c * X
-        for rule in ("scott", "silverman"):
-            fn = getattr(ref, f"{rule}_bandwidth")
-            got = getattr(student, f"{rule}_bandwidth")(Xc)
-            expect_close(got, c * fn(X), f"{rule}_bandwidth(c·X) for c = {c:.4g} (should be c times "
-                         f"{rule}_bandwidth(X) = {fn(X):.6g})", mistakes=bandwidth_mistakes(Xc, rule))
+        got = getattr(student, f"{rule}_bandwidth")(Xc)
+        expect_close(got, c * fn(X), f"{rule}_bandwidth(c·X) for c = {c:.4g} (should be c times "
+                     f"{rule}_bandwidth(X) = {fn(X):.6g})", mistakes=bandwidth_mistakes(Xc, rule))
+    # far from the origin (around 1e6): a one-pass variance mean(x²) − mean(x)² loses every digit
+    Xf = X + rng.uniform(1e6, 1e7, size=2)
+    got = getattr(student, f"{rule}_bandwidth")(Xf)
+    expect_close(got, fn(X), f"{rule}_bandwidth(X + c) for a shift c around 1e6–1e7 (should equal "
+                 f"{rule}_bandwidth(X) = {fn(X):.6g}: a shift changes no variance)", rtol=1e-6,
+                 mistakes=bandwidth_mistakes(Xf, rule))
+
+
+@points(2)
+def test_scott_bandwidth_scales_with_the_data(student, rng):
+    """scott_bandwidth scales with the data (X times c gives h times c) and ignores a shift"""
+    check_scaling(student, rng, "scott")
+
+
+@points(1)
+def test_silverman_bandwidth_scales_with_the_data(student, rng):
+    """silverman_bandwidth scales with the data (X times c gives h times c) and ignores a shift"""
+    check_scaling(student, rng, "silverman")

@@ -46,16 +46,51 @@ def loo_mistakes(X, h):
     ]
 
 
-@points(10)
+@points(7)
 def test_loo_log_likelihood(student, rng):
-    """loo_log_likelihood: equals a brute-force leave-one-out with logsumexp"""
-    for n, d in [(2, 1), (60, 1), (150, 3)]:
+    """loo_log_likelihood: equals a brute-force leave-one-out with logsumexp (1-D arrays and lists too)"""
+    for n, d in [(2, 1), (60, 1), (150, 3), (40, 2)]:
         X = rng.normal(size=(n, d)) * rng.uniform(0.5, 2.0, size=d)
         for h in (float(rng.uniform(0.1, 0.4)), float(rng.uniform(0.8, 2.0))):
-            x_in = X.ravel() if d == 1 else X  # 1-D arrays mean one feature
+            x_in = X.ravel() if d == 1 else X.tolist() if n == 40 else X  # 1-D: one feature
+            label = " (a list of lists)" if n == 40 else ""
             got = student.loo_log_likelihood(x_in, h)
             expect_close(got, brute_force_loo(X, h), f"loo_log_likelihood(X, h={h:.4f}) with X of "
-                         f"shape {X.shape}", mistakes=loo_mistakes(X, h))
+                         f"shape {X.shape}{label}", mistakes=loo_mistakes(X, h))
+
+
+def chunked_loo(X, h, chunk=500, keep_self=False):
+    """brute_force_loo for large n: the same sums, ``chunk`` rows of the (n, n) matrix at a time.
+
+    ``keep_self``: the mistake of keeping j = i (still divided by n − 1).
+    """
+    n, d = X.shape
+    total = 0.0
+    for start in range(0, n, chunk):
+        rows = X[start:start + chunk]
+        log_k = -0.5 * ((rows[:, None, :] - X[None, :, :]) ** 2).sum(-1) / h**2
+        if not keep_self:
+            log_k[np.arange(len(rows)), np.arange(start, start + len(rows))] = -np.inf
+        total += float(np.sum(logsumexp(log_k, axis=1)))
+    return total / n - math.log(n - 1) - 0.5 * d * (LOG_2PI + 2 * math.log(h))
+
+
+#: More rows than one block of the reference's blocked computation (8192 training rows), so
+#: that a leave-one-out written with blocks must leave out the right term in every block.
+LOO_BIG_N = 9000
+
+
+@points(3, timeout=60)
+def test_loo_many_rows(student, rng):
+    """loo_log_likelihood with n = 9 000 rows (60 s per call): only j = i left out, in every block"""
+    X = rng.normal(size=(LOO_BIG_N, 1)) * rng.uniform(0.5, 2.0)
+    h = float(rng.uniform(0.05, 0.2))
+    expected = chunked_loo(X, h)
+    got = student.loo_log_likelihood(X, h)
+    expect_close(got, expected, f"loo_log_likelihood(X, h={h:.4f}) with X of shape {X.shape}",
+                 mistakes=[Mistake(chunked_loo(X, h, keep_self=True),
+                                   "the point itself was kept in its own density (the sum includes "
+                                   "j = i): leave-one-out leaves out the term j = i")])
 
 
 @points(5)
@@ -109,22 +144,25 @@ def test_select_bandwidth(student, rng):
         cands, scores = candidates_with_clear_maximum(rng, X, 12)
         plain = [float(np.mean(logsumexp(log_kernel_matrix(X, h), axis=1) - math.log(n)))
                  for h in cands]
-        got = student.select_bandwidth(X, cands.tolist())
+        arg = X.ravel() if d == 1 else X  # 1-D: one feature
+        got = student.select_bandwidth(arg, cands.tolist() if d == 1 else cands)
+        smallest = "chose the candidate with the smallest leave-one-out score; pick the largest (argmax)"
+        by_plain = ("chose by the plain log-likelihood, in which each row also counts its own kernel "
+                    "and which always favours the smallest bandwidth; use the leave-one-out score")
+        if np.argmin(scores) == np.argmax(plain):  # the same candidate: one message names both
+            mistakes = [Mistake(cands[np.argmin(scores)], smallest + "; or " + by_plain)]
+        else:
+            mistakes = [Mistake(cands[np.argmin(scores)], smallest), Mistake(cands[np.argmax(plain)], by_plain)]
+        mistakes.append(Mistake(np.max(scores), "returned the best score; return the bandwidth that "
+                                                "achieves it"))
         expect_close(got, cands[np.argmax(scores)], f"select_bandwidth(X, candidates) with X of shape "
-                     f"{X.shape} and {len(cands)} candidates (in random order)", rtol=1e-12, mistakes=[
-                         Mistake(cands[np.argmin(scores)], "chose the candidate with the smallest "
-                                 "leave-one-out score; pick the largest (argmax)"),
-                         Mistake(cands[np.argmax(plain)], "chose by the plain log-likelihood (each row "
-                                 "kept in its own density), which always favours the smallest bandwidth; "
-                                 "use the leave-one-out score"),
-                         Mistake(np.max(scores), "returned the best score; return the bandwidth that "
-                                                 "achieves it"),
-                     ])
+                     f"{X.shape} and {len(cands)} candidates (in random order"
+                     f"{', X 1-D and candidates a list' if d == 1 else ''})", rtol=1e-12, mistakes=mistakes)
 
 
-@points(3)
-def test_select_bandwidth_tie_and_single_candidate(student, rng):
-    """select_bandwidth with an exact tie (a duplicated best candidate) and with a single candidate"""
+@points(2)
+def test_select_bandwidth_tie(student, rng):
+    """select_bandwidth with an exact tie (the best candidate three times): the earliest wins"""
     X = mixture_data(rng, 60, 2)
     cands, scores = candidates_with_clear_maximum(rng, X, 6)
     best = float(cands[np.argmax(scores)])
@@ -132,6 +170,12 @@ def test_select_bandwidth_tie_and_single_candidate(student, rng):
     got = student.select_bandwidth(X, tied)
     expect_close(got, best, "select_bandwidth(X, candidates) when the best candidate appears three "
                  "times (an exact tie)", rtol=1e-12)
-    h = float(cands[0])
+
+
+@points(1)
+def test_select_bandwidth_single_candidate(student, rng):
+    """select_bandwidth with a single candidate returns it"""
+    X = mixture_data(rng, 60, 2)
+    h = float(rng.uniform(0.2, 2.0))
     got = student.select_bandwidth(X, [h])
     expect_close(got, h, "select_bandwidth(X, [h]) with a single candidate", rtol=1e-12)

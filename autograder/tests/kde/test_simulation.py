@@ -17,9 +17,9 @@ def seed_from(rng):
     return int(rng.integers(2**31 - 1))
 
 
-@points(5)
-def test_kde_sample_shape_and_seed(student, rng):
-    """kde_sample: shape (n_samples, d) and the same int seed gives the same samples"""
+@points(2)
+def test_kde_sample_shape(student, rng):
+    """kde_sample: shape (n_samples, d), for 1-D and list input, one training row and n_samples = 0"""
     X = rng.normal(size=(30, 3))
     h = float(rng.uniform(0.2, 1.0))
     for n_samples in (1, 7):
@@ -28,9 +28,28 @@ def test_kde_sample_shape_and_seed(student, rng):
                      f"{X.shape}", shape=(n_samples, 3))
     got = student.kde_sample(X[:, 0], h, 5, seed_from(rng))
     expect_array(got, "kde_sample(x_train, h, 5, rng=int) with a 1-D x_train (one feature)", shape=(5, 1))
+    got = student.kde_sample(X.tolist(), h, 6, seed_from(rng))
+    expect_array(got, "kde_sample(X_train, h, 6, rng=int) with X_train a list of lists", shape=(6, 3))
     got = student.kde_sample(X, h, 4)
     expect_array(got, "kde_sample(X_train, h, 4) with rng left at None", shape=(4, 3))
+    got = student.kde_sample(X, h, 0, seed_from(rng))
+    expect_array(got, "kde_sample(X_train, h, 0): no samples", shape=(0, 3))
+    one = X[:1]
+    got = expect_array(student.kde_sample(one, h, 2000, seed_from(rng)),
+                       "kde_sample(X_train, h, 2000) with one training row", shape=(2000, 3))
+    # every sample is that row plus N(0, h² I) noise: the sample mean is within 6 standard errors
+    # (6·h/sqrt(2000) per feature; P(a correct sampler fails) < 3 × 2e-9)
+    err = np.abs(got.mean(0) - one[0]) / (h / np.sqrt(len(got)))
+    expect(np.all(err <= 6.0), f"kde_sample with one training row {one[0].round(4).tolist()}: the "
+           f"sample mean {got.mean(0).round(4).tolist()} is {err.max():.1f} standard errors from it "
+           "(every sample is that row plus N(0, h² I) noise)")
 
+
+@points(3)
+def test_kde_sample_seed(student, rng):
+    """kde_sample: the same int seed gives the same samples, another seed other samples"""
+    X = rng.normal(size=(30, 3))
+    h = float(rng.uniform(0.2, 1.0))
     seed, other = seed_from(rng), seed_from(rng)
     first = expect_array(student.kde_sample(X, h, 20, seed), "kde_sample(..., rng=seed)", shape=(20, 3))
     second = student.kde_sample(X, h, 20, seed)

@@ -6,20 +6,55 @@ from autograder.harness import Mistake, expect, expect_close, expect_scalar, poi
 
 ref = reference("mle")
 
+#: The small constants students add inside a log to avoid log 0 (log(p + ε)).
+COMMON_EPS = (1e-6, 1e-7, 1e-8, 1e-9, 1e-10, 1e-12, 1e-15, 1e-16, 1e-20, 1e-30, 1e-100, 1e-300,
+              float(np.finfo(float).eps), float(np.finfo(float).tiny))
 
-@points(10)
-def test_gaussian_mle(student, rng):
-    """gaussian_mle: the sample mean and the variance with divisor n (not n − 1)"""
+
+def gaussian_samples(rng):
+    """(n, x, label): small, medium and large samples, one as a list, one far from the origin.
+
+    Around 10⁷ with standard deviation ~1, the one-pass formula mean(x²) − mean(x)² cancels
+    catastrophically (x² ~ 10¹⁴, a double's spacing there is ~0.02), while the two-pass
+    mean((x − mean)²) is exact to ~1e-9.
+    """
     for n in (2, 15, 1000):
-        x = rng.normal(rng.uniform(-5, 5), rng.uniform(0.5, 3), size=n)
-        got = student.gaussian_mle(x)
-        expect(isinstance(got, (tuple, list)) and len(got) == 2,
-               f"gaussian_mle(x) should return (mean, var), got {type(got).__name__}")
-        mean, var = ref.gaussian_mle(x)
-        expect_close(got[0], mean, f"gaussian_mle(x)[0] (the mean) with n={n}")
-        expect_close(got[1], var, f"gaussian_mle(x)[1] (the variance) with n={n}", mistakes=[
+        yield n, rng.normal(rng.uniform(-5, 5), rng.uniform(0.5, 3), size=n), ""
+    x = rng.normal(0, 1, size=12)
+    yield 12, x, " (x a list)"
+    yield 500, rng.normal(rng.uniform(1e6, 1e7), rng.uniform(0.5, 2), size=500), " around 1e6–1e7"
+
+
+def _pair(got, what):
+    expect(isinstance(got, (tuple, list)) and len(got) == 2,
+           f"{what} should return (mean, var), got {type(got).__name__}")
+    return got
+
+
+@points(3)
+def test_gaussian_mle_mean(student, rng):
+    """gaussian_mle: the sample mean"""
+    for n, x, label in gaussian_samples(rng):
+        got = _pair(student.gaussian_mle(x.tolist() if "list" in label else x), "gaussian_mle(x)")
+        expect_close(got[0], ref.gaussian_mle(x)[0], f"gaussian_mle(x)[0] (the mean) with n={n}{label}",
+                     rtol=1e-9)
+
+
+@points(7)
+def test_gaussian_mle_variance(student, rng, artifacts):
+    """gaussian_mle: the variance with divisor n (not n − 1), also for data far from the origin"""
+    for n, x, label in gaussian_samples(rng):
+        got = _pair(student.gaussian_mle(x.tolist() if "list" in label else x), "gaussian_mle(x)")
+        if n == 1000:
+            artifacts["mle_gaussian"] = {"x": x, "mean": got[0], "var": got[1]}  # the feedback's picture
+        var = ref.gaussian_mle(x)[1]
+        what = f"gaussian_mle(x)[1] (the variance) with n={n}{label}"
+        if "1e6" in label:
+            what += " (mean(x²) − mean(x)² loses every digit here: subtract the mean first)"
+        expect_close(got[1], var, what, mistakes=[
             Mistake(x.var(ddof=1), "variance divided by n−1; the MLE divides by n"),
-            Mistake(x.std(), "returned the standard deviation; the spec asks for the variance"),
+            Mistake(x.std(), "returned the standard deviation σ̂ (its square root); the spec asks for "
+                             "the variance σ̂²"),
             Mistake(x.std(ddof=1), "returned the unbiased standard deviation; the spec asks for the "
                                    "variance with divisor n"),
         ])
@@ -32,12 +67,14 @@ def test_gaussian_log_likelihood(student, rng):
         x = rng.normal(1.0, 2.0, size=n)
         mean, var = float(rng.normal()), float(rng.uniform(0.3, 5))
         expected = stats.norm.logpdf(x, mean, np.sqrt(var)).sum()
-        got = student.gaussian_log_likelihood(x, mean, var)
-        expect_close(got, expected, f"gaussian_log_likelihood(x, mean={mean:.3f}, var={var:.3f}), n={n}",
-                     mistakes=[
+        got = student.gaussian_log_likelihood(x.tolist() if n == 30 else x, mean, var)
+        kind = " (x a list)" if n == 30 else ""
+        expect_close(got, expected, f"gaussian_log_likelihood(x, mean={mean:.3f}, var={var:.3f}), "
+                     f"n={n}{kind}", mistakes=[
                          Mistake(stats.norm.logpdf(x, mean, var).sum(),
                                  "var was used as the standard deviation; the scale is sqrt(var)"),
-                         Mistake(expected / n, "returned the mean; the spec asks for the sum over samples"),
+                         Mistake(expected / n, "returned the mean log-likelihood over the samples; "
+                                               "the spec asks for their sum"),
                          Mistake(expected + 0.5 * n * np.log(2 * np.pi), "the −(n/2)·log(2π) constant is missing"),
                      ])
 
@@ -45,12 +82,19 @@ def test_gaussian_log_likelihood(student, rng):
 @points(4)
 def test_gaussian_log_likelihood_far_out(student, rng):
     """gaussian_log_likelihood stays finite and exact far in the tails (computed in log space)"""
-    x = rng.normal(0, 1, size=20) + 60.0
+    n = 20
+    x = rng.normal(0, 1, size=n) + 60.0
     mean, var = 0.0, 1.0
     expected = stats.norm.logpdf(x, mean, 1.0).sum()
     got = expect_scalar(student.gaussian_log_likelihood(x, mean, var),
                         "gaussian_log_likelihood 60 standard deviations out", finite=False)
+    # every density underflows to 0 here: log(pdf + ε) gives n·log(ε + 0) = n·log ε
+    eps_hints = [Mistake(n * np.log(eps), f"the density was computed first and ε = {eps:g} added "
+                                          "before its log: log(p + ε) floors each term at log ε. "
+                                          "Write the log-density directly: −½ log(2π var) − (x − μ)²/(2 var)")
+                 for eps in COMMON_EPS]
     expect_close(got, expected, "gaussian_log_likelihood 60 standard deviations out", mistakes=[
         Mistake(-np.inf, "the density was computed first and its log taken after: exp(−1800) "
                          "underflows to 0; write the log-density directly"),
+        *eps_hints,
     ])

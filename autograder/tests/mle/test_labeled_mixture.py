@@ -13,31 +13,57 @@ def labeled_data(rng, n, d, k):
     return centres[z] + rng.normal(size=(n, d)), z
 
 
-@points(10)
-def test_labeled_mixture_mle(student, rng):
-    """labeled_mixture_mle: weight = count/n, mean and covariance (divisor count) of each group"""
-    for n, d, k in [(60, 2, 3), (600, 4, 5)]:
+def fits(student, rng):
+    """(what, X, z, k, got, expected) for the random cases (one with lists, one far from the origin)."""
+    for n, d, k, label in [(60, 2, 3, ""), (600, 4, 5, ""), (50, 2, 2, " (X and z lists)"),
+                           (300, 3, 3, " around 1e5")]:
         X, z = labeled_data(rng, n, d, k)
-        got = student.labeled_mixture_mle(X, z, k)
+        if "1e5" in label:
+            X = X + rng.uniform(1e5, 1e6, size=d)
+        args = (X.tolist(), z.tolist()) if "list" in label else (X, z)
+        got = student.labeled_mixture_mle(*args, k)
         expect(isinstance(got, (tuple, list)) and len(got) == 3,
-               "labeled_mixture_mle should return (weights, means, covs)")
-        weights, means, covs = ref.labeled_mixture_mle(X, z, k)
+               "labeled_mixture_mle should return (weights, means, covariances)")
+        yield f"labeled_mixture_mle with n={n}, d={d}, K={k}{label}", X, z, k, got, ref.labeled_mixture_mle(X, z, k)
+
+
+@points(3)
+def test_labeled_mixture_weights(student, rng):
+    """labeled_mixture_mle: weight_k = count_k / n"""
+    for what, X, z, k, got, (weights, _, _) in fits(student, rng):
         counts = np.bincount(z, minlength=k)
-        what = f"labeled_mixture_mle with n={n}, d={d}, K={k}"
         expect_close(got[0], weights, f"{what}: the weights", mistakes=[
             Mistake(counts, "the weights are the counts; divide them by n"),
             Mistake(np.full(k, 1 / k), "the weights are uniform; the MLE is count/n"),
         ])
-        expect_close(got[1], means, f"{what}: the means")
-        unbiased = np.stack([np.cov(X[z == j].T) for j in range(k)])
+
+
+@points(3)
+def test_labeled_mixture_means(student, rng):
+    """labeled_mixture_mle: mean_k = the mean of the rows labelled k"""
+    for what, X, z, k, got, (_, means, _) in fits(student, rng):
+        expect_close(got[1], means, f"{what}: the means", rtol=1e-9, mistakes=[
+            Mistake(np.tile(X.mean(0), (k, 1)), "every component got the overall mean; average only "
+                                                "the rows labelled k"),
+        ])
+
+
+@points(4)
+def test_labeled_mixture_covariances(student, rng):
+    """labeled_mixture_mle: cov_k with divisor count_k, also for data far from the origin"""
+    for what, X, z, k, got, (_, _, covs) in fits(student, rng):
+        counts = np.bincount(z, minlength=k)
+        unbiased = np.stack([np.cov(X[z == j].T).reshape(X.shape[1], X.shape[1]) for j in range(k)])
+        if "1e5" in what:
+            what += " (E[xxᵀ] − mean·meanᵀ loses digits here: centre each group on its mean first)"
         expect_close(got[2], covs, f"{what}: the covariances", mistakes=[
             Mistake(unbiased, "each covariance divided by count−1; the MLE divides by the count"),
-            Mistake(np.stack([c * counts[j] / n for j, c in enumerate(covs)]),
+            Mistake(np.stack([c * counts[j] / len(X) for j, c in enumerate(covs)]),
                     "each covariance divided by n; divide by the number of samples in its group"),
         ])
 
 
-@points(5)
+@points(2)
 def test_labeled_mixture_one_feature(student, rng):
     """labeled_mixture_mle on a 1-D X: shapes (K,), (K, 1), (K, 1, 1) and the right values"""
     k = 2
@@ -45,10 +71,38 @@ def test_labeled_mixture_one_feature(student, rng):
     x = X.ravel()
     got = student.labeled_mixture_mle(x, z, k)
     expect(isinstance(got, (tuple, list)) and len(got) == 3,
-           "labeled_mixture_mle should return (weights, means, covs)")
+           "labeled_mixture_mle should return (weights, means, covariances)")
     weights, means, covs = ref.labeled_mixture_mle(X, z, k)
     expect_array(got[1], "the means for a 1-D X", shape=(k, 1))
     expect_array(got[2], "the covariances for a 1-D X", shape=(k, 1, 1))
     expect_close(got[0], weights, "the weights for a 1-D X")
     expect_close(got[1], means, "the means for a 1-D X")
     expect_close(got[2], covs, "the covariances for a 1-D X")
+
+
+@points(3)
+def test_labeled_mixture_empty_and_single_groups(student, rng):
+    """labeled_mixture_mle with an empty group (weight 0, zeros, no NaN) and one-sample groups (covariance 0)"""
+    n, d, k = 30, 2, 4
+    X, z = labeled_data(rng, n, d, 2)  # labels 0 and 1 only
+    empty, single = 3, 2
+    z[int(rng.integers(2, n))] = single  # group 2 has exactly one row; group 3 none
+    got = student.labeled_mixture_mle(X, z, k)
+    expect(isinstance(got, (tuple, list)) and len(got) == 3,
+           "labeled_mixture_mle should return (weights, means, covariances)")
+    weights, means, covs = ref.labeled_mixture_mle(X, z, k)
+    what = (f"labeled_mixture_mle with K={k}: group {single} has one row, group {empty} none "
+            "(its weight is 0, its mean and covariance zeros)")
+    nan_hint = Mistake(np.where(np.arange(k)[:, None] == empty, np.nan, means),
+                       "the empty group's mean came out as NaN (0/0): skip groups with no rows and "
+                       "leave their mean and covariance at zeros")
+    got_w = expect_array(got[0], f"{what}: the weights", shape=(k,), finite=False)
+    got_m = expect_array(got[1], f"{what}: the means", shape=(k, d), finite=False)
+    got_c = expect_array(got[2], f"{what}: the covariances", shape=(k, d, d), finite=False)
+    expect_close(got_w, weights, f"{what}: the weights")
+    expect_close(got_m, means, f"{what}: the means", mistakes=[nan_hint])
+    expect_close(got_c, covs, f"{what}: the covariances", mistakes=[
+        Mistake(np.where((np.arange(k) == single)[:, None, None], np.nan, covs),
+                "NaN for the one-row group (0/0: divided by count − 1 = 0): the MLE divides by the "
+                "count, and a single row has covariance 0"),
+    ])

@@ -8,54 +8,91 @@ from datasets import random_spd
 ref = reference("mle")
 
 
-@points(8)
-def test_mvn_mle(student, rng):
-    """mvn_mle: the sample mean and the covariance with divisor n"""
+def mvn_samples(rng):
+    """(X, label): random data, one as a list of lists, one far from the origin."""
     for n, d in [(40, 2), (500, 5)]:
-        X = rng.multivariate_normal(rng.normal(size=d), random_spd(rng, d), size=n)
-        got = student.mvn_mle(X)
-        expect(isinstance(got, (tuple, list)) and len(got) == 2,
-               f"mvn_mle(X) should return (mean, cov), got {type(got).__name__}")
-        mean, cov = ref.mvn_mle(X)
-        expect_close(got[0], mean, f"mvn_mle(X)[0] (the mean), X of shape {X.shape}")
-        expect_close(got[1], cov, f"mvn_mle(X)[1] (the covariance), X of shape {X.shape}", mistakes=[
+        yield rng.multivariate_normal(rng.normal(size=d), random_spd(rng, d), size=n), ""
+    yield rng.normal(size=(30, 3)), " (X a list of lists)"
+    X = rng.multivariate_normal(rng.uniform(1e6, 1e7, size=3), random_spd(rng, 3), size=400)
+    yield X, " around 1e6–1e7 (XᵀX/n − mean·meanᵀ loses every digit here: centre first)"
+
+
+def _pair(got, what):
+    expect(isinstance(got, (tuple, list)) and len(got) == 2,
+           f"{what} should return (mean, cov), got {type(got).__name__}")
+    return got
+
+
+@points(3)
+def test_mvn_mle_mean(student, rng):
+    """mvn_mle: the sample mean"""
+    for X, label in mvn_samples(rng):
+        got = _pair(student.mvn_mle(X.tolist() if "list" in label else X), "mvn_mle(X)")
+        expect_close(got[0], ref.mvn_mle(X)[0], f"mvn_mle(X)[0] (the mean), X of shape {X.shape}{label}",
+                     rtol=1e-9)
+
+
+@points(5)
+def test_mvn_mle(student, rng):
+    """mvn_mle: the covariance with divisor n, also for data far from the origin"""
+    for X, label in mvn_samples(rng):
+        n = len(X)
+        got = _pair(student.mvn_mle(X.tolist() if "list" in label else X), "mvn_mle(X)")
+        cov = ref.mvn_mle(X)[1]
+        expect_close(got[1], cov, f"mvn_mle(X)[1] (the covariance), X of shape {X.shape}{label}", mistakes=[
             Mistake(np.cov(X.T), "covariance divided by n−1; the MLE divides by n"),
             Mistake(X.T @ X / n, "the data were not centred: subtract the mean before the outer products"),
             Mistake(np.diag(X.var(axis=0)), "only the variances were kept: the covariance is a full matrix"),
         ])
 
 
-@points(3)
+@points(2)
 def test_mvn_mle_one_feature(student, rng):
     """mvn_mle on a 1-D array: one feature, so mean shape (1,) and cov shape (1, 1)"""
     x = rng.normal(3.0, 2.0, size=50)
-    got = student.mvn_mle(x)
-    expect(isinstance(got, (tuple, list)) and len(got) == 2,
-           f"mvn_mle(x) should return (mean, cov), got {type(got).__name__}")
+    got = _pair(student.mvn_mle(x), "mvn_mle(x)")
     mean = expect_array(got[0], "mvn_mle(x)[0] for a 1-D x", shape=(1,))
     cov = expect_array(got[1], "mvn_mle(x)[1] for a 1-D x", shape=(1, 1))
     expect_close(mean, [x.mean()], "mvn_mle(x)[0] for a 1-D x")
     expect_close(cov, [[x.var()]], "mvn_mle(x)[1] for a 1-D x")
 
 
-@points(10)
+def logpdf_mistakes(X, mean, cov, expected):
+    d = len(mean)
+    logdet = np.linalg.slogdet(cov)[1]
+    diff = X - mean
+    maha = np.sum(diff * np.linalg.solve(cov, diff.T).T, axis=1)
+    sigma_not_inverse = np.einsum("ij,jk,ik->i", diff, cov, diff)
+    return [
+        Mistake(expected + 0.5 * logdet, "the −½·log det Σ term is missing"),
+        Mistake(expected + 0.5 * (d - 1) * np.log(2 * np.pi),
+                "log(2π) was counted once; the constant is −(d/2)·log(2π)"),
+        Mistake(expected - 0.5 * logdet, "log det Σ was counted twice (or with the wrong sign)"),
+        Mistake(expected + 0.5 * maha - 0.5 * sigma_not_inverse,
+                "Σ was used where Σ⁻¹ belongs: the Mahalanobis term is (x − μ)ᵀ Σ⁻¹ (x − μ) "
+                "(with Σ = L Lᵀ: solve L z = x − μ and take ‖z‖², not ‖Lᵀ(x − μ)‖²)"),
+    ]
+
+
+@points(8)
 def test_mvn_logpdf(student, rng):
-    """mvn_logpdf: equals scipy.stats.multivariate_normal.logpdf, row by row"""
-    for n, d in [(1, 1), (30, 3), (200, 10)]:
+    """mvn_logpdf: equals scipy.stats.multivariate_normal.logpdf, row by row (lists and 1-D X too)"""
+    for n, d in [(1, 1), (30, 3), (200, 10), (25, 1), (12, 2)]:
         mean, cov = rng.normal(size=d), random_spd(rng, d, cond=50.0)
         X = rng.multivariate_normal(mean, cov, size=n) + rng.normal(size=(n, d))
         expected = np.atleast_1d(stats.multivariate_normal(mean, cov).logpdf(X))
-        sign, logdet = np.linalg.slogdet(cov)
-        got = student.mvn_logpdf(X, mean, cov)
-        expect_close(got, expected, f"mvn_logpdf(X, mean, cov) with X of shape {X.shape}", mistakes=[
-            Mistake(expected + 0.5 * logdet, "the −½·log det Σ term is missing"),
-            Mistake(expected + 0.5 * (d - 1) * np.log(2 * np.pi),
-                    "log(2π) was counted once; the constant is −(d/2)·log(2π)"),
-            Mistake(expected - 0.5 * logdet, "log det Σ was counted twice (or with the wrong sign)"),
-        ])
+        if n == 25:  # a 1-D X means one feature
+            args, label = (X.ravel(), mean, cov), " (X 1-D: one feature)"
+        elif n == 12:
+            args, label = (X.tolist(), mean.tolist(), cov.tolist()), " (X, mean and cov lists)"
+        else:
+            args, label = (X, mean, cov), ""
+        got = student.mvn_logpdf(*args)
+        expect_close(got, expected, f"mvn_logpdf(X, mean, cov) with X of shape {X.shape}{label}",
+                     mistakes=logpdf_mistakes(X, mean, cov, expected))
 
 
-@points(9)
+@points(7)
 def test_mvn_logpdf_high_dimension(student, rng):
     """mvn_logpdf in d = 200: finite and exact where det(Σ) under- or overflows"""
     d = 200
@@ -75,3 +112,51 @@ def test_mvn_logpdf_high_dimension(student, rng):
                          Mistake(np.full(5, np.nan), "log det Σ was computed as log(det(Σ)), which "
                                  "under/overflows in high dimension: use 2·Σ log L_jj of the Cholesky factor"),
                      ])
+
+
+def ill_conditioned(rng, d=6, kappa=1e9, n=30, scale=4000.0):
+    """Σ with condition number ~κ, and rows x with x − μ along Σ's top two eigenvectors.
+
+    There (x − μ)ᵀ Σ⁻¹ (x − μ) = 1.6e7 is well determined, and a Cholesky or solve-based
+    evaluation gets it to ~1e-15 relative; an explicit inverse carries an error of ~κ·ε·‖Σ⁻¹‖
+    in every entry, ~1e-9 relative here.
+    """
+    Q = np.linalg.qr(rng.normal(size=(d, d)))[0]
+    lam = np.geomspace(1.0, 1.0 / kappa, d) * rng.uniform(0.5, 2.0)
+    cov = (Q * lam) @ Q.T
+    cov = (cov + cov.T) / 2
+    U = rng.normal(size=(n, 2))
+    U /= np.linalg.norm(U, axis=1, keepdims=True)
+    mean = rng.normal(size=d)
+    return mean + scale * (U * np.sqrt(lam[:2])) @ Q[:, :2].T, mean, cov
+
+
+#: Measured on 2000 seeds (log-densities against an 80-bit Cholesky): Cholesky + triangular
+#: solve, cho_solve, np.linalg.solve, scipy.linalg.solve (general and assume_a="pos"),
+#: np.linalg.cholesky + solve, eigh and lstsq all agree with the reference to ≤ 4.6e-14
+#: relative; np.linalg.inv, scipy.linalg.inv and np.linalg.pinv are ≥ 7.1e-11 off. 2e-12
+#: leaves a factor ≥ 35 on either side.
+ILL_RTOL = 2e-12
+
+
+@points(5)
+def test_mvn_logpdf_ill_conditioned(student, rng):
+    """mvn_logpdf with an ill-conditioned Σ (condition number 1e9): a Cholesky solve, not an explicit inverse"""
+    for _ in range(3):
+        X, mean, cov = ill_conditioned(rng)
+        expected = ref.mvn_logpdf(X, mean, cov)
+        got = student.mvn_logpdf(X, mean, cov)
+        got = expect_array(got, "mvn_logpdf(X, mean, cov) with an ill-conditioned cov", shape=expected.shape)
+        hints = []
+        others = logpdf_mistakes(X, mean, cov, expected)
+        # the other mistakes are ≥ 6e-7 (relative) away here; a lost-digits error is far smaller
+        nearest_other = min(np.max(np.abs(m.value - expected) / np.abs(expected)) for m in others)
+        err = np.max(np.abs(got - expected) / np.abs(expected))
+        if ILL_RTOL < err < nearest_other / 10:
+            hints.append(Mistake(got, "accurate to only ~{:.0f} digits: Σ⁻¹ was formed explicitly "
+                                      "(np.linalg.inv), which loses digits when Σ is ill-conditioned; "
+                                      "use the Cholesky factor and a triangular solve (or a solve) "
+                                      "instead".format(-np.log10(err))))
+        expect_close(got, expected, "mvn_logpdf(X, mean, cov) with cov of condition number 1e9, "
+                     "x − mean along its top eigenvectors", rtol=ILL_RTOL, atol=0,
+                     mistakes=hints + others)

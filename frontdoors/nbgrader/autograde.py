@@ -1,0 +1,198 @@
+"""``nbgrader autograde`` without running the student's notebook: scores from a sandboxed snapshot.
+
+The course's ``nbgrader_config.py`` puts :class:`GradeSnapshot` where
+nbgrader's ``Execute`` was in ``Autograde.autograde_preprocessors``. No kernel
+starts and no student code runs in nbgrader's process (the instructor's, root
+in a container). For each student's notebook it
+
+1. reads the submission, ``submitted/<student>/<assignment>/``, without
+   following links (:func:`frontdoors.nbgrader.snapshot.collect`) and writes
+   that snapshot and its SHA-256 digests to
+   ``snapshots/<student>/<assignment>/`` — before any of the submission's
+   code has run anywhere;
+2. makes ``autograded/<student>/<assignment>/`` hold exactly what was
+   collected (nbgrader's own copy follows links: a refused file is removed);
+3. grades the snapshot once with the kit's command line, ``python -m
+   autograder grade <a> <snapshot> --seed <class seed>`` — the engine, its
+   sandbox (fresh unprivileged uid, rlimits, no network where namespaces
+   exist) and the class seed, as ``grade-all``;
+4. writes each autograder cell's outputs from those results: the part's
+   feedback as a stdout stream and the points earned as the
+   ``execute_result`` that nbgrader's ``SaveAutoGrades`` reads. Other code
+   cells keep no output (nbgrader's ``ClearOutput`` already removed what the
+   student's own session left in them).
+
+So nothing in the notebook can change a score, and what nbgrader records
+can be replayed: :mod:`frontdoors.nbgrader.crosscheck`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import nbformat
+from traitlets import Integer
+
+from nbgrader import utils
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from autograder.catalog import parts
+from autograder.text import clean
+
+from . import snapshot
+from .hook import ROOT, AutograderUnavailable, _python, _report, split_results
+
+#: Seconds one grading may take (the engine bounds every call; this bounds the whole).
+GRADING_TIMEOUT = 900
+#: The grade ids of autograder cells: ``part_<hidden test module>`` (authoring.notebooks).
+PART_PREFIX = "part_"
+
+
+def grade_snapshot(assignment, folder, seed, results_path, timeout=GRADING_TIMEOUT):
+    """Grade the snapshot ``folder`` with ``python -m autograder grade``; return results.json as a dict.
+
+    Raises :class:`AutograderUnavailable` when the grader could not grade
+    (non-zero exit, no results file): never a made-up score.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
+    results_path = Path(results_path)
+    cmd = [_python(), "-m", "autograder", "grade", assignment, str(folder),
+           "--results", str(results_path), "--seed", str(int(seed)), "--quiet"]
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise AutograderUnavailable(f"the grader did not finish within {timeout} s") from None
+    if proc.returncode != 0 or not results_path.exists():
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise AutograderUnavailable(f"the grader exited with status {proc.returncode}: {clean(tail[0])}")
+    return json.loads(results_path.read_text(encoding="utf-8"))
+
+
+def part_points(results, assignment):
+    """``{part name: points earned}`` of a results.json dict."""
+    split = split_results(results, parts(assignment))
+    return {name: round(sum(float(e["score"]) for e in entries), 6) for name, entries in split.items()}
+
+
+def _converter(pp):
+    """The nbgrader converter running this preprocessor (it knows the course's folders)."""
+    node = pp
+    while node is not None:
+        if hasattr(node, "coursedir") and getattr(node, "coursedir", None) is not None:
+            return node
+        node = getattr(node, "parent", None)
+    raise AutograderUnavailable("the snapshot grader runs only inside `nbgrader autograde`")
+
+
+class GradeSnapshot(NbGraderPreprocessor):
+    """Grade a snapshot of the submission in the kit's sandbox; write the autograder cells' outputs."""
+
+    seed = Integer(None, allow_none=True, help="The class seed (the data the hidden tests draw).").tag(config=True)
+    timeout = Integer(GRADING_TIMEOUT, help="Seconds one grading may take.").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        ids = resources["nbgrader"]
+        student, assignment = ids["student"], ids["assignment"]
+        converter = _converter(self)
+        coursedir = converter.coursedir
+        if self.seed is None:
+            raise AutograderUnavailable("no class seed: set c.GradeSnapshot.seed (make nbgrader writes it)")
+        submitted = Path(coursedir.format_path(coursedir.submitted_directory, student, assignment))
+        autograded = Path(coursedir.format_path(coursedir.autograded_directory, student, assignment))
+        record = snapshot.record_dir(coursedir.root, student, assignment)
+
+        # 1. the snapshot, before anything else
+        snap = snapshot.collect(assignment, submitted)
+        submitted_digests = snapshot.tree_digests(submitted)
+        # 2. autograded/ holds what was collected, not what nbgrader's copy followed a link to
+        students = self._students_file(converter, coursedir, assignment)
+        for rel, _reason in snap.refused:
+            target = autograded / rel
+            if students(rel) and (target.is_file() or target.is_symlink()):
+                target.unlink()
+        for rel, data in snap.files.items():
+            target = autograded / rel
+            if students(rel) and not rel.endswith(".ipynb") and target.is_file() \
+                    and target.read_bytes() != data:
+                target.unlink()
+                target.write_bytes(data)
+        meta = {"assignment": assignment, "student": student, "seed": int(self.seed),
+                "submitted": submitted_digests,
+                "autograded": snapshot.tree_digests(autograded, skip_suffixes=(".ipynb",))}
+        rec = snapshot.write_record(record, snap, meta)
+        self.log.info("Snapshot of %s: %d files, sha256 %s (%s)", submitted, len(snap.files), rec["digest"],
+                      record)
+        for rel, reason in snap.refused:
+            self.log.warning("Not graded: %s %s", clean(rel), reason)
+
+        # 3. one sandboxed grading of the snapshot
+        results = grade_snapshot(assignment, record / "files", self.seed, record / "results.json",
+                                 timeout=self.timeout)
+        points = part_points(results, assignment)
+        rec["points"] = points
+        snapshot.write_json(record / "snapshot.json", rec)
+
+        # 4. the autograder cells' outputs, from the results only
+        self._results, self._assignment, self._refused = results, assignment, snap.refused
+        self._first = True
+        self._count = 0
+        return super().preprocess(nb, resources)
+
+    @staticmethod
+    def _students_file(converter, coursedir, assignment):
+        """A test: is ``rel`` in autograded/ the student's file (not one restored from source/)?"""
+        source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
+        keep = set(getattr(converter, "exclude_overwriting", {}).get(assignment, []))
+        return lambda rel: rel in keep or not (source / rel).exists()
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code":
+            return cell, resources
+        cell.outputs = []
+        cell.execution_count = None
+        if not utils.is_grade(cell) or utils.is_solution(cell):
+            return cell, resources
+        self._count += 1
+        cell.execution_count = self._count
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        by_name = {p.name: p for p in parts(self._assignment)}
+        part = by_name.get(grade_id[len(PART_PREFIX):]) if grade_id.startswith(PART_PREFIX) else None
+        if part is None:
+            cell.outputs = [nbformat.v4.new_output(
+                "error", ename="NotGradedByTheKit", evalue=grade_id,
+                traceback=[f"{grade_id} is not one of the kit's autograder cells (part_<part>); "
+                           "grade it by hand or rebuild the course with `make nbgrader`"])]
+            return cell, resources
+        worth = float(cell.metadata["nbgrader"].get("points", part.points))
+        if abs(worth - part.points) > 1e-9:
+            raise AutograderUnavailable(
+                f"part {part.name!r} is worth {part.points:g} points in the hidden tests but {worth:g} in the "
+                "gradebook; rebuild the course with `make nbgrader` and run generate_assignment again")
+        entries = split_results(self._results, list(by_name.values()))[part.name]
+        earned, text = _report(part, entries, self._results, show_summary=self._first)
+        if self._first and self._refused:
+            text += "\n\nNot graded (the rest of your submission was):\n" + "\n".join(
+                f"  {rel} {reason}" for rel, reason in self._refused)
+        self._first = False
+        earned = min(max(earned, 0.0), part.points)
+        cell.outputs = [
+            nbformat.v4.new_output("stream", name="stdout", text=clean(text) + "\n"),
+            nbformat.v4.new_output("execute_result", data={"text/plain": repr(earned)},
+                                   execution_count=self._count),
+        ]
+        return cell, resources
+
+
+def autograde_preprocessors():
+    """nbgrader's own ``Autograde.autograde_preprocessors`` with ``Execute`` replaced by :class:`GradeSnapshot`."""
+    from nbgrader.converters import Autograde
+    from nbgrader.preprocessors import Execute
+
+    default = Autograde.class_traits()["autograde_preprocessors"].default()
+    out = [GradeSnapshot if p is Execute else p for p in default]
+    if GradeSnapshot not in out:
+        out.insert(0, GradeSnapshot)
+    return out

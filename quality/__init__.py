@@ -1,0 +1,1 @@
+"""Measuring the kit itself: how strong the hidden suites are (mutation testing)."""

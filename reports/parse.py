@@ -1,0 +1,179 @@
+"""Reading a grading's results (the Gradescope ``results.json`` dict) for the reports.
+
+Nothing here runs or imports student code: a results dict is plain data
+(numbers and strings), and every string in it may hold what a submission
+printed or raised, so whatever reaches a page goes through
+:func:`autograder.text.clean` here and is HTML-escaped by the templates.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from autograder.text import clean, one_line
+
+#: the only lines that name a mistake: written by the hidden tests' checks at the start of a
+#: line (the engine marks such a line "(quoted)" when it comes from the student's own message)
+MISTAKE = re.compile(r"^Likely mistake:\s*(.+?)\s*$", re.MULTILINE)
+PRINTED = "Your code printed (first lines shown; printing is never graded):\n"
+_SEED = re.compile(r"drawn with seed (\d+)")
+_TOTAL = re.compile(r"^(\w+): [\d.]+ / [\d.]+ points\.", re.MULTILINE)
+
+#: why a grading could not complete: (key, label, patterns searched in the reason / the outputs).
+#: The first match wins; results["reason"] (set by the engine / grade-all) is read first.
+REASONS = [
+    ("grader", "the grader failed", (r"autograder (itself )?failed", r"grading failed",
+                                     r"grader failed", r"hidden tests are broken")),
+    ("time_budget", "time budget used up", (r"time budget",)),
+    ("missing", "missing module", (r"missing module", r"^no \w+\.py \(or", r"no \w+\.py .*in the submission",
+                                   r"not a python file", r"not a readable notebook")),
+    ("syntax", "syntax error", (r"syntax ?error", r"IndentationError", r"TabError")),
+    ("forbidden_import", "forbidden import", (r"forbidden import", r"import of '[^']*' refused",
+                                              r"may not use")),
+    ("import_timeout", "import timeout", (r"import timeout", r"importing your module did not finish")),
+    ("import_error", "module failed to import", (r"could not be imported",)),
+    ("crash", "the code's process kept crashing", (r"crashed \d+ times",)),
+]
+LABELS = {key: label for key, label, _ in REASONS}
+
+
+@dataclass
+class TestLine:
+    number: int
+    name: str
+    score: float
+    max_score: float
+    visibility: str
+    output: str  # cleaned
+    mistakes: list = field(default_factory=list)
+
+    @property
+    def passed(self):
+        return self.max_score > 0 and self.score >= self.max_score
+
+    @property
+    def status(self):
+        if self.passed:
+            return "pass"
+        return "partial" if self.score > 0 else "fail"
+
+
+def num(value, default=0.0):
+    """A float from a results value (a student never writes these, but a file may be damaged)."""
+    try:
+        out = float(value)
+    except (TypeError, ValueError):
+        return default
+    return out if out == out else default  # NaN -> default
+
+
+def tests(results):
+    """The results' tests as :class:`TestLine` (cleaned text, named mistakes)."""
+    out = []
+    for i, t in enumerate(results.get("tests") or [], 1):
+        if not isinstance(t, dict):
+            continue
+        output = clean(t.get("output") or "", limit=20_000)
+        out.append(TestLine(i, one_line(t.get("name") or f"test {i}", limit=300), num(t.get("score")),
+                            num(t.get("max_score")), str(t.get("visibility") or "visible"), output,
+                            mistakes(output)))
+    return out
+
+
+def mistakes(text):
+    """The mistakes a test's output names ("Likely mistake: …" lines), in order, no repeats."""
+    found = []
+    for m in MISTAKE.finditer(clean(text)):
+        name = one_line(m.group(1), limit=400)
+        if name not in found:
+            found.append(name)
+    return found
+
+
+def mistake_key(name):
+    """Names that differ only in numbers (``d = 2`` / ``d = 5``) are one mistake in the class report."""
+    return re.sub(r"\d+(\.\d+)?", "#", name.lower()).strip(" .;:")
+
+
+def total(results):
+    return num(results.get("score"))
+
+
+def max_total(results):
+    return round(sum(t.max_score for t in tests(results)), 6)
+
+
+def _engine_part(results):
+    """The results' output before what the code printed (the engine's own lines)."""
+    output = str(results.get("output") or "")
+    return output.split(PRINTED, 1)[0]
+
+
+def seed(results):
+    m = _SEED.search(_engine_part(results))
+    return int(m.group(1)) if m else None
+
+
+def assignment(results):
+    m = _TOTAL.search(_engine_part(results))
+    return m.group(1) if m else None
+
+
+def printed(results):
+    """What the submission printed (cleaned), from the results' output; "" when nothing."""
+    output = str(results.get("output") or "")
+    at = output.find(PRINTED)
+    return clean(output[at + len(PRINTED):].strip("\n"), limit=20_000) if at >= 0 else ""
+
+
+def notes(results):
+    """The grader's notes on the run ("Note: …" lines: restarts, refused files …)."""
+    return [one_line(line[5:].strip(), limit=500) for line in _engine_part(results).splitlines()
+            if line.startswith("Note: ")]
+
+
+def _classify(text):
+    for key, _, patterns in REASONS:
+        if any(re.search(p, text, re.IGNORECASE | re.MULTILINE) for p in patterns):
+            return key
+    return None
+
+
+def reason(results):
+    """Why the grading could not complete: ``(key, label, detail)``, or ``None`` when it did.
+
+    ``results["reason"]`` (the engine's or grade-all's own words) comes first;
+    without it the outputs are read: a missing module, a syntax error, a
+    forbidden import or an import that timed out fails every test with the
+    same message, a grader failure leaves no tests.
+    """
+    given = results.get("reason")
+    if isinstance(given, str) and given.strip():
+        detail = one_line(given.strip(), limit=500)
+        key = _classify(detail) or "other"
+        return key, LABELS.get(key, "did not complete"), detail
+    lines = tests(results)
+    output = clean(results.get("output") or "", limit=20_000)
+    if not lines:
+        key = _classify(output) or "grader"
+        return key, LABELS.get(key, "the grader failed"), one_line(output, limit=500) or "no tests ran"
+    failed = [t for t in lines if not t.passed]
+    if len(failed) == len(lines):
+        first = failed[0].output
+        key = _classify(first.split("\n", 1)[0])
+        if key is not None and key != "grader" and all(t.output == first for t in failed):
+            return key, LABELS[key], one_line(first, limit=500)
+    for text in (output, *(t.output for t in failed)):
+        if re.search(r"time budget", text, re.IGNORECASE):
+            line = next(ln for ln in text.splitlines() if re.search("time budget", ln, re.IGNORECASE))
+            return "time_budget", LABELS["time_budget"], one_line(line, limit=500)
+    return None
+
+
+def zero_reason(results):
+    """Why a completed grading earned nothing, in a few words (for the class report's zeros)."""
+    lines = tests(results)
+    if lines and all("is not implemented yet" in t.output for t in lines if not t.passed):
+        return "nothing implemented (every graded function still raises NotImplementedError)"
+    first = next((t for t in lines if not t.passed and t.output), None)
+    return f"every test failed; the first: {one_line(first.output, limit=200)}" if first else "every test failed"

@@ -1,0 +1,411 @@
+"""The reports: feedback pages and the class report (reports/), and the artifacts behind the pictures.
+
+Most tests build small results dicts by hand (the Gradescope schema the
+engine writes); one grades a real submission to follow the arrays from a
+hidden test to the picture. The pages are checked as rendered HTML: in a
+real headless Chromium (Debian's package) when one is installed, and always
+with the standard library's HTML parser; each test says which ran.
+"""
+import base64
+import json
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import reports
+from autograder import catalog, engine
+from reports import artifacts as artifact_files
+from reports import classreport, feedback, figures, parse
+from tests.submissions import apply, catalogue, write
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+HOSTILE_NAME = "<script>alert('name')</script>&amp;\x1b[2J"
+HOSTILE_PRINT = ("<script>alert('printed')</script><img src=http://127.0.0.1:9/p.png onerror=alert(1)>\n"
+                 "\x1b[31mred\x1b[0m \u202eevil\r")
+
+
+def results_for(assignment="mle", *, fail=None, output_extra="", seed=1234, reason=None, time=1.0):
+    """A results dict with every test of ``assignment`` passed but those in ``fail`` {function: message}."""
+    fail = fail or {}
+    tests, score = [], 0.0
+    for part in catalog.parts(assignment):
+        for t in part.tests:
+            failed = t.function in fail
+            tests.append({"name": t.result_name, "number": str(len(tests) + 1), "max_score": t.points,
+                          "score": 0.0 if failed else t.points, "output": fail.get(t.function, ""),
+                          "visibility": "visible"})
+            score += 0.0 if failed else t.points
+    out = {"score": score, "execution_time": time, "tests": tests,
+           "output": f"{assignment}: {score:g} / 100 points.\nData for this run were drawn with seed {seed} "
+                     f"(regrade: python -m autograder grade {assignment} SUBMISSION --seed {seed})." + output_extra}
+    if reason is not None:
+        out["reason"] = reason
+    return out
+
+
+VARIANCE = ("gaussian_mle(x)[1] (the variance) with n=2: expected 0.48, got 0.96 (tolerance: relative 1e-06)\n"
+            "Likely mistake: variance divided by n−1; the MLE divides by n")
+STUB = "{} is not implemented yet (it raises NotImplementedError)"
+
+
+class Page(HTMLParser):
+    """What a page asks a browser to do: elements, attributes, fetched URLs, text."""
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.urls, self.handlers, self.text, self.links, self.csp = [], [], [], [], [], []
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        if tag == "meta" and dict(attrs).get("http-equiv", "").lower() == "content-security-policy":
+            self.csp.append(dict(attrs).get("content", ""))
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.handlers.append((tag, name))
+            if name in ("src", "srcset", "poster", "data", "action", "formaction", "background"):
+                self.urls.append(value or "")
+            if name == "href":
+                (self.urls if tag != "a" else self.links).append(value or "")
+            if name == "style" and value and "url(" in value:
+                self.urls.append(value)
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+    @property
+    def all_text(self):
+        return "".join(self.text)
+
+
+def check_inert(text):
+    """A page that runs nothing and fetches nothing (the parser's view)."""
+    page = Page(text)
+    assert "script" not in page.tags and "iframe" not in page.tags and "object" not in page.tags
+    assert not page.handlers, page.handlers
+    assert all(u.startswith("data:image/png;base64,") for u in page.urls), page.urls
+    assert all(re.fullmatch(r"[\w.@+-]+\.html", u) for u in page.links), page.links
+    assert "url(" not in "".join(re.findall(r"<style>(.*?)</style>", text, re.S))
+    assert page.csp and "default-src 'none'" in page.csp[0] and "script" not in page.csp[0]
+    return page
+
+
+# ---------------------------------------------------------------------------- names and parsing
+
+
+def test_page_names_are_file_names_and_never_collide():
+    assert feedback.page_name("alice_01") == "alice_01"
+    assert feedback.page_name("a.b@uni.edu") == "a.b@uni.edu"
+    odd = ["class", "Class", "../etc", "..", "a b", "a/b", "a\\b", HOSTILE_NAME, "é", "-rf", ".hidden", "x."]
+    stems = [feedback.page_name(n) for n in odd]
+    for stem in stems:
+        assert re.fullmatch(r"[A-Za-z0-9][\w.@+-]*", stem) and stem.lower() != "class" and ".." not in stem, stem
+    assert len(set(stems)) == len(stems)
+    assert feedback.page_name("a b") != feedback.page_name("a_b")
+
+
+def test_reasons_are_read_from_the_engines_messages():
+    def every(message):
+        return results_for(fail={t.function: message for p in catalog.parts("mle") for t in p.tests})
+
+    cases = {
+        "missing": "no mle.py (or mle.ipynb) in the submission; it holds: other.py",
+        "syntax": "your module could not be imported: SyntaxError: invalid syntax (mle.py, line 1): def f(:",
+        "forbidden_import": "your module could not be imported: importing your module failed: import of "
+                            "'sklearn.mixture' refused: this assignment may not use sklearn or scipy.stats",
+        "import_timeout": "your module could not be imported: importing your module did not finish within 20 s",
+        "import_error": "your module could not be imported: importing your module raised ValueError: x",
+    }
+    for key, message in cases.items():
+        assert parse.reason(every(message))[0] == key, key
+    assert parse.reason(results_for(reason="time budget used up: 300 s for the whole grading"))[:2] == \
+        ("time_budget", "time budget used up")
+    assert parse.reason({"score": 0, "tests": [], "output": "The autograder failed on this submission"})[0] == "grader"
+    # a stub completes (it is a zero, not a failure to grade); so does one failing test
+    stub = every(STUB.format("bernoulli_mle"))
+    assert parse.reason(stub) is None and "nothing implemented" in parse.zero_reason(stub)
+    assert parse.reason(results_for(fail={"test_gaussian_mle": VARIANCE})) is None
+
+
+def test_only_the_tests_own_lines_name_mistakes():
+    assert parse.mistakes(VARIANCE) == ["variance divided by n−1; the MLE divides by n"]
+    assert parse.mistakes("x raised ValueError: boom\n(quoted) Likely mistake: fake") == []
+    assert parse.mistake_key("constant in d = 2 dimensions") == parse.mistake_key("constant in d = 5 dimensions")
+
+
+def test_a_students_exception_cannot_name_a_mistake():
+    from autograder.sandbox import StudentCodeError
+
+    class Info:
+        value = StudentCodeError("gaussian_mle(...) raised ValueError: x\nLikely mistake: everyone else is wrong")
+
+    message = engine.GradingPlugin.describe(Info)
+    assert parse.mistakes(message) == [] and "(quoted) Likely mistake" in message
+
+
+# ---------------------------------------------------------------------------- feedback pages
+
+
+def test_feedback_page_shows_total_tests_mistakes_output_and_regrade(tmp_path):
+    res = results_for(fail={"test_gaussian_mle": VARIANCE}, seed=4242, output_extra=(
+        "\nNote: restarted the process running your code before mvn_mle(...).\n"
+        "Your code printed (first lines shown; printing is never graded):\nhello from my code"))
+    res["score"] = 90.0
+    html_path, md_path = feedback.write("alice", res, tmp_path, assignment="mle")
+    assert (html_path, md_path) == (tmp_path / "alice.html", tmp_path / "alice.md")
+    html, md = html_path.read_text(), md_path.read_text()
+    for text in (html, md):
+        assert "90 / 100" in text
+        assert "variance divided by n−1; the MLE divides by n" in text
+        assert "expected 0.48, got 0.96" in text
+        assert "hello from my code" in text
+        assert "restarted the process running your code" in text
+        assert "python -m autograder grade mle SUBMISSION --seed 4242" in text
+        for part in catalog.parts("mle"):
+            for t in part.tests:
+                assert t.doc.split(":")[0] in text, t.function
+    page = check_inert(html)
+    assert "Likely mistake: variance divided by n−1" in page.all_text
+    assert "No picture: the arrays of this grading were not kept." in page.all_text
+
+
+def test_hostile_names_output_and_messages_are_escaped(tmp_path):
+    res = results_for(fail={"test_bernoulli_mle": "bernoulli_mle(...) raised ValueError: <b onmouseover=alert(1)>x"
+                                                  "</b>\n(quoted) Likely mistake: <script>alert(2)</script>"},
+                      output_extra="\nYour code printed (first lines shown; printing is never graded):\n"
+                                   + HOSTILE_PRINT)
+    res["tests"][0]["name"] = "<img src=http://127.0.0.1:9/n.png>"
+    html_path, md_path = feedback.write(HOSTILE_NAME, res, tmp_path, assignment="mle")
+    html, md = html_path.read_text(), md_path.read_text()
+    assert html_path.parent == tmp_path and len(list(tmp_path.iterdir())) == 2
+    page = check_inert(html)
+    for shown in ("<script>alert('name')</script>", "<script>alert('printed')</script>",
+                  "<b onmouseover=alert(1)>x</b>", "<img src=http://127.0.0.1:9/n.png>"):
+        assert shown in page.all_text, shown  # as text, not as markup
+    assert "\x1b" not in html and "\u202e" not in html and "\r" not in html
+    assert "\\x1b[31mred" in page.all_text
+    # Markdown: no raw HTML outside code blocks, and no code block a student can close
+    outside = re.sub(r"(`{3,})text\n.*?\n\1", "", md, flags=re.S)
+    assert "<script" not in outside and "<img" not in outside and "<b " not in outside
+    assert "\x1b" not in md
+
+
+def test_markdown_code_fence_cannot_be_closed_by_the_output(tmp_path):
+    res = results_for(output_extra="\nYour code printed (first lines shown; printing is never graded):\n"
+                                   "```\n# Total: 100 / 100\n````")
+    _, md_path = feedback.write("bob", res, tmp_path)
+    md = md_path.read_text()
+    block = re.search(r"^(`{5,})text\n(.*?)\n\1$", md, re.S | re.M)
+    assert block and "# Total: 100 / 100" in block.group(2)
+
+
+def test_pictures_are_drawn_or_replaced_by_the_reason():
+    rng = np.random.default_rng(0)
+    x = rng.normal(2.0, 1.5, size=300)
+    good = {"mle_gaussian": engine.keep_artifacts("test_gaussian_mle", {"x": x, "mean": x.mean(), "var": x.var()})}
+    pic, = figures.pictures("mle", results_for(), good)
+    assert pic.png.startswith(b"\x89PNG") and not pic.reason
+    bad = {"mle_gaussian": engine.keep_artifacts("test_gaussian_mle", {"x": x, "mean": [1, 2], "var": 1.0})}
+    assert "not one number" in figures.pictures("mle", results_for(), bad)[0].reason
+    failing = results_for(fail={"test_gaussian_mle": "mle.py does not define 'gaussian_mle'"})
+    pic, = figures.pictures("mle", failing, {})
+    assert pic.png is None and "does not define 'gaussian_mle'" in pic.reason
+    missing = results_for(fail={t.function: "no mle.py (or mle.ipynb) in the submission; it holds: nothing"
+                                for p in catalog.parts("mle") for t in p.tests})
+    assert "did not complete (missing module)" in figures.pictures("mle", missing, {})[0].reason
+    unread = {"gmm_fit": {"test": "test_old_faithful", "values": {}, "errors": {},
+                          "reason": "GaussianMixtureEM has no attribute 'means_'"}}
+    assert "has no attribute 'means_'" in figures.pictures("gmm", results_for("gmm"), unread)[0].reason
+
+
+def test_every_assignments_picture_draws_from_plain_arrays():
+    rng = np.random.default_rng(1)
+    from datasets import load_old_faithful
+    X = load_old_faithful()
+    x = rng.normal(size=12)
+    grid = np.linspace(-4, 4, 200)
+    kept = {
+        "kde": {"kde_curve": {"x": x, "grid": grid, "h": 0.4, "logpdf": np.full(200, -3.0)}},
+        "gmm": {"gmm_fit": {"X": X, "weights": [0.4, 0.6], "means": X[:2],
+                            "covariances": np.stack([np.eye(2), np.diag([1.0, 30.0])])}},
+        "bmm": {"bmm_fit": {"weights": np.full(6, 1 / 6), "probs": rng.uniform(size=(6, 784))},
+                },
+    }
+    for a, entries in kept.items():
+        arts = {k: engine.keep_artifacts("t", v) for k, v in entries.items()}
+        pic, = figures.pictures(a, results_for(a), arts)
+        assert pic.png and pic.png.startswith(b"\x89PNG"), (a, pic.reason)
+
+
+def test_keep_artifacts_keeps_numbers_only_and_never_raises():
+    from autograder.sandbox import StudentCodeError
+
+    def broken():
+        raise StudentCodeError("BernoulliMixture.sample is not implemented yet", "not_implemented")
+
+    kept = engine.keep_artifacts("t", {"a": [1, 2, 3], "b": 2, "c": "text\x1b", "d": broken, "e": object(),
+                                       "f": lambda: np.ones((2, 2)), "g": [[1], [2, 3]]})
+    assert kept["values"]["a"].dtype == float and kept["values"]["b"] == 2.0 and kept["values"]["c"] == "text\\x1b"
+    assert kept["values"]["f"].shape == (2, 2)
+    assert set(kept["errors"]) == {"d", "e", "g"} and "not implemented" in kept["errors"]["d"]
+    assert "not read" in engine.keep_artifacts("t", broken, call=False)["reason"]
+    assert "too large" in engine.keep_artifacts("t", {"big": np.zeros(engine.MAX_ARTIFACT_ELEMENTS + 1)})["errors"]["big"]
+
+
+def test_artifacts_survive_a_file(tmp_path):
+    kept = {"gmm_fit": engine.keep_artifacts("test_old_faithful", {"X": np.eye(3), "h": 0.5, "why": "s"}),
+            "bmm_fit": {"test": "x", "values": {}, "errors": {"samples": "boom"}, "reason": "r"}}
+    back = artifact_files.load(artifact_files.save(tmp_path / "a.npz", kept))
+    assert np.array_equal(back["gmm_fit"]["values"]["X"], np.eye(3)) and back["gmm_fit"]["values"]["h"] == 0.5
+    assert back["bmm_fit"]["errors"] == {"samples": "boom"} and back["bmm_fit"]["reason"] == "r"
+    assert artifact_files.load(tmp_path / "missing.npz") == {}
+
+
+# ---------------------------------------------------------------------------- the class report
+
+
+def small_class():
+    every = {t.function for p in catalog.parts("mle") for t in p.tests}
+    return {
+        "s01_ok": results_for(time=2.0),
+        "s02_var": results_for(fail={"test_gaussian_mle": VARIANCE}, time=3.0),
+        "s03_var": results_for(fail={"test_gaussian_mle": VARIANCE.replace("n=2", "n=15"),
+                                     "test_mvn_mle": "mvn_mle(X)[1]: ...\nLikely mistake: covariance divided by "
+                                                     "n−1; the MLE divides by n"}, time=9.5),
+        "s04_missing": results_for(fail=dict.fromkeys(every, "no mle.py (or mle.ipynb) in the submission; "
+                                                            "it holds: notes.txt"), time=0.5),
+        "s05_syntax": results_for(fail=dict.fromkeys(every, "your module could not be imported: SyntaxError: "
+                                                           "invalid syntax (mle.py, line 3)"), time=1.0),
+        "s06_budget": results_for(fail={"test_mvn_logpdf": "not run: the time budget was used up"},
+                                  reason="time budget used up: 120 s for the whole grading", time=120.0),
+        "s07_stub": results_for(fail={f: STUB.format(f[5:]) for f in every}, time=1.5),
+        HOSTILE_NAME: results_for(fail={"test_gaussian_mle": VARIANCE}, time=0.2),
+    }
+
+
+def test_class_summary_ranks_the_mistakes_and_names_the_reasons(tmp_path):
+    cls = small_class()
+    for s, r in cls.items():  # totals as the engine computes them
+        r["score"] = sum(t["score"] for t in r["tests"])
+    html_path, summary = classreport.write("mle", cls, tmp_path)
+    assert html_path == tmp_path / "class.html"
+    assert "Class report — mle: 8 graded" in summary
+    totals = sorted(r["score"] for r in cls.values())
+    assert f"median {np.median(totals):.1f}" in summary and f"mean {np.mean(totals):.1f}" in summary
+    lines = summary.splitlines()
+    first = lines.index("  mistakes the grader named, by how many students made them:")
+    assert lines[first + 1].startswith("    variance divided by n−1; the MLE divides by n: 3 of 8 students (")
+    assert lines[first + 2].startswith("    covariance divided by n−1; the MLE divides by n: 1 of 8 students (s03_var)")
+    assert "could not complete: 3" in summary
+    for label in ("missing module", "syntax error", "time budget used up"):
+        assert label in summary
+    assert "s07_stub: nothing implemented" in summary
+    assert summary.index("s06_budget 120.0 s") < summary.index("s03_var 9.5 s")
+    assert "\x1b" not in summary  # names are cleaned for the terminal
+    hist = [ln for ln in lines if re.match(r"\s+\d+–\d+ ", ln)]
+    assert len(hist) == 10 and sum(int(ln.split()[-1]) for ln in hist) == 8
+    page = check_inert(html_path.read_text())
+    text = page.all_text
+    assert "variance divided by n−1; the MLE divides by n" in text and "3 of 8" in text
+    assert "<script>alert('name')</script>" in text  # escaped: shown as text
+    for label in ("missing module", "syntax error", "time budget used up"):
+        assert label in text
+
+
+def test_class_report_links_the_pages_written_beside_it(tmp_path):
+    cls = small_class()
+    summary = reports.write_all("mle", cls, tmp_path)
+    assert "report: " in summary
+    page = check_inert((tmp_path / "class.html").read_text())
+    assert set(page.links) == {f"{feedback.page_name(s)}.html" for s in cls}
+    assert {p.name for p in tmp_path.glob("*.html")} == {f"{feedback.page_name(s)}.html" for s in cls} | {"class.html"}
+
+
+def test_class_report_of_an_empty_class(tmp_path):
+    path, summary = classreport.write("mle", {}, tmp_path)
+    assert path.exists() and "0 graded" in summary
+
+
+# ---------------------------------------------------------------------------- a real grading, end to end
+
+
+@pytest.fixture(scope="module")
+def graded_mistake(tmp_path_factory):
+    """One real grading of the sample class's 'variance divided by n−1' submission."""
+    bug = next(b for b in catalogue("mle") if b.test == "test_gaussian_mle" and "n−1" in b.says)
+    folder = write(tmp_path_factory.mktemp("sub") / "s1", "mle", apply("mle", bug))
+    return engine.grade("mle", folder, seed=20261201)
+
+
+def test_a_real_grading_keeps_plain_arrays_for_the_picture(graded_mistake, tmp_path):
+    report = graded_mistake
+    kept = report.artifacts["mle_gaussian"]
+    assert kept["test"] == "test_gaussian_mle" and not kept["errors"]
+    assert isinstance(kept["values"]["x"], np.ndarray) and isinstance(kept["values"]["var"], float)
+    assert "artifacts" not in json.dumps(report.to_gradescope())  # never in results.json
+    html_path, _ = feedback.write("s1", report.to_gradescope(), tmp_path, artifacts=report.artifacts)
+    page = check_inert(html_path.read_text())
+    assert "img" in page.tags and "Likely mistake: variance divided by n−1" in page.all_text
+    png = base64.b64decode(page.urls[0].split(",", 1)[1])
+    assert png.startswith(b"\x89PNG")
+    # the picture shows the student's variance (n−1) beside the reference's (n)
+    x = kept["values"]["x"]
+    assert kept["values"]["var"] == pytest.approx(x.var(ddof=1))
+
+
+# ---------------------------------------------------------------------------- in a real browser
+
+BROWSER_HOSTS = re.compile(r"^https?://([\w-]+\.)*(google\.com|googleapis\.com|gvt1\.com|gstatic\.com)[/:]")
+
+
+def chromium(args, tmp_path):
+    profile = tmp_path / "profile"
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           "--disable-extensions", "--hide-scrollbars", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+
+
+def page_requests(netlog):
+    """URLs the page asked for (the browser's own service calls left out)."""
+    urls = set(re.findall(r'"url":"([^"]+)"', Path(netlog).read_text(errors="replace")))
+    return {u for u in urls if not u.startswith(("file:", "data:")) and not BROWSER_HOSTS.match(u)}
+
+
+@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed: the pages were checked with the standard "
+                                              "library's HTML parser only (apt-get install chromium)")
+def test_pages_in_headless_chromium_run_nothing_and_fetch_nothing(tmp_path, graded_mistake):
+    """Checked in a real browser (Debian's Chromium, headless): the DOM it built and its network log."""
+    res = results_for(fail={"test_bernoulli_mle": "raised ValueError: <img src=http://127.0.0.1:9/m.png "
+                                                  "onerror=alert(1)>"},
+                      output_extra="\nYour code printed (first lines shown; printing is never graded):\n"
+                                   + HOSTILE_PRINT)
+    pages = [feedback.write(HOSTILE_NAME, res, tmp_path / "out", assignment="mle")[0],
+             feedback.write("s1", graded_mistake.to_gradescope(), tmp_path / "out",
+                            artifacts=graded_mistake.artifacts)[0],
+             classreport.write("mle", {HOSTILE_NAME: res, "s1": graded_mistake.to_gradescope()}, tmp_path / "out")[0]]
+    # the detector works: a page that does fetch is caught
+    control = tmp_path / "control.html"
+    control.write_text('<img src="http://127.0.0.1:9/control.png">')
+    chromium([f"--log-net-log={tmp_path / 'control.json'}", "--dump-dom", control.as_uri()], tmp_path)
+    assert any("127.0.0.1:9/control.png" in u for u in page_requests(tmp_path / "control.json"))
+    for i, path in enumerate(pages):
+        netlog = tmp_path / f"net{i}.json"
+        proc = chromium([f"--log-net-log={netlog}", "--dump-dom", path.as_uri()], tmp_path)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        dom = Page(proc.stdout)
+        assert "script" not in dom.tags and not dom.handlers, path.name
+        assert not page_requests(netlog), (path.name, page_requests(netlog))
+        if i == 0:
+            assert "<script>alert('printed')</script>" in dom.all_text
+            assert "<script>alert('name')</script>" in dom.all_text
+        if i == 1:
+            assert dom.tags.count("img") == 1 and "Likely mistake: variance divided by n−1" in dom.all_text
+    shot = tmp_path / "shot.png"
+    chromium([f"--screenshot={shot}", "--window-size=1000,1400", pages[1].as_uri()], tmp_path)
+    assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 20_000  # something was drawn
