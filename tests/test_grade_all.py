@@ -127,12 +127,23 @@ def test_an_output_path_that_is_a_device_or_a_file_is_refused(tmp_path):
     assert code == 2 and "not a folder" in err
 
 
-def test_feedback_needs_the_reports_package(tmp_path):
+def test_feedback_pages_and_the_class_report_also_for_resumed_students(tmp_path):
     write(tmp_path / "class" / "ada", "mle", reference_source("mle"))
-    if importlib.util.find_spec("reports") is not None:
-        pytest.skip("the reports package is installed: its own tests cover --feedback")
-    code, _, err = grade_all("mle", tmp_path / "class", "--feedback", str(tmp_path / "fb"))
-    assert code == 2 and "reports package" in err
+    write(tmp_path / "class" / ".dot", "mle", reference_source("mle"))
+    fb, kept = tmp_path / "fb", tmp_path / "kept"
+    if importlib.util.find_spec("reports") is None:
+        code, _, err = grade_all("mle", tmp_path / "class", "--feedback", str(fb))
+        assert code == 2 and "reports package" in err
+        return
+    code, out, err = grade_all("mle", tmp_path / "class", "--feedback", str(fb), "--results-dir", str(kept))
+    assert code == 0, err
+    assert {p.name for p in fb.iterdir()} >= {"ada.html", "ada.md", "class.html"}
+    assert out.count("class.html") == 1, "the summary is printed once, naming the class report"
+    first = (fb / "ada.md").read_text()
+    (fb / "ada.md").unlink()
+    code, out, err = grade_all("mle", tmp_path / "class", "--feedback", str(fb), "--results-dir", str(kept))
+    assert code == 0 and "Grading 0 submissions" in err, err
+    assert (fb / "ada.md").read_text() == first, "a resumed student's page is the same (pictures kept)"
 
 
 def test_a_wide_gradebook_wraps_and_names_the_csv(monkeypatch):
