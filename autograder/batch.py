@@ -31,6 +31,11 @@ from pathlib import Path
 
 from .text import one_line
 
+try:  # kept for the feedback pictures of resumed students (package ``reports``)
+    from reports import artifacts as _artifacts
+except ImportError:  # pragma: no cover - until the reports package is in the kit
+    _artifacts = None
+
 ROOT = Path(__file__).resolve().parents[1]
 
 #: bytes of one file that are hashed or copied (the rest is counted, not read)
@@ -66,7 +71,7 @@ class Student:
 
 def file_stem(name):
     """A file name for a student's results/feedback: the name itself when it is tame."""
-    if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,100}", name):
+    if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.@-]{0,100}", name):
         return name
     tame = re.sub(r"[^A-Za-z0-9._@-]+", "_", name).strip("._")[:80] or "student"
     return f"{tame}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
@@ -310,13 +315,25 @@ class Store:
             return None
         return {**results, "reason": state.get("reason", "")}
 
-    def save(self, student, key, result):
+    def save(self, student, key, result, *, artifacts=None):
         if self.dir is None:
             return
         results = {k: v for k, v in result.items() if k != "reason"}
         _atomic_write(self.dir / f"{student.stem}.json", results)
+        pictures = self.dir / ".grade-all" / f"{student.stem}.npz"
+        if artifacts and _artifacts is not None:
+            _artifacts.save(pictures, artifacts)
+        else:
+            pictures.unlink(missing_ok=True)
         _atomic_write(self._state_path(student), {"student": student.name, "key": key,
                                                   "reason": result.get("reason", "")})
+
+    def load_artifacts(self, student):
+        """The kept artifacts (plain arrays for the feedback pictures) of ``student``, or None."""
+        if self.dir is None or _artifacts is None:
+            return None
+        path = self.dir / ".grade-all" / f"{student.stem}.npz"
+        return _artifacts.load(path) if path.exists() else None
 
     def forget(self, student):
         if self.dir is not None:

@@ -136,10 +136,11 @@ def _grade_in_worker(assignment, path, seed, hide=()):
     try:
         report = engine.grade(assignment, path, seed=seed, hide=hide)
     except engine.GraderError as exc:
-        return {"grader_error": str(exc)}
+        return {"grader_error": str(exc), "detail": getattr(exc, "detail", "")}
     except Exception as exc:  # noqa: BLE001 - one broken grading must not stop the class
         return _grader_failure(f"{type(exc).__name__}: {exc}")
-    return {**report.to_gradescope(), "reason": report.reason}
+    return {**report.to_gradescope(), "reason": report.reason,
+            "artifacts": getattr(report, "artifacts", None) or None}
 
 
 def _grader_failure(detail):
@@ -182,6 +183,9 @@ def cmd_grade_all(args):
         print("autograder: --feedback needs the kit's reports package, which is not installed here",
               file=sys.stderr)
         return 2
+    for problem in _output_problems(args):
+        print(f"autograder: {problem}", file=sys.stderr)
+        return 2
     students, ignored = batch.discover(root, args.assignment)
     problem = batch.nothing_gradable(root, args.assignment, students, ignored)
     if problem:
@@ -205,8 +209,19 @@ def cmd_grade_all(args):
         staging.cleanup()
 
 
+def _output_problems(args):
+    """Why an output path cannot be used (nothing is ever replaced in a device, FIFO or link)."""
+    if args.csv:
+        problem = engine.results_path_problem(args.csv)
+        if problem:
+            yield problem.replace("results path", "--csv path")
+    for flag, folder in (("--results-dir", args.results_dir), ("--feedback", args.feedback)):
+        if folder and os.path.lexists(folder) and (os.path.islink(folder) or not os.path.isdir(folder)):
+            yield f"the {flag} path {one_line(folder)} is not a folder: give a folder or a new path"
+
+
 def _grade_class(args, root, students, store, seed, seed_note, tests_key, staging):
-    results, keys, todo = {}, {}, []
+    results, keys, todo, artifacts = {}, {}, [], {}
     for s in students:
         if s.skipped:
             continue
@@ -239,14 +254,15 @@ def _grade_class(args, root, students, store, seed, seed_note, tests_key, stagin
                         res = fut.result()
                     except Exception as exc:  # noqa: BLE001 - a worker died: record, go on
                         res = _grader_failure(f"its grader process died: {type(exc).__name__}: {exc}")
+                    artifacts[s.name] = res.pop("artifacts", None)
                     if "grader_error" in res:
-                        grader_errors.append(res["grader_error"])
+                        grader_errors.append((res["grader_error"], res.get("detail", "")))
                         res = _grader_failure("the hidden tests could not run")
                     results[s.name] = res
                     if res.get("reason") == engine.GRADER_FAILURE:
                         store.forget(s)  # never kept: the next run grades it again
                     else:
-                        store.save(s, keys[s.name], res)
+                        store.save(s, keys[s.name], res, artifacts=artifacts[s.name])
                     bar.set_postfix_str(one_line(s.name, 30), refresh=False)
                     bar.update()
         finally:
@@ -256,13 +272,18 @@ def _grade_class(args, root, students, store, seed, seed_note, tests_key, stagin
         write_csv(args.csv, students, results, names)
     feedback = None
     if args.feedback:
-        feedback = _write_feedback(args, students, results, seed)
+        feedback = _write_feedback(args, students, results, seed, artifacts, store)
     print_gradebook(args.assignment, students, results, names, seed, csv_path=args.csv)
     if feedback is not None:
         html, summary = feedback
-        print(f"\n{summary.rstrip()}\nClass report: {html}")
+        print(f"\n{summary.rstrip()}")
+        if str(html) not in summary:
+            print(f"Class report: {html}")
     if grader_errors:
-        print(f"autograder: the grader could not run: {grader_errors[0]}", file=sys.stderr)
+        message, detail = grader_errors[0]
+        print(f"autograder: the grader could not run: {clean(message)}", file=sys.stderr)
+        if detail:
+            print(clean(detail), file=sys.stderr)
         return 2
     failures = [n for n, r in results.items() if r.get("reason") == engine.GRADER_FAILURE]
     if failures:
@@ -272,12 +293,14 @@ def _grade_class(args, root, students, store, seed, seed_note, tests_key, stagin
     return 0
 
 
-def _write_feedback(args, students, results, seed):
+def _write_feedback(args, students, results, seed, artifacts, store):
     dest = Path(args.feedback)
     dest.mkdir(parents=True, exist_ok=True)
     for s in students:
         if s.name in results:
-            _feedback.write(s.name, results[s.name], dest, seed=seed, assignment=args.assignment)
+            pictures = artifacts.get(s.name) if s.name in artifacts else store.load_artifacts(s)
+            _feedback.write(s.name, results[s.name], dest, artifacts=pictures, seed=seed,
+                            assignment=args.assignment)
     timings = {n: float(r.get("execution_time", 0) or 0) for n, r in results.items()}
     return _classreport.write(args.assignment, dict(sorted(results.items())), dest, timings=timings)
 

@@ -46,6 +46,8 @@ def test_gradebook_reasons_safe_cells_dot_folders_and_resume(tmp_path):
     write(folder / ".late", "mle", reference_source("mle"))
     (folder / "cy").mkdir()
     (folder / "cy" / "notes.txt").write_text("I forgot the code")
+    (folder / "dee").mkdir()
+    (folder / "dee" / "mle.py").symlink_to(ROOT / "solutions" / "mle" / "mle.py")
     results, book = tmp_path / "results", tmp_path / "class.csv"
     code, out, err = grade_all("mle", folder, "--jobs", "2", "--csv", str(book), "--results-dir", str(results))
     assert code == 0, err
@@ -53,10 +55,11 @@ def test_gradebook_reasons_safe_cells_dot_folders_and_resume(tmp_path):
     assert table[0][:3] == ["student", "total", "reason"]
     assert len(table[0]) == 3 + len(hidden_tests("mle"))
     by_name = {r[0]: r for r in table[1:]}
-    assert set(by_name) == {"'=HYPERLINK(1)", ".late", "ada", "cy"}, "every cell is spreadsheet-safe"
+    assert set(by_name) == {"'=HYPERLINK(1)", ".late", "ada", "cy", "dee"}, "every cell is spreadsheet-safe"
     assert by_name["ada"][1:3] == ["100", ""]
     assert by_name["'=HYPERLINK(1)"][1:3] == ["0", "syntax error"]
     assert by_name["cy"][1:3] == ["0", "missing module"]
+    assert by_name["dee"][1] == "0" and "refused at intake" in by_name["dee"][2]
     assert by_name[".late"][1] == "" and "begins with a dot" in by_name[".late"][2]
     assert ".late" in out and "begins with a dot" in out, "a dot folder is listed, never dropped"
     assert "\r" not in err and "it/s" not in err, "no progress bar when stderr is not a terminal"
@@ -64,14 +67,14 @@ def test_gradebook_reasons_safe_cells_dot_folders_and_resume(tmp_path):
     assert kept["ada"]["score"] == 100 and "reason" not in kept["ada"], "results.json stays Gradescope's"
     # a re-run regrades nothing; a changed submission is regraded alone; --force regrades everyone
     code, out2, err = grade_all("mle", folder, "--jobs", "2", "--csv", str(book), "--results-dir", str(results))
-    assert code == 0 and "Grading 0 submissions" in err and "3 unchanged" in err, err
+    assert code == 0 and "Grading 0 submissions" in err and "4 unchanged" in err, err
     assert rows(book) == table
     write(folder / "cy", "mle", stub_source("mle"))
     code, _, err = grade_all("mle", folder, "--jobs", "2", "--csv", str(book), "--results-dir", str(results))
-    assert code == 0 and "Grading 1 submissions" in err and "2 unchanged" in err, err
+    assert code == 0 and "Grading 1 submissions" in err and "3 unchanged" in err, err
     assert {r[0]: r[1:3] for r in rows(book)[1:]}["cy"] == ["0", ""]
     code, _, err = grade_all("mle", folder, "--jobs", "2", "--results-dir", str(results), "--force")
-    assert code == 0 and "Grading 3 submissions" in err and "unchanged" not in err, err
+    assert code == 0 and "Grading 4 submissions" in err and "unchanged" not in err, err
 
 
 def test_a_changed_hidden_test_regrades_everyone(tmp_path, monkeypatch):
@@ -115,12 +118,32 @@ def test_a_folder_with_nothing_gradable_exits_2_and_says_what_it_found(tmp_path)
     assert "one sub-folder per student" in err and "Canvas" in err and "Moodle" in err
 
 
-def test_feedback_needs_the_reports_package(tmp_path):
+def test_an_output_path_that_is_a_device_or_a_file_is_refused(tmp_path):
     write(tmp_path / "class" / "ada", "mle", reference_source("mle"))
-    if importlib.util.find_spec("reports") is not None:
-        pytest.skip("the reports package is installed: its own tests cover --feedback")
-    code, _, err = grade_all("mle", tmp_path / "class", "--feedback", str(tmp_path / "fb"))
-    assert code == 2 and "reports package" in err
+    code, _, err = grade_all("mle", tmp_path / "class", "--csv", os.devnull)
+    assert code == 2 and "--csv path" in err and "device" in err
+    (tmp_path / "file").write_text("x")
+    code, _, err = grade_all("mle", tmp_path / "class", "--results-dir", str(tmp_path / "file"))
+    assert code == 2 and "not a folder" in err
+
+
+def test_feedback_pages_and_the_class_report_also_for_resumed_students(tmp_path):
+    write(tmp_path / "class" / "ada", "mle", reference_source("mle"))
+    write(tmp_path / "class" / ".dot", "mle", reference_source("mle"))
+    fb, kept = tmp_path / "fb", tmp_path / "kept"
+    if importlib.util.find_spec("reports") is None:
+        code, _, err = grade_all("mle", tmp_path / "class", "--feedback", str(fb))
+        assert code == 2 and "reports package" in err
+        return
+    code, out, err = grade_all("mle", tmp_path / "class", "--feedback", str(fb), "--results-dir", str(kept))
+    assert code == 0, err
+    assert {p.name for p in fb.iterdir()} >= {"ada.html", "ada.md", "class.html"}
+    assert out.count("class.html") == 1, "the summary is printed once, naming the class report"
+    first = (fb / "ada.md").read_text()
+    (fb / "ada.md").unlink()
+    code, out, err = grade_all("mle", tmp_path / "class", "--feedback", str(fb), "--results-dir", str(kept))
+    assert code == 0 and "Grading 0 submissions" in err, err
+    assert (fb / "ada.md").read_text() == first, "a resumed student's page is the same (pictures kept)"
 
 
 def test_a_wide_gradebook_wraps_and_names_the_csv(monkeypatch):
