@@ -60,6 +60,11 @@ class GraderError(Exception):
     """The grader itself cannot run (unknown assignment, missing path)."""
 
 
+class SandboxUnavailable(GraderError):
+    """The sandbox cannot be set up on this machine (the same for every submission):
+    ``grade`` exits 2; ``grade-all`` should stop the class rather than record zeros."""
+
+
 @dataclass
 class TestResult:
     id: str
@@ -324,7 +329,7 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True):
         finally:
             plugin.close()
     if plugin.fatal:
-        raise GraderError(f"the sandbox could not be set up, so nothing was graded: {plugin.fatal}")
+        raise SandboxUnavailable(f"the sandbox could not be set up, so nothing was graded: {plugin.fatal}")
     if plugin.problems:
         raise GraderError("the hidden tests are broken:\n" + "\n".join(plugin.problems))
     report.tests = [plugin.results[n] for n in plugin.order]
