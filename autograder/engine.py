@@ -103,6 +103,11 @@ class GraderError(Exception):
         self.detail = detail
 
 
+class SandboxUnavailable(GraderError):
+    """The sandbox cannot be set up on this machine (the same for every submission):
+    ``grade`` exits 2; ``grade-all`` should stop the class rather than record zeros."""
+
+
 @dataclass
 class TestResult:
     id: str
@@ -566,7 +571,7 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_r
     plugin.finish()
     detail = clean(sink.getvalue()[-3000:])
     if plugin.fatal:
-        raise GraderError(f"the sandbox could not be set up, so nothing was graded: {plugin.fatal}")
+        raise SandboxUnavailable(f"the sandbox could not be set up, so nothing was graded: {plugin.fatal}")
     if plugin.problems:
         raise GraderError("the hidden tests are broken; nothing was graded (not your fault)",
                           detail="\n".join(plugin.problems) + "\n" + detail)

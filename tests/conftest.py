@@ -4,6 +4,7 @@ Grading is end to end: submissions are written to a folder and graded by
 ``python -m autograder grade`` / ``grade-all`` (the commands instructors run),
 with one seed per kit run (printed in the header; set KIT_SEED to replay).
 """
+import atexit
 import json
 import os
 import pwd
@@ -125,6 +126,7 @@ def _normal_runner():
     uid, gid = account.pw_uid, account.pw_gid
     # mode 0700 and owned by the user: as a normal user the kit sits in a private folder
     stage = Path(tempfile.mkdtemp(prefix="kit-normal-"))
+    atexit.register(shutil.rmtree, stage, True)
     kit, home, scratch = stage / "kit", stage / "home", stage / "scratch"
     for rel in _kit_files():
         src, dest = ROOT / rel, kit / rel
