@@ -48,8 +48,10 @@ $(STAMP): requirements.lock pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+# Two test files at a time (each grades with its own worker processes): their idle time
+# (sleeping submissions, nbgrader's start-up) overlaps. A file's tests stay in one worker.
 test: $(STAMP)
-	$(PY) -m pytest tests
+	$(PY) -m pytest tests -n 2 --dist loadgroup
 
 assignments: $(STAMP)
 	$(PY) -m authoring $(if $(FORCE),--force)

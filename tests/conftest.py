@@ -25,6 +25,22 @@ ROOT = Path(__file__).resolve().parents[1]
 SEED = int(os.environ.get("KIT_SEED") or secrets.randbits(31))
 
 
+#: Test files that share a session fixture run in one xdist worker (``make test`` runs
+#: ``pytest -n 2 --dist loadgroup``): the catalogue is graded once for both.
+SHARED_GROUPS = {"test_assignments.py": "catalogue", "test_mistakes.py": "catalogue"}
+
+
+def pytest_collection_modifyitems(config, items):
+    """Each test file is one xdist group (its module fixtures are computed once), so two
+    files grade in parallel; a file's own tests keep their order."""
+    import pytest
+
+    for item in items:
+        if not item.get_closest_marker("xdist_group"):
+            name = item.path.name
+            item.add_marker(pytest.mark.xdist_group(SHARED_GROUPS.get(name, name)))
+
+
 def pytest_report_header(config):
     return f"kit seed: {SEED} (replay with KIT_SEED={SEED})"
 
