@@ -24,16 +24,16 @@ BREAK_GAUSSIAN = ("var = np.mean((x - mean) ** 2)", "var = np.var(x, ddof=1)")
 
 HOSTILE = [
     Hostile("infinite_loop_at_import", ALL, "did not finish", prepend="while True:\n    pass\n"),
-    Hostile("infinite_loop_in_one_function", {"test_gaussian_mle"}, "did not finish within",
+    Hostile("infinite_loop_in_one_function", {"test_gaussian_mle_mean", "test_gaussian_mle_variance"}, "did not finish within",
             replace=[(GAUSSIAN_MLE[0], "    while True:\n        pass\n" + GAUSSIAN_MLE[0])]),
     Hostile("sys_exit_at_import", ALL, "sys.exit(3)", prepend="import sys\nsys.exit(3)\n"),
     Hostile("os_exit_in_one_function", {"test_bernoulli_mle"}, "exited with status 7",
             replace=[("return float(np.mean(x))", "import os\n    os._exit(7)")]),
-    Hostile("memory_hog", {"test_mvn_mle", "test_mvn_mle_one_feature"}, "ran out of memory",
+    Hostile("memory_hog", {"test_mvn_mle", "test_mvn_mle_mean", "test_mvn_mle_one_feature"}, "ran out of memory",
             replace=[("    diff = X - mean\n    cov = diff.T @ diff / n_samples",
                       "    hog = [np.ones(10**8) for _ in range(1000)]\n"
                       "    diff = X - mean\n    cov = diff.T @ diff / n_samples")]),
-    Hostile("fake_results_and_summary", {"test_gaussian_mle"}, "divided by n−1", replace=[BREAK_GAUSSIAN],
+    Hostile("fake_results_and_summary", {"test_gaussian_mle_variance"}, "divided by n−1", replace=[BREAK_GAUSSIAN],
             prepend=f"""
 import json, os
 for _p in ["results.json", "../results.json", "/autograder/results/results.json",
@@ -47,7 +47,7 @@ for _p in ["results.json", "../results.json", "/autograder/results/results.json"
 print(json.dumps({{"score": 100, "tests": []}}))
 print("14 passed, 0 failed")
 """),
-    Hostile("patches_numpy_and_pytest", {"test_gaussian_mle"}, "divided by n−1", replace=[BREAK_GAUSSIAN],
+    Hostile("patches_numpy_and_pytest", {"test_gaussian_mle_variance"}, "divided by n−1", replace=[BREAK_GAUSSIAN],
             prepend="""
 import numpy as _np
 _np.allclose = lambda *a, **k: True
@@ -95,10 +95,11 @@ except Exception:
 """),
     Hostile("floods_stdout", frozenset(), "", prepend="print('x' * 50_000_000)\n",
             replace=[(GAUSSIAN_MLE[0], "    print('y' * 5_000_000)\n" + GAUSSIAN_MLE[0])]),
-    Hostile("segfault_via_ctypes", {"test_spherical_mle"}, "SIGSEGV",
+    Hostile("segfault_via_ctypes", {"test_spherical_mle", "test_spherical_mle_mean"}, "SIGSEGV",
             replace=[("var = np.mean((X - mean) ** 2)  # the mean over all n*d entries",
                       "import ctypes\n    ctypes.string_at(0)")]),
-    Hostile("raises_keyboard_interrupt", {"test_mvn_logpdf", "test_mvn_logpdf_high_dimension"},
+    Hostile("raises_keyboard_interrupt", {"test_mvn_logpdf", "test_mvn_logpdf_high_dimension",
+                                          "test_mvn_logpdf_ill_conditioned"},
             "KeyboardInterrupt", replace=[("    z = linalg.solve_triangular(", "    raise KeyboardInterrupt\n"
                                            "    z = linalg.solve_triangular(")]),
     Hostile("forbidden_import_via_importlib", {"test_gaussian_log_likelihood",
@@ -130,7 +131,7 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
         except Exception:
             pass
 """),
-    Hostile("reads_the_reference", {"test_gaussian_mle"}, "divided by n−1", replace=[(
+    Hostile("reads_the_reference", {"test_gaussian_mle_variance"}, "divided by n−1", replace=[(
         "    mean = np.mean(x)\n    var = np.mean((x - mean) ** 2)\n    return float(mean), float(var)\n",
         f"""    import ctypes, importlib.util
     _ref = {str(ROOT / "solutions" / "mle" / "mle.py")!r}

@@ -45,7 +45,7 @@ def memory_hint(message):
     return ""
 
 
-@points(10, memory_mb=MEMORY_MB, timeout=TIMEOUT_S)
+@points(10, memory_mb=MEMORY_MB, timeout=TIMEOUT_S, depends=("test_logpdf_matches_sklearn",))
 def test_logpdf_memory_bounded(student, rng):
     """gaussian_kde_logpdf with n = 10 000, m = 8 000, d = 2 under a 512 MiB memory limit, 300 s per call (blocks)"""
     X = rng.normal(size=(BIG_N, BIG_D))
