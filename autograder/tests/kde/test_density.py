@@ -139,7 +139,7 @@ def test_logpdf_integrates_to_one(student, rng, artifacts):
                  ])
 
 
-@points(3)
+@points(3, depends=("test_logpdf_matches_sklearn",))
 def test_logpdf_far_from_the_origin(student, rng):
     """gaussian_kde_logpdf on data around 1e5–1e6: exact (centre the data before expanding ‖q − x‖²)"""
     d, n, m = 2, 200, 100

@@ -92,7 +92,7 @@ def test_mvn_logpdf(student, rng):
                      mistakes=logpdf_mistakes(X, mean, cov, expected))
 
 
-@points(7)
+@points(7, depends=("test_mvn_logpdf",))
 def test_mvn_logpdf_high_dimension(student, rng):
     """mvn_logpdf in d = 200: finite and exact where det(Σ) under- or overflows"""
     d = 200
@@ -139,7 +139,7 @@ def ill_conditioned(rng, d=6, kappa=1e9, n=30, scale=4000.0):
 ILL_RTOL = 2e-12
 
 
-@points(5)
+@points(5, depends=("test_mvn_logpdf",))
 def test_mvn_logpdf_ill_conditioned(student, rng):
     """mvn_logpdf with an ill-conditioned Σ (condition number 1e9): a Cholesky solve, not an explicit inverse"""
     for _ in range(3):
