@@ -94,10 +94,14 @@ from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]
 # Never render student-authored HTML/JavaScript (feedback pages and the formgrader): nbconvert's
-# sanitiser for outputs, and for markdown cells, which nbgrader's feedback template renders itself,
-# the same cleaner through the filter that template applies (frontdoors/nbgrader/feedback.py).
+# sanitiser for outputs; for markdown cells, which nbgrader's feedback template renders itself, the
+# same cleaning through the filter that template applies; and a cleaner whose allow-list keeps what
+# Markdown produces (nbconvert's own escapes every <p> and <h2>). See frontdoors/nbgrader/feedback.py.
 c.HTMLExporter.sanitize_html = True
-c.HTMLExporter.filters = {{"strip_files_prefix": "frontdoors.nbgrader.feedback.clean_rendered_markdown"}}
+c.HTMLExporter.filters = {{
+    "strip_files_prefix": "frontdoors.nbgrader.feedback.strip_files_prefix_and_clean",
+    "clean_html": "frontdoors.nbgrader.feedback.clean",
+}}
 
 load_subconfig("nbgrader_config_local.py")  # noqa: F821 - your settings, if the file exists
 '''
