@@ -6,17 +6,27 @@ by the grader itself. Order of events (all before any student code runs):
 1. resource limits (address space, file size, core dumps, open files);
 2. the libraries students may use are imported (NumPy, ``scipy.special``,
    ``scipy.linalg`` and common standard-library modules);
-3. where the OS allows it: new network namespace (no network) and new mount
-   namespace in which the kit's private folders (reference solutions, hidden
-   tests, other submissions) are covered by an empty read-only tmpfs;
+3. where the OS allows it: new PID, network and mount namespaces. In the
+   mount namespace the kit's private folders (reference solutions, hidden
+   tests, other submissions) and the forbidden libraries' folders
+   (``sklearn``, ``scipy/stats``) are covered by an empty tmpfs nobody may
+   enter; ``/tmp``, ``/var/tmp`` and ``/dev/shm`` become private (empty)
+   tmpfs, the grader's home and temporary root are covered (only what the
+   interpreter needs stays visible there), ``HOME`` is an empty tmpfs, and
+   every other mount is read-only;
 4. as root: the process becomes a fresh unprivileged user (all capabilities
-   gone, ``no_new_privs`` set); the interpreter's own folders are exposed
-   read-only to that user when they sit under a private folder such as /root;
-5. an audit hook (it cannot be removed) refuses forbidden imports,
-   starting processes, signals to other processes, network sockets, reading
-   the private folders and writing or deleting outside the working directory;
-6. the working directory is a fresh temporary folder holding only the
-   submission.
+   gone, ``no_new_privs`` set, a process-count limit); the interpreter's own
+   folders are exposed read-only to that user when they sit under a folder
+   it cannot enter;
+5. what the submission needs is checked to be reachable (else the grading
+   stops with the reason: it is the machine's fault, not the student's);
+6. an audit hook (it cannot be removed) refuses forbidden imports by name,
+   signals and processes where no PID namespace contains them, network
+   sockets, reading the private folders and writing outside the working
+   directory (and the private /tmp and HOME);
+7. the working directory is a fresh temporary folder holding only the
+   submission; a "ready" frame tells the grader that set-up is over (the
+   import's time limit starts then).
 
 Then it reads requests (plain-data frames, :mod:`autograder.wire`) and
 answers each with plain data, a handle to an object kept here, or an error
@@ -114,17 +124,129 @@ def _enter_pid_namespace():
         os._exit(128 - code if code < 0 else code)  # PID 1 cannot kill itself by a signal
 
 
+def _forbidden_folders(forbidden):
+    """The folders holding the forbidden packages (found without importing them)."""
+    import importlib.util
+
+    folders = []
+    for name in forbidden:
+        parent, _, last = name.rpartition(".")
+        try:
+            if parent:
+                locations = [os.path.join(p, last) for p in sys.modules[parent].__path__]
+            else:
+                spec = importlib.util.find_spec(name)
+                locations = list(spec.submodule_search_locations or []) if spec else []
+        except (KeyError, ImportError, ValueError, AttributeError):
+            continue
+        folders.extend(os.path.realpath(p) for p in locations if os.path.isdir(p))
+    return folders
+
+
+def _needed_paths(cfg):
+    """What the sandboxed interpreter must still reach: its own folders, its
+    import path (the kit's folders excepted: their modules are loaded) and the
+    working directory."""
+    root = os.path.realpath(cfg["root"])
+    venv = os.path.join(root, ".venv")
+    needed = {sys.base_prefix, sys.prefix, sys.exec_prefix, cfg["workdir"]}
+    for p in sys.path:
+        if not p or not os.path.isdir(p):
+            continue
+        real = os.path.realpath(p)
+        if (real == root or real.startswith(root + os.sep)) and not (
+                real == venv or real.startswith(venv + os.sep)):
+            continue
+        needed.add(p)
+    import numpy
+    import scipy
+
+    for mod in (numpy, scipy):
+        needed.add(os.path.dirname(os.path.dirname(mod.__file__)))
+    return sorted({os.path.realpath(p) for p in needed})
+
+
+def _under(path, roots):
+    return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+def _covered_areas(cfg):
+    """Folders whose content the child must not see, each replaced by an empty tmpfs.
+
+    The shared temporary folders (other gradings' working folders, whatever
+    the instructor keeps there), the grader's temporary root and home. The
+    private ones (/tmp, /var/tmp, /dev/shm) are writable and size-capped.
+    Returns [(folder, writable)], outermost first, none inside another.
+    """
+    import pwd
+    import tempfile
+
+    areas = {"/tmp": True, "/var/tmp": True, "/dev/shm": True}
+    homes = {os.environ.get("AUTOGRADER_GRADER_HOME") or "", os.path.expanduser("~")}
+    try:
+        homes.add(pwd.getpwuid(os.getuid()).pw_dir)
+    except KeyError:
+        pass
+    for extra in [*homes, tempfile.gettempdir(), *cfg.get("cover", [])]:
+        if extra and os.path.isdir(extra):
+            areas.setdefault(os.path.realpath(extra), False)
+    out = []
+    for path in sorted(areas, key=len):
+        real = os.path.realpath(path)
+        if real == "/" or not os.path.isdir(real) or any(_under(real, [o]) for o, _ in out):
+            continue
+        out.append((real, areas[path]))
+    return out
+
+
+def _cover(libc, folder, keep, *, writable, owner=None, size="64m"):
+    """Mount an empty tmpfs over ``folder``; the paths of ``keep`` inside it stay visible.
+
+    ``keep`` maps each kept path to an ``O_PATH`` descriptor opened before any
+    covering: binding from ``/proc/self/fd/N`` reaches the original even once
+    it is hidden. Kept paths are bound read-only-to-be (see
+    :func:`_read_only_everywhere`); the folders leading to them are created
+    traversable (0755) in the new tmpfs.
+    """
+    mode = "1777" if writable else "0755"
+    opts = f"mode={mode},size={size if writable else '1m'}"
+    flags = MS_NOSUID | MS_NODEV
+    _mount(libc, "tmpfs", folder, "tmpfs", flags, opts)
+    inside = sorted((p for p in keep if _under(p, [folder]) and p != folder), key=len)
+    for path in inside:
+        os.makedirs(path, mode=0o755, exist_ok=True)
+        _mount(libc, f"/proc/self/fd/{keep[path]}", path, None, MS_BIND | MS_REC, None)
+    if folder in keep:  # the folder itself is needed: bind it back whole
+        _mount(libc, f"/proc/self/fd/{keep[folder]}", folder, None, MS_BIND | MS_REC, None)
+    if not writable:
+        _mount(libc, None, folder, None, MS_REMOUNT | MS_RDONLY | flags, opts)
+
+
 def _isolate(cfg, report):
-    """PID, network and mount namespaces; cover the private folders."""
+    """PID, network and mount namespaces; hide the private and forbidden folders.
+
+    Returns ``(libc, mount namespace?, {what is private and writable: path})``.
+    """
     libc = _libc()
     root = os.geteuid() == 0
     flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | (0 if root else CLONE_NEWUSER)
     uid, gid = os.getuid(), os.getgid()
+    if not cfg.get("namespaces", True):
+        report["namespaces"] = "turned off (AUTOGRADER_SANDBOX_NAMESPACES=off)"
+        return libc, False, {}
+    # everything the covering needs is decided and opened while the whole file system is visible
+    needed = _needed_paths(cfg)
+    forbidden = _forbidden_folders(cfg["forbidden"])
+    areas = _covered_areas(cfg)
     if libc.unshare(flags) != 0:
+        import ctypes
+
+        why = os.strerror(ctypes.get_errno())
         # maybe only the network namespace is allowed
         if libc.unshare(CLONE_NEWNET | (0 if root else CLONE_NEWUSER)) == 0:
-            report.append("network: isolated (no mount namespace)")
-        return libc, False
+            report["network"] = "isolated"
+        report["namespaces"] = f"unavailable ({why})"
+        return libc, False, {}
     _enter_pid_namespace()
     if not root:
         try:
@@ -136,22 +258,48 @@ def _isolate(cfg, report):
                 f.write(f"{gid} {gid} 1")
         except OSError:
             pass
+    private = {}
+    keep = {}
     try:
+        for path in needed:
+            keep[path] = os.open(path, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
         _mount(libc, None, "/", None, MS_REC | MS_PRIVATE, None)
         # a /proc of this PID namespace: the grader's processes are not even listed
         _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
-        for path in cfg["hidden"]:
-            if os.path.isdir(path):
-                _mount(libc, "tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "mode=000,size=4k")
+        hide = MS_RDONLY | MS_NOSUID | MS_NODEV
+        for path in [*cfg["hidden"], *forbidden]:
+            if os.path.isdir(path) and not any(_under(k, [path]) for k in keep):
+                _mount(libc, "tmpfs", path, "tmpfs", hide, "mode=000,size=4k")
+        for folder, writable in areas:
+            _cover(libc, folder, keep, writable=writable)
+            if writable:
+                private[folder] = folder
+        if "/tmp" in private:
+            # an empty HOME of the child's own
+            home = "/tmp/.home"
+            os.mkdir(home, 0o700)
+            if root and cfg.get("uid") is not None:
+                os.chown(home, cfg["uid"], cfg["gid"])
+            private["home"] = home
     except OSError as exc:
-        report.append(f"mount namespace: {exc}")
-        return libc, False
-    report.append("network and private folders: isolated by namespaces")
-    return libc, True
+        report["namespaces"] = f"mount namespace set-up failed: {exc}"
+        raise _SetupError(f"the sandbox could not be set up ({exc})") from None
+    finally:
+        for fd in keep.values():
+            os.close(fd)
+    report["namespaces"] = "pid, network, mount"
+    report["hidden_libraries"] = forbidden
+    report["covered"] = [f for f, _ in areas]
+    return libc, True, private
 
 
-def _read_only_everywhere(libc, workdir):
-    """Every mount read-only in this namespace, but the working directory.
+class _SetupError(Exception):
+    """The sandbox could not be set up: the grading stops (the machine's fault, not the student's)."""
+
+
+def _read_only_everywhere(libc, workdir, writable=()):
+    """Every mount read-only in this namespace, but the working directory
+    (and the private /tmp, /var/tmp, /dev/shm and HOME in ``writable``).
 
     Kernel-enforced, so it holds against code that bypasses Python (ctypes):
     nothing outside the working directory can be created, changed or deleted.
@@ -165,7 +313,7 @@ def _read_only_everywhere(libc, workdir):
     with open("/proc/self/mountinfo") as f:
         points = [line.split()[4].encode().decode("unicode_escape") for line in f]
     for point in sorted(set(points), key=len):
-        if point == workdir:
+        if point == workdir or point in writable:
             continue
         try:
             flag = os.statvfs(point).f_flag
@@ -220,27 +368,28 @@ def _expose(libc, paths):
                 os.rmdir(stage)
 
 
-def _drop_privileges(cfg, libc, have_mount_ns):
+def _drop_privileges(cfg, libc, have_mount_ns, private):
     import resource
 
+    workdir = os.path.realpath(cfg["workdir"])
+    writable = set(private.values())
     if os.geteuid() == 0 and cfg.get("uid") is not None:
         if have_mount_ns:
-            import numpy
-            import scipy
-
-            needed = {sys.base_prefix, sys.prefix, sys.exec_prefix,
-                      os.path.dirname(os.path.dirname(numpy.__file__)),
-                      os.path.dirname(os.path.dirname(scipy.__file__)), cfg["workdir"]}
-            _expose(libc, sorted(needed))
-        if have_mount_ns:
-            _read_only_everywhere(libc, os.path.realpath(cfg["workdir"]))
+            _expose(libc, _needed_paths(cfg))
+            _read_only_everywhere(libc, workdir, writable)
         os.setgroups([])
         os.setgid(cfg["gid"])
         os.setuid(cfg["uid"])
-        n = cfg["max_processes"]
-        resource.setrlimit(resource.RLIMIT_NPROC, (n, n))
     elif have_mount_ns:
-        _read_only_everywhere(libc, os.path.realpath(cfg["workdir"]))
+        _read_only_everywhere(libc, workdir, writable)
+    if have_mount_ns or os.getuid() != 0 and cfg.get("uid") is not None:
+        # as root a fresh uid: the count is the sandbox's own; in a user namespace the
+        # kernel counts per namespace (Linux >= 5.14)
+        n = cfg["max_processes"]
+        try:
+            resource.setrlimit(resource.RLIMIT_NPROC, (n, n))
+        except (ValueError, OSError):
+            pass
     libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
     if os.geteuid() != 0:
         # inside a user namespace we may still hold capabilities there: drop them
@@ -258,6 +407,38 @@ def _drop_privileges(cfg, libc, have_mount_ns):
         libc.capset(ctypes.byref(header), data)
 
 
+def _check_reachable(cfg):
+    """Stop with the reason when this user cannot reach what the submission needs.
+
+    As root without mount namespaces, the fresh unprivileged user relies on
+    ordinary permissions: a kit (or interpreter) under a folder others cannot
+    enter (``mktemp -d``, mode 0700) would make every import fail and every
+    submission score 0. That is the machine's fault: the grading stops.
+    """
+    for path in [cfg["workdir"], *_needed_paths(cfg)]:
+        try:
+            os.listdir(path)
+        except OSError as exc:
+            blocked, cur = path, "/"
+            for part in path.split(os.sep)[1:]:
+                cur = os.path.join(cur, part)
+                if not os.access(cur, os.X_OK):
+                    blocked = cur
+                    break
+            raise _SetupError(
+                f"the sandboxed user (uid {os.getuid()}) cannot reach {path} ({exc.strerror}; "
+                f"blocked at {blocked}, mode {_mode(blocked)}). Keep the kit and its Python in "
+                "folders other users may enter (chmod o+x on the parents), or grade on a system "
+                "with mount namespaces") from None
+
+
+def _mode(path):
+    try:
+        return oct(os.stat(path).st_mode & 0o7777)
+    except OSError:
+        return "unknown"
+
+
 # ----------------------------------------------------------------------------
 # the audit hook
 
@@ -270,24 +451,41 @@ class SandboxViolation(PermissionError):
     """Raised when a submission tries something the sandbox refuses."""
 
 
-def _install_audit_hook(cfg):
+def _install_audit_hook(cfg, contained=False, private=None):
+    """The Python-level guard: the first line, which gives the messages.
+
+    ``contained``: the child runs in its own PID and mount namespaces, so
+    processes it starts cannot escape them or read the hidden folders, and
+    signals reach only its own processes: both are then allowed.
+    ``private``: the private writable folders (/tmp, HOME...) besides the
+    working directory.
+    """
     workdir = os.path.realpath(cfg["workdir"])
     hidden = [os.path.realpath(p) for p in cfg["hidden"]]
     forbidden = tuple(cfg["forbidden"])
-    allowed_write = (workdir, "/dev/null")
+    writable = (workdir, *sorted(set((private or {}).values())))
+    allowed_write = (*writable, "/dev/null")
     own_pid = os.getpid()
     realpath = os.path.realpath
     fspath = os.fspath
     write_flags = os.O_WRONLY | os.O_RDWR | os.O_APPEND | os.O_CREAT | os.O_TRUNC
+    why = cfg.get("no_namespaces_reason") or "this machine gives the sandbox no PID and mount namespaces"
+    uncontained = f" ({why}, so processes could not be contained)"
     refused_events = {
-        "os.fork": "starting a process", "os.forkpty": "starting a process",
-        "os.posix_spawn": "starting a process", "os.spawn": "starting a process",
-        "os.exec": "starting a program", "os.system": "running a shell command",
-        "subprocess.Popen": "starting a process", "pty.spawn": "starting a process",
         "socket.connect": "using the network", "socket.bind": "using the network",
         "socket.sendto": "using the network", "socket.sendmsg": "using the network",
         "os.setuid": "changing user", "os.putenv": None,
     }
+    if not contained:
+        refused_events.update({
+            "os.fork": "starting a process", "os.forkpty": "starting a process",
+            "os.posix_spawn": "starting a process", "os.spawn": "starting a process",
+            "os.exec": "starting a program", "os.system": "running a shell command",
+            "subprocess.Popen": "starting a process", "pty.spawn": "starting a process",
+        })
+        refused_events = {k: (v + uncontained if v and k.startswith(("os.", "sub", "pty"))
+                              and v.startswith(("start", "running")) else v)
+                          for k, v in refused_events.items()}
     path_events = {"os.remove", "os.rmdir", "os.rename", "os.replace", "os.truncate", "os.chmod",
                    "os.chown", "os.link", "os.symlink", "os.mkdir", "shutil.rmtree", "os.utime",
                    "shutil.copyfile", "shutil.copymode", "shutil.copystat", "shutil.move"}
@@ -350,14 +548,14 @@ def _install_audit_hook(cfg):
             for a in args:
                 if isinstance(a, (str, bytes, os.PathLike)):
                     path = resolve(a)
-                    if path is not None and not under(path, (workdir,)):
+                    if path is not None and not under(path, writable):
                         raise SandboxViolation(
                             f"{event} on {a!r} is not allowed: your code may only change "
                             "files in its working directory")
             return
         if event in ("os.kill", "os.killpg", "signal.pthread_kill"):
-            if event == "os.kill" and args[0] == own_pid:
-                return
+            if contained or (event == "os.kill" and args[0] == own_pid):
+                return  # in its own PID namespace only its own processes can be reached
             raise SandboxViolation("sending signals to other processes is not allowed while grading")
         what = refused_events.get(event, False)
         if what:
@@ -380,6 +578,7 @@ class _Server:
         self.module = None
         self.objects = {}  # handle id -> object
         self.ids = {}  # id(object) -> handle id
+        self.warned = []  # the current request's warnings (text), sent with its reply
 
     # -- conversions --------------------------------------------------------
     def handle_for(self, obj):
@@ -508,14 +707,28 @@ class _Server:
                     return {"@missing": name}
             args = self.from_plain(req.get("args", []))
             kwargs = self.from_plain(req.get("kwargs", {}))
-            if req.get("warnings") == "error":
-                import warnings
+            import warnings
 
-                with warnings.catch_warnings():
-                    warnings.simplefilter("error")
-                    return fn(*args, **kwargs)
-            return fn(*args, **kwargs)
+            # warnings are recorded for the feedback (a note), never turned into errors
+            with warnings.catch_warnings():
+                warnings.simplefilter("default")
+                warnings.showwarning = self.note_warning
+                return fn(*args, **kwargs)
         raise ValueError(f"unknown op {op!r}")
+
+    def note_warning(self, message, category, filename, lineno, file=None, line=None):
+        """``warnings.showwarning`` during a call: keep the first few, distinct, short."""
+        if len(self.warned) >= 5:
+            return
+        try:
+            text = f"{getattr(category, '__name__', 'Warning')}: {message}"[:300]
+            workdir = os.path.realpath(self.cfg["workdir"])
+            if filename and os.path.realpath(filename).startswith(workdir + os.sep):
+                text += f" ({os.path.basename(filename)}, line {lineno})"
+        except BaseException:  # noqa: BLE001 - a student Warning's __str__ may raise anything
+            text = "a warning"
+        if text not in self.warned:
+            self.warned.append(text)
 
     def reply(self, seq, payload):
         wire = self.wire
@@ -536,6 +749,7 @@ class _Server:
                 return
             req = wire.decode(frame)
             seq = req.get("seq")
+            self.warned = []
             try:
                 result = self.do(req)
                 if isinstance(result, dict) and set(result) == {"@missing"}:
@@ -551,32 +765,46 @@ class _Server:
                     sys.stderr.flush()
                 except BaseException:  # noqa: BLE001
                     pass
-            self.reply(seq, payload)
+            self.reply(seq, {**payload, "warnings": self.warned} if self.warned else payload)
 
 
 def main():
     cfg = json.loads(sys.argv[1])
     rfd, wfd = cfg["rfd"], cfg["wfd"]
-    from autograder import wire  # noqa: F401  (before the kit's folders are covered)
+    from autograder import wire  # (before the kit's folders are covered)
 
-    _set_limits(cfg)
-    _preimport()
-    report = []
-    libc, have_mount_ns = _isolate(cfg, report)
-    _drop_privileges(cfg, libc, have_mount_ns)
+    report = {}
+    try:
+        _set_limits(cfg)
+        _preimport()
+        libc, contained, private = _isolate(cfg, report)
+        if not contained:
+            cfg["no_namespaces_reason"] = (
+                f"this machine gives the sandbox no PID and mount namespaces: {report.get('namespaces')}")
+        _drop_privileges(cfg, libc, contained, private)
+        _check_reachable(cfg)
+    except _SetupError as exc:
+        wire.write_frame(wfd, wire.encode({"seq": 0, "setup_error": str(exc)}))
+        os._exit(0)
+    if "home" in private:
+        os.environ["HOME"] = private["home"]
+        os.environ["TMPDIR"] = "/tmp"
     os.chdir(cfg["workdir"])
     root = os.path.realpath(cfg["root"])
     venv = os.path.join(root, ".venv")
 
-    def private(p):  # the kit's own folders leave sys.path; its virtualenv stays
+    def kit_folder(p):  # the kit's own folders leave sys.path; its virtualenv stays
         p = os.path.realpath(p or ".")
         return (p == root or p.startswith(root + os.sep)) and not p.startswith(venv + os.sep)
 
-    sys.path[:] = [cfg["workdir"]] + [p for p in sys.path if not private(p)]
+    sys.path[:] = [cfg["workdir"]] + [p for p in sys.path if not kit_folder(p)]
     for name in list(sys.modules):
         if any(name == f or name.startswith(f + ".") for f in cfg["forbidden"]):
             del sys.modules[name]
-    _install_audit_hook(cfg)
+    _install_audit_hook(cfg, contained, private)
+    report["contained"] = contained
+    report["uid"] = os.getuid()
+    wire.write_frame(wfd, wire.encode({"seq": 0, "ready": report}))
     server = _Server(cfg, rfd, wfd)
     try:
         server.serve()

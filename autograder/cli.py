@@ -1,9 +1,10 @@
 """Command line: ``python -m autograder grade | grade-all`` (GRADING.md).
 
 Exit status 0 whenever grading finished, whatever the score; 2 when the
-grader could not run (unknown assignment, missing path); 1 when the grader
-itself broke. A results file is written in every case where one was asked
-for.
+grader could not run (unknown assignment, missing path, a ``--results``
+path that is not a regular file or a new path, the hidden tests failing to
+start or collecting none); 1 when the grader itself broke. A results file is
+written in every case where a usable one was asked for.
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from . import engine
+from .text import clean, one_line
 
 
 def main(argv=None):
@@ -49,24 +51,39 @@ def _failure_results(path, message, assignment):
     if not path:
         return
     report = engine.Report(assignment, "", 0, output=message)
-    report.write(path)
+    try:
+        report.write(path)
+    except (OSError, engine.GraderError) as exc:
+        print(f"autograder: could not write {one_line(path)}: {clean(exc)}", file=sys.stderr)
 
 
 def cmd_grade(args):
+    if args.results:
+        problem = engine.results_path_problem(args.results)
+        if problem:
+            print(f"autograder: {problem}", file=sys.stderr)
+            return 2
     try:
         report = engine.grade(args.assignment, args.submission, seed=args.seed)
     except engine.GraderError as exc:
-        print(f"autograder: {exc}", file=sys.stderr)
-        _failure_results(args.results, f"The autograder could not run: {exc}", args.assignment)
+        print(f"autograder: {clean(exc)}", file=sys.stderr)
+        if exc.detail:
+            print(clean(exc.detail), file=sys.stderr)
+        _failure_results(args.results, f"The autograder could not run: {clean(exc)}", args.assignment)
         return 2
     except Exception:  # noqa: BLE001 - the grader broke; still leave a results file
         text = traceback.format_exc()
-        print(text, file=sys.stderr)
+        print(clean(text), file=sys.stderr)
         _failure_results(args.results, "The autograder itself failed (not your fault); "
                          "please tell your instructor.", args.assignment)
         return 1
     if args.results:
-        report.write(args.results)
+        try:
+            report.write(args.results)
+        except (OSError, engine.GraderError) as exc:
+            print(f"autograder: could not write the results to {one_line(args.results)}: "
+                  f"{clean(exc)}", file=sys.stderr)
+            return 2
     if args.quiet:
         print(f"{report.score:g}")
     else:
@@ -75,15 +92,22 @@ def cmd_grade(args):
 
 
 def print_report(report, file=sys.stdout):
-    width = max((len(t.name) for t in report.tests), default=10)
-    print(f"{report.assignment} — {report.submission}", file=file)
-    for t in report.tests:
+    """The terminal report; everything from the submission shown without control characters.
+
+    The student's lines (feedback, what it printed) are indented, so only the
+    grader's own last line starts with ``Total:``.
+    """
+    names = [one_line(t.name) for t in report.tests]
+    width = max((len(n) for n in names), default=10)
+    print(f"{report.assignment} — {one_line(report.submission)}", file=file)
+    for t, name in zip(report.tests, names):
         mark = "PASS" if t.score == t.max_score else "FAIL"
-        print(f"  {mark} {t.score:>5g}/{t.max_score:<4g} {t.name:<{width}}", file=file)
+        print(f"  {mark} {t.score:>5g}/{t.max_score:<4g} {name:<{width}}", file=file)
         if t.output:
-            for line in t.output.splitlines():
+            for line in clean(t.output).splitlines():
                 print(f"        {line}", file=file)
-    print(report.output, file=file)
+    for line in clean(report.output).splitlines():
+        print(f"  {line}" if line.startswith("Total") else line, file=file)
     print(f"Total: {report.score:g} / {report.max_score:g}  ({report.execution_time:.1f} s)", file=file)
 
 

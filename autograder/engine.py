@@ -14,6 +14,7 @@ import io
 import json
 import os
 import secrets
+import stat
 import sys
 import tempfile
 import time
@@ -25,11 +26,24 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from . import sandbox
+from . import intake, sandbox
 from .harness import GradingFailure
+from .text import clean, one_line
 
 ROOT = Path(__file__).resolve().parents[1]
 TESTS = ROOT / "autograder" / "tests"
+#: the engine's own pytest configuration (never one found on the machine)
+PYTEST_INI = ROOT / "autograder" / "grading.ini"
+#: what a test's feedback or the overall output may hold at most (characters)
+OUTPUT_LIMIT = 4000
+
+#: Wall-clock budget of one whole grading, in seconds, per assignment: about
+#: ten times the reference's grading time on the kit's loaded 2-core machine
+#: (measured: see README, "The sandbox"), and never less than the import's
+#: 20 s limit plus a minute. Past it, the tests not yet run score 0 with
+#: "not run: the grading's time budget of N s was used up".
+TIME_BUDGET = {"mle": 90, "kde": 240, "gmm": 180, "bmm": 300}
+DEFAULT_TIME_BUDGET = 300
 
 
 def private_dirs():
@@ -48,7 +62,15 @@ def assignments():
 
 
 class GraderError(Exception):
-    """The grader itself cannot run (unknown assignment, missing path)."""
+    """The grader itself cannot run (unknown assignment, missing path, pytest broken).
+
+    ``str(error)`` is said to the student in the results file; ``detail``
+    (pytest's own output, for instance) is for the instructor's terminal only.
+    """
+
+    def __init__(self, message, detail=""):
+        super().__init__(message)
+        self.detail = detail
 
 
 @dataclass
@@ -59,6 +81,9 @@ class TestResult:
     visibility: str
     score: float = 0.0
     output: str = ""
+    function: str = ""  # the test function's name (without parameters)
+    depends: tuple = ()  # ((test function, phrase or None), ...) from @points(depends=...)
+    notes: list = field(default_factory=list)  # warnings the student's code emitted
 
 
 @dataclass
@@ -91,75 +116,69 @@ class Report:
         }
 
     def write(self, path):
+        """Write ``results.json`` at ``path`` (atomically; never into a device, FIFO or folder).
+
+        Raises :class:`GraderError` when ``path`` is not a regular file or a new path.
+        """
         path = Path(path)
+        problem = results_path_problem(path)
+        if problem:
+            raise GraderError(problem)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(json.dumps(self.to_gradescope(), indent=2, ensure_ascii=False) + "\n")
-        os.replace(tmp, path)
+        text = json.dumps(self.to_gradescope(), indent=2, ensure_ascii=False) + "\n"
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as f:
+                f.write(text)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+
+
+def results_path_problem(path):
+    """Why ``path`` cannot take a results file (``None`` if it can: a regular file or a new path).
+
+    A symbolic link, a device, a FIFO, a socket or a folder is refused, so
+    nothing is ever replaced there.
+    """
+    path = Path(path)
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        parent = path.parent
+        while not os.path.lexists(parent) and parent != parent.parent:
+            parent = parent.parent
+        if os.path.lexists(parent) and not parent.is_dir():
+            return f"the results path {one_line(path)} is inside {one_line(parent)}, which is not a folder"
+        return None
+    except OSError as exc:
+        return f"the results path {one_line(path)} cannot be used ({exc.strerror})"
+    if stat.S_ISREG(st.st_mode):
+        return None
+    kind = ("a symbolic link" if stat.S_ISLNK(st.st_mode) else "a folder" if stat.S_ISDIR(st.st_mode)
+            else "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
+            else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file")
+    return (f"the results path {one_line(path)} is {kind}: give a regular file or a new path "
+            "(nothing was written there)")
 
 
 # ----------------------------------------------------------------------------
-# finding the student's code
+# finding the student's code: autograder.intake reads it (no links, no devices, caps)
 
 
 def locate_submission(assignment, submission, workdir):
-    """Return the list of source files to copy into the sandbox.
+    """Return the trusted copies (written to ``workdir``) of the submission's files.
 
-    The module ``<assignment>.py`` first (searched at the top of a folder,
-    then below it, shallowest first); else the code cells of
-    ``<assignment>.ipynb`` (or the folder's only notebook), written to
-    ``workdir``. Raises :class:`LookupError` with a message for the student.
+    The module first. Raises :class:`LookupError` with a message for the
+    student when there is nothing to grade. See :func:`autograder.intake.collect`.
     """
-    path = Path(submission)
-    module = f"{assignment}.py"
-    if path.is_file():
-        if path.suffix == ".ipynb":
-            return [notebook_to_module(path, Path(workdir) / module)]
-        if path.suffix != ".py":
-            raise LookupError(f"the submission {path.name} is not a Python file ({module} expected)")
-        return [path] if path.name == module else [_renamed(path, Path(workdir) / module)]
-    candidates = sorted(path.rglob(module), key=lambda p: (len(p.parts), str(p)))
-    candidates = [c for c in candidates if ".ipynb_checkpoints" not in c.parts]
-    if candidates:
-        main = candidates[0]
-        helpers = [p for p in main.parent.glob("*.py")
-                   if p != main and not p.name.startswith("test_") and p.stat().st_size < 1 << 20]
-        return [main, *sorted(helpers)]
-    notebooks = [p for p in sorted(path.rglob("*.ipynb"), key=lambda p: (len(p.parts), str(p)))
-                 if ".ipynb_checkpoints" not in p.parts]
-    named = [p for p in notebooks if p.stem == assignment]
-    if named or len(notebooks) == 1:
-        return [notebook_to_module((named or notebooks)[0], Path(workdir) / module)]
-    found = sorted(p.name for p in path.rglob("*") if p.is_file())[:10]
-    raise LookupError(f"no {module} (or {assignment}.ipynb) in the submission; it holds: "
-                      f"{', '.join(found) if found else 'nothing'}")
-
-
-def _renamed(src, dest):
-    dest.write_bytes(src.read_bytes())
-    return dest
-
-
-def notebook_to_module(notebook, dest):
-    """Write the notebook's code cells to ``dest`` (IPython magics dropped).
-
-    The notebook is read as JSON; nothing in it runs in this process.
-    """
-    try:
-        nb = json.loads(Path(notebook).read_text(encoding="utf-8"))
-        cells = nb["cells"]
-    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
-        raise LookupError(f"{Path(notebook).name} is not a readable notebook ({exc})") from None
-    chunks = []
-    for i, cell in enumerate(cells):
-        if not isinstance(cell, dict) or cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        source = "".join(source) if isinstance(source, list) else str(source)
-        lines = [ln for ln in source.splitlines() if not ln.lstrip().startswith(("%", "!"))]
-        chunks.append(f"# --- notebook cell {i} ---\n" + "\n".join(lines))
-    dest.write_text("\n\n".join(chunks) + "\n", encoding="utf-8")
-    return dest
+    snap = intake.collect(assignment, submission)
+    if snap.problem:
+        raise LookupError(snap.problem)
+    return snap.write(workdir)
 
 
 # ----------------------------------------------------------------------------
@@ -169,7 +188,9 @@ def notebook_to_module(notebook, dest):
 class GradingPlugin:
     """Collects points and outcomes; provides the ``student``, ``rng``, ``seed`` fixtures."""
 
-    def __init__(self, module_name, sources, seed, hidden, python=None):
+    def __init__(self, module_name, sources, seed, hidden, python=None, budget=None):
+        self.budget = budget or sandbox.Budget(None)
+        self.fatal = None  # the sandbox could not be set up: the grading stops
         self.module_name = module_name
         self.sources = sources
         self.seed_value = seed
@@ -181,10 +202,12 @@ class GradingPlugin:
         self.order = []
         self.problems = []
         self.missing = None
+        self.intake_notes = []  # what intake refused, added to tests whose import failed
+        self._finished = False
 
     def _new_session(self, memory_mb=sandbox.DEFAULT_MEMORY_MB):
         return sandbox.Session(self.module_name, self.sources, memory_mb=memory_mb,
-                               hidden=self.hidden, python=self.python)
+                               hidden=self.hidden, python=self.python, budget=self.budget)
 
     def close(self):
         for s in [self.session, *self.extra_sessions]:
@@ -206,9 +229,12 @@ class GradingPlugin:
                 self.session = self._new_session()
             session = self.session
         session.timeout = opts.get("timeout") or sandbox.DEFAULT_TIMEOUT
-        session.warnings_as_errors = opts.get("warnings") == "error"
+        session.warnings = []
         yield sandbox.StudentModule(session)
-        session.warnings_as_errors = False
+        result = self.results.get(request.node.nodeid)
+        if result is not None:
+            result.notes = list(session.warnings)
+        session.warnings = []
         if session is not self.session:
             session.close()
             self.extra_sessions.remove(session)
@@ -224,7 +250,7 @@ class GradingPlugin:
 
     # -- hooks ----------------------------------------------------------------
     def pytest_configure(self, config):
-        config.addinivalue_line("markers", "points(n, visibility, timeout, memory_mb): graded test")
+        config.addinivalue_line("markers", "points(n, visibility, timeout, memory_mb, depends): graded test")
 
     def pytest_collection_modifyitems(self, session, config, items):
         for item in items:
@@ -237,8 +263,55 @@ class GradingPlugin:
             label = f"{pts:g} pt" + ("" if pts == 1 else "s")
             self.results[item.nodeid] = TestResult(
                 id=item.name, name=f"{doc} ({label})", max_score=pts,
-                visibility=mark.kwargs.get("visibility", "visible"))
+                visibility=mark.kwargs.get("visibility", "visible"),
+                function=getattr(item, "originalname", None) or item.name,
+                depends=tuple(mark.kwargs.get("depends", ())))
             self.order.append(item.nodeid)
+        known = {r.function for r in self.results.values()}
+        for result in self.results.values():
+            for name, _ in result.depends:
+                if name not in known:
+                    self.problems.append(f"{result.id} depends on {name}, which is not a hidden test")
+
+    def pytest_sessionfinish(self, session, exitstatus):
+        self.finish()
+
+    def finish(self):
+        """Compose every test's feedback once all outcomes are known (any test order).
+
+        A failed test whose ``depends`` include a failed test leads with that
+        cause; a warning the student's code emitted adds a note (never points).
+        Idempotent.
+        """
+        if self._finished:
+            return
+        self._finished = True
+        failed = {}
+        own = {nodeid: self.results[nodeid].output for nodeid in self.order}
+        for nodeid in self.order:
+            r = self.results[nodeid]
+            if r.score < r.max_score and r.function not in failed:
+                failed[r.function] = (r, own[nodeid])
+        for nodeid in self.order:
+            r = self.results[nodeid]
+            lines = []
+            if r.score < r.max_score:
+                for name, phrase in r.depends:
+                    cause, cause_output = failed.get(name, (None, None))
+                    if cause is None or cause is r:
+                        continue
+                    why = one_line(_cause_of(cause_output), 240)
+                    subject = phrase or f"This test builds on “{cause.name}”"
+                    lines.append(f"{subject}, which fails its own test ({why}): fix that first.")
+                if lines and r.output:
+                    lines.append(r.output)
+            if lines:
+                r.output = "\n".join(lines)
+            if r.notes:
+                note = ("Note (costs no points): your code emitted "
+                        + "; ".join(one_line(w, 300) for w in r.notes)
+                        + "; values were graded, not warnings.")
+                r.output = f"{r.output}\n{note}" if r.output else note
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -251,12 +324,20 @@ class GradingPlugin:
         result = self.results.get(item.nodeid)
         if result is None:
             return
+        exc = call.excinfo.value if call.excinfo is not None else None
+        if isinstance(exc, sandbox.SandboxSetupError):
+            self.fatal = str(exc)
+            item.session.shouldstop = f"the sandbox could not be set up: {exc}"
         if report.when == "call" and report.passed:
             result.score = result.max_score
         elif report.failed:
             result.score = 0.0
             if not result.output:
                 result.output = self.describe(call.excinfo)
+                exc = call.excinfo.value if call.excinfo is not None else None
+                if (self.intake_notes and isinstance(exc, sandbox.StudentCodeError)
+                        and exc.kind in ("import", "syntax") and not self.missing):
+                    result.output += "\nNot read from your submission: " + "; ".join(self.intake_notes)
 
     @staticmethod
     def describe(excinfo):
@@ -270,60 +351,130 @@ class GradingPlugin:
         return f"This check could not complete: {type(exc).__name__}: {exc}"
 
 
+def _cause_of(output):
+    """What a failed test's feedback names as the mistake: its "Likely mistake" or first line."""
+    lines = [ln for ln in (output or "").splitlines() if ln.strip()]
+    for ln in lines:
+        if ln.startswith("Likely mistake: "):
+            return ln.removeprefix("Likely mistake: ")
+    return lines[0] if lines else "it did not complete"
+
+
 # ----------------------------------------------------------------------------
 # grading
 
 
-def grade(assignment, submission, *, seed=None, python=None, quiet=True):
-    """Grade one submission; never raises for anything the submission does."""
-    if assignment not in assignments():
+def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_root=None):
+    """Grade one submission; never raises for anything the submission does.
+
+    ``submission`` is a path (a file or a folder) or an :class:`autograder.intake.Snapshot`
+    taken earlier (what the nbgrader cross-check grades). ``tests_root`` replaces
+    ``autograder/tests`` (the kit's own tests grade small made-up assignments with it).
+    Raises :class:`GraderError` when the grader cannot run: unknown assignment,
+    missing path, or the hidden tests failing to start, to be collected or
+    collecting none (never a score of 0 / 0).
+    """
+    tests_root = TESTS if tests_root is None else Path(tests_root)
+    if tests_root == TESTS and assignment not in assignments():
         raise GraderError(f"unknown assignment {assignment!r}; choose one of {', '.join(assignments())}")
-    submission = Path(submission)
-    if not submission.exists():
-        raise GraderError(f"no such file or folder: {submission}")
+    if isinstance(submission, intake.Snapshot):
+        snap, submission = submission, Path(submission.submission)
+        if snap.assignment != assignment:
+            raise GraderError(f"the snapshot was taken for {snap.assignment}, not {assignment}")
+    else:
+        submission = Path(submission)
+        if not os.path.lexists(submission):
+            raise GraderError(f"no such file or folder: {one_line(submission)}")
+        snap = intake.collect(assignment, submission)
     seed = secrets.randbits(31) if seed is None else int(seed)
     start = time.perf_counter()
-    report = Report(assignment, str(submission), seed)
+    report = Report(assignment, one_line(submission, limit=300), seed)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="autograder-src-") as tmp:
         # the class folder (other students' work) where that is safe, else the submission itself
-        hidden = [*private_dirs(), submission.resolve().parent, submission.resolve()]
-        try:
-            sources = locate_submission(assignment, submission, tmp)
-        except LookupError as exc:
-            sources, missing = None, str(exc)
-        plugin = GradingPlugin(assignment, sources, seed, hidden, python=python)
+        where = Path(os.path.abspath(submission))
+        hidden = [*private_dirs(), where.parent, where]
+        sources = snap.write(tmp) or None
+        budget = sandbox.Budget(TIME_BUDGET.get(assignment, DEFAULT_TIME_BUDGET))
+        plugin = GradingPlugin(assignment, sources, seed, hidden, python=python, budget=budget)
         # without a module every test is still listed, with its points and 0
-        plugin.missing = None if sources is not None else missing
-        args = [str(TESTS / assignment), "-q", "-p", "no:cacheprovider", "--assert=plain",
-                "--import-mode=importlib", "-c", os.devnull, "--rootdir", str(ROOT),
-                "-W", "ignore::pytest.PytestAssertRewriteWarning", "-p", "no:randomly"]
+        plugin.missing = snap.problem if sources is None else None
+        plugin.intake_notes = [r.reason for r in snap.refused[:intake.MAX_NOTES]]
+        args = [str(tests_root / assignment), "-q", "-c", str(PYTEST_INI), "--rootdir", str(ROOT),
+                "-p", "no:cacheprovider", "--assert=plain", "--import-mode=importlib",
+                "-p", "no:randomly"]
         sink = io.StringIO()
         try:
             # one BLAS thread for the grader's own computations (scikit-learn, SciPy, the
             # reference): on a busy machine multi-threaded BLAS spins and runs many times slower
-            with contextlib.redirect_stdout(sink), threadpool_limits(limits=1):
-                pytest.main(args, plugins=[plugin])
+            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
+                    threadpool_limits(limits=1):
+                code = pytest.main(args, plugins=[plugin])
         finally:
             plugin.close()
+    plugin.finish()
+    detail = clean(sink.getvalue()[-3000:])
+    if plugin.fatal:
+        raise GraderError(f"the sandbox could not be set up, so nothing was graded: {plugin.fatal}")
     if plugin.problems:
-        raise GraderError("the hidden tests are broken:\n" + "\n".join(plugin.problems))
+        raise GraderError("the hidden tests are broken; nothing was graded (not your fault)",
+                          detail="\n".join(plugin.problems) + "\n" + detail)
+    if code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED) or not plugin.order:
+        stopped = code not in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED,
+                               pytest.ExitCode.NO_TESTS_COLLECTED)
+        why = (f"pytest stopped with exit status {int(code)} ({getattr(code, 'name', code)})"
+               if stopped else "no hidden test was collected")
+        raise GraderError(f"the hidden tests could not run: {why}; nothing was graded (not your "
+                          "fault; please tell your instructor)", detail=detail)
+    missing = [n for n in plugin.order if n not in plugin.results]
+    if missing:
+        raise GraderError("the hidden tests could not run completely; nothing was graded",
+                          detail=detail)
     report.tests = [plugin.results[n] for n in plugin.order]
+    for t in report.tests:
+        t.name = one_line(t.name, limit=300)
+        t.output = clean(t.output, limit=OUTPUT_LIMIT)
     report.execution_time = time.perf_counter() - start
-    report.output = _summary(report, plugin, sources)
+    report.output = _summary(report, plugin, snap)
+    _record_stats(report)
     return report
 
 
-def _summary(report, plugin, sources):
+def _record_stats(report):
+    """Append the grader's own figures to ``$AUTOGRADER_STATS`` (a JSON-lines file), if set.
+
+    For the kit's tests and benchmarks: this process's peak resident memory so
+    far (the grader's, never the sandbox child's) and the grading's wall time.
+    """
+    path = os.environ.get("AUTOGRADER_STATS")
+    if not path:
+        return
+    import resource
+
+    line = {"pid": os.getpid(), "assignment": report.assignment,
+            "submission": Path(report.submission).name,
+            "grader_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "wall_s": round(report.execution_time, 2)}
+    with open(path, "a", encoding="utf-8") as f:
+        f.write(json.dumps(line) + "\n")
+
+
+def _summary(report, plugin, snap):
     lines = [f"{report.assignment}: {report.score:g} / {report.max_score:g} points.",
              f"Data for this run were drawn with seed {report.seed} "
              f"(regrade: python -m autograder grade {report.assignment} SUBMISSION --seed {report.seed})."]
+    notes = snap.notes()
+    if notes:
+        lines.append("Not read from your submission (the rest was graded):")
+        lines.extend(f"  - {n}" for n in notes)
     sessions = [s for s in [plugin.session] if s is not None]
     for s in sessions:
-        lines.extend(f"Note: {e}." for e in s.events[:5])
-        printed = s.captured_output().strip()
+        lines.extend(f"Note: {clean(e, limit=500)}." for e in s.events[:5])
+        printed = clean(s.captured_output().strip())
         if printed:
             cut = printed[:1500] + ("\n[...]" if len(printed) > 1500 else "")
-            lines.append("Your code printed (first lines shown; printing is never graded):\n" + cut)
+            # every printed line indented: nothing printed can pass for the grader's own lines
+            lines.append("Your code printed (first lines shown; printing is never graded):\n"
+                         + "\n".join("  | " + ln for ln in cut.splitlines()))
     return "\n".join(lines)

@@ -39,23 +39,34 @@ class Mistake(NamedTuple):
     message: str
 
 
-def points(n, *, visibility="visible", timeout=None, memory_mb=None, warnings=None):
-    """Declare a hidden test's points (and its visibility and limits).
+def points(n, *, visibility="visible", timeout=None, memory_mb=None, depends=()):
+    """Declare a hidden test's points (and its visibility, limits and dependencies).
 
     ``timeout`` is the wall-clock limit of each call into the student's code
     (seconds); ``memory_mb`` runs the test's calls in a child process of its
-    own with that address-space limit; ``warnings="error"`` turns every
-    warning the student's code emits during the test's calls into a failure
-    (e.g. "log of zero" RuntimeWarnings where the spec asks for none). The
-    test's name in the results is the first line of its docstring followed by
-    ``(n pts)``.
+    own with that address-space limit. ``depends`` names the tests (function
+    names, same assignment) whose functions this test's calls build on, either
+    as a tuple or as a dict ``{test name: phrase}`` whose phrase says how, e.g.
+    ``{"test_m_step_full": "GaussianMixtureEM.fit runs your gmm_m_step"}``:
+    when this test fails and one of those failed in the same grading, its
+    feedback leads with that cause ("…, which fails its own test (…): fix that
+    first"). Warnings the student's code emits never cost points; the feedback
+    mentions them in a note. The test's name in the results is the first line
+    of its docstring followed by ``(n pts)``.
     """
     if visibility not in VISIBILITIES:
         raise ValueError(f"visibility must be one of {VISIBILITIES}")
-    if warnings not in (None, "error"):
-        raise ValueError('warnings must be None or "error"')
+    if isinstance(depends, str):
+        depends = (depends,)
+    if isinstance(depends, dict):
+        depends = tuple(depends.items())
+    else:
+        depends = tuple((name, None) for name in depends)
+    if not all(isinstance(k, str) and k.startswith("test_") and (v is None or isinstance(v, str))
+               for k, v in depends):
+        raise ValueError("depends must name test functions (test_...), as a tuple or {name: phrase}")
     return pytest.mark.points(n, visibility=visibility, timeout=timeout, memory_mb=memory_mb,
-                              warnings=warnings)
+                              depends=depends)
 
 
 def reference(assignment):
@@ -182,6 +193,13 @@ def _matching_mistakes(arr, mistakes, rtol, atol):
     return found
 
 
+def tolerance_text(rtol, atol):
+    """The tolerance of a check as the student reads it, naming only what is non-zero."""
+    parts = [f"relative {rtol:g}" if rtol else "", f"absolute {atol:g}" if atol else ""]
+    parts = [p for p in parts if p]
+    return "tolerance: " + (" and ".join(parts) if parts else "exact")
+
+
 def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-12, mistakes=()):
     """Check ``got`` against ``expected`` entry by entry.
 
@@ -213,7 +231,7 @@ def expect_close(got, expected, what, *, rtol=1e-6, atol=1e-12, mistakes=()):
         message = f"{what}: expected {_fmt(exp_f[()])}, got {_fmt(arr_f[()])}"
     if np.isnan(arr_f[idx]) if arr_f.dtype.kind == "f" else False:
         message += " (NaN: a 0·log 0, a 0/0, or an overflow somewhere?)"
-    message += f" (tolerance: relative {rtol:g})"
+    message += f" ({tolerance_text(rtol, atol)})"
     for hint in _matching_mistakes(arr_f, mistakes, rtol, atol):
         message += f"\nLikely mistake: {hint}"
     fail(message)
@@ -265,3 +283,42 @@ def match_components(expected_means, got_means):
     cost = ((e[:, None, :] - g[None, :, :]) ** 2).sum(-1)
     _, perm = linear_sum_assignment(cost)
     return perm
+
+
+def expect_history(got, expected, what="your log-likelihood history", *, rtol=1e-6, atol=1e-12,
+                   start=0, mistakes=()):
+    """Check a trajectory (e.g. EM's log-likelihood per iteration) entry by entry.
+
+    On failure the message says where it FIRST diverges — "your log-likelihood
+    history first differs at iteration 3: expected …, got …" — or that it is
+    shorter or longer than expected (the stopping rule), rather than only the
+    final count. ``start`` is the iteration number of entry 0. Returns ``got``
+    as a 1-D array.
+    """
+    expected = np.asarray(expected, dtype=float).reshape(-1)
+    arr = _as_numbers(got, what)
+    if arr.ndim != 1:
+        fail(_shape_message(what, (len(expected),), arr.shape))
+    arr_f = arr.astype(float)
+    n = min(len(arr_f), len(expected))
+    ok = _close(arr_f[:n], expected[:n], rtol, atol)
+    if np.all(ok) and len(arr_f) == len(expected):
+        return arr
+    hints = [f"\nLikely mistake: {h}" for h in _matching_mistakes(arr_f, mistakes, rtol, atol)]
+    if not np.all(ok):
+        i = int(np.argmin(ok))
+        message = (f"{what} first differs at iteration {i + start}: expected {_fmt(expected[i])}, got "
+                   f"{_fmt(arr_f[i])} ({tolerance_text(rtol, atol)}; {i} earlier entries agree")
+        message += f"; {len(expected)} entries expected, {len(arr_f)} given)"
+        if np.isnan(arr_f[i]):
+            message += " (NaN: a 0·log 0, a 0/0, or an overflow somewhere?)"
+    elif len(arr_f) < len(expected):
+        message = (f"{what} agrees for all of its {len(arr_f)} entries, then stops: {len(expected)} "
+                   f"expected, so the run stopped {len(expected) - len(arr_f)} iteration(s) early "
+                   f"(the next expected entry is {_fmt(expected[n])}; check the stopping rule)")
+    else:
+        message = (f"{what} agrees for all {len(expected)} expected entries, then goes on: "
+                   f"{len(arr_f)} given, {len(arr_f) - len(expected)} iteration(s) too many "
+                   f"(next given entry {_fmt(arr_f[n])}; check the stopping rule)")
+    fail(message + "".join(hints))
+

@@ -7,8 +7,12 @@ in one graded call costs only the tests that make that call.
 
 Guarantees per call: a wall-clock timeout (the child's whole process group
 and every process of the sandbox's user or carrying its token are killed on
-time-out), results decoded as plain data only, and a clear
-:class:`StudentCodeError` for everything that can go wrong.
+time-out), a reply bounded before it is decoded (:mod:`autograder.wire`'s
+limits) and decoded within the call's deadline, results decoded as plain
+data only, and a clear :class:`StudentCodeError` for everything that can go
+wrong. Per grading: a wall-clock :class:`Budget` shared by all its sessions.
+A sandbox that cannot be set up raises :class:`SandboxSetupError` (the
+grading stops: it is the machine's fault, never the student's).
 """
 from __future__ import annotations
 
@@ -38,7 +42,32 @@ DEFAULT_TIMEOUT = 10.0
 DEFAULT_MEMORY_MB = 2048
 OUTPUT_CAP = 16 * 1024
 MAX_RESTARTS = 25
-STARTUP_TIMEOUT = 20.0  # importing the module (NumPy and SciPy are loaded before)
+STARTUP_TIMEOUT = 20.0  # importing the module, counted from when its import starts
+SETUP_TIMEOUT = 120.0  # the sandbox's own set-up (NumPy, SciPy, namespaces), before that
+
+
+def namespaces_wanted():
+    """False when ``AUTOGRADER_SANDBOX_NAMESPACES=off``: the kit's tests use it to
+    check what holds on a machine without namespaces."""
+    return os.environ.get("AUTOGRADER_SANDBOX_NAMESPACES", "").lower() not in ("off", "0", "no")
+
+
+class SandboxSetupError(Exception):
+    """The sandbox could not be set up (before any student code ran): the grader cannot run."""
+
+
+class Budget:
+    """The wall-clock budget of one grading, shared by all of its sessions."""
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self.deadline = None if seconds is None else time.monotonic() + seconds
+
+    def left(self):
+        return float("inf") if self.deadline is None else self.deadline - time.monotonic()
+
+    def message(self):
+        return f"not run: the grading's time budget of {self.seconds:g} s was used up"
 
 
 class StudentCodeError(Exception):
@@ -148,17 +177,18 @@ class Session:
     """One submission, one child process at a time (restarted on a crash)."""
 
     def __init__(self, module_name, sources, *, memory_mb=DEFAULT_MEMORY_MB, hidden=(),
-                 python=None):
+                 python=None, budget=None):
         self.module_name = module_name
         self.sources = [Path(s) for s in sources]
         self.memory_mb = memory_mb
         self.python = python or sys.executable
         self.timeout = DEFAULT_TIMEOUT
-        self.warnings_as_errors = False  # set per test by @points(..., warnings="error")
+        self.warnings = []  # warnings the calls emitted (distinct texts), for the feedback's note
         self.generation = 0
         self.restarts = 0
         self.import_failure = None
         self.proc = None
+        self.budget = budget or Budget(None)
         self.token = secrets.token_hex(16)
         self.as_root = os.geteuid() == 0
         self.uid = _pick_sandbox_uid() if self.as_root else None
@@ -166,13 +196,7 @@ class Session:
         self._tmp_base = Path(tempfile.mkdtemp(prefix="autograder-"))
         os.chmod(self._tmp_base, 0o755)
         self.hidden = self._safe_hidden(hidden)
-        if self.as_root:
-            # where the container forbids mount namespaces, permissions alone keep the
-            # unprivileged child out of the private folders
-            for h in self.hidden:
-                mode = os.stat(h).st_mode & 0o777
-                if mode & 0o077:
-                    os.chmod(h, mode & 0o700)
+        self.isolation = None  # what the child reported it could set up
         self.output = bytearray()
         self.output_dropped = 0
         self.events = []  # what happened (crashes, restarts), for the results' output
@@ -199,6 +223,22 @@ class Session:
             keep.append(h)
         return [str(k) for k in keep]
 
+    def _close_private_folders(self):
+        """Without mount namespaces, as root: permissions alone keep the child out.
+
+        Done only where the child reported that it could not cover the
+        private folders (a container that forbids mount namespaces), since it
+        changes the instructor's checkout for good (group and other lose
+        their access to the kit's private folders).
+        """
+        for h in self.hidden:
+            try:
+                mode = os.stat(h).st_mode & 0o777
+                if mode & 0o077:
+                    os.chmod(h, mode & 0o700)
+            except OSError:
+                continue
+
     def _start(self):
         self.generation += 1
         workdir = Path(tempfile.mkdtemp(prefix="work-", dir=self._tmp_base))
@@ -216,12 +256,17 @@ class Session:
             "hidden": self.hidden, "forbidden": list(FORBIDDEN_IMPORTS),
             "memory_mb": self.memory_mb, "max_file_mb": 64, "max_processes": 64,
             "uid": self.uid, "gid": self.gid, "rfd": req_r, "wfd": rep_w,
+            "namespaces": namespaces_wanted(),
+            # the grading's own temporary root, covered in the child's mount namespace
+            "cover": [tempfile.gettempdir()],
         }
         env = {
             "PATH": "/usr/bin:/bin", "HOME": str(workdir), "LANG": "C.UTF-8", "TMPDIR": str(workdir),
             "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
             "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg",
             "AUTOGRADER_SANDBOX_TOKEN": self.token,
+            # the grader's home, covered in the child's mount namespace
+            "AUTOGRADER_GRADER_HOME": os.path.expanduser("~"),
         }
         for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
             if key in os.environ:
@@ -308,6 +353,8 @@ class Session:
             raise self.import_failure
         if self.proc is not None:
             return
+        if self.budget.left() <= 0:
+            raise StudentCodeError(self.budget.message(), "budget")
         if self.restarts >= MAX_RESTARTS:
             raise StudentCodeError(
                 f"not run: the process running your code crashed {MAX_RESTARTS} times, so the "
@@ -316,16 +363,43 @@ class Session:
             self.restarts += 1
             self.events.append(f"restarted the process running your code before {label}")
         self._start()
+        self._await_ready()
         try:
             self._roundtrip({"op": "import"}, "importing your module",
                             max(self.timeout, STARTUP_TIMEOUT))
         except StudentCodeError as exc:
+            if exc.kind == "budget":
+                self._kill()
+                raise
             # deterministic: every later call would fail the same way, so remember it
             self.import_failure = StudentCodeError(
                 f"your module could not be imported: {exc}",
                 "import" if exc.kind == "exception" else exc.kind, exc.where)
             self._kill()
             raise self.import_failure from None
+
+    def _await_ready(self):
+        """Wait for the child's "ready" frame: set-up is over, no student code ran yet.
+
+        The import's time limit starts only then. Anything else (a set-up
+        error, death, silence) is the machine's problem: SandboxSetupError.
+        """
+        try:
+            reply = self._read_reply(time.monotonic() + SETUP_TIMEOUT)
+        except (_Timeout, EOFError, OSError, wire.WireError) as exc:
+            status = self._death_message("the sandbox's set-up")
+            self._kill()
+            printed = self.captured_output().strip()[-1500:]
+            raise SandboxSetupError(
+                f"the sandbox could not be set up ({type(exc).__name__}: {exc}; {status})"
+                + (f":\n{printed}" if printed else "")) from None
+        if not isinstance(reply, dict) or "ready" not in reply:
+            self._kill()
+            why = reply.get("setup_error") if isinstance(reply, dict) else None
+            raise SandboxSetupError(why or f"the sandbox's set-up answered {reply!r:.200}")
+        self.isolation = reply["ready"]
+        if self.as_root and not self.isolation.get("contained"):
+            self._close_private_folders()
 
     def request(self, msg, label):
         """Send one request; return its plain-data result (handles wrapped)."""
@@ -352,15 +426,22 @@ class Session:
     def _roundtrip(self, msg, label, timeout):
         self._seq += 1
         seq = self._seq
-        if self.warnings_as_errors:
-            msg = {**msg, "warnings": "error"}
         frame = wire.encode({"seq": seq, **msg}, on_other=self._encode_arg)
-        deadline = time.monotonic() + timeout
+        left = self.budget.left()
+        if left <= 0:
+            self._kill()
+            raise StudentCodeError(self.budget.message(), "budget")
+        by_budget = left < timeout
+        deadline = time.monotonic() + min(timeout, left)
         try:
             wire.write_frame(self._req_w, frame)
             reply = self._read_reply(deadline)
         except _Timeout:
             self._kill()
+            if by_budget:
+                raise StudentCodeError(
+                    f"{label} was stopped: the grading's time budget of {self.budget.seconds:g} s "
+                    "was used up", "budget") from None
             raise StudentCodeError(
                 f"{label} did not finish within {timeout:g} s (an infinite loop, or a very slow "
                 "computation?)", "timeout") from None
@@ -376,31 +457,48 @@ class Session:
             self._kill()
             raise StudentCodeError(f"{label}: an unexpected message came back (did your code "
                                    "write into the grader's channel?)", "protocol")
+        noted = reply.get("warnings")
+        if isinstance(noted, list):
+            for text in noted[:5]:
+                if isinstance(text, str) and text[:300] not in self.warnings and len(self.warnings) < 5:
+                    self.warnings.append(text[:300])
         if "error" in reply:
             raise self._error(reply["error"], label)
         return reply.get("ok")
 
     def _read_reply(self, deadline):
-        buf = bytearray()
-        need = None
-        while need is None or len(buf) < need:
+        """One frame from the child, refused by its prefix before its body is read.
+
+        The body goes straight into one preallocated buffer (no copies), the
+        header is checked by counting before it is parsed, and decoding
+        counts against ``deadline`` like the reading does.
+        """
+        head = bytearray(16)
+        self._read_into(head, deadline)
+        total, hlen = wire._HEAD.unpack(head)
+        wire.check_prefix(total, hlen)
+        buf = bytearray(total)
+        buf[:16] = head
+        self._read_into(memoryview(buf)[16:], deadline)
+        reply = wire.decode(buf)
+        if time.monotonic() > deadline:
+            raise _Timeout
+        return reply
+
+    def _read_into(self, view, deadline):
+        view = memoryview(view)
+        got = 0
+        while got < len(view):
             left = deadline - time.monotonic()
             if left <= 0:
                 raise _Timeout
             ready, _, _ = select.select([self._rep_r], [], [], min(left, 1.0))
             if not ready:
                 continue
-            chunk = os.read(self._rep_r, 1 << 20)
-            if not chunk:
+            n = os.readv(self._rep_r, [view[got:got + (1 << 20)]])
+            if not n:
                 raise EOFError
-            buf += chunk
-            if need is None and len(buf) >= 8:
-                need = int.from_bytes(buf[:8], "little")
-                if need > wire.MAX_FRAME or need < 16:
-                    raise wire.WireError(f"frame length {need}")
-        if len(buf) > need:
-            raise wire.WireError("extra bytes after the answer")
-        return wire.decode(bytes(buf))
+            got += n
 
     def _death_message(self, label):
         proc = self.proc
@@ -439,11 +537,6 @@ class Session:
         elif kind == "memory":
             text = (f"{label} ran out of memory (the limit is {self.memory_mb} MiB){at}: "
                     f"{message or 'MemoryError'}")
-        elif kind == "warning":
-            text = (f"{label} emitted a warning ({etype}: {message}){at}; this check requires none "
-                    "(compute in log space and guard the special cases instead of letting NumPy warn)")
-            if "invalid value" in message:
-                text += "; an invalid value is how NaN appears (0/0, ∞ − ∞, 0·∞)"
         elif kind == "bad_return":
             text = f"{label}: {message}"
         elif kind == "syntax":

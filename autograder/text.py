@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 
 #: C0 controls but newline and tab, DEL, and C1 controls (ESC sequences, CR, backspace,
-#: bell, the 8-bit CSI …) plus the Unicode bidirectional overrides that reorder a line.
-_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: bell, the 8-bit CSI …) plus the Unicode bidirectional overrides that reorder a line,
+#: and lone surrogates (undecodable file-name bytes), which no UTF-8 output can hold.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                      "\ud800-\udfff]")
 
 #: First characters that make a spreadsheet read a cell as a formula (OWASP's list).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")

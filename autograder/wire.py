@@ -26,9 +26,28 @@ import numpy as np
 
 #: dtype kinds that may cross: bool, signed/unsigned int, float, complex.
 ALLOWED_KINDS = frozenset("biufc")
-#: Largest frame accepted (a hostile child could announce petabytes).
-MAX_FRAME = 1 << 30
+
+# Limits of one message, checked before anything is decoded (a hostile child
+# could announce petabytes, or send 100 MiB of ``[[],[],...]``, which
+# ``json.loads`` would turn into gigabytes of Python lists).
+#: Largest JSON header (the arrays' bytes are not in it).
+MAX_HEADER_BYTES = 16 << 20
+#: Largest total of array bytes in one message.
+MAX_ARRAY_BYTES = 256 << 20
+#: Most values (numbers, strings, lists, dicts, arrays...) in one header.
+MAX_ELEMENTS = 1_000_000
+#: Deepest nesting of lists, tuples and dicts.
+MAX_DEPTH = 64
+#: Largest frame accepted.
+MAX_FRAME = 16 + MAX_HEADER_BYTES + MAX_ARRAY_BYTES
 _HEAD = struct.Struct("<QQ")
+#: JSON brackets per level of data: a tuple is ``{"@tuple": [...]}``, a dict with
+#: non-string keys ``{"@dict": [[k, v], ...]}``.
+_JSON_DEPTH = 3 * MAX_DEPTH + 4
+
+
+def _mib(n):
+    return f"{n / 2**20:.1f} MiB" if n < 10 * 2**20 else f"{n / 2**20:.0f} MiB"
 
 
 class WireError(ValueError):
@@ -64,10 +83,14 @@ def encode(obj, *, on_other=None):
     """
     buffers = []
     offset = [0]
+    count = [0]
 
     def enc(o, depth=0):
-        if depth > 64:
-            raise WireError("data nested more than 64 levels deep")
+        if depth > MAX_DEPTH:
+            raise WireError(f"data nested more than {MAX_DEPTH} levels deep")
+        count[0] += 1
+        if count[0] > MAX_ELEMENTS:
+            raise WireError(f"more than {MAX_ELEMENTS:,} values in one answer")
         if o is None or o is True or o is False:
             return o
         t = type(o)
@@ -85,6 +108,9 @@ def encode(obj, *, on_other=None):
             arr = np.asarray(o)
             if arr.dtype.kind not in ALLOWED_KINDS:
                 raise WireError(f"an array of dtype {arr.dtype} (only numbers cross)")
+            if offset[0] + arr.nbytes > MAX_ARRAY_BYTES:
+                raise WireError(f"more than {_mib(MAX_ARRAY_BYTES)} of arrays in one answer "
+                                f"({_mib(offset[0] + arr.nbytes)} so far)")
             arr = np.ascontiguousarray(arr)
             data = arr.tobytes()
             entry = {"@nd": [arr.dtype.str, list(arr.shape), offset[0], len(data)]}
@@ -104,10 +130,11 @@ def encode(obj, *, on_other=None):
         return enc(on_other(o), depth + 1)
 
     header = json.dumps(enc(obj), allow_nan=False, separators=(",", ":")).encode()
+    if len(header) > MAX_HEADER_BYTES:
+        raise WireError(f"the data's description is {_mib(len(header))} (the limit is "
+                        f"{_mib(MAX_HEADER_BYTES)}; return NumPy arrays rather than long lists)")
     body = b"".join(buffers)
     total = _HEAD.size + len(header) + len(body)
-    if total > MAX_FRAME:
-        raise WireError(f"the data is too large to send back ({total / 2**20:.0f} MiB)")
     return _HEAD.pack(total, len(header)) + header + body
 
 
@@ -115,21 +142,80 @@ def encode(obj, *, on_other=None):
 # decoding
 
 
+def check_prefix(total, hlen):
+    """Refuse a frame by its 16-byte prefix alone, before reading the rest.
+
+    Raises :class:`WireError` saying what was too large.
+    """
+    if total < _HEAD.size or hlen > total - _HEAD.size:
+        raise WireError("corrupt frame")
+    if hlen > MAX_HEADER_BYTES:
+        raise WireError(f"its header is {_mib(hlen)} (the limit is {_mib(MAX_HEADER_BYTES)})")
+    body = total - _HEAD.size - hlen
+    if body > MAX_ARRAY_BYTES:
+        raise WireError(f"it holds {_mib(body)} of arrays (the limit is {_mib(MAX_ARRAY_BYTES)} "
+                        "per call)")
+
+
+def check_header(header):
+    """Refuse a JSON header by counting, before ``json.loads`` builds anything.
+
+    Counts the values (commas and brackets outside strings) and the depth of
+    nesting, in NumPy over the bytes, so the cost is a few passes of memory
+    over at most :data:`MAX_HEADER_BYTES`. Raises :class:`WireError` saying
+    what was too large.
+    """
+    if header.count(b"[") + header.count(b"{") <= _JSON_DEPTH and header.count(b",") < MAX_ELEMENTS:
+        return  # nothing can be too deep or too many (strings included in the count)
+    # blank out the strings: escaped backslashes and quotes first, then the quoted spans
+    plain = header.replace(b"\\\\", b"  ").replace(b'\\"', b"  ")
+    raw = np.frombuffer(plain, np.uint8)
+    quotes = np.flatnonzero(raw == 0x22)
+    if len(quotes) > 4 * MAX_ELEMENTS:
+        raise WireError(f"its header holds more than {MAX_ELEMENTS:,} values")
+    marks = np.zeros(len(raw) + 1, np.int8)
+    marks[quotes[0::2]] += 1
+    marks[quotes[1::2] + 1] -= 1
+    inside = np.cumsum(marks[:-1], dtype=np.int8).astype(bool)
+    del marks
+    code = raw.copy()
+    code[inside] = 0x20
+    del inside
+    opens = np.flatnonzero((code == 0x5B) | (code == 0x7B))
+    elements = len(opens) + int(np.count_nonzero(code == 0x2C)) + 1
+    if elements > MAX_ELEMENTS:
+        raise WireError(f"its header holds about {elements:,} values (the limit is {MAX_ELEMENTS:,})")
+    brackets = np.flatnonzero((code == 0x5B) | (code == 0x7B) | (code == 0x5D) | (code == 0x7D))
+    steps = np.where((code[brackets] == 0x5B) | (code[brackets] == 0x7B), 1, -1).astype(np.int32)
+    depth = int(np.cumsum(steps).max(initial=0))
+    if depth > _JSON_DEPTH:
+        raise WireError(f"its data is nested {depth:,} levels deep (the limit is {MAX_DEPTH})")
+
+
 def decode(frame):
-    """Decode one frame built by :func:`encode` (never runs foreign code)."""
+    """Decode one frame built by :func:`encode` (never runs foreign code).
+
+    Every limit is checked before decoding (:func:`check_prefix`,
+    :func:`check_header`). Arrays are views of ``frame`` when it is writable
+    (a ``bytearray``: no copy), else copies.
+    """
     if len(frame) < _HEAD.size:
         raise WireError("truncated frame")
     total, hlen = _HEAD.unpack_from(frame)
-    if total != len(frame) or hlen > total - _HEAD.size:
+    if total != len(frame):
         raise WireError("corrupt frame")
+    check_prefix(total, hlen)
+    raw_header = bytes(memoryview(frame)[_HEAD.size:_HEAD.size + hlen])
+    check_header(raw_header)
     try:
-        header = json.loads(frame[_HEAD.size:_HEAD.size + hlen])
-    except (ValueError, UnicodeDecodeError) as exc:
+        header = json.loads(raw_header)
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise WireError(f"corrupt header: {exc}") from None
+    del raw_header
     body = memoryview(frame)[_HEAD.size + hlen:]
 
     def dec(o, depth=0):
-        if depth > 66:
+        if depth > MAX_DEPTH + 2:
             raise WireError("data nested too deeply")
         if o is None or isinstance(o, (bool, int, float, str)):
             return o
@@ -175,7 +261,8 @@ def _decode_array(spec, body):
         raise WireError("array size does not match its shape")
     if offset < 0 or offset + nbytes > len(body):
         raise WireError("array buffer out of range")
-    return np.frombuffer(body[offset:offset + nbytes], dtype=dtype).reshape(shape).copy()
+    arr = np.frombuffer(body[offset:offset + nbytes], dtype=dtype).reshape(shape)
+    return arr if arr.flags.writeable else arr.copy()
 
 
 # --------------------------------------------------------------------------
@@ -191,9 +278,8 @@ def read_frame(fd, deadline_check=None):
     head = _read_exact(fd, _HEAD.size, deadline_check)
     if head is None:
         return None
-    total, _ = _HEAD.unpack(head)
-    if total < _HEAD.size or total > MAX_FRAME:
-        raise WireError(f"corrupt frame length {total}")
+    total, hlen = _HEAD.unpack(head)
+    check_prefix(total, hlen)
     rest = _read_exact(fd, total - _HEAD.size, deadline_check)
     if rest is None:
         return None

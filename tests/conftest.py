@@ -6,11 +6,17 @@ with one seed per kit run (printed in the header; set KIT_SEED to replay).
 """
 import json
 import os
+import pwd
 import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+
+import pytest
 
 from autograder import catalog
 
@@ -22,25 +28,197 @@ def pytest_report_header(config):
     return f"kit seed: {SEED} (replay with KIT_SEED={SEED})"
 
 
-def grade_folder(assignment, folder, *, seed=SEED, jobs=2):
-    """Grade every sub-folder of ``folder``; return {student: results.json dict}."""
-    folder = Path(folder)
+# ----------------------------------------------------------------------------
+# who runs the grader: the current user, or (as root) an unprivileged one
+
+#: The unprivileged account the kit's tests grade as when they run as root.
+NORMAL_USER = "kitgrader"
+#: The interpreter that account runs: the shared virtualenv's own python lives
+#: under /root (pyenv, mode 0700), which other users cannot enter.
+SYSTEM_PYTHON = Path("/usr/bin/python3.11")
+
+
+@dataclass
+class Runner:
+    """How to run the kit's commands as one user.
+
+    ``kit`` is the kit they run from (the checkout itself, or a copy the
+    unprivileged user can read), ``python`` its interpreter, ``prefix`` what
+    goes before the command (``setpriv ...``), ``scratch`` a folder that user
+    owns (submissions are copied there, results written there).
+    """
+
+    user: str
+    kit: Path
+    python: str
+    prefix: list = field(default_factory=list)
+    env: dict = field(default_factory=dict)
+    scratch: Path | None = None
+    uid: int | None = None
+    gid: int | None = None
+
+    def command(self, *args):
+        return [*self.prefix, self.python, *args]
+
+    def own(self, path):
+        """Give ``path`` (recursively) to this runner's user."""
+        if self.uid is None:
+            return
+        for p in [Path(path), *Path(path).rglob("*")]:
+            os.lchown(p, self.uid, self.gid)
+
+    def scratch_folder(self, label):
+        """A fresh folder this user owns, to build a submission in place (FIFOs, sparse files)."""
+        folder = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=self.scratch))
+        self.own(folder)
+        return folder
+
+    def stage(self, path, label):
+        """A copy of ``path`` in a fresh folder this user owns (the path itself for the current user,
+        or when it already lies in this user's scratch folder)."""
+        if self.scratch is None:
+            return Path(path)
+        if Path(os.path.abspath(path)).is_relative_to(os.path.abspath(self.scratch)):
+            self.own(path)
+            return Path(path)
+        dest = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=self.scratch)) / Path(path).name
+        if Path(path).is_dir():
+            shutil.copytree(path, dest, symlinks=True)
+        else:
+            shutil.copy2(path, dest, follow_symlinks=False)
+        self.own(dest.parent)
+        return dest
+
+    def run(self, args, *, timeout, env=None):
+        base = {**os.environ, **self.env} if self.uid is None else dict(self.env)
+        return subprocess.run(self.command(*args), cwd=self.kit, capture_output=True, text=True,
+                              timeout=timeout, env={**base, **(env or {})})
+
+
+def _kit_files():
+    """The kit as a fresh clone has it: the files git knows (committed or not), no .git."""
+    out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+                         cwd=ROOT, capture_output=True, check=True).stdout
+    return [f for f in out.decode().split("\0") if f]
+
+
+@lru_cache(maxsize=None)
+def _normal_runner():
+    """A :class:`Runner` for an unprivileged user, or the reason there is none (a string)."""
+    if os.geteuid() != 0:
+        return Runner(user=pwd.getpwuid(os.geteuid()).pw_name, kit=ROOT, python=sys.executable)
+    for tool in ("useradd", "setpriv"):
+        if shutil.which(tool) is None:
+            return f"grading as a normal user needs {tool}, which this machine lacks"
+    if not SYSTEM_PYTHON.exists():
+        return (f"grading as a normal user needs {SYSTEM_PYTHON} (Debian's python3.11 and "
+                "python3.11-venv): the shared virtualenv's interpreter sits under /root, "
+                "which other users cannot enter")
+    try:
+        account = pwd.getpwnam(NORMAL_USER)
+    except KeyError:
+        proc = subprocess.run(["useradd", "--system", "--no-create-home", "--shell",
+                               "/usr/sbin/nologin", NORMAL_USER], capture_output=True, text=True)
+        if proc.returncode != 0 and "already exists" not in proc.stderr:
+            return f"useradd {NORMAL_USER} failed: {proc.stderr.strip()}"
+        account = pwd.getpwnam(NORMAL_USER)
+    uid, gid = account.pw_uid, account.pw_gid
+    # mode 0700 and owned by the user: as a normal user the kit sits in a private folder
+    stage = Path(tempfile.mkdtemp(prefix="kit-normal-"))
+    kit, home, scratch = stage / "kit", stage / "home", stage / "scratch"
+    for rel in _kit_files():
+        src, dest = ROOT / rel, kit / rel
+        if src.is_file() and not src.is_symlink():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(src, dest)
+    home.mkdir()
+    scratch.mkdir()
+    proc = subprocess.run([str(SYSTEM_PYTHON), "-m", "venv", "--without-pip", str(kit / ".venv")],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        return f"{SYSTEM_PYTHON} -m venv failed: {proc.stderr.strip()[-500:]}"
+    shared = Path(os.path.realpath(ROOT / ".venv" / "lib" / "python3.11" / "site-packages"))
+    if not shared.is_dir():
+        return f"the shared virtualenv has no {shared}"
+    (kit / ".venv" / "lib" / "python3.11" / "site-packages" / "kit-shared-venv.pth").write_text(
+        f"import site; site.addsitedir({str(shared)!r})\n")
+    runner = Runner(
+        user=NORMAL_USER, kit=kit, python=str(kit / ".venv" / "bin" / "python"),
+        prefix=["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--"],
+        env={"PATH": "/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8", "USER": NORMAL_USER,
+             "LOGNAME": NORMAL_USER},
+        scratch=scratch, uid=uid, gid=gid)
+    runner.own(stage)
+    probe = runner.run(["-c", "import numpy, scipy, sklearn, pytest, autograder"], timeout=300)
+    if probe.returncode != 0:
+        return (f"{NORMAL_USER} cannot run the kit's Python (is the shared virtualenv readable by "
+                f"other users?): {probe.stderr.strip()[-800:]}")
+    return runner
+
+
+def runner(user=None):
+    """The :class:`Runner` for ``user`` (None or "root": the current user; "normal": unprivileged).
+
+    Skips the calling test, saying why, where the machine cannot grade as a
+    normal user; "root" skips where the tests do not run as root.
+    """
+    if user in (None, "current"):
+        return Runner(user="current", kit=ROOT, python=sys.executable)
+    if user == "root":
+        if os.geteuid() != 0:
+            pytest.skip("grading as root: the kit's tests are not running as root")
+        return Runner(user="root", kit=ROOT, python=sys.executable)
+    if user != "normal":
+        raise ValueError(f"user must be None, 'root' or 'normal', not {user!r}")
+    found = _normal_runner()
+    if isinstance(found, str):
+        print(f"skipped (normal user): {found}")
+        pytest.skip(found)
+    return found
+
+
+def grade_folder(assignment, folder, *, seed=SEED, jobs=2, user=None, extra=(), stats=None, env=None):
+    """Grade every sub-folder of ``folder``; return {student: results.json dict}.
+
+    ``user="normal"`` runs the grader as an unprivileged user (a copy of the
+    folder is graded). ``env`` adds to the grader's environment. ``stats``, if given, is a list that receives the
+    grader's own per-grading figures (peak RSS, wall time; see the engine).
+    """
+    run = runner(user)
+    folder = run.stage(folder, "class")
     out = folder.parent / f"{folder.name}-results"
-    cmd = [sys.executable, "-m", "autograder", "grade-all", assignment, str(folder),
+    stats_file = folder.parent / f"{folder.name}-stats.jsonl"
+    if run.uid is not None:
+        stats_file.touch()
+        os.chown(stats_file, run.uid, run.gid)
+    cmd = ["-m", "autograder", "grade-all", assignment, str(folder),
            "--seed", str(seed), "--jobs", str(jobs), "--results-dir", str(out),
-           "--csv", str(folder.parent / f"{folder.name}.csv")]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
+           "--csv", str(folder.parent / f"{folder.name}.csv"), *extra]
+    proc = run.run(cmd, timeout=1800, env={**(env or {}), "AUTOGRADER_STATS": str(stats_file)})
     assert proc.returncode == 0, proc.stderr[-3000:]
+    if stats is not None and stats_file.exists():
+        stats.extend(json.loads(line) for line in stats_file.read_text().splitlines() if line)
     return {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
 
 
-def grade_one(assignment, submission, *, seed=SEED, results=None, extra=()):
-    """Run ``python -m autograder grade``; return (exit code, results dict or None, output)."""
+def grade_one(assignment, submission, *, seed=SEED, results=None, extra=(), user=None, env=None):
+    """Run ``python -m autograder grade``; return (exit code, results dict or None, output).
+
+    ``user="normal"`` runs it as an unprivileged user on a copy of the
+    submission (the results file is copied back to ``results``). ``env`` adds
+    to the environment. The results are read only from a regular file.
+    """
+    run = runner(user)
     results = Path(results) if results else Path(submission).parent / "results.json"
-    cmd = [sys.executable, "-m", "autograder", "grade", assignment, str(submission),
-           "--results", str(results), "--seed", str(seed), *extra]
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=900)
-    data = json.loads(results.read_text()) if results.exists() else None
+    staged = run.stage(submission, "one")
+    where = results if run.scratch is None else staged.parent / results.name
+    cmd = ["-m", "autograder", "grade", assignment, str(staged),
+           "--results", str(where), "--seed", str(seed), *extra]
+    proc = run.run(cmd, timeout=900, env=env)
+    if where != results and where.is_file() and not where.is_symlink():
+        shutil.copyfile(where, results)
+    regular = results.is_file() and not results.is_symlink()
+    data = json.loads(results.read_text()) if regular else None
     return proc.returncode, data, proc.stdout + proc.stderr
 
 
@@ -61,3 +239,27 @@ def entry(results, assignment, test_name):
 def failed(results):
     """Names of the result entries that did not earn full points."""
     return {t["name"] for t in results["tests"] if t["score"] < t["max_score"]}
+
+
+@pytest.fixture(scope="session")
+def graded_class(tmp_path_factory):
+    """``graded_class(a)``: {student: results} for a's reference, stub and every catalogued mistake.
+
+    One ``grade-all`` run per assignment per kit run, shared by every test that needs it.
+    """
+    from tests.submissions import apply, catalogue, reference_source, stub_source, write
+
+    root = tmp_path_factory.mktemp("classes")
+    cache = {}
+
+    def get(assignment):
+        if assignment not in cache:
+            folder = root / assignment / "class"
+            write(folder / "reference", assignment, reference_source(assignment))
+            write(folder / "stub", assignment, stub_source(assignment))
+            for bug in catalogue(assignment):
+                write(folder / bug.name, assignment, apply(assignment, bug))
+            cache[assignment] = grade_folder(assignment, folder)
+        return cache[assignment]
+
+    return get

@@ -9,7 +9,9 @@ and fails loudly when a patch no longer applies.
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
+import os
 import re
 import sys
 from dataclasses import dataclass, field
@@ -55,6 +57,67 @@ class Hostile:
     prepend: str = ""
     append: str = ""
     whole: str | None = None
+    module: bool = True          # write <a>.py from the patch (False: only ``entries``)
+    entries: tuple = ()          # more things in the submission folder (:class:`Entry`)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One more thing in a hostile submission's folder, as data.
+
+    Exactly one of: ``text`` (a file; ``bytes`` or ``str``), ``link`` (a
+    symbolic link to that target), ``fifo``, ``size`` (a sparse file of that
+    many bytes). ``copies`` > 1 makes ``name.format(i)`` for i < copies.
+    """
+
+    name: str
+    text: str | bytes | None = None
+    link: str | None = None
+    fifo: bool = False
+    size: int | None = None
+    copies: int = 1
+
+    def make(self, folder):
+        for i in range(self.copies):
+            path = Path(folder) / (self.name.format(i) if self.copies > 1 else self.name)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if self.link is not None:
+                os.symlink(self.link, path)
+            elif self.fifo:
+                os.mkfifo(path)
+            elif self.size is not None:
+                with open(path, "wb") as f:
+                    f.truncate(self.size)
+            elif isinstance(self.text, bytes):
+                path.write_bytes(self.text)
+            else:
+                path.write_text(self.text or "", encoding="utf-8")
+
+
+def build(dest, assignment, hostile, *, kit=None, subst=None):
+    """Write the submission folder of a :class:`Hostile` (its module, then its entries).
+
+    ``kit``: the kit that will grade it, when not this checkout (a copy an
+    unprivileged user runs): the paths the submission aims at are moved there.
+    ``subst``: more {placeholder: text} replacements in the submission's text.
+    """
+    dest = Path(dest)
+    dest.mkdir(parents=True, exist_ok=True)
+    pairs = ([] if kit is None else [(str(ROOT), str(kit))]) + list((subst or {}).items())
+
+    def moved(s):
+        for old, new in pairs:
+            s = s.replace(old, new)
+        return s
+    if hostile.module:
+        write(dest, assignment, moved(apply(assignment, hostile)))
+    for e in hostile.entries:
+        if pairs:
+            e = dataclasses.replace(
+                e, link=None if e.link is None else moved(e.link),
+                text=moved(e.text) if isinstance(e.text, str) else e.text)
+        e.make(dest)
+    return dest
 
 
 def reference_source(assignment):

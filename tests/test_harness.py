@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from autograder.harness import (GradingFailure, Mistake, expect_array, expect_close, expect_equal,
-                                expect_scalar, match_components)
+                                expect_history, expect_scalar, match_components, points)
 
 
 def test_containers_that_hold_the_right_numbers_pass():
@@ -51,3 +51,108 @@ def test_arrays_labels_and_components():
         expect_equal([0, 1, 1], [0, 1, 2], "labels")
     perm = match_components([[0.0, 0.0], [5.0, 5.0]], [[5.1, 4.9], [0.1, -0.1]])
     assert list(perm) == [1, 0]
+
+
+def test_the_tolerance_stated_is_the_one_used():
+    with pytest.raises(GradingFailure, match=r"tolerance: absolute 1e-08\)") as err:
+        expect_close(1.0, 2.0, "x", rtol=0, atol=1e-8)
+    assert "relative" not in str(err.value)
+    with pytest.raises(GradingFailure, match=r"tolerance: relative 1e-06 and absolute 1e-12\)"):
+        expect_close(1.0, 2.0, "x")
+    with pytest.raises(GradingFailure, match=r"tolerance: relative 0.001\)"):
+        expect_close(1.0, 2.0, "x", rtol=1e-3, atol=0)
+
+
+def test_a_history_says_where_it_first_diverges():
+    expected = [-10.0, -5.0, -4.0, -3.9]
+    expect_history([-10.0, -5.0, -4.0, -3.9 + 1e-9], expected)
+    with pytest.raises(GradingFailure, match=r"first differs at iteration 1: expected -5, got -6"):
+        expect_history([-10.0, -6.0, -4.0, -3.9], expected)
+    with pytest.raises(GradingFailure, match=r"first differs at iteration 2: expected -5"):
+        expect_history([-10.0, -6.0, -4.0, -3.9], expected, start=1)
+    with pytest.raises(GradingFailure, match=r"stopped 1 iteration\(s\) early") as err:
+        expect_history(expected[:3], expected, mistakes=[Mistake(expected[:3], "stops early")])
+    assert "Likely mistake: stops early" in str(err.value)
+    with pytest.raises(GradingFailure, match=r"1 iteration\(s\) too many"):
+        expect_history(expected + [-3.89], expected)
+    with pytest.raises(GradingFailure, match=r"expected shape"):
+        expect_history([expected], expected)
+
+
+def test_points_takes_dependencies_and_no_warnings_switch():
+    mark = points(2, depends=("test_a", "test_b"))
+    assert mark.kwargs["depends"] == (("test_a", None), ("test_b", None))
+    assert points(2, depends={"test_a": "fit runs your m_step"}).kwargs["depends"] == (
+        ("test_a", "fit runs your m_step"),)
+    with pytest.raises(ValueError):
+        points(2, depends=("a",))
+    with pytest.raises(TypeError):
+        points(2, warnings="error")
+
+
+FAKE_TESTS = '''
+"""fake, part 1: made up (6 points)."""
+import numpy as np
+from autograder.harness import expect_close, points
+
+
+@points(1, depends={"test_z_base": "late_user runs your base"})
+def test_a_late_user(student):
+    """late_user, which builds on base (tested after it, alphabetically later module order)"""
+    expect_close(student.late_user(), 2.0, "late_user()")
+
+
+@points(1, depends=("test_z_base",))
+def test_b_passing_user(student):
+    """a test that passes although base fails"""
+    expect_close(student.independent(), 1.0, "independent()")
+
+
+@points(2)
+def test_warns(student):
+    """a test whose call warns but whose value is right"""
+    expect_close(student.warns(), -np.inf, "warns()")
+
+
+@points(2)
+def test_z_base(student):
+    """base"""
+    expect_close(student.base(), 1.0, "base()", mistakes=[])
+'''
+
+FAKE_SUBMISSION = '''
+import numpy as np
+
+def base():
+    return 0.5
+
+def late_user():
+    return 2 * base()
+
+def independent():
+    return 1.0
+
+def warns():
+    return float(np.log(np.zeros(1))[0])
+'''
+
+
+def test_dependencies_lead_with_the_cause_and_warnings_only_add_a_note(tmp_path):
+    from autograder.engine import grade
+
+    (tmp_path / "tests" / "fake").mkdir(parents=True)
+    (tmp_path / "tests" / "fake" / "test_part.py").write_text(FAKE_TESTS)
+    (tmp_path / "fake.py").write_text(FAKE_SUBMISSION)
+    report = grade("fake", tmp_path / "fake.py", seed=1, tests_root=tmp_path / "tests")
+    by = {t.id: t for t in report.tests}
+    assert report.score == 3 and report.max_score == 6
+    late = by["test_a_late_user"].output.splitlines()
+    assert late[0] == "late_user runs your base, which fails its own test (base(): expected 1, got 0.5 " \
+                      "(tolerance: relative 1e-06 and absolute 1e-12)): fix that first."
+    assert late[1].startswith("late_user(): expected 2, got 1")
+    assert by["test_b_passing_user"].output == "" and by["test_b_passing_user"].score == 1
+    assert by["test_z_base"].output.startswith("base(): expected 1, got 0.5")
+    warned = by["test_warns"]
+    assert warned.score == 2
+    assert warned.output.startswith("Note (costs no points): your code emitted RuntimeWarning: divide by zero")
+    assert "(fake.py, line " in warned.output and "values were graded, not warnings" in warned.output

@@ -5,6 +5,10 @@ each we know which hidden tests must fail (all others must earn full
 points), and after grading the whole lot: the grader exited 0 with a valid
 results file for everyone, no file of the kit changed, no stray process
 survived and nothing was written outside the sandbox.
+
+The intake cases (symbolic links, FIFOs, huge files, many files, crafted
+notebooks) are data too: :class:`Entry` items beside (or instead of) the
+module; none of what a link points at may ever reach the feedback.
 """
 import hashlib
 import html
@@ -13,8 +17,10 @@ import os
 import re
 import secrets
 import shutil
+import stat
 import subprocess
 import sys
+import tempfile
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
@@ -22,13 +28,81 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.conftest import ROOT, SEED, entry, failed, grade_folder, hidden_tests
-from tests.submissions import Hostile, apply, reference_source, stub_source, write
+from tests.conftest import ROOT, SEED, entry, failed, grade_folder, grade_one, hidden_tests, runner
+from tests.submissions import Entry, Hostile, apply, build, reference_source, stub_source, write
 
 TOKEN = secrets.token_hex(4)
 ALL = frozenset(hidden_tests("mle"))
 GAUSSIAN_MLE = ("    mean = np.mean(x)\n    var = np.mean((x - mean) ** 2)\n",)
 BREAK_GAUSSIAN = ("var = np.mean((x - mean) ** 2)", "var = np.var(x, ddof=1)")
+REFERENCE = str(ROOT / "solutions" / "mle" / "mle.py")
+HIDDEN_TEST = str(ROOT / "autograder" / "tests" / "mle" / "test_gaussian.py")
+LINKED = "is a symbolic link: submit the file itself"
+
+
+def _notebook(*cells):
+    """A notebook's bytes; a cell is (kind, source) or anything else (written as it is)."""
+    out = [{"cell_type": c[0], "metadata": {}, "source": c[1],
+            **({"outputs": [], "execution_count": None} if c[0] == "code" else {})}
+           if isinstance(c, tuple) else c for c in cells]
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": out}).encode()
+
+
+def _reference_cells():
+    """The reference cut in two cells at a function boundary."""
+    text = reference_source("mle")
+    cut = text.index("\ndef gaussian_mle")
+    return text[:cut], text[cut:]
+
+
+_HEAD, _TAIL = _reference_cells()
+# IPython-only lines in a notebook that is otherwise the reference: all no-ops now
+_IPYTHON_TAIL = _TAIL.replace("    x = _as_1d(x)\n    mean = np.mean(x)\n",
+                              "    x = _as_1d(x)\n    %time 1 + 1\n    mean = np.mean(x)\n", 1)
+assert _IPYTHON_TAIL != _TAIL
+
+#: Writes a frame of its own straight into the grader's reply channel (its fd is in the child's argv).
+RAW_REPLY = """
+def _raw_reply(header, arrays=0):
+    import json, os, struct, sys
+    fd = json.loads(sys.argv[-1])["wfd"]
+    view = memoryview(struct.pack("<QQ", 16 + len(header) + arrays, len(header)) + header)
+    while view:
+        view = view[os.write(fd, view):]
+
+"""
+#: About 30 lines that load scipy/stats from its files under another name (no name is forbidden).
+STATS_BY_PATH = """\
+    import importlib.abc, importlib.machinery, os, subprocess, sys, scipy
+    _dir = os.path.join(os.path.dirname(scipy.__file__), "stats")
+
+    class _Alias(importlib.abc.MetaPathFinder):
+        def find_spec(self, name, path=None, target=None):
+            if name == "notstats" or name.startswith("notstats."):
+                rel = name.split(".")[1:]
+                base = os.path.join(_dir, *rel)
+                if os.path.isdir(base):
+                    return importlib.util.spec_from_file_location(
+                        name, os.path.join(base, "__init__.py"), submodule_search_locations=[base])
+                for suffix in importlib.machinery.all_suffixes():
+                    if os.path.exists(base + suffix):
+                        return importlib.util.spec_from_file_location(name, base + suffix)
+            return None
+
+    import importlib.util
+    sys.meta_path.insert(0, _Alias())
+    try:
+        import notstats
+        return float(np.sum(notstats.norm.logpdf(x, mean, np.sqrt(var))))
+    except BaseException:
+        pass
+    try:  # or a process that reads the files
+        if subprocess.run(["cat", os.path.join(_dir, "__init__.py")], capture_output=True).returncode == 0:
+            return float(np.sum(-0.5 * np.log(2 * np.pi * var) - (x - mean) ** 2 / (2 * var)))
+    except BaseException:
+        pass
+    return float("nan")
+"""
 
 HOSTILE = [
     Hostile("infinite_loop_at_import", ALL, "did not finish", prepend="while True:\n    pass\n"),
@@ -39,7 +113,7 @@ HOSTILE = [
             replace=[("return float(np.mean(x))", "import os\n    os._exit(7)")]),
     Hostile("memory_hog", {"test_mvn_mle", "test_mvn_mle_one_feature"}, "ran out of memory",
             replace=[("    diff = X - mean\n    cov = diff.T @ diff / n_samples",
-                      "    hog = [np.ones(10**8) for _ in range(1000)]\n"
+                      "    hog = [np.empty(10**8) for _ in range(1000)]\n"
                       "    diff = X - mean\n    cov = diff.T @ diff / n_samples")]),
     Hostile("fake_results_and_summary", {"test_gaussian_mle"}, "divided by n−1", replace=[BREAK_GAUSSIAN],
             prepend=f"""
@@ -158,6 +232,148 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
         pass
     return float(np.mean(x)), float(np.var(x, ddof=1))
 """)]),
+    # -- intake: only the submission's own regular files are read, never through a link --
+    Hostile("module_is_a_link_to_the_reference", ALL, f"mle.py {LINKED}", module=False,
+            entries=(Entry("mle.py", link=REFERENCE),)),
+    Hostile("stub_imports_a_helper_linked_to_the_reference", ALL, f"helper.py {LINKED}",
+            whole="from helper import *\n", entries=(Entry("helper.py", link=REFERENCE),)),
+    Hostile("helper_linked_to_the_reference_beside_working_code", {"test_gaussian_mle"},
+            f"helper.py {LINKED}", replace=[BREAK_GAUSSIAN],
+            append="\ntry:\n    from helper import gaussian_mle\nexcept ImportError:\n    pass\n",
+            entries=(Entry("helper.py", link=REFERENCE),)),
+    Hostile("module_is_a_link_to_etc_shadow", ALL, f"mle.py {LINKED}", module=False,
+            entries=(Entry("mle.py", link="/etc/shadow"),)),
+    Hostile("helpers_linked_to_etc_shadow_and_a_hidden_test",
+            {"test_gaussian_mle", "test_bernoulli_mle"}, f"shadow_bait.py {LINKED}",
+            replace=[("    mean = np.mean(x)\n    var", "    import shadow_bait\n    mean = np.mean(x)\n    var"),
+                     ("    _check_binary(x)\n    return float(np.mean(x))",
+                      "    _check_binary(x)\n    import hidden_bait\n    return float(np.mean(x))")],
+            entries=(Entry("shadow_bait.py", link="/etc/shadow"),
+                     Entry("hidden_bait.py", link=HIDDEN_TEST))),
+    Hostile("module_is_a_link_to_dev_zero", ALL, f"mle.py {LINKED}", module=False,
+            entries=(Entry("mle.py", link="/dev/zero"),)),
+    Hostile("helper_linked_to_dev_zero", frozenset(), f"zero.py {LINKED}",
+            entries=(Entry("zero.py", link="/dev/zero"),)),
+    Hostile("module_is_a_fifo", ALL, "mle.py is a FIFO", module=False,
+            entries=(Entry("mle.py", fifo=True),)),
+    Hostile("fifos_beside_the_module", frozenset(), "pipe.py is a FIFO",
+            entries=(Entry("pipe.py", fifo=True), Entry("results.json", fifo=True))),
+    Hostile("module_is_a_dangling_link", ALL, f"mle.py {LINKED}", module=False,
+            entries=(Entry("mle.py", link=f"/nonexistent-{TOKEN}/mle.py"),)),
+    Hostile("folder_linked_to_the_solutions", ALL, "sub is a symbolic link", module=False,
+            entries=(Entry("sub", link=str(ROOT / "solutions" / "mle")),)),
+    Hostile("module_of_two_gigabytes", ALL, "more than the 1.0 MiB", module=False,
+            entries=(Entry("mle.py", size=2 << 30),)),
+    Hostile("module_over_the_size_cap", ALL, "more than the 1.0 MiB",
+            append="# " + "x" * (1 << 20) + "\n"),
+    Hostile("huge_helper_beside_the_module", frozenset(), "data.py is 100.0 MiB",
+            entries=(Entry("data.py", size=100 << 20),)),
+    Hostile("sixty_helpers", frozenset(), "at most 40 Python files",
+            entries=(Entry("h{:02d}.py", text="X = 1\n", copies=60),)),
+    Hostile("twelve_thousand_files", frozenset(), "more than 10000 files",
+            entries=(Entry("junk/f{:05d}", text="", copies=12_000),)),
+    Hostile("notebook_with_broken_cells", frozenset(), "could not be read (not a cell", module=False,
+            entries=(Entry("mle.ipynb", text=_notebook(
+                "not a cell", 3, ("code", [1, {"a": 2}]), ("code", {"x": "y"}), ("code", _HEAD),
+                ("markdown", ["# notes"]), ("code", _TAIL))),)),
+    Hostile("notebook_nested_too_deeply", ALL, "nested too deeply", module=False,
+            entries=(Entry("mle.ipynb", text=b'{"cells": [], "metadata": ' + b"[" * 200_000
+                           + b"]" * 200_000 + b"}"),)),
+    Hostile("notebook_not_utf8", ALL, "mle.ipynb is not UTF-8", module=False,
+            entries=(Entry("mle.ipynb", text=_notebook(("code", _HEAD + _TAIL)).replace(
+                b'"nbformat"', b'"nb\xff\xfeformat"')),)),
+    Hostile("notebook_over_the_size_cap", ALL, "more than the 5.0 MiB", module=False,
+            entries=(Entry("mle.ipynb", text=_notebook(
+                ("code", _HEAD + _TAIL), ("markdown", "x" * (6 << 20)))),)),
+    Hostile("notebook_with_a_megabyte_of_code", ALL, "more than 1.0 MiB of code", module=False,
+            entries=(Entry("mle.ipynb", text=_notebook(
+                ("code", _HEAD + _TAIL), ("code", "# " + "y" * (1 << 20)))),)),
+    Hostile("notebook_is_a_link_to_the_reference", ALL, f"mle.ipynb {LINKED}", module=False,
+            entries=(Entry("mle.ipynb", link=REFERENCE),)),
+    Hostile("notebook_with_ipython_lines", frozenset(), "is a cell magic", module=False,
+            entries=(Entry("mle.ipynb", text=_notebook(
+                ("code", "%%bash\necho this cell is dropped whole\nexit 3"),
+                ("code", "%matplotlib inline\n" + _HEAD + "\nfiles = !ls\nmore, rest = %sx ls\n"
+                 "display(files)\n!echo shell lines are no-ops\n"),
+                ("code", "if True:\n    %timeit -n1 1 + 1\n" + _IPYTHON_TAIL),
+                ("code", "display('done')\n"))),)),
+    Hostile("control_characters_everywhere", {"test_gaussian_mle"}, "\\x1b[2J",
+            prepend="print('\\x1b[2J\\x1b[H\\rTotal: 100 / 100\\x07\\x9b31m\\u202e')\n",
+            replace=[("    mean = np.mean(x)\n    var",
+                      "    raise type('\\x1b[2JEvil', (Exception,), {})('\\x1b[2J\\rTotal: 100 / 100')\n"
+                      "    mean = np.mean(x)\n    var")],
+            entries=(Entry("\x1b[2J\rTotal.py", text="X = 1\n"),)),
+    # -- the reply channel: bounded before anything is decoded (the grader's memory stays small)
+    Hostile("reply_bomb_100_mib_header", {"test_bernoulli_mle"}, "header is 100 MiB (the limit is 16 MiB)",
+            prepend=RAW_REPLY, replace=[("return float(np.mean(x))",
+                                         "_raw_reply(b'[' + b'[],' * (100 * 2**20 // 3) + b'[]]')\n"
+                                         "    return float(np.mean(x))")]),
+    Hostile("huge_array_announced", {"test_bernoulli_mle"}, "300 MiB of arrays (the limit is 256 MiB",
+            prepend=RAW_REPLY, replace=[("return float(np.mean(x))",
+                                         "_raw_reply(b'{}', arrays=300 * 2**20)\n"
+                                         "    return float(np.mean(x))")]),
+    Hostile("huge_array_returned", {"test_bernoulli_mle"}, "more than 256 MiB of arrays",
+            replace=[("return float(np.mean(x))", "return np.full(40_000_000, np.mean(x))")]),
+    Hostile("deep_nesting", {"test_bernoulli_mle"}, "levels deep (the limit is 64)",
+            prepend=RAW_REPLY, replace=[("return float(np.mean(x))",
+                                         "_raw_reply(b'[' * 500_000 + b']' * 500_000)\n"
+                                         "    return float(np.mean(x))")]),
+    # -- time: the import's limit starts when the import does
+    Hostile("slow_import_18_s", frozenset(), "", prepend="import time as _t\n_t.sleep(18)\n"),
+    # -- the forbidden libraries are not on the child's disk at all
+    Hostile("loads_scipy_stats_by_file_path", {"test_gaussian_log_likelihood",
+                                               "test_gaussian_log_likelihood_far_out"}, "",
+            replace=[("    n_samples = x.shape[0]\n    sq = np.sum((x - mean) ** 2)\n",
+                      STATS_BY_PATH + "    n_samples = x.shape[0]\n    sq = np.sum((x - mean) ** 2)\n")]),
+    # -- processes are allowed where the PID and mount namespaces contain them
+    Hostile("helper_process_at_import", frozenset(), "",
+            prepend="import subprocess as _sp\n_helper = _sp.Popen(['sleep', '1'])\n"),
+    Hostile("multiprocessing_in_a_function", frozenset(), "", replace=[(GAUSSIAN_MLE[0], """\
+    import concurrent.futures, multiprocessing
+    with concurrent.futures.ProcessPoolExecutor(2) as pool:
+        mean = list(pool.map(np.mean, [x]))[0]
+    with multiprocessing.Pool(2) as pool:
+        var = pool.apply(np.mean, ((x - mean) ** 2,))
+""")]),
+    # -- other students and the instructor's home are out of sight
+    Hostile("reads_other_students_in_tmp", {"test_gaussian_mle"}, "divided by n−1", replace=[(
+        "    mean = np.mean(x)\n    var = np.mean((x - mean) ** 2)\n    return float(mean), float(var)\n",
+        """    import glob, os, tempfile
+    mine = os.path.realpath(os.getcwd())
+    for top in {"/tmp", "/var/tmp", "/dev/shm", tempfile.gettempdir()}:
+        for p in glob.glob(os.path.join(top, "**", "mle.py"), recursive=True):
+            if not os.path.realpath(p).startswith(mine + os.sep):
+                try:
+                    open(p).read()
+                    return float(np.mean(x)), float(np.var(x))  # another student's work was readable
+                except OSError:
+                    pass
+    return float(np.mean(x)), float(np.var(x, ddof=1))
+""")]),
+    Hostile("reads_the_instructors_home", {"test_gaussian_mle"}, "divided by n−1", replace=[(
+        "    mean = np.mean(x)\n    var = np.mean((x - mean) ** 2)\n    return float(mean), float(var)\n",
+        """    import importlib.util, os, pwd
+    homes = {"@FAKE_HOME@", os.environ.get("HOME", ""), "/root"}
+    try:
+        homes.add(pwd.getpwuid(os.getuid()).pw_dir)
+    except KeyError:
+        pass
+    for home in homes:
+        try:
+            open(os.path.join(home, ".ssh", "id_rsa")).read()
+            return float(np.mean(x)), float(np.var(x))  # the instructor's key was readable
+        except OSError:
+            pass
+        try:
+            spec = importlib.util.spec_from_file_location(
+                "_copy", os.path.join(home, "kit-backup", "solutions", "mle", "mle.py"))
+            mod = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(mod)
+            return mod.gaussian_mle(x)
+        except BaseException:
+            pass
+    return float(np.mean(x)), float(np.var(x, ddof=1))
+""")]),
     Hostile("kills_the_grader", frozenset(), "", prepend="""
 import ctypes, os, signal
 for _kill in (os.kill, ctypes.CDLL(None).kill):
@@ -169,35 +385,84 @@ for _kill in (os.kill, ctypes.CDLL(None).kill):
 ]
 
 
-def _snapshot():
-    digest = {}
-    for path in sorted(ROOT.rglob("*")):
-        rel = path.relative_to(ROOT)
+def _snapshot(kit):
+    # the folders' modes too: grading as root must not chmod the instructor's checkout
+    digest = {f"{p.name}/ (mode)": oct(p.stat().st_mode) for p in kit.iterdir() if p.is_dir()}
+    for path in sorted(kit.rglob("*")):
+        rel = path.relative_to(kit)
         if rel.parts[0] in (".venv", "build", ".git") or "__pycache__" in rel.parts or not path.is_file():
             continue
         digest[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
     return digest
 
 
+#: Right answers, slowly: the import takes 10 s and every call 9 s (each under its own limit).
+SLOW_BUT_FINITE = Hostile("slow_but_finite", says="time budget of", append="""
+import functools as _ft, time as _t
+_t.sleep(10)
+
+def _slowly(f):
+    @_ft.wraps(f)
+    def wrapper(*args, **kwargs):
+        _t.sleep(9)
+        return f(*args, **kwargs)
+    return wrapper
+
+for _name, _f in list(globals().items()):
+    if callable(_f) and not _name.startswith("_") and getattr(_f, "__module__", None) == __name__:
+        globals()[_name] = _slowly(_f)
+""")
+#: Graded with the others, checked on their own (which tests the budget cuts depends on the machine).
+TIMED = [SLOW_BUT_FINITE]
+#: The grader's peak resident memory under every attack of the suite (the issue's bound).
+MAX_GRADER_RSS_MIB = 1024
+
+
+def _fake_home(tmp_root, run):
+    """An instructor's home outside every folder the sandbox makes private anyway
+    (/tmp...), holding an SSH key and a copy of the kit with its reference."""
+    base = Path("/home") if os.geteuid() == 0 and Path("/home").is_dir() else tmp_root
+    home = base / f"kit-fake-home-{TOKEN}-{run.user}"
+    (home / ".ssh").mkdir(parents=True, exist_ok=True)
+    (home / ".ssh" / "id_rsa").write_text(f"-----BEGIN OPENSSH PRIVATE KEY----- {TOKEN}\n")
+    ref = home / "kit-backup" / "solutions" / "mle"
+    ref.mkdir(parents=True, exist_ok=True)
+    (ref / "mle.py").write_text(reference_source("mle"))
+    run.own(home)
+    return home
+
+
 @lru_cache(maxsize=None)
-def graded(tmp_root):
-    folder = tmp_root / "hostile"
-    for h in HOSTILE:
-        write(folder / h.name, "mle", apply("mle", h))
-    before = _snapshot()
-    results = grade_folder("mle", folder)
-    after = _snapshot()
-    return results, before, after
+def graded(tmp_root, user):
+    run = runner(user)
+    kit = run.kit
+    home = _fake_home(tmp_root, run)
+    folder = (run.scratch_folder("hostile") if run.scratch else tmp_root) / "hostile"
+    for h in [*HOSTILE, *TIMED]:
+        # the paths a submission aims at are those of the kit that grades it; built where the
+        # grading user can read it (FIFOs and sparse files are never copied)
+        build(folder / h.name, "mle", h, kit=kit, subst={"@FAKE_HOME@": str(home)})
+    before = _snapshot(kit)
+    stats = []
+    try:
+        results = grade_folder("mle", folder, user=user, stats=stats, env={"HOME": str(home)})
+    finally:
+        if home.parent == Path("/home"):
+            shutil.rmtree(home, ignore_errors=True)
+    after = _snapshot(kit)
+    return results, before, after, stats
 
 
-@pytest.fixture(scope="module")
-def outcome(tmp_path_factory):
-    return graded(tmp_path_factory.mktemp("hostile"))
+@pytest.fixture(scope="module", params=["root", "normal"], ids=["as_root", "as_normal_user"])
+def outcome(request, tmp_path_factory):
+    """The whole hostile class graded by ``grade-all --jobs 2``, as root and as a normal user."""
+    runner(request.param)  # skips, saying why, where this machine cannot grade that way
+    return graded(tmp_path_factory.mktemp(f"hostile-{request.param}"), request.param)
 
 
 @pytest.mark.parametrize("hostile", HOSTILE, ids=[h.name for h in HOSTILE])
 def test_hostile_submission_earns_exactly_its_working_parts(hostile, outcome):
-    results, _, _ = outcome
+    results = outcome[0]
     res = results[hostile.name]
     expected_failures = {entry(res, "mle", t)["name"] for t in hostile.fails}
     assert failed(res) == expected_failures, {t["name"]: t["output"] for t in res["tests"]}
@@ -209,8 +474,8 @@ def test_hostile_submission_earns_exactly_its_working_parts(hostile, outcome):
 
 
 def test_every_submission_got_a_valid_results_file(outcome):
-    results, _, _ = outcome
-    assert set(results) == {h.name for h in HOSTILE}
+    results = outcome[0]
+    assert set(results) == {h.name for h in [*HOSTILE, *TIMED]}
     for res in results.values():
         assert set(res) >= {"score", "execution_time", "output", "tests"}
         assert sum(t["max_score"] for t in res["tests"]) == 100
@@ -219,14 +484,15 @@ def test_every_submission_got_a_valid_results_file(outcome):
 
 
 def test_no_file_of_the_kit_changed(outcome):
-    _, before, after = outcome
+    _, before, after, _ = outcome
     assert before == after
 
 
-def test_nothing_was_written_outside_the_sandbox(outcome):
+def test_nothing_was_written_outside_the_sandbox(outcome, request):
+    kit = runner(request.node.callspec.params["outcome"]).kit
     assert not Path(f"/tmp/kit-fake-{TOKEN}.json").exists()
     assert not Path(f"/tmp/kit-pwned-{TOKEN}").exists()
-    assert not (ROOT / "results.json").exists()
+    assert not (kit / "results.json").exists()
 
 
 def test_no_stray_process_survived(outcome):
@@ -241,11 +507,197 @@ def test_no_stray_process_survived(outcome):
 
 
 def test_printing_is_capped_in_the_feedback(outcome):
-    results, _, _ = outcome
+    results = outcome[0]
     output = results["floods_stdout"]["output"]
     assert "printed" in output and len(output) < 5000
 
 
+def _secret_lines(hostile):
+    """Lines of what the submission's links point at that its own files do not hold."""
+    own = set(apply("mle", hostile).splitlines()) if hostile.module else set()
+    secret = set()
+    for e in hostile.entries:
+        if e.link is None:
+            continue
+        targets = sorted(Path(e.link).glob("*.py")) if Path(e.link).is_dir() else [Path(e.link)]
+        for t in targets:
+            if t.is_file():
+                secret |= {ln.strip() for ln in t.read_text(errors="replace").splitlines()
+                           if len(ln.strip()) >= 12 and ln not in own}
+    return secret
+
+
+LINKING = [h for h in HOSTILE if any(e.link for e in h.entries)]
+
+
+@pytest.mark.parametrize("hostile", LINKING, ids=[h.name for h in LINKING])
+def test_nothing_a_link_points_at_reaches_the_feedback(hostile, outcome):
+    results = outcome[0]
+    res = results[hostile.name]
+    text = "\n".join([res["output"], *(t["output"] for t in res["tests"])])
+    leaked = [ln for ln in _secret_lines(hostile) if ln in text]
+    assert not leaked, leaked[:5]
+
+
+_RAW_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e]")
+
+
+def _strings(obj):
+    if isinstance(obj, str):
+        yield obj
+    elif isinstance(obj, dict):
+        for k, v in obj.items():
+            yield from _strings(k)
+            yield from _strings(v)
+    elif isinstance(obj, list):
+        for v in obj:
+            yield from _strings(v)
+
+
+def test_no_control_character_reaches_any_results_file(outcome):
+    results = outcome[0]
+    for name, res in results.items():
+        assert not [t for t in _strings(res) if _RAW_CONTROL.search(t)], name
+    flood = results["control_characters_everywhere"]
+    assert "\\x1b[2J" in flood["output"] and "Total: 100 / 100" not in flood["output"].split("\n")
+
+
+# ----------------------------------------------------------------------------
+# graded alone with `grade` (the single-submission path and its terminal report)
+
+FLOOD = next(h for h in HOSTILE if h.name == "control_characters_everywhere")
+
+
+def test_control_characters_cannot_clear_the_screen_or_fake_the_total(tmp_path):
+    sub = build(tmp_path / "flood", "mle", FLOOD)
+    code, res, out = grade_one("mle", sub, results=tmp_path / "r.json")
+    assert code == 0, out[-2000:]
+    expected = 100 - hidden_tests("mle")["test_gaussian_mle"][1]
+    assert res["score"] == expected
+    assert not _RAW_CONTROL.search(out) and not [t for t in _strings(res) if _RAW_CONTROL.search(t)]
+    totals = [ln for ln in out.splitlines() if ln.startswith("Total")]
+    assert totals == [totals[-1]] and totals[-1].startswith(f"Total: {expected:g} / 100"), totals
+    assert "\\x1b[2J" in out and "is not a name Python can import" in out
+
+
+@pytest.mark.parametrize("target", ["reference", "fifo", "dangling"])
+def test_a_single_file_submission_that_is_not_a_regular_file_is_refused(tmp_path, target):
+    sub = tmp_path / "mle.py"
+    if target == "reference":
+        sub.symlink_to(REFERENCE)
+    elif target == "fifo":
+        os.mkfifo(sub)
+    else:
+        sub.symlink_to(tmp_path / "nowhere.py")
+    code, res, out = grade_one("mle", sub, results=tmp_path / "r.json")
+    assert code == 0 and res["score"] == 0, out[-2000:]
+    says = "is a FIFO" if target == "fifo" else LINKED
+    assert all(says in t["output"] for t in res["tests"]), res["tests"][0]["output"]
+    ref_lines = {ln.strip() for ln in Path(REFERENCE).read_text().splitlines() if len(ln.strip()) >= 12}
+    assert not [ln for ln in ref_lines if ln in json.dumps(res) or ln in out]
+
+
+def _results_targets(tmp_path):
+    targets = {}
+    if os.geteuid() == 0:  # a copy of /dev/null's device node, never the real one
+        node = tmp_path / "null-copy"
+        os.mknod(node, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        targets["device"] = node
+    targets["fifo"] = tmp_path / "fifo"
+    os.mkfifo(targets["fifo"])
+    targets["folder"] = tmp_path / "folder"
+    targets["folder"].mkdir()
+    (tmp_path / "kept.json").write_text("kept\n")
+    targets["symlink"] = tmp_path / "link.json"
+    targets["symlink"].symlink_to(tmp_path / "kept.json")
+    return targets
+
+
+def test_a_results_path_that_is_not_a_regular_file_is_refused(tmp_path):
+    sub = build(tmp_path / "ok", "mle", Hostile("reference"))
+    for kind, target in _results_targets(tmp_path).items():
+        before = os.lstat(target)
+        code, res, out = grade_one("mle", sub, results=target)
+        after = os.lstat(target)
+        says = {"device": "a device", "fifo": "a FIFO", "folder": "a folder", "symlink": "a symbolic link"}
+        assert code == 2 and f"is {says[kind]}: give a regular file" in out, (kind, out[-1500:])
+        assert (stat.S_IFMT(after.st_mode), after.st_ino) == (stat.S_IFMT(before.st_mode), before.st_ino)
+        assert not list(target.parent.glob(f".{target.name}.*tmp"))
+    assert (tmp_path / "kept.json").read_text() == "kept\n"
+    assert os.listdir(tmp_path / "folder") == []
+
+
+@pytest.mark.parametrize("addopts", ["--no-such-option", "-k no_test_is_named_like_this"])
+def test_a_broken_pytest_set_up_is_exit_2_never_a_zero(tmp_path, addopts):
+    sub = build(tmp_path / "ok", "mle", Hostile("reference"))
+    code, res, out = grade_one("mle", sub, results=tmp_path / "r.json",
+                               env={"PYTEST_ADDOPTS": addopts})
+    assert code == 2, out[-2000:]
+    assert res["tests"] == [] and "could not run" in res["output"]
+    assert "0 / 0" not in out and "Total" not in out
+def test_a_slow_but_correct_module_stops_at_the_gradings_time_budget(outcome):
+    """Import 10 s, every call 9 s, all right: the grading ends at its budget, not after 5 minutes."""
+    from autograder.engine import TIME_BUDGET
+
+    results, _, _, stats = outcome
+    res = results[SLOW_BUT_FINITE.name]
+    budget = TIME_BUDGET["mle"]
+    cut = [t for t in res["tests"] if t["score"] < t["max_score"]]
+    assert cut and res["score"] < 100
+    assert any(f"not run: the grading's time budget of {budget} s was used up" in t["output"] for t in cut)
+    for t in cut:  # every loss is the budget's (or, on a crawling machine, one call's 10 s limit)
+        assert "time budget of" in t["output"] or "did not finish within" in t["output"], t
+    wall = {s["submission"]: s["wall_s"] for s in stats}
+    assert wall[SLOW_BUT_FINITE.name] < budget + 20, wall
+    print(f"slow_but_finite: {res['score']:g} points in {wall[SLOW_BUT_FINITE.name]:.1f} s (budget {budget} s)")
+
+
+def test_the_graders_peak_memory_stays_bounded_under_every_attack(outcome):
+    """Each grade-all worker's peak RSS (the grader's own, not the sandbox's) under 1 GiB."""
+    results, _, _, stats = outcome
+    assert {s["submission"] for s in stats} == set(results)
+    peak = max(s["grader_peak_rss_mib"] for s in stats)
+    by_name = {s["submission"]: s for s in stats}
+    for name in ("reply_bomb_100_mib_header", "huge_array_announced", SLOW_BUT_FINITE.name):
+        print(f"{name}: grader peak RSS so far {by_name[name]['grader_peak_rss_mib']} MiB, "
+              f"wall {by_name[name]['wall_s']} s")
+    assert peak < MAX_GRADER_RSS_MIB, stats
+
+
+def _one(tmp_path, hostile):
+    return write(tmp_path / hostile.name, "mle", apply("mle", hostile)) / "mle.py"
+
+
+def test_as_root_a_sandbox_the_child_cannot_reach_stops_the_grading(tmp_path):
+    """Careless instructor, as root, no mount namespaces: the grader's temporary folder is
+    one others cannot enter (mktemp -d, 0700). Not 0 points for everyone: exit 2 and why."""
+    runner("root")
+    private_tmp = Path(tempfile.mkdtemp())  # mode 0700
+    code, data, out = grade_one("mle", _one(tmp_path, Hostile("reference")), env={
+        "TMPDIR": str(private_tmp), "AUTOGRADER_SANDBOX_NAMESPACES": "off"})
+    shutil.rmtree(private_tmp, ignore_errors=True)
+    assert code == 2, out[-2000:]
+    assert "cannot reach" in out and "blocked at" in out and str(private_tmp) in out, out[-2000:]
+    assert data is not None and data["score"] == 0 and "could not run" in data["output"]
+
+
+def test_as_root_with_namespaces_the_childs_view_does_not_depend_on_the_parents(tmp_path):
+    """The same careless set-up where mount namespaces exist: the child is given what it needs."""
+    runner("root")
+    private_tmp = Path(tempfile.mkdtemp())
+    code, data, out = grade_one("mle", _one(tmp_path, Hostile("reference")),
+                                env={"TMPDIR": str(private_tmp)})
+    shutil.rmtree(private_tmp, ignore_errors=True)
+    assert code == 0 and data["score"] == 100, out[-3000:]
+
+
+def test_without_namespaces_starting_a_process_is_refused_and_the_message_says_why(tmp_path):
+    """Where no PID/mount namespace could contain it, a helper process is still refused."""
+    helper = next(h for h in HOSTILE if h.name == "helper_process_at_import")
+    code, data, out = grade_one("mle", _one(tmp_path, helper), user="normal",
+                                env={"AUTOGRADER_SANDBOX_NAMESPACES": "off"})
+    assert code == 0 and data["score"] == 0, out[-2000:]
+    assert "starting a process is not allowed" in out and "could not be contained" in out, out[-2000:]
 # ----------------------------------------------------------------------------
 # nbgrader: no student code runs with the instructor's rights, and feedback pages render no
 # student HTML/JavaScript (issue 9 §2 and §7). One course, four students, through the CLI:
@@ -325,7 +777,7 @@ def nbgraded(tmp_root):
                                "script": reference_source("mle")}[student], encoding="utf-8")
     _script_notebook(course / "submitted" / "script" / "mle" / "mle.ipynb")
     env = {k: v for k, v in os.environ.items() if k not in ("AUTOGRADER_SEED", "PYTHONPATH", "JUPYTER_PATH")}
-    kit_before, course_before = _snapshot(), _course_state(course)
+    kit_before, course_before = _snapshot(ROOT), _course_state(course)
     auto = nbcourse.nbgrader(course, "autograde", "mle", "--force", env=env)
     # an HTML output with a script, where a kernel would have put it (none runs: defence in depth)
     graded_nb = course / "autograded" / "script" / "mle" / "mle.ipynb"
@@ -341,7 +793,7 @@ def nbgraded(tmp_root):
     nbcourse.nbgrader(course, "generate_feedback", "mle", "--force", env=env)
     check = subprocess.run([sys.executable, "-m", "frontdoors.nbgrader.crosscheck", str(course), "mle"],
                            cwd=ROOT, capture_output=True, text=True, timeout=1800)
-    return course, auto, check, (kit_before, _snapshot()), (course_before, _course_state(course))
+    return course, auto, check, (kit_before, _snapshot(ROOT)), (course_before, _course_state(course))
 
 
 @pytest.fixture(scope="module")
@@ -387,7 +839,7 @@ def test_nbgrader_autograde_started_no_kernel_and_no_file_outside_the_sandbox_ch
 def test_nbgrader_a_linked_module_is_refused_by_name_and_never_copied(nbcourse_run):
     course, _, _, _, _ = nbcourse_run
     record = json.loads((course / "snapshots" / "linked" / "mle" / "snapshot.json").read_text())
-    assert {"path": "mle.py", "reason": "is a symbolic link: submit the file itself"} in record["refused"]
+    assert [r for r in record["refused"] if r["path"] == "mle.py" and LINKED in r["reason"]]
     assert not (course / "autograded" / "linked" / "mle" / "mle.py").exists()
     reference = (ROOT / "solutions" / "mle" / "mle.py").read_text()
     for p in (course / "feedback" / "linked").rglob("*"):
@@ -441,6 +893,29 @@ def test_nbgrader_feedback_runs_no_student_script_in_a_browser(nbcourse_run, tmp
     dom = proc.stdout
     assert "My answer." in dom, proc.stderr[-2000:]
     assert f"<{INJECTED}" not in dom and f"<title>{INJECTED}" not in dom
+
+
+def test_nbgrader_crosscheck_names_every_file_changed_after_collection(nbcourse_run):
+    course, _, _, _, _ = nbcourse_run
+    reference = (ROOT / "solutions" / "mle" / "mle.py").read_bytes()
+    tampered = [course / "submitted" / "payload" / "mle" / "mle.py",
+                course / "snapshots" / "payload" / "mle" / "files" / "mle.py"]
+    kept = {p: p.read_bytes() for p in tampered}
+    try:
+        for p in tampered:
+            p.write_bytes(reference)
+        (course / "submitted" / "payload" / "mle" / "extra.py").write_text("x = 1\n")
+        check = subprocess.run([sys.executable, "-m", "frontdoors.nbgrader.crosscheck", str(course), "mle",
+                                "--student", "payload"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    finally:
+        for p, data in kept.items():
+            p.write_bytes(data)
+        (course / "submitted" / "payload" / "mle" / "extra.py").unlink()
+    assert check.returncode == 1, check.stdout + check.stderr
+    for line in ("snapshot file mle.py (changed)", "submitted/payload/mle/mle.py (changed)",
+                 "submitted/payload/mle/extra.py (added)", "regrade: 100 points",
+                 "part gaussian: regrade 20.0, recorded at autograde 0.0, gradebook 0.0"):
+        assert line in check.stdout, check.stdout
 
 
 def test_nbgrader_a_config_that_fails_to_load_runs_no_student_code(nbcourse_run):

@@ -5,7 +5,7 @@ import textwrap
 import numpy as np
 import pytest
 
-from autograder.sandbox import RemoteObject, Session, StudentCodeError, StudentModule
+from autograder.sandbox import Budget, RemoteObject, Session, StudentCodeError, StudentModule
 
 MODULE = textwrap.dedent('''
     import os, signal
@@ -25,6 +25,20 @@ MODULE = textwrap.dedent('''
 
     def log_zero():
         return float(np.log(np.zeros(1))[0])
+
+    def sleep(s):
+        import time
+        time.sleep(s)
+
+    def view():
+        import glob, subprocess
+        import scipy, sklearn_dir
+        out = {"home": os.environ["HOME"], "home_files": os.listdir(os.environ["HOME"]),
+               "tmp": sorted(glob.glob("/tmp/*")), "cwd": os.getcwd()}
+        for name, path in [("stats", os.path.join(os.path.dirname(scipy.__file__), "stats")),
+                           ("sklearn", sklearn_dir.PATH)]:
+            out[name] = subprocess.run(["ls", path], capture_output=True).returncode
+        return out
 
     class Counter:
         def __init__(self):
@@ -105,14 +119,51 @@ def test_objects_stay_in_the_child_and_handles_die_with_it(module):
         session.close()
 
 
-def test_warnings_become_failures_only_where_a_test_asks(module):
+def test_warnings_are_recorded_never_raised(module):
     session = Session("student", [module])
     try:
         student = StudentModule(session)
-        assert student.log_zero() == float("-inf")  # by default a warning is not a failure
-        session.warnings_as_errors = True
-        with pytest.raises(StudentCodeError, match="emitted a warning .RuntimeWarning: divide by zero") as err:
-            student.log_zero()
-        assert err.value.kind == "warning"
+        assert student.log_zero() == float("-inf")  # a warning is not a failure
+        assert len(session.warnings) == 1
+        assert session.warnings[0].startswith("RuntimeWarning: divide by zero")
+        assert student.log_zero() == float("-inf")  # the same warning again: noted once
+        assert len(session.warnings) == 1
+    finally:
+        session.close()
+
+
+def test_a_calls_limit_gives_way_to_the_gradings_budget(module):
+    session = Session("student", [module], budget=Budget(8))
+    try:
+        student = StudentModule(session)
+        with pytest.raises(StudentCodeError, match=r"sleep\(\.\.\.\) was stopped: the grading's time budget of 8 s") as err:
+            student.sleep(9.5)
+        assert err.value.kind == "budget"
+        with pytest.raises(StudentCodeError, match="not run: the grading's time budget of 8 s was used up"):
+            student.double(1)
+    finally:
+        session.close()
+
+
+def test_the_childs_view_private_tmp_empty_home_no_forbidden_libraries(module, tmp_path):
+    """Where namespaces exist: a private /tmp, an empty HOME, sklearn and scipy/stats unreadable
+    even to a process the child starts (processes are allowed there)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")
+    (tmp_path / "sklearn_dir.py").write_text(f"PATH = {spec.submodule_search_locations[0]!r}\n")
+    (tmp_path / "visible.txt").write_text("another grading's file")
+    session = Session("student", [module, tmp_path / "sklearn_dir.py"])
+    try:
+        student = StudentModule(session)
+        student.double(1)
+        if not session.isolation.get("contained"):
+            pytest.skip(f"no namespaces here: {session.isolation.get('namespaces')}")
+        seen = student.view()
+        assert seen["home_files"] == [] and seen["home"] != os.path.expanduser("~")
+        assert not any(str(tmp_path) in p for p in seen["tmp"]), seen["tmp"]
+        assert all(p == "/tmp/.home" or seen["cwd"].startswith(p) or "kit-normal" in p
+                   for p in seen["tmp"]), seen["tmp"]
+        assert seen["stats"] != 0 and seen["sklearn"] != 0  # ls fails: the folders are covered
     finally:
         session.close()

@@ -27,3 +27,8 @@ def test_csv_cells_never_start_a_formula():
         assert "\t" not in cell and "\r" not in cell
     assert csv_cell("alice") == "alice"
     assert csv_cell(12.5) == 12.5 and csv_cell(-3) == -3
+
+
+def test_clean_shows_lone_surrogates_so_utf8_output_never_fails():
+    out = clean("bad\udcff name")  # an undecodable byte of a file name, as os.fsdecode gives it
+    assert out == "bad\\udcff name" and out.encode("utf-8")

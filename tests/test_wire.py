@@ -62,3 +62,46 @@ def test_corrupt_and_lying_frames_are_refused():
     header = b'{"@nd":["<f8",[1000],0,8]}'
     with pytest.raises(wire.WireError, match="size"):
         wire.decode(wire._HEAD.pack(16 + len(header) + 8, len(header)) + header + b"\0" * 8)
+
+
+def _frame(header, arrays=0):
+    return wire._HEAD.pack(16 + len(header) + arrays, len(header)) + header + b"\0" * arrays
+
+
+@pytest.mark.parametrize("header, says", [
+    (b"[" + b"[]," * (wire.MAX_ELEMENTS // 2) + b"[]]", "values"),
+    (b"[" * 1000 + b"]" * 1000, "nested 1,000 levels deep"),
+    (b"{" + b'"a":{' * 200 + b"1" + b"}" * 201, "levels deep"),
+])
+def test_a_header_is_refused_by_counting_before_it_is_parsed(header, says):
+    with pytest.raises(wire.WireError, match=says):
+        wire.decode(_frame(header))
+
+
+def test_brackets_and_quotes_inside_strings_do_not_count():
+    value = ["[" * 500 + '\\"{' * 300, {"k": "]]]],,,,"}] * 3
+    assert wire.decode(wire.encode(value)) == value
+
+
+def test_the_prefix_alone_refuses_huge_headers_and_arrays():
+    with pytest.raises(wire.WireError, match="header is 100 MiB .the limit is 16 MiB"):
+        wire.check_prefix(16 + 100 * 2**20, 100 * 2**20)
+    with pytest.raises(wire.WireError, match="300 MiB of arrays .the limit is 256 MiB"):
+        wire.check_prefix(16 + 2 + 300 * 2**20, 2)
+
+
+def test_encoding_refuses_what_the_other_side_would_refuse():
+    with pytest.raises(wire.WireError, match="more than 256 MiB of arrays"):
+        wire.encode(np.broadcast_to(0.0, (40_000_000,)))  # never materialised
+    with pytest.raises(wire.WireError, match="nested more than 64"):
+        deep = []
+        for _ in range(70):
+            deep = [deep]
+        wire.encode(deep)
+
+
+def test_arrays_decoded_from_a_writable_buffer_are_views_not_copies():
+    frame = bytearray(wire.encode(np.arange(1000.0)))
+    out = wire.decode(frame)
+    assert np.shares_memory(out, np.frombuffer(frame, np.uint8))
+    np.testing.assert_array_equal(out, np.arange(1000.0))

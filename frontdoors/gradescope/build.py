@@ -43,6 +43,7 @@ def gradescope_zip(assignment, out):
             zf.write(ROOT / name, name)
         for py in sorted((ROOT / "autograder").glob("*.py")):
             zf.write(py, f"autograder/{py.name}")
+        zf.write(engine.PYTEST_INI, f"autograder/{engine.PYTEST_INI.name}")  # the engine's pytest config
         _add_tree(zf, ROOT / "autograder" / "tests" / assignment, f"autograder/tests/{assignment}")
         _add_tree(zf, ROOT / "solutions" / assignment, f"solutions/{assignment}")
         _add_tree(zf, ROOT / "datasets", "datasets")

@@ -4,8 +4,10 @@
                                            # an nbgrader course folder (default build/nbgrader)
 
 The course folder holds ``nbgrader_config.py`` (kit root, class seed, the
-kernel, ``Autograde.exclude_overwriting`` so the student's module is what
-gets graded), a kernelspec pointing to this Python, and ``source/<a>/``:
+snapshot grader in the place of nbgrader's ``Execute`` — no student code runs
+during ``nbgrader autograde`` — ``Autograde.exclude_overwriting`` so the
+student's module is what gets graded, sanitised feedback pages), a
+kernelspec pointing to this Python (refusing to start under autograde), and ``source/<a>/``:
 the student files of ``assignments/<a>/`` (the *stub* module, never the
 reference), the source notebook (:mod:`authoring.notebooks`) and the data
 files the notebook loads.

@@ -1,0 +1,36 @@
+"""Every catalogued mistake loses points in its named test, with feedback naming it — and only it.
+
+A mistake's feedback must contain its ``says`` phrase, and neither another
+catalogued mistake's phrase (of the same assignment) nor a "Likely mistake"
+line that does not name it: a :class:`~autograder.harness.Mistake` must fire
+only for its own mistake. Uses the ``graded_class`` fixture (one
+``grade-all`` run per assignment, shared with tests/test_assignments.py).
+"""
+import pytest
+
+from tests.conftest import entry
+from tests.submissions import catalogue, graded_assignments
+
+BUGS = [(a, b) for a in graded_assignments() for b in catalogue(a)]
+
+
+def _overlap(a, b):
+    a, b = a.lower(), b.lower()
+    return a in b or b in a
+
+
+@pytest.mark.parametrize("assignment,bug", BUGS, ids=[f"{a}-{b.name}" for a, b in BUGS])
+def test_typical_mistake_loses_points_with_a_message_naming_it_and_only_it(assignment, bug,
+                                                                         graded_class):
+    results = graded_class(assignment)[bug.name]
+    assert results["score"] < 100
+    t = entry(results, assignment, bug.test)
+    assert t["score"] < t["max_score"], f"{bug.name} did not lose points in {bug.test}"
+    output = t["output"]
+    assert bug.says.lower() in output.lower(), output
+    others = [b for b in catalogue(assignment) if b.name != bug.name and not _overlap(b.says, bug.says)]
+    named = [b.name for b in others if b.says.lower() in output.lower()]
+    assert not named, f"{bug.name}'s feedback also names {named}:\n{output}"
+    stray = [ln for ln in output.splitlines()
+             if ln.startswith("Likely mistake: ") and bug.says.lower() not in ln.lower()]
+    assert not stray, f"{bug.name}'s feedback names another mistake:\n{output}"
