@@ -35,6 +35,9 @@ from autograder import intake
 SKIPPED_DIRS = intake.SKIPPED_DIRS
 #: A file larger than this is named in a folder's digests, not hashed.
 MAX_HASHED_BYTES = 64 << 20
+#: Entries of a folder looked at, in all (as the intake).
+MAX_ENTRIES = intake.MAX_ENTRIES
+_OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 RECORDS = "snapshots"
 
 
@@ -51,32 +54,48 @@ def tree_digests(path, skip_suffixes=()):
     """``{relative path: sha256 or what it is}`` of everything under ``path``, links not followed.
 
     For comparing a folder with what was collected: a file turned into a
-    link, a FIFO, or a new file all show up. Files over the total cap are
-    named, not hashed.
+    link, a FIFO, or a new file all show up. A file over
+    :data:`MAX_HASHED_BYTES` is named with its size, not hashed; past
+    :data:`MAX_ENTRIES` entries the walk stops (and says so). Files are opened
+    with ``O_NOFOLLOW | O_NONBLOCK`` and checked again after opening.
     """
     out = {}
     top = Path(path)
     if not top.is_dir() or top.is_symlink():
         return out
+    seen = 0
     for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
         for name in sorted(filenames) + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
+            seen += 1
+            if seen > MAX_ENTRIES:
+                out["..."] = f"<more than {MAX_ENTRIES} entries: the rest not looked at>"
+                return out
             full = Path(dirpath) / name
             rel = full.relative_to(top).as_posix()
             if rel.endswith(tuple(skip_suffixes)):
                 continue
-            st = full.lstat()
-            if not stat.S_ISREG(st.st_mode):
-                out[rel] = f"<{_kind(st.st_mode)}>"
-            elif st.st_size > MAX_HASHED_BYTES:
-                out[rel] = f"<{st.st_size} bytes>"
-            else:
-                h = hashlib.sha256()
-                with open(full, "rb") as f:
-                    for chunk in iter(lambda: f.read(1 << 20), b""):
-                        h.update(chunk)
-                out[rel] = h.hexdigest()
+            out[rel] = _file_digest(full)
     return out
+
+
+def _file_digest(full):
+    try:
+        st = full.lstat()
+        if not stat.S_ISREG(st.st_mode):
+            return f"<{_kind(st.st_mode)}>"
+        if st.st_size > MAX_HASHED_BYTES:
+            return f"<{st.st_size} bytes>"
+        fd = os.open(full, _OPEN_FILE)
+    except OSError as exc:
+        return f"<unreadable: {exc.strerror}>"
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return "<not a regular file>"
+        h = hashlib.sha256()
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
 
 
 def changed(before, after):
