@@ -38,9 +38,9 @@ Two notebooks are built from it:
   (:mod:`frontdoors.nbgrader.hook`), whose last expression is the points.
   The checks themselves stay in ``autograder/tests/``.
 
-The course itself is built by :mod:`frontdoors.nbgrader.course`. It holds ``nbgrader_config.py`` (kit root, class seed, the
-kernel, ``Autograde.exclude_overwriting`` so the student's module is what
-gets graded), a kernelspec pointing to this Python, and ``source/<a>/``:
+The course itself is built by :mod:`frontdoors.nbgrader.course`. It holds ``nbgrader_config.py`` (kit root, class seed,
+the snapshot grader that replaces nbgrader's ``Execute``, ``Autograde.exclude_overwriting``
+so the student's module is what gets graded), a kernelspec pointing to this Python, and ``source/<a>/``:
 the student files of ``assignments/<a>/`` (the *stub* module, never the
 reference), the source notebook and the data files the notebook loads.
 """

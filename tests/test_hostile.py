@@ -11,20 +11,25 @@ notebooks) are data too: :class:`Entry` items beside (or instead of) the
 module; none of what a link points at may ever reach the feedback.
 """
 import hashlib
+import html
 import json
 import os
 import re
 import secrets
 import shutil
 import stat
+import subprocess
+import sys
 import tempfile
 from functools import lru_cache
+from html.parser import HTMLParser
 from pathlib import Path
 
+import nbformat
 import pytest
 
-from tests.conftest import ROOT, entry, failed, grade_folder, grade_one, hidden_tests, runner
-from tests.submissions import Entry, Hostile, apply, build, reference_source, write
+from tests.conftest import ROOT, SEED, entry, failed, grade_folder, grade_one, hidden_tests, runner
+from tests.submissions import Entry, Hostile, apply, build, reference_source, stub_source, write
 
 TOKEN = secrets.token_hex(4)
 ALL = frozenset(hidden_tests("mle"))
@@ -748,3 +753,243 @@ def test_classroom_collect_a_symlink_to_the_reference_earns_nothing(tmp_path):
     assert not Path(f"/tmp/kit-hook-{TOKEN}").exists()
     results = grade_folder("mle", subs)["s"]
     assert results["score"] == 0
+# ----------------------------------------------------------------------------
+# nbgrader: no student code runs with the instructor's rights, and feedback pages render no
+# student HTML/JavaScript (issue 9 §2 and §7). One course, four students, through the CLI:
+#   stub     the untouched stub: the baseline score;
+#   payload  the stub, whose import copies the reference over its module in submitted/,
+#            autograded/ and the kit's snapshot, plants a conftest in the hidden tests and
+#            writes into the kit — nbgrader used to give it 100, and so did the cross-check;
+#   linked   mle.py a symbolic link to the reference solution: refused, never read;
+#   script   the reference, with a <script> and an onerror handler in a markdown cell and in a
+#            written answer, and an HTML output with a <script> in its autograded notebook.
+
+NB_STUDENTS = ("stub", "payload", "linked", "script")
+#: Built by string concatenation in the page's JavaScript: the element exists only if a script ran.
+INJECTED = "kitinjected" + TOKEN
+
+
+def _payload(course):
+    targets = [course / "submitted" / "payload" / "mle" / "mle.py",
+               course / "autograded" / "payload" / "mle" / "mle.py",
+               course / "snapshots" / "payload" / "mle" / "files" / "mle.py",
+               ROOT / "autograder" / "tests" / "mle" / "conftest.py",
+               ROOT / f"nbgrader-pwned-{TOKEN}"]
+    return f"""import os as _os, shutil as _shutil
+for _t in {[str(t) for t in targets]!r}:
+    try:
+        _os.chmod(_t, 0o644)
+    except Exception:
+        pass
+    try:
+        _shutil.copyfile({str(ROOT / "solutions" / "mle" / "mle.py")!r}, _t)
+    except Exception:
+        pass
+""" + stub_source("mle")
+
+
+def _script_notebook(path):
+    nb = nbformat.read(path, as_version=4)
+    attack = (f"<script>document.body.appendChild(document.createElement('kitinjected' + '{TOKEN}'))"
+              f"</script>\n\n<img src=x onerror=\"document.title='{INJECTED}'\">")
+    nb.cells.insert(1, nbformat.v4.new_markdown_cell("A cell of my own\n\n" + attack))
+    for cell in nb.cells:
+        if cell.metadata.get("nbgrader", {}).get("solution"):
+            cell.source = "My answer.\n\n" + attack
+    nbformat.write(nb, path)
+
+
+def _tree(folder, skip=()):
+    out = {}
+    for p in sorted(Path(folder).rglob("*")):
+        rel = p.relative_to(folder)
+        if rel.parts[0] in skip or p.is_dir():
+            continue
+        out[str(rel)] = os.readlink(p) if p.is_symlink() else hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def _course_state(course):
+    """Everything of the course folder that autograde, feedback and the cross-check must not change."""
+    return _tree(course, skip=("autograded", "feedback", "snapshots", "gradebook.db"))
+
+
+@lru_cache(maxsize=None)
+def nbgraded(tmp_root):
+    from frontdoors.nbgrader import course as nbcourse
+
+    course = tmp_root / "course"
+    nbcourse.build_course(course, ["mle"], seed=SEED, log=lambda *_: None)
+    for student in NB_STUDENTS:
+        dest = course / "submitted" / student / "mle"
+        shutil.copytree(course / "release" / "mle", dest)
+        module = dest / "mle.py"
+        module.unlink()
+        if student == "linked":
+            module.symlink_to(ROOT / "solutions" / "mle" / "mle.py")
+        else:
+            module.write_text({"stub": stub_source("mle"), "payload": _payload(course),
+                               "script": reference_source("mle")}[student], encoding="utf-8")
+    _script_notebook(course / "submitted" / "script" / "mle" / "mle.ipynb")
+    env = {k: v for k, v in os.environ.items() if k not in ("AUTOGRADER_SEED", "PYTHONPATH", "JUPYTER_PATH")}
+    kit_before, course_before = _snapshot(ROOT), _course_state(course)
+    auto = nbcourse.nbgrader(course, "autograde", "mle", "--force", env=env)
+    # an HTML output with a script, where a kernel would have put it (none runs: defence in depth)
+    graded_nb = course / "autograded" / "script" / "mle" / "mle.ipynb"
+    os.chmod(graded_nb, 0o644)
+    nb = nbformat.read(graded_nb, as_version=4)
+    cell = next(c for c in nb.cells if c.cell_type == "code" and not c.metadata["nbgrader"]["grade"])
+    cell.outputs = [
+        nbformat.v4.new_output("display_data", data={
+            "text/html": f"<b>shown</b><script>document.title='{INJECTED}'</script>", "text/plain": "x"}),
+        nbformat.v4.new_output("display_data", data={
+            "application/javascript": f"document.title='{INJECTED}'", "text/plain": "y"})]
+    nbformat.write(nb, graded_nb)
+    nbcourse.nbgrader(course, "generate_feedback", "mle", "--force", env=env)
+    check = subprocess.run([sys.executable, "-m", "frontdoors.nbgrader.crosscheck", str(course), "mle"],
+                           cwd=ROOT, capture_output=True, text=True, timeout=1800)
+    return course, auto, check, (kit_before, _snapshot(ROOT)), (course_before, _course_state(course))
+
+
+@pytest.fixture(scope="module")
+def nbcourse_run(tmp_path_factory):
+    return nbgraded(tmp_path_factory.mktemp("nbgrader-hostile"))
+
+
+def _book(course):
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        return {s: {g.name: g.auto_score for g in gb.find_submission_notebook("mle", "mle", s).grades
+                    if g.name.startswith("part_")} for s in NB_STUDENTS}
+
+
+def test_nbgrader_payload_earns_exactly_the_stubs_score(nbcourse_run):
+    course, auto, check, _, _ = nbcourse_run
+    book = _book(course)
+    assert book["payload"] == book["stub"] and sum(book["stub"].values()) == 0
+    assert sum(book["script"].values()) == 100
+    assert sum(book["linked"].values()) == 0
+    assert check.returncode == 0, check.stdout + check.stderr
+    for student in NB_STUDENTS:
+        assert re.search(rf"^{student}: ok \(({100 if student == 'script' else 0}) points", check.stdout,
+                         re.MULTILINE), check.stdout
+
+
+def test_nbgrader_autograde_started_no_kernel_and_no_file_outside_the_sandbox_changed(nbcourse_run):
+    course, auto, _, (kit_before, kit_after), (course_before, course_after) = nbcourse_run
+    assert kit_before == kit_after
+    assert course_before == course_after
+    assert not (ROOT / f"nbgrader-pwned-{TOKEN}").exists()
+    assert not (ROOT / "autograder" / "tests" / "mle" / "conftest.py").exists()
+    payload = (course / "submitted" / "payload" / "mle" / "mle.py").read_bytes()
+    for where in ("autograded/payload/mle/mle.py", "snapshots/payload/mle/files/mle.py"):
+        assert (course / where).read_bytes() == payload, where
+    assert "Kernel" not in auto.stdout + auto.stderr
+    nb = nbformat.read(course / "autograded" / "payload" / "mle" / "mle.ipynb", as_version=4)
+    plain = [c for c in nb.cells if c.cell_type == "code" and not c.metadata.get("nbgrader", {}).get("grade")]
+    assert plain and not [c for c in plain if c.outputs or c.execution_count]
+
+
+def test_nbgrader_a_linked_module_is_refused_by_name_and_never_copied(nbcourse_run):
+    course, _, _, _, _ = nbcourse_run
+    record = json.loads((course / "snapshots" / "linked" / "mle" / "snapshot.json").read_text())
+    assert [r for r in record["refused"] if r["path"] == "mle.py" and LINKED in r["reason"]]
+    assert not (course / "autograded" / "linked" / "mle" / "mle.py").exists()
+    reference = (ROOT / "solutions" / "mle" / "mle.py").read_text()
+    for p in (course / "feedback" / "linked").rglob("*"):
+        if p.is_file():
+            assert "### BEGIN SOLUTION" not in p.read_text(errors="replace") or p.suffix == ".ipynb"
+            assert p.read_text(errors="replace") != reference
+    page = (course / "feedback" / "linked" / "mle" / "mle.html").read_text()
+    assert "mle.py is a symbolic link: submit the file itself" in html.unescape(page)
+
+
+class _Markup(HTMLParser):
+    """The elements, attributes and script bodies of a page, as a browser would parse them."""
+
+    def __init__(self, page):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.scripts, self._in_script = [], [], False
+        self.feed(page)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        if self._in_script:
+            self.scripts.append(data)
+
+
+def test_nbgrader_feedback_shows_student_html_as_text(nbcourse_run):
+    course, _, _, _, _ = nbcourse_run
+    page = (course / "feedback" / "script" / "mle" / "mle.html").read_text()
+    assert "A cell of my own" in page and "My answer." in page
+    text = html.unescape(page)
+    assert f"<script>document.body.appendChild(document.createElement('kitinjected' + '{TOKEN}'))" in text
+    assert "<b>shown</b>" in page                               # a harmless HTML output is kept
+    markup = _Markup(page)
+    assert not [body for body in markup.scripts if TOKEN in body]
+    assert not [(tag, attrs) for tag, attrs in markup.tags
+                if any(k.startswith("on") or TOKEN in (v or "") for k, v in attrs.items())]
+
+
+@pytest.mark.skipif(not shutil.which("chromium"), reason="no chromium (Debian package) on this machine")
+def test_nbgrader_feedback_runs_no_student_script_in_a_browser(nbcourse_run, tmp_path):
+    course, _, _, _, _ = nbcourse_run
+    page = course / "feedback" / "script" / "mle" / "mle.html"
+    proc = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
+                           f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=3000",
+                           "--dump-dom", page.as_uri()], capture_output=True, text=True, timeout=120)
+    dom = proc.stdout
+    assert "My answer." in dom, proc.stderr[-2000:]
+    assert f"<{INJECTED}" not in dom and f"<title>{INJECTED}" not in dom
+
+
+def test_nbgrader_crosscheck_names_every_file_changed_after_collection(nbcourse_run):
+    course, _, _, _, _ = nbcourse_run
+    reference = (ROOT / "solutions" / "mle" / "mle.py").read_bytes()
+    tampered = [course / "submitted" / "payload" / "mle" / "mle.py",
+                course / "snapshots" / "payload" / "mle" / "files" / "mle.py"]
+    kept = {p: p.read_bytes() for p in tampered}
+    try:
+        for p in tampered:
+            p.write_bytes(reference)
+        (course / "submitted" / "payload" / "mle" / "extra.py").write_text("x = 1\n")
+        check = subprocess.run([sys.executable, "-m", "frontdoors.nbgrader.crosscheck", str(course), "mle",
+                                "--student", "payload"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+    finally:
+        for p, data in kept.items():
+            p.write_bytes(data)
+        (course / "submitted" / "payload" / "mle" / "extra.py").unlink()
+    assert check.returncode == 1, check.stdout + check.stderr
+    for line in ("snapshot file mle.py (changed)", "submitted/payload/mle/mle.py (changed)",
+                 "submitted/payload/mle/extra.py (added)", "regrade: 100 points",
+                 "part gaussian: regrade 20.0, recorded at autograde 0.0, gradebook 0.0"):
+        assert line in check.stdout, check.stdout
+
+
+def test_nbgrader_a_config_that_fails_to_load_runs_no_student_code(nbcourse_run):
+    """nbgrader carries on with its defaults (a kernel per notebook) when the config raises: the
+    course's kernel refuses to start under autograde, so the payload never runs as root."""
+    from frontdoors.nbgrader import course as nbcourse
+
+    course, _, _, _, _ = nbcourse_run
+    local = course / "nbgrader_config_local.py"
+    env = {k: v for k, v in os.environ.items() if k not in ("AUTOGRADER_SEED", "PYTHONPATH", "JUPYTER_PATH")}
+    before = _course_state(course)
+    local.write_text("raise RuntimeError('a broken local config')\n")
+    try:
+        proc = nbcourse.nbgrader(course, "autograde", "mle", "--force", "--student", "payload",
+                                 env=env, check=False, timeout=600)
+    finally:
+        local.unlink()
+    assert proc.returncode != 0
+    assert "refusing to run a student's notebook" in proc.stdout + proc.stderr
+    assert _course_state(course) == before
+    assert not (ROOT / f"nbgrader-pwned-{TOKEN}").exists()
+    assert not (ROOT / "autograder" / "tests" / "mle" / "conftest.py").exists()

@@ -5,11 +5,11 @@ nbgrader's ``Execute`` was in ``Autograde.autograde_preprocessors``. No kernel
 starts and no student code runs in nbgrader's process (the instructor's, root
 in a container). For each student's notebook it
 
-1. reads the submission, ``submitted/<student>/<assignment>/``, without
-   following links (:func:`frontdoors.nbgrader.snapshot.collect`) and writes
-   that snapshot and its SHA-256 digests to
-   ``snapshots/<student>/<assignment>/`` — before any of the submission's
-   code has run anywhere;
+1. reads the submission, ``submitted/<student>/<assignment>/``, with the
+   kit's intake (:func:`autograder.intake.collect`: no link followed, regular
+   files only, caps) and writes its trusted copies and their SHA-256 digests
+   to ``snapshots/<student>/<assignment>/`` (:mod:`frontdoors.nbgrader.snapshot`)
+   — before any of the submission's code has run anywhere;
 2. makes ``autograded/<student>/<assignment>/`` hold exactly what was
    collected (nbgrader's own copy follows links: a refused file is removed);
 3. grades the snapshot once with the kit's command line, ``python -m
@@ -109,24 +109,23 @@ class GradeSnapshot(NbGraderPreprocessor):
         submitted_digests = snapshot.tree_digests(submitted)
         # 2. autograded/ holds what was collected, not what nbgrader's copy followed a link to
         students = self._students_file(converter, coursedir, assignment)
-        for rel, _reason in snap.refused:
+        for rel, digest in submitted_digests.items():
             target = autograded / rel
-            if students(rel) and (target.is_file() or target.is_symlink()):
+            if digest.startswith("<") and students(rel) and (target.is_file() or target.is_symlink()):
                 target.unlink()
-        for rel, data in snap.files.items():
-            target = autograded / rel
-            if students(rel) and not rel.endswith(".ipynb") and target.is_file() \
-                    and target.read_bytes() != data:
+        for f in snap.files:
+            target = autograded / f.name
+            if students(f.name) and f.role != "notebook" and target.is_file() and target.read_bytes() != f.data:
                 target.unlink()
-                target.write_bytes(data)
+                target.write_bytes(f.data)
         meta = {"assignment": assignment, "student": student, "seed": int(self.seed),
                 "submitted": submitted_digests,
                 "autograded": snapshot.tree_digests(autograded, skip_suffixes=(".ipynb",))}
         rec = snapshot.write_record(record, snap, meta)
         self.log.info("Snapshot of %s: %d files, sha256 %s (%s)", submitted, len(snap.files), rec["digest"],
                       record)
-        for rel, reason in snap.refused:
-            self.log.warning("Not graded: %s %s", clean(rel), reason)
+        for note in snap.notes():
+            self.log.warning("%s: %s", student, note)
 
         # 3. one sandboxed grading of the snapshot
         results = grade_snapshot(assignment, record / "files", self.seed, record / "results.json",
@@ -136,7 +135,7 @@ class GradeSnapshot(NbGraderPreprocessor):
         snapshot.write_json(record / "snapshot.json", rec)
 
         # 4. the autograder cells' outputs, from the results only
-        self._results, self._assignment, self._refused = results, assignment, snap.refused
+        self._results, self._assignment, self._notes = results, assignment, snap.notes()
         self._first = True
         self._count = 0
         return super().preprocess(nb, resources)
@@ -173,9 +172,9 @@ class GradeSnapshot(NbGraderPreprocessor):
                 "gradebook; rebuild the course with `make nbgrader` and run generate_assignment again")
         entries = split_results(self._results, list(by_name.values()))[part.name]
         earned, text = _report(part, entries, self._results, show_summary=self._first)
-        if self._first and self._refused:
-            text += "\n\nNot graded (the rest of your submission was):\n" + "\n".join(
-                f"  {rel} {reason}" for rel, reason in self._refused)
+        if self._first and self._notes:
+            text += "\n\nNot read from your submission (the rest was graded):\n" + "\n".join(
+                f"  {note}" for note in self._notes)
         self._first = False
         earned = min(max(earned, 0.0), part.points)
         cell.outputs = [

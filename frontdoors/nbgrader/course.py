@@ -4,8 +4,10 @@
                                            # an nbgrader course folder (default build/nbgrader)
 
 The course folder holds ``nbgrader_config.py`` (kit root, class seed, the
-kernel, ``Autograde.exclude_overwriting`` so the student's module is what
-gets graded), a kernelspec pointing to this Python, and ``source/<a>/``:
+snapshot grader in the place of nbgrader's ``Execute`` — no student code runs
+during ``nbgrader autograde`` — ``Autograde.exclude_overwriting`` so the
+student's module is what gets graded, sanitised feedback pages), a
+kernelspec pointing to this Python (refusing to start under autograde), and ``source/<a>/``:
 the student files of ``assignments/<a>/`` (the *stub* module, never the
 reference), the source notebook (:mod:`authoring.notebooks`) and the data
 files the notebook loads.
@@ -94,10 +96,14 @@ from nbgrader.preprocessors import ClearHiddenTests, GetGrades  # noqa: E402
 
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]
 # Never render student-authored HTML/JavaScript (feedback pages and the formgrader): nbconvert's
-# sanitiser for outputs, and for markdown cells, which nbgrader's feedback template renders itself,
-# the same cleaner through the filter that template applies (frontdoors/nbgrader/feedback.py).
+# sanitiser for outputs; for markdown cells, which nbgrader's feedback template renders itself, the
+# same cleaning through the filter that template applies; and a cleaner whose allow-list keeps what
+# Markdown produces (nbconvert's own escapes every <p> and <h2>). See frontdoors/nbgrader/feedback.py.
 c.HTMLExporter.sanitize_html = True
-c.HTMLExporter.filters = {{"strip_files_prefix": "frontdoors.nbgrader.feedback.clean_rendered_markdown"}}
+c.HTMLExporter.filters = {{
+    "strip_files_prefix": "frontdoors.nbgrader.feedback.strip_files_prefix_and_clean",
+    "clean_html": "frontdoors.nbgrader.feedback.clean",
+}}
 
 load_subconfig("nbgrader_config_local.py")  # noqa: F821 - your settings, if the file exists
 '''

@@ -8,8 +8,11 @@ and nothing more, is::
     from frontdoors.nbgrader.hook import part_points
     part_points("mle", "gaussian", 20)
 
-It runs inside the student's kernel. The grading itself never does: the
-first call grades the student's module (the ``<a>.py`` next to the notebook,
+``nbgrader autograde`` never runs it: the course's config grades a snapshot of
+the submission without any kernel (:mod:`frontdoors.nbgrader.autograde`,
+which shares :func:`split_results` and the feedback text with this module).
+It runs when someone executes the source notebook by hand, in a kernel. The
+grading itself never runs in that kernel: the first call grades the student's module (the ``<a>.py`` next to the notebook,
 i.e. the kernel's working folder) once, in a subprocess running the kit's own
 command line, ``python -m autograder grade <a> <folder> --results ... --seed
 $AUTOGRADER_SEED`` — the same engine, sandbox and seed as ``grade-all`` — and
