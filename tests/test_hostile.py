@@ -753,6 +753,8 @@ def test_classroom_collect_a_symlink_to_the_reference_earns_nothing(tmp_path):
     assert not Path(f"/tmp/kit-hook-{TOKEN}").exists()
     results = grade_folder("mle", subs)["s"]
     assert results["score"] == 0
+
+
 # ----------------------------------------------------------------------------
 # nbgrader: no student code runs with the instructor's rights, and feedback pages render no
 # student HTML/JavaScript (issue 9 §2 and §7). One course, four students, through the CLI:
