@@ -764,9 +764,14 @@ def test_classroom_collect_a_symlink_to_the_reference_earns_nothing(tmp_path):
 #            writes into the kit — nbgrader used to give it 100, and so did the cross-check;
 #   linked   mle.py a symbolic link to the reference solution: refused, never read;
 #   script   the reference, with a <script> and an onerror handler in a markdown cell and in a
-#            written answer, and an HTML output with a <script> in its autograded notebook.
+#            written answer, and an HTML output with a <script> in its autograded notebook;
+#   devzero  mle.py a link to /dev/zero and a FIFO beside it: nbgrader's own copy of submitted/
+#            would copy forever and block; the kit sets both aside first (never opened).
 
-NB_STUDENTS = ("stub", "payload", "linked", "script")
+NB_STUDENTS = ("stub", "payload", "linked", "script", "devzero")
+#: What the kit moves out of submitted/ before nbgrader copies it (links, FIFOs, devices).
+SET_ASIDE = {"submitted/linked/mle/mle.py", "submitted/devzero/mle/mle.py",
+             "submitted/devzero/mle/pipe.py"}
 #: Built by string concatenation in the page's JavaScript: the element exists only if a script ran.
 INJECTED = "kitinjected" + TOKEN
 
@@ -807,7 +812,10 @@ def _tree(folder, skip=()):
         rel = p.relative_to(folder)
         if rel.parts[0] in skip or p.is_dir():
             continue
-        out[str(rel)] = os.readlink(p) if p.is_symlink() else hashlib.sha256(p.read_bytes()).hexdigest()
+        mode = os.lstat(p).st_mode
+        out[str(rel)] = (os.readlink(p) if stat.S_ISLNK(mode) else
+                         hashlib.sha256(p.read_bytes()).hexdigest() if stat.S_ISREG(mode) else
+                         f"<not a regular file: {stat.filemode(mode)}>")  # a FIFO is never opened
     return out
 
 
@@ -829,6 +837,9 @@ def nbgraded(tmp_root):
         module.unlink()
         if student == "linked":
             module.symlink_to(ROOT / "solutions" / "mle" / "mle.py")
+        elif student == "devzero":
+            module.symlink_to("/dev/zero")
+            os.mkfifo(dest / "pipe.py")
         else:
             module.write_text({"stub": stub_source("mle"), "payload": _payload(course),
                                "script": reference_source("mle")}[student], encoding="utf-8")
@@ -881,7 +892,11 @@ def test_nbgrader_payload_earns_exactly_the_stubs_score(nbcourse_run):
 def test_nbgrader_autograde_started_no_kernel_and_no_file_outside_the_sandbox_changed(nbcourse_run):
     course, auto, _, (kit_before, kit_after), (course_before, course_after) = nbcourse_run
     assert kit_before == kit_after
-    assert course_before == course_after
+    # only the links and FIFOs moved, to set_aside/, as they were (never followed or opened)
+    assert {k: v for k, v in course_after.items() if not k.startswith("set_aside/")} == \
+        {k: v for k, v in course_before.items() if k not in SET_ASIDE}
+    for moved in SET_ASIDE:
+        assert course_after["set_aside/" + moved.removeprefix("submitted/")] == course_before[moved]
     assert not (ROOT / f"nbgrader-pwned-{TOKEN}").exists()
     assert not (ROOT / "autograder" / "tests" / "mle" / "conftest.py").exists()
     payload = (course / "submitted" / "payload" / "mle" / "mle.py").read_bytes()
@@ -895,8 +910,8 @@ def test_nbgrader_autograde_started_no_kernel_and_no_file_outside_the_sandbox_ch
 
 def test_nbgrader_a_linked_module_is_refused_by_name_and_never_copied(nbcourse_run):
     course, _, _, _, _ = nbcourse_run
-    record = json.loads((course / "snapshots" / "linked" / "mle" / "snapshot.json").read_text())
-    assert [r for r in record["refused"] if r["path"] == "mle.py" and LINKED in r["reason"]]
+    record = json.loads((course / "set_aside" / "linked" / "mle" / "SET_ASIDE.json").read_text())
+    assert record == [{"path": "mle.py", "kind": "a symbolic link"}]
     assert not (course / "autograded" / "linked" / "mle" / "mle.py").exists()
     reference = (ROOT / "solutions" / "mle" / "mle.py").read_text()
     for p in (course / "feedback" / "linked").rglob("*"):
@@ -905,6 +920,22 @@ def test_nbgrader_a_linked_module_is_refused_by_name_and_never_copied(nbcourse_r
             assert p.read_text(errors="replace") != reference
     page = (course / "feedback" / "linked" / "mle" / "mle.html").read_text()
     assert "mle.py is a symbolic link: submit the file itself" in html.unescape(page)
+
+
+def test_nbgrader_a_link_to_dev_zero_and_a_fifo_are_set_aside_not_copied(nbcourse_run):
+    """nbgrader's own copy of submitted/ follows links and opens FIFOs: the kit moves them aside
+    first, so autograde finishes, nothing is copied from /dev/zero, and the feedback says why."""
+    course, auto, _, _, _ = nbcourse_run
+    assert auto.returncode == 0
+    record = json.loads((course / "set_aside" / "devzero" / "mle" / "SET_ASIDE.json").read_text())
+    assert sorted(record, key=lambda e: e["path"]) == [
+        {"path": "mle.py", "kind": "a symbolic link"}, {"path": "pipe.py", "kind": "a FIFO (named pipe)"}]
+    graded = course / "autograded" / "devzero" / "mle"
+    assert not (graded / "mle.py").exists() and not (graded / "pipe.py").exists()
+    assert sum(_book(course)["devzero"].values()) == 0
+    page = html.unescape((course / "feedback" / "devzero" / "mle" / "mle.html").read_text())
+    assert "mle.py is a symbolic link: submit the file itself" in page
+    assert "pipe.py is a FIFO (named pipe), not a regular file" in page
 
 
 class _Markup(HTMLParser):

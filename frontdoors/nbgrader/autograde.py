@@ -24,12 +24,22 @@ in a container). For each student's notebook it
 
 So nothing in the notebook can change a score, and what nbgrader records
 can be replayed: :mod:`frontdoors.nbgrader.crosscheck`.
+
+Before any of that, nbgrader copies ``submitted/`` into ``autograded/`` itself,
+following links and opening whatever it finds (a link to ``/dev/zero`` would
+copy forever, a FIFO would block). So when the course's config is loaded for
+``nbgrader autograde``, :func:`set_aside_special_files` first moves every link,
+FIFO, socket and device out of ``submitted/`` into ``set_aside/`` (a rename,
+which neither follows nor opens it), recording each in
+``set_aside/<student>/<assignment>/SET_ASIDE.json``; the student's feedback names them.
 """
 from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -135,7 +145,8 @@ class GradeSnapshot(NbGraderPreprocessor):
         snapshot.write_json(record / "snapshot.json", rec)
 
         # 4. the autograder cells' outputs, from the results only
-        self._results, self._assignment, self._notes = results, assignment, snap.notes()
+        notes = set_aside_notes(coursedir.root, student, assignment) + list(snap.notes())
+        self._results, self._assignment, self._notes = results, assignment, notes
         self._first = True
         self._count = 0
         return super().preprocess(nb, resources)
@@ -183,6 +194,82 @@ class GradeSnapshot(NbGraderPreprocessor):
                                    execution_count=self._count),
         ]
         return cell, resources
+
+
+#: Entries looked at in submitted/ before the pre-pass gives up (a folder of a million files).
+SET_ASIDE_MAX_ENTRIES = 200_000
+SET_ASIDE = "SET_ASIDE.json"
+
+
+def set_aside_special_files(course_root, *, max_entries=SET_ASIDE_MAX_ENTRIES):
+    """Move every non-regular entry of ``submitted/<student>/<assignment>/`` to ``set_aside/``.
+
+    Links (to files or folders, dangling or not), FIFOs, sockets and devices
+    are renamed — never followed, never opened — to the same relative path
+    under ``set_aside/``, and listed with what they were in
+    ``set_aside/<student>/<assignment>/SET_ASIDE.json``. Returns the list of
+    ``(relative path, kind)`` moved. Folders are walked without following links.
+    """
+    from autograder import intake
+
+    root = Path(course_root)
+    submitted, aside = root / "submitted", root / "set_aside"
+    moved, seen = [], 0
+    if not submitted.is_dir() or submitted.is_symlink():
+        return moved
+    for top, dirs, files in os.walk(submitted, followlinks=False):
+        for name in sorted(dirs + files):
+            seen += 1
+            if seen > max_entries:
+                return moved
+            path = Path(top) / name
+            try:
+                mode = os.lstat(path).st_mode
+            except OSError:
+                continue
+            if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+                continue
+            rel = path.relative_to(submitted)
+            dest = aside / rel
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if os.path.lexists(dest):
+                os.unlink(dest)
+            os.rename(path, dest)
+            if name in dirs:
+                dirs.remove(name)
+            moved.append((str(rel), intake._kind(mode)))
+            if len(rel.parts) >= 3:  # <student>/<assignment>/<file>: the student's record
+                record = aside / rel.parts[0] / rel.parts[1] / SET_ASIDE
+                entries = json.loads(record.read_text()) if record.is_file() else []
+                entries.append({"path": str(Path(*rel.parts[2:])), "kind": intake._kind(mode)})
+                record.write_text(json.dumps(entries, indent=1) + "\n")
+    return moved
+
+
+def set_aside_notes(course_root, student, assignment):
+    """The feedback's lines for what :func:`set_aside_special_files` moved out of a submission."""
+    record = Path(course_root) / "set_aside" / student / assignment / SET_ASIDE
+    if not record.is_file():
+        return []
+    notes = []
+    for e in json.loads(record.read_text()):
+        what = clean(e["path"])
+        if e["kind"] == "a symbolic link":
+            notes.append(f"{what} is a symbolic link: submit the file itself, not a link to it "
+                         "(it was set aside before grading)")
+        else:
+            notes.append(f"{what} is {e['kind']}, not a regular file: submit the file itself "
+                         "(it was set aside before grading)")
+    return notes
+
+
+def set_aside_before_autograde(course_root, argv=None):
+    """Run :func:`set_aside_special_files` when this process is ``nbgrader autograde``."""
+    argv = sys.argv if argv is None else argv
+    if "autograde" in argv[1:3]:
+        for rel, kind in set_aside_special_files(course_root):
+            print(f"[kit] set aside submitted/{rel}: it is {kind} (never followed or opened)",
+                  file=sys.stderr)
 
 
 def autograde_preprocessors():

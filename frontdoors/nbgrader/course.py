@@ -82,7 +82,11 @@ c.ClearSolutions.text_stub = {stub!r}
 # results. `python -m frontdoors.nbgrader.crosscheck COURSE <a>` (from the kit's root) grades
 # the snapshots again and names every file changed since.
 sys.path.insert(0, KIT)
-from frontdoors.nbgrader.autograde import autograde_preprocessors  # noqa: E402
+from frontdoors.nbgrader.autograde import autograde_preprocessors, set_aside_before_autograde  # noqa: E402
+
+# nbgrader's own copy of submitted/ into autograded/ follows links and opens FIFOs and devices:
+# move every such entry of submitted/ to set_aside/ first (named in the student's feedback)
+set_aside_before_autograde(COURSE)
 
 c.Autograde.autograde_preprocessors = autograde_preprocessors()
 c.GradeSnapshot.seed = int(os.environ.get("AUTOGRADER_SEED") or SEED)
