@@ -262,7 +262,7 @@ def draw_bmm(values, errors):
 
 
 FIGURES = {
-    "mle": [Spec("mle_gaussian", "test_gaussian_mle", "Your Gaussian fit",
+    "mle": [Spec("mle_gaussian", "test_gaussian_mle_variance", "Your Gaussian fit",
                  "The density N(mean, var) of your gaussian_mle (solid) and the reference's (dashed) "
                  "over a histogram of the sample it was graded on.", draw_mle)],
     "kde": [Spec("kde_curve", "test_logpdf_integrates_to_one", "Your density estimate",

@@ -67,6 +67,7 @@ def test_the_readme_states_the_gradings_time_budget(assignment):
     assert int(stated.group(1)) == TIME_BUDGET[assignment]
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_catalogue_is_large_enough(assignment):
     assert len(catalogue(assignment)) >= MIN_BUGS[assignment]
     assert sum(b.sample for b in catalogue(assignment)) >= 2, "two mistakes go into the sample class"

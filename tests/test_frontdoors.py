@@ -15,8 +15,10 @@ import shutil
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 import zipfile
+from pathlib import Path
 
 import pytest
 import yaml
@@ -27,13 +29,20 @@ from frontdoors.classroom.template import WORKFLOW, write_template
 
 from frontdoors.classroom.output import classroom_output
 from frontdoors.gradescope.build import gradescope_zip
-from tests.conftest import ROOT
+from tests.conftest import ROOT, hidden_tests
 from tests.submissions import apply, catalogue, reference_source, stub_source, write
+
+
+def _bug_score(bug):
+    """What the catalogued ``bug`` scores: 100 minus the points of the test it fails."""
+    return 100 - hidden_tests("mle")[bug.test][1]
 
 
 def test_gradescope_zip_grades_an_upload_like_gradescope_does(tmp_path):
     archive = gradescope_zip("mle", tmp_path / "mle.zip")
-    home = tmp_path / "autograder"
+    # a root others may enter, as /autograder is: the sandboxed user reaches the venv through it
+    home = Path(tempfile.mkdtemp(prefix="kit-gradescope-")) / "autograder"
+    os.chmod(home.parent, 0o755)
     with zipfile.ZipFile(archive) as zf:
         names = zf.namelist()
         assert {"setup.sh", "run_autograder", "ASSIGNMENT"} <= set(names)
@@ -47,7 +56,8 @@ def test_gradescope_zip_grades_an_upload_like_gradescope_does(tmp_path):
                           env={**os.environ, "AUTOGRADER_HOME": str(home)}, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = json.loads((home / "results" / "results.json").read_text())
-    assert results["score"] == 90
+    shutil.rmtree(home.parent, ignore_errors=True)
+    assert results["score"] == _bug_score(bug)
     assert any("divided by n−1" in t["output"] for t in results["tests"])
 
 
@@ -98,7 +108,7 @@ def test_gradescope_setup_is_slim_and_grades_reference_stub_and_mistake(tmp_path
     probe = "import importlib.util as u; print([m for m in %r if u.find_spec(m)])" % (NOTEBOOK_STACK,)
     assert subprocess.run([str(py), "-c", probe], capture_output=True, text=True).stdout.strip() == "[]"
     bug = next(b for b in catalogue("mle") if b.name == "variance_divided_by_n_minus_1")
-    for module, score in ((reference_source("mle"), 100), (stub_source("mle"), 0), (apply("mle", bug), 90)):
+    for module, score in ((reference_source("mle"), 100), (stub_source("mle"), 0), (apply("mle", bug), _bug_score(bug))):
         shutil.rmtree(home / "submission", ignore_errors=True)
         write(home / "submission" / "upload", "mle", module)
         run = subprocess.run(["bash", str(home / "source" / "run_autograder")], capture_output=True, text=True,
@@ -194,7 +204,7 @@ def test_classroom_collect_grades_each_repository_at_its_deadline_commit(tmp_pat
         with open(work / "gradebook-mle.csv", newline="") as f:
             book = {r["student"]: r for r in csv.DictReader(f)}
         total = next(c for c in next(iter(book.values())) if c.lower() in ("total", "score"))
-        assert {s: float(book[s][total]) for s in book} == {"alice": 0, "bob": 90, "carol": 0, "dave": 100}
+        assert {s: float(book[s][total]) for s in book} == {"alice": 0, "bob": _bug_score(bug), "carol": 0, "dave": 100}
         assert not (work / "submissions" / "alice" / ".git").exists()
         if run == 0:   # a late push must not change anything
             _repo_commit = [("2026-11-21T10:00:00+00:00", ref)]

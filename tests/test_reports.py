@@ -129,7 +129,7 @@ def test_reasons_are_read_from_the_engines_messages():
     # a stub completes (it is a zero, not a failure to grade); so does one failing test
     stub = every(STUB.format("bernoulli_mle"))
     assert parse.reason(stub) is None and "nothing implemented" in parse.zero_reason(stub)
-    assert parse.reason(results_for(fail={"test_gaussian_mle": VARIANCE})) is None
+    assert parse.reason(results_for(fail={"test_gaussian_mle_variance": VARIANCE})) is None
 
 
 def test_only_the_tests_own_lines_name_mistakes():
@@ -152,7 +152,7 @@ def test_a_students_exception_cannot_name_a_mistake():
 
 
 def test_feedback_page_shows_total_tests_mistakes_output_and_regrade(tmp_path):
-    res = results_for(fail={"test_gaussian_mle": VARIANCE}, seed=4242, output_extra=(
+    res = results_for(fail={"test_gaussian_mle_variance": VARIANCE}, seed=4242, output_extra=(
         "\nNote: restarted the process running your code before mvn_mle(...).\n"
         "Your code printed (first lines shown; printing is never graded):\nhello from my code"))
     res["score"] = 90.0
@@ -207,12 +207,12 @@ def test_markdown_code_fence_cannot_be_closed_by_the_output(tmp_path):
 def test_pictures_are_drawn_or_replaced_by_the_reason():
     rng = np.random.default_rng(0)
     x = rng.normal(2.0, 1.5, size=300)
-    good = {"mle_gaussian": engine.keep_artifacts("test_gaussian_mle", {"x": x, "mean": x.mean(), "var": x.var()})}
+    good = {"mle_gaussian": engine.keep_artifacts("test_gaussian_mle_variance", {"x": x, "mean": x.mean(), "var": x.var()})}
     pic, = figures.pictures("mle", results_for(), good)
     assert pic.png.startswith(b"\x89PNG") and not pic.reason
-    bad = {"mle_gaussian": engine.keep_artifacts("test_gaussian_mle", {"x": x, "mean": [1, 2], "var": 1.0})}
+    bad = {"mle_gaussian": engine.keep_artifacts("test_gaussian_mle_variance", {"x": x, "mean": [1, 2], "var": 1.0})}
     assert "not one number" in figures.pictures("mle", results_for(), bad)[0].reason
-    failing = results_for(fail={"test_gaussian_mle": "mle.py does not define 'gaussian_mle'"})
+    failing = results_for(fail={"test_gaussian_mle_variance": "mle.py does not define 'gaussian_mle'"})
     pic, = figures.pictures("mle", failing, {})
     assert pic.png is None and "does not define 'gaussian_mle'" in pic.reason
     missing = results_for(fail={t.function: "no mle.py (or mle.ipynb) in the submission; it holds: nothing"
@@ -273,8 +273,8 @@ def small_class():
     every = {t.function for p in catalog.parts("mle") for t in p.tests}
     return {
         "s01_ok": results_for(time=2.0),
-        "s02_var": results_for(fail={"test_gaussian_mle": VARIANCE}, time=3.0),
-        "s03_var": results_for(fail={"test_gaussian_mle": VARIANCE.replace("n=2", "n=15"),
+        "s02_var": results_for(fail={"test_gaussian_mle_variance": VARIANCE}, time=3.0),
+        "s03_var": results_for(fail={"test_gaussian_mle_variance": VARIANCE.replace("n=2", "n=15"),
                                      "test_mvn_mle": "mvn_mle(X)[1]: ...\nLikely mistake: covariance divided by "
                                                      "n−1; the MLE divides by n"}, time=9.5),
         "s04_missing": results_for(fail=dict.fromkeys(every, "no mle.py (or mle.ipynb) in the submission; "
@@ -284,7 +284,7 @@ def small_class():
         "s06_budget": results_for(fail={"test_mvn_logpdf": "not run: the time budget was used up"},
                                   reason="time budget used up: 120 s for the whole grading", time=120.0),
         "s07_stub": results_for(fail={f: STUB.format(f[5:]) for f in every}, time=1.5),
-        HOSTILE_NAME: results_for(fail={"test_gaussian_mle": VARIANCE}, time=0.2),
+        HOSTILE_NAME: results_for(fail={"test_gaussian_mle_variance": VARIANCE}, time=0.2),
     }
 
 
@@ -337,7 +337,7 @@ def test_class_report_of_an_empty_class(tmp_path):
 @pytest.fixture(scope="module")
 def graded_mistake(tmp_path_factory):
     """One real grading of the sample class's 'variance divided by n−1' submission."""
-    bug = next(b for b in catalogue("mle") if b.test == "test_gaussian_mle" and "n−1" in b.says)
+    bug = next(b for b in catalogue("mle") if b.test == "test_gaussian_mle_variance" and "n−1" in b.says)
     folder = write(tmp_path_factory.mktemp("sub") / "s1", "mle", apply("mle", bug))
     return engine.grade("mle", folder, seed=20261201)
 
@@ -345,7 +345,7 @@ def graded_mistake(tmp_path_factory):
 def test_a_real_grading_keeps_plain_arrays_for_the_picture(graded_mistake, tmp_path):
     report = graded_mistake
     kept = report.artifacts["mle_gaussian"]
-    assert kept["test"] == "test_gaussian_mle" and not kept["errors"]
+    assert kept["test"] == "test_gaussian_mle_variance" and not kept["errors"]
     assert isinstance(kept["values"]["x"], np.ndarray) and isinstance(kept["values"]["var"], float)
     assert "artifacts" not in json.dumps(report.to_gradescope())  # never in results.json
     html_path, _ = feedback.write("s1", report.to_gradescope(), tmp_path, artifacts=report.artifacts)

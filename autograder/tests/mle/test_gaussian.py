@@ -43,10 +43,12 @@ def test_gaussian_mle_mean(student, rng):
 @points(7)
 def test_gaussian_mle_variance(student, rng, artifacts):
     """gaussian_mle: the variance with divisor n (not n − 1), also for data far from the origin"""
-    for n, x, label in gaussian_samples(rng):
+    samples = list(gaussian_samples(rng))
+    x = next(x for n, x, _ in samples if n == 1000)  # the feedback's picture: kept before any check
+    got = _pair(student.gaussian_mle(x), "gaussian_mle(x)")
+    artifacts["mle_gaussian"] = {"x": x, "mean": got[0], "var": got[1]}
+    for n, x, label in samples:
         got = _pair(student.gaussian_mle(x.tolist() if "list" in label else x), "gaussian_mle(x)")
-        if n == 1000:
-            artifacts["mle_gaussian"] = {"x": x, "mean": got[0], "var": got[1]}  # the feedback's picture
         var = ref.gaussian_mle(x)[1]
         what = f"gaussian_mle(x)[1] (the variance) with n={n}{label}"
         if "1e6" in label:
