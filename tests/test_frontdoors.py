@@ -15,10 +15,8 @@ import shutil
 import stat
 import subprocess
 import sys
-import tempfile
 import time
 import zipfile
-from pathlib import Path
 
 import pytest
 import yaml
@@ -38,27 +36,16 @@ def _bug_score(bug):
     return 100 - hidden_tests("mle")[bug.test][1]
 
 
-def test_gradescope_zip_grades_an_upload_like_gradescope_does(tmp_path):
+def test_gradescope_zip_holds_the_scripts_and_only_this_assignment(tmp_path):
+    """The zip's layout (graded for real by the setup-and-run test below)."""
     archive = gradescope_zip("mle", tmp_path / "mle.zip")
-    # a root others may enter, as /autograder is: the sandboxed user reaches the venv through it
-    home = Path(tempfile.mkdtemp(prefix="kit-gradescope-")) / "autograder"
-    os.chmod(home.parent, 0o755)
     with zipfile.ZipFile(archive) as zf:
         names = zf.namelist()
-        assert {"setup.sh", "run_autograder", "ASSIGNMENT"} <= set(names)
-        assert not any(n.startswith(("tests/", "assignments/", "solutions/kde")) for n in names)
+        assert {"setup.sh", "run_autograder", "ASSIGNMENT", "autograder/grading.ini"} <= set(names)
+        assert not any(n.startswith(("tests/", "assignments/", "solutions/kde", "frontdoors/",
+                                     "authoring/")) for n in names)
         assert stat.S_IMODE(zf.getinfo("run_autograder").external_attr >> 16) & 0o111
-        zf.extractall(home / "source")
-    (home / "source" / ".venv").symlink_to(ROOT / ".venv")  # what setup.sh builds on Gradescope
-    bug = next(b for b in catalogue("mle") if b.name == "variance_divided_by_n_minus_1")
-    write(home / "submission" / "upload", "mle", apply("mle", bug))
-    proc = subprocess.run(["bash", str(home / "source" / "run_autograder")], capture_output=True, text=True,
-                          env={**os.environ, "AUTOGRADER_HOME": str(home)}, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    results = json.loads((home / "results" / "results.json").read_text())
-    shutil.rmtree(home.parent, ignore_errors=True)
-    assert results["score"] == _bug_score(bug)
-    assert any("divided by n−1" in t["output"] for t in results["tests"])
+        assert zf.read("ASSIGNMENT").decode().strip() == "mle"
 
 
 def test_classroom_output_is_the_reporter_format():

@@ -38,7 +38,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-import subprocess
 import sys
 from pathlib import Path
 
@@ -52,7 +51,7 @@ from autograder.catalog import parts
 from autograder.text import clean
 
 from . import snapshot
-from .hook import ROOT, AutograderUnavailable, _python, _report, split_results
+from .hook import AutograderUnavailable, _report, run_grader, split_results
 
 #: Seconds one grading may take (the engine bounds every call; this bounds the whole).
 GRADING_TIMEOUT = 900
@@ -61,24 +60,8 @@ PART_PREFIX = "part_"
 
 
 def grade_snapshot(assignment, folder, seed, results_path, timeout=GRADING_TIMEOUT):
-    """Grade the snapshot ``folder`` with ``python -m autograder grade``; return results.json as a dict.
-
-    Raises :class:`AutograderUnavailable` when the grader could not grade
-    (non-zero exit, no results file): never a made-up score.
-    """
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
-    results_path = Path(results_path)
-    cmd = [_python(), "-m", "autograder", "grade", assignment, str(folder),
-           "--results", str(results_path), "--seed", str(int(seed)), "--quiet"]
-    try:
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                              text=True, timeout=timeout)
-    except subprocess.TimeoutExpired:
-        raise AutograderUnavailable(f"the grader did not finish within {timeout} s") from None
-    if proc.returncode != 0 or not results_path.exists():
-        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-        raise AutograderUnavailable(f"the grader exited with status {proc.returncode}: {clean(tail[0])}")
-    return json.loads(results_path.read_text(encoding="utf-8"))
+    """Grade the snapshot ``folder`` with the kit's command line (:func:`hook.run_grader`)."""
+    return run_grader(assignment, folder, seed, results_path, timeout=timeout)
 
 
 def part_points(results, assignment):

@@ -45,6 +45,7 @@ import warnings
 from pathlib import Path
 
 from autograder.catalog import TESTS, Part, Test, parts  # noqa: F401  (the hook's public names)
+from autograder.text import clean
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Seconds one grading may take before the cell reports that the grader did not finish.
@@ -108,25 +109,34 @@ def _seed():
     return _CACHE.setdefault("__seed__", secrets.randbits(31))
 
 
+def run_grader(assignment, folder, seed, results_path, timeout=GRADING_TIMEOUT):
+    """Grade ``folder`` with ``python -m autograder grade``; return results.json as a dict.
+
+    Raises :class:`AutograderUnavailable` when the grader could not grade
+    (non-zero exit, no results file): never a made-up score.
+    """
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
+    results_path = Path(results_path)
+    cmd = [_python(), "-m", "autograder", "grade", assignment, str(folder),
+           "--results", str(results_path), "--seed", str(int(seed)), "--quiet"]
+    try:
+        proc = subprocess.run(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True,
+                              text=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        raise AutograderUnavailable(f"the grader did not finish within {timeout} s") from None
+    if proc.returncode != 0 or not results_path.exists():
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
+        raise AutograderUnavailable(f"the grader exited with status {proc.returncode}: {clean(tail[0])}")
+    return json.loads(results_path.read_text(encoding="utf-8"))
+
+
 def grade_folder(assignment, folder, seed):
     """Grade the submission in ``folder`` once per (content, seed); return results.json as a dict."""
     key = (assignment, _digest(folder, assignment), seed)
     if key in _CACHE:
         return _CACHE[key]
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP")}
     with tempfile.TemporaryDirectory(prefix="autograder-nb-") as tmp:
-        out = Path(tmp) / "results.json"
-        cmd = [_python(), "-m", "autograder", "grade", assignment, str(folder),
-               "--results", str(out), "--seed", str(seed), "--quiet"]
-        try:
-            proc = subprocess.run(cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, capture_output=True,
-                                  text=True, timeout=GRADING_TIMEOUT)
-        except subprocess.TimeoutExpired:
-            raise AutograderUnavailable(f"the grader did not finish within {GRADING_TIMEOUT} s") from None
-        if proc.returncode != 0 or not out.exists():
-            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:] or ["no output"]
-            raise AutograderUnavailable(f"the grader exited with status {proc.returncode}: {tail[0]}")
-        results = json.loads(out.read_text(encoding="utf-8"))
+        results = run_grader(assignment, folder, seed, Path(tmp) / "results.json")
     _CACHE[key] = results
     return results
 
