@@ -6,6 +6,8 @@ names the mistake (tests/test_assignments.py checks both).
 from tests.submissions import Bug
 
 BUGS = [
+    Bug("random_start_normalised_per_column", test="test_random_start_history", says="normalised per column",
+        replace=[("resp /= resp.sum(axis=1, keepdims=True)", "resp /= resp.sum(axis=0, keepdims=True)")]),
     # no smoothing: p = Σ resp·x / N_k is 0 for a pixel never on, and x·log p with log 0 = −inf gives NaN
     Bug("no_smoothing_log_zero_nan", test="test_m_step", says="no smoothing", sample=True,
         replace=[("numerator = counts + alpha\n        denominator = (nk + 2.0 * alpha)[:, np.newaxis]",

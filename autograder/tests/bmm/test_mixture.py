@@ -327,6 +327,21 @@ def test_random_start_history(student, rng):
                f"{history[t]:.10g}); with alpha = 0 EM never decreases it"
                + (": at iteration 1 the parameters are the start's — are they bmm_m_step of random "
                   "responsibilities whose rows each sum to 1 (so that the weights sum to 1)?" if t == 1 else ""))
+    # Exactly: with probs_init given as K copies of the data's mean pixel probabilities p̄, the
+    # start's mixture is Σ_k w_k p(x | p̄) = (Σ_k w_k) p(x | p̄), so history entry 1 is
+    # Σ_n log p(x_n | p̄) when the start's weights (bmm_m_step of responsibilities whose rows
+    # sum to 1) sum to 1, whatever responsibilities were drawn.
+    n, k = X.shape[0], 3
+    p_bar = X.mean(axis=0)
+    start = f"BernoulliMixture({k}, alpha=0, max_iter=1, random_state={seed}, probs_init={k} copies of X.mean(0))"
+    model = fitted(student, k, X, alpha=0.0, tol=0.0, max_iter=1, random_state=seed,
+                   probs_init=np.tile(p_bar, (k, 1)))
+    first = expect_array(model.log_likelihood_history_, f"{start}: log_likelihood_history_", shape=(1,))[0]
+    expected = float(ref.bernoulli_log_prob(X, p_bar[np.newaxis, :]).sum())
+    expect_close(first, expected, f"{start}: log_likelihood_history_[0], the log-likelihood of the start",
+                 rtol=1e-9, mistakes=[Mistake(expected + n * np.log(k / n),
+                                              "the start's random responsibilities were normalised per "
+                                              "column (axis=0), not per row: each row must sum to 1")])
 
 
 @points(1)
