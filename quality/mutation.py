@@ -1,6 +1,6 @@
 """Mutation testing of a hidden suite: does it catch wrong code?
 
-    python -m quality.mutation ASSIGNMENT [--jobs N] [--seed N] [--limit N] [--list]
+    python -m quality.mutation ASSIGNMENT [--jobs N] [--seed N] [--limit N] [--match REGEX] [--list]
     make mutation ASSIGNMENT=gmm
 
 Standard mutation operators are applied, one at a time, to the SOLUTION
@@ -286,12 +286,14 @@ def grade_mutants(assignment, selected, *, jobs=2, seed=0, log=print):
         return scores
 
 
-def run(assignment, *, jobs=2, seed=0, limit=None, log=print):
+def run(assignment, *, jobs=2, seed=0, limit=None, match=None, log=print):
     """Grade the mutants; return the summary dict (also printed by :func:`main`)."""
     all_mutants = reference_mutants(assignment)
     known = equivalent(assignment)
     stale = sorted(set(known) - {m.id for m in all_mutants})
     candidates = [m for m in all_mutants if m.id not in known]
+    if match:
+        candidates = [m for m in candidates if re.search(match, m.id)]
     if limit:
         step = max(1, len(candidates) // limit)
         candidates = candidates[::step][:limit]
@@ -310,13 +312,15 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--seed", type=int, default=0, help="the grading seed (default 0)")
     parser.add_argument("--limit", type=int, help="grade only N mutants, evenly spread")
+    parser.add_argument("--match", metavar="REGEX",
+                        help="grade only the mutants whose id matches (e.g. 'kmeans|_kmeans_plusplus')")
     parser.add_argument("--list", action="store_true", help="only list the mutants")
     args = parser.parse_args(argv)
     if args.list:
         for m in reference_mutants(args.assignment):
             print(f"line {m.line}: {m.id}")
         return 0
-    summary = run(args.assignment, jobs=args.jobs, seed=args.seed, limit=args.limit)
+    summary = run(args.assignment, jobs=args.jobs, seed=args.seed, limit=args.limit, match=args.match)
     for m in summary["survivors"]:
         print(f"SURVIVED line {m.line}: {m.id}")
     for mid in summary["stale"]:

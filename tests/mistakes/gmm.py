@@ -93,4 +93,13 @@ BUGS = [
     Bug("select_the_highest_bic", test="test_select_n_components", says="highest BIC",
         replace=[("best_k, best_value = None, np.inf", "best_k, best_value = None, -np.inf"),
                  ("if best_k is None or value < best_value:", "if best_k is None or value > best_value:")]),
+    Bug("kmeans_empty_cluster_becomes_nan", test="test_kmeans_matches_sklearn", says="the mean of no rows is 0/0",
+        replace=[("    nonempty = counts > 0\n", "    nonempty = counts >= 0\n")]),
+    Bug("kmeans_plusplus_distances_never_lowered", test="test_kmeans_random_start", says="the start drew a row twice",
+        replace=[("        np.minimum(closest_sq, np.sum((X - X[indices[c]]) ** 2, axis=1), out=closest_sq)\n", "")]),
+    Bug("dead_component_weight_without_the_guard", test="test_m_step_empty_component",
+        says="the guard belongs to Nₖ itself",
+        replace=[("weights = nk / nk.sum()", "weights = resp.sum(axis=0) / resp.sum()")]),
+    Bug("random_start_rows_not_normalised", test="test_fit_history", says="each row normalised to sum to 1",
+        replace=[("                resp /= resp.sum(axis=1, keepdims=True)\n", "")]),
 ]

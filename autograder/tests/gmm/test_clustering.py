@@ -58,11 +58,20 @@ def kmeans_cases(rng):
     X3 = X3[rng.permutation(len(X3))]
     outlier = int(np.argmax(np.abs(X3).max(axis=1)))
     init3 = np.vstack([start_rows(rng, np.delete(X3, outlier, axis=0), 2, 300), X3[outlier]])
+    # many rows far from the origin in 4 tight, well-separated clusters: every row's nearest centre
+    # wins by a margin of ≥ 10 in squared distance, so any centring (or none) gives scikit-learn's
+    # labels, while centring on the sum of the rows (≈ 10⁹) instead of their mean loses them all
+    corners = rng.normal(size=(4, 2)) * 0.3 + np.array([[0.0, 0.0], [6.0, 0.0], [0.0, 6.0], [6.0, 6.0]])
+    z4 = rng.integers(4, size=10_000)
+    z4[:4] = np.arange(4)
+    X4 = corners[z4] + rng.normal(scale=0.05, size=(10_000, 2)) + 1e5
     return [
         ("300 samples of 4 overlapping 2-D clusters, K=4", X1, start_rows(rng, X1, 4, 300, z1), 300),
         ("151 samples in 2-D, one of them an outlier that forms a one-member cluster, K=3", X3, init3, 300),
         ("Old Faithful shifted by 10⁵ (far from the origin), K=3", FAITHFUL + 1e5,
          start_rows(rng, FAITHFUL + 1e5, 3, 300), 300),
+        ("10,000 samples in 4 tight 2-D clusters 10⁵ from the origin, K=4", X4, start_rows(rng, X4, 4, 300, z4),
+         300),
         ("400 samples in 6-D, K=5", X2, start_rows(rng, X2, 5, 300), 300),
         ("400 samples in 6-D, K=5, max_iter=2", X2, start_rows(rng, X2, 5, 2), 2),
         ("Old Faithful (raw), K=3", FAITHFUL, start_rows(rng, FAITHFUL, 3, 300), 300),
@@ -83,7 +92,7 @@ def nearest(X, centers):
 
 @points(7)
 def test_kmeans_matches_sklearn(student, rng):
-    """kmeans with init_centers: the centres and labels of sklearn.cluster.KMeans (Lloyd, n_init=1, tol=0)"""
+    """kmeans with init_centers: the centres and labels of sklearn.cluster.KMeans (Lloyd, n_init=1, tol=0); an empty cluster keeps its centre"""
     for what, X, init, max_iter in kmeans_cases(rng):
         k = len(init)
         km = KMeans(n_clusters=k, init=init, n_init=1, tol=0, algorithm="lloyd", max_iter=max_iter).fit(X)
@@ -116,6 +125,22 @@ def test_kmeans_matches_sklearn(student, rng):
         # the reference agrees too (it equals scikit-learn whenever no cluster empties)
         expect_close(centers, ref.kmeans(X, k, init_centers=init, max_iter=max_iter)[0],
                      f"kmeans on {what}: the centres")
+    # a starting centre far from every row: its cluster is empty from the first round and, by the
+    # spec's rule, keeps its centre (scikit-learn moves it instead, so the reference is the judge)
+    init = np.vstack([start_rows(rng, FAITHFUL_STD, 2, 300), [[40.0, 40.0]]])
+    what = "Old Faithful (standardised), K=3, one starting centre at (40, 40), far from every row"
+    expected_centers, expected_labels = ref.kmeans(FAITHFUL_STD, 3, init_centers=init)
+    got = student.kmeans(FAITHFUL_STD, 3, init_centers=init)
+    expect(isinstance(got, (tuple, list)) and len(got) == 2,
+           f"kmeans(...) should return (centers, labels), got {type(got).__name__}")
+    centers = expect_array(got[0], f"kmeans on {what}: the centres", shape=(3, 2), finite=False)
+    expect(np.all(np.isfinite(centers[2])), f"kmeans on {what}: centre 2 is {centers[2]}; its cluster is "
+                                            "empty, and the mean of no rows is 0/0: an empty cluster keeps its "
+                                            "previous centre")
+    expect_close(centers, expected_centers, f"kmeans on {what}: the centres (centre 2's cluster is empty: it "
+                                            "keeps its previous centre)", atol=1e-9)
+    labels = expect_array(got[1], f"kmeans on {what}: the labels", shape=(len(FAITHFUL_STD),), kind="iu")
+    expect_equal(labels, expected_labels, f"kmeans on {what}: the labels")
 
 
 @points(4)
@@ -144,6 +169,20 @@ def test_kmeans_random_start(student, rng):
         again = student.kmeans(data, k, rng=seed)
         expect_close(again[0], centers, f"kmeans on {what}: a second call with the same int rng "
                                         "should give the same centres", rtol=1e-12)
+    # K = n_samples: the start is every row (K distinct rows), so every row is its own cluster.
+    # k-means++ that never lowers its distances to the nearest centre chosen so far draws rows
+    # already taken again (each seed: probability ≥ 0.96), leaving a row with no centre of its own.
+    X6 = rng.normal(size=(6, 2)) * 3.0
+    for seed in rng.integers(2**31, size=8):
+        what = f"kmeans(X, 6, rng={int(seed)}) on 6 distinct rows in 2-D (K = n_samples)"
+        centers, labels = check_valid_clustering(X6, 6, student.kmeans(X6, 6, rng=int(seed)), what)
+        distinct = len(np.unique(centers.round(9), axis=0))
+        expect(distinct == 6, f"{what}: {distinct} distinct centres, expected the 6 rows: the start drew a row "
+                              "twice; the K starting rows must be distinct (in k-means++, lower every row's "
+                              "squared distance to the nearest centre after each pick, so that rows already "
+                              "chosen have probability 0)")
+        expect_close(centers[np.lexsort(centers.T)], X6[np.lexsort(X6.T)],
+                     f"{what}: the centres (sorted), which must be the 6 rows themselves", atol=1e-9)
 
 
 def check_valid_clustering(X2, k, got, what):

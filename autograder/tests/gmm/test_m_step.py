@@ -105,6 +105,12 @@ def test_m_step_empty_component(student, rng):
                    f"Nₖ = Σᵢ rᵢₖ + 10·ε (ε = np.finfo(float).eps), so that the mean is 0 and the "
                    f"covariance reg_covar·I")
             expect_close(arr, expected, f"{what}: {name}", atol=1e-12)
+        # its weight is tiny but defined: (0 + 10·ε) / Σⱼ Nⱼ
+        weight = expect_array(got[0], f"{what}: the weights", shape=ew.shape)[dead]
+        expect_close(weight, ew[dead], f"{what}: the weight of component {dead}, N_{dead} / Σⱼ Nⱼ with "
+                                       f"N_{dead} = 0 + 10·ε", rtol=1e-6, atol=0, mistakes=[
+            Mistake(0.0, "the weight of a component with no responsibility is 0: the guard belongs to Nₖ itself "
+                         "(Nₖ = Σᵢ rᵢₖ + 10·ε), which the weights divide too")])
 
 
 @points(3)

@@ -264,6 +264,17 @@ def test_fit_history(student, rng):
     expect_close(history[0], first, f"{what}: log_likelihood_history_[0] (the log-likelihood of the start)",
                  mistakes=[Mistake(first / n, "the history holds mean log-likelihoods; the spec asks for totals")])
     check_history(model, X, "full", 0.0, 12, what)
+    # the "random" start with K = 1: every normalised row is [1], so the start is the maximum likelihood
+    # Gaussian (sample mean, covariance with 1/n, + reg_covar·I) whatever random numbers were drawn
+    seed = int(rng.integers(2**31))
+    what = f"GaussianMixtureEM(1, init_params='random', random_state={seed}, max_iter=1) on {n} samples in 2-D"
+    model = student.GaussianMixtureEM(1, init_params="random", random_state=seed, max_iter=1).fit(X)
+    mle = (np.ones(1), X.mean(axis=0)[None], (np.cov(X.T, bias=True) + 1e-6 * np.eye(2))[None])
+    history = expect_array(model.log_likelihood_history_, f"{what}: log_likelihood_history_", shape=(1,))
+    expect_close(history[0], total_log_likelihood(X, *mle, "full"),
+                 f"{what}: log_likelihood_history_[0] (the log-likelihood of the start, which for K = 1 is the "
+                 "maximum likelihood Gaussian: the random responsibilities, each row normalised to sum to 1, "
+                 "are all 1)", rtol=1e-9)
     # k-means starts with K = 2 only: Lloyd's algorithm never leaves one of 2 clusters empty (with
     # K ≥ 3 a uniform start sometimes does, and the spec's M-step then divides 0 by 0)
     X2 = synthetic(rng, 250, 2, 2, separation=2.0)
