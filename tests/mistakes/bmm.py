@@ -78,4 +78,11 @@ BUGS = [
                   "            weights, probs = _m_step(X, resp, alpha)\n",
                   "            weights, probs = _m_step(X, resp, alpha)\n"
                   "            log_likelihood_history.append(_e_step(X, weights, probs)[1])\n")]),
+    Bug("log_prob_edges_need_both_0_and_1", test="test_bernoulli_log_prob_edges", says="rule on its own",
+        replace=[("    if not (zero.any() or one.any()):\n", "    if not (zero.any() and one.any()):\n")]),
+    Bug("small_component_treated_as_empty", test="test_m_step", says="as if it were empty",
+        replace=[("where=denominator > 0)", "where=denominator > 1)")]),
+    Bug("stopping_rule_not_strict", test="test_em_stopping_rule", says="the stopping test is not strict",
+        replace=[("if abs(log_likelihood - previous) / n_samples < self.tol:",
+                  "if abs(log_likelihood - previous) / n_samples <= self.tol:")]),
 ]

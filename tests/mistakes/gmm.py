@@ -102,4 +102,8 @@ BUGS = [
         replace=[("weights = nk / nk.sum()", "weights = resp.sum(axis=0) / resp.sum()")]),
     Bug("random_start_rows_not_normalised", test="test_fit_history", says="each row normalised to sum to 1",
         replace=[("                resp /= resp.sum(axis=1, keepdims=True)\n", "")]),
+    Bug("kmeans_one_member_cluster_kept", test="test_kmeans_matches_sklearn", says="a cluster with a single row",
+        replace=[("    nonempty = counts > 0\n", "    nonempty = counts > 1\n")]),
+    Bug("mahalanobis_centred_on_the_sum", test="test_log_gaussian_prob_extremes", says="digits lost",
+        replace=[("    shift = X.mean(axis=0)\n    means = means - shift\n", "    shift = X.sum(axis=0)\n    means = means - shift\n")]),
 ]

@@ -87,6 +87,27 @@ def test_bernoulli_log_prob_edges(student, rng):
         expect(False, f"{what}: NaN at index ({i}, {j}); where p is exactly 0 or 1 and the pixel agrees, "
                       "x·log p + (1 − x)·log(1 − p) has a 0·log 0 term, which is 0 (not NaN): leave it out")
     expect_close(got, expected, what)
+    # only zeros, or only ones, among the probs: each alone needs the same care as both together
+    for only in (0.0, 1.0):
+        probs_1 = rng.uniform(0.1, 0.9, size=(k, d))
+        probs_1[:, 7] = only
+        X1 = random_binary(rng, 20, d, 2)
+        X1[:, 7] = only  # every pixel agrees: finite everywhere
+        X1[0, 7] = 1.0 - only  # except row 0: impossible under every component
+        safe = np.where((probs_1 == 0) | (probs_1 == 1), 0.5, probs_1)
+        with np.errstate(divide="ignore"):
+            terms_1 = np.where(probs_1 == 0, -np.inf, np.where(probs_1 == 1, 0.0, np.log(safe)))
+            terms_0 = np.where(probs_1 == 1, -np.inf, np.where(probs_1 == 0, 0.0, np.log1p(-safe)))
+        expected = np.stack([np.where(X1 == 1, terms_1[j], terms_0[j]).sum(axis=1) for j in range(k)], axis=1)
+        what = (f"bernoulli_log_prob(X, probs) with one pixel's probs exactly {only:g} in every component "
+                "(and no probs exactly " + ("1)" if only == 0.0 else "0)"))
+        got = expect_array(student.bernoulli_log_prob(X1, probs_1), what, shape=expected.shape, finite=False)
+        if np.isnan(got).any():
+            i, j = (int(v) for v in np.argwhere(np.isnan(got))[0])
+            expect(False, f"{what}: NaN at index ({i}, {j}); a probability of exactly {only:g} needs the "
+                          "0·log 0 = 0 rule on its own, also when no probability is exactly "
+                          f"{1 - only:g} (was the rule applied only when both occur?)")
+        expect_close(got, expected, what)
     # a 1-D X means d = 1 (n samples of one pixel)
     x = (rng.random(25) < 0.4).astype(float)
     p1 = rng.uniform(0.1, 0.9, size=(2, 1))
@@ -136,7 +157,13 @@ def test_m_step(student, rng):
     X2, _ = mnist_rows(rng, 300)
     resp2, _ = ref.bmm_e_step(X2, np.full(6, 1 / 6), rng.uniform(0.3, 0.7, size=(6, 784)))
     resp2 = 0.9 * resp2 + 0.1 * rng.dirichlet(np.ones(6), size=300)  # no component empty
+    # one component with N_k ≈ 0.1, well below 1 (N_k + 2·alpha < 1 too): still the formula, not "empty"
+    resp_small = rng.dirichlet(np.ones(3), size=80)
+    resp_small[:, 2] *= 0.1 / resp_small[:, 2].sum()
+    resp_small[:, :2] *= ((1.0 - resp_small[:, 2]) / resp_small[:, :2].sum(axis=1))[:, None]
     cases = [("random binary data", X1, rng.dirichlet(np.ones(3), size=80), None),
+             ("random binary data, one component with N_k ≈ 0.1", X1, resp_small, float(rng.uniform(0.1, 0.4))),
+             ("random binary data, one component with N_k ≈ 0.1", X1, resp_small, 0.0),
              ("random binary data", X1, rng.dirichlet(np.ones(3), size=80), float(rng.uniform(0.2, 3.0))),
              ("300 MNIST images, K=6", X2, resp2, None),
              ("300 MNIST images, K=6", X2, resp2, 0.0)]
@@ -154,6 +181,7 @@ def test_m_step(student, rng):
             Mistake(nk, "the weights are N_k (unnormalised weights); divide by n so that they sum to 1"),
             Mistake(np.full_like(weights, 1 / len(weights)), "the weights were not updated: π_k = N_k / n"),
         ])
+        small = nk + 2 * a <= 1.0
         expect_close(got[1], probs, f"{what}: the probs", mistakes=[
             Mistake(counts / nk[:, None],
                     "alpha was ignored: no smoothing, so a pixel never on in a component gets p = 0, "
@@ -163,4 +191,7 @@ def test_m_step(student, rng):
                     "alpha pseudo-counts of 1 and alpha of 0 give N_k + 2·alpha"),
             Mistake(counts / len(X), "divided by n; each component's probabilities are divided by its own N_k"),
             Mistake((counts + a) / (len(X) + 2 * a), "divided by n + 2·alpha; the denominator is N_k + 2·alpha"),
-        ])
+        ] + ([Mistake(np.where(small[:, None], 0.5, probs),
+                      "a component with a small N_k (N_k + 2·alpha ≤ 1) was given p = 1/2 as if it were empty; "
+                      "only N_k + 2·alpha = 0 has no formula, every positive value uses "
+                      "(Σ resp·x + alpha) / (N_k + 2·alpha)")] if small.any() else []))

@@ -111,7 +111,7 @@ def test_em_trajectory(student, rng):
 
 @points(4, depends=STEPS)
 def test_em_stopping_rule(student, rng):
-    """BernoulliMixture: stops when abs(ll_t − ll_(t−1)) / n < tol; n_iter_, converged_ and the last M-step"""
+    """BernoulliMixture: stops when abs(ll_t − ll_(t−1)) / n < tol (strictly: tol = 0 never stops); n_iter_, converged_ and the last M-step"""
     X = mnist_rows(rng, 600)
     k, n = 5, X.shape[0]
     w0 = np.full(k, 1.0 / k)
@@ -147,6 +147,20 @@ def test_em_stopping_rule(student, rng):
                              before.probs_, "the parameters before the last M-step were kept; the fitted "
                              "parameters are those after the M-step of the last iteration")])
             expect_close(model.weights_, expected.weights_, f"{what}: weights_", atol=1e-9)
+    # tol = 0: the strict rule |ll_t − ll_(t−1)| / n < 0 never holds. With K = 1 every responsibility
+    # is 1, so from the second iteration on each M-step returns the same probs and the log-likelihood
+    # stops changing exactly (a change of 0, which is not < 0): all max_iter iterations run.
+    max_iter = int(rng.integers(4, 8))
+    what = f"BernoulliMixture(1, tol=0, max_iter={max_iter}) on 600 MNIST images"
+    expected = fitted(ref, 1, X, tol=0.0, max_iter=max_iter, random_state=0)
+    model = fitted(student, 1, X, tol=0.0, max_iter=max_iter, random_state=0)
+    got_n_iter = expect_int(model.n_iter_, f"{what}: n_iter_")
+    got_converged = expect_bool(model.converged_, f"{what}: converged_")
+    if (got_n_iter, got_converged) != (expected.n_iter_, expected.converged_):
+        fail(f"{what}: expected n_iter_ = {expected.n_iter_} and converged_ = {expected.converged_}, got "
+             f"n_iter_ = {got_n_iter} and converged_ = {got_converged}\nLikely mistake: the stopping test "
+             "is not strict: with tol = 0, a change of exactly 0 is not < tol, so the loop runs all max_iter "
+             "iterations (use <, not <=)")
 
 
 @points(5, depends=STEPS)

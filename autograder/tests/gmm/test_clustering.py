@@ -57,7 +57,9 @@ def kmeans_cases(rng):
                     rng.normal(size=(1, 2)) + 40.0])
     X3 = X3[rng.permutation(len(X3))]
     outlier = int(np.argmax(np.abs(X3).max(axis=1)))
-    init3 = np.vstack([start_rows(rng, np.delete(X3, outlier, axis=0), 2, 300), X3[outlier]])
+    # its starting centre is near it but not on it: a one-member cluster moves to its row
+    init3 = np.vstack([start_rows(rng, np.delete(X3, outlier, axis=0), 2, 300),
+                       X3[outlier] + rng.uniform(0.5, 1.0, size=2)])
     # many rows far from the origin in 4 tight, well-separated clusters: every row's nearest centre
     # wins by a margin of ≥ 10 in squared distance, so any centring (or none) gives scikit-learn's
     # labels, while centring on the sum of the rows (≈ 10⁹) instead of their mean loses them all
@@ -82,6 +84,8 @@ def kmeans_cases(rng):
 STALE_LABELS = ("the labels are one round stale: they are those of the centres before the last update; "
                 "the returned labels must be those of the nearest returned centre (after max_iter rounds, "
                 "assign once more)")
+ONE_MEMBER_KEPT = ("a cluster with a single row kept its previous centre: only an empty cluster keeps its "
+                   "centre; a cluster of one row moves its centre onto that row")
 MAX_ITER_IGNORED = ("max_iter was ignored: the loop ran until no label changed; stop after max_iter rounds "
                     "even if labels still change")
 
@@ -108,6 +112,11 @@ def test_kmeans_matches_sklearn(student, rng):
                                                 "centre to the mean of the rows assigned to it")]
         label_mistakes = [Mistake(nearest_init, "the labels are those of the starting centres: the centres were "
                                                 "never updated")]
+        counts = np.bincount(km.labels_, minlength=k)
+        kept = km.cluster_centers_.copy()
+        kept[counts == 1] = np.asarray(init)[counts == 1]
+        if not np.allclose(kept, km.cluster_centers_):
+            centre_mistakes.append(Mistake(kept, ONE_MEMBER_KEPT))
         if max_iter < 300:
             unlimited = KMeans(n_clusters=k, init=init, n_init=1, tol=0, algorithm="lloyd", max_iter=300).fit(X)
             if not np.allclose(unlimited.cluster_centers_, km.cluster_centers_):
