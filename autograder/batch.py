@@ -122,15 +122,15 @@ def discover(root, assignment):
             else:
                 folders.append(Student(name, path=Path(entry.path), lms="moodle" if moodle_folder else ""))
             continue
-        if stat.S_ISLNK(st.st_mode):
-            ignored.append((shown, "a symbolic link (submit the folder or file itself)"))
-            continue
-        if not stat.S_ISREG(st.st_mode):
-            ignored.append((shown, "not a regular file"))
-            continue
         key = _lms_key(entry.name)
-        if key is None:
-            ignored.append((shown, "neither a student folder nor an LMS download's file name"))
+        if key is None or not (stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode)
+                               or stat.S_ISFIFO(st.st_mode)):
+            # a link, FIFO or oversized file with an LMS name is still that student's file: it is
+            # graded (staging refuses it by name), so that the student is never silently dropped
+            why = ("a symbolic link (submit the folder or file itself)" if stat.S_ISLNK(st.st_mode) else
+                   "not a regular file" if not stat.S_ISREG(st.st_mode) else
+                   "neither a student folder nor an LMS download's file name")
+            ignored.append((shown, why))
             continue
         lms, who, stamp, original = key
         if original is None:
@@ -197,22 +197,50 @@ def read_regular(path, limit=MAX_FILE_BYTES):
         os.close(fd)
 
 
+#: What a refused LMS file is replaced by in the staged copy: a link that points nowhere.
+REFUSED_LINK_TARGET = "refused-at-staging"
+
+
+def _stand_in(path, target):
+    """In place of a file ``stage`` does not copy, leave what intake refuses by name.
+
+    A link becomes a link that points nowhere, a FIFO an empty FIFO, an oversized
+    file a sparse file of the same size: the engine's intake then tells the
+    student exactly what it tells a student whose folder holds that (never
+    "missing module"); nothing of the original is read. Devices, sockets and
+    unreadable entries are left out (the engine says the module is missing).
+    """
+    try:
+        st = os.lstat(path)
+        if stat.S_ISLNK(st.st_mode):
+            os.symlink(REFUSED_LINK_TARGET, target)
+        elif stat.S_ISFIFO(st.st_mode):
+            os.mkfifo(target, 0o600)
+        elif stat.S_ISREG(st.st_mode) and st.st_size > MAX_FILE_BYTES:
+            with open(target, "wb") as f:
+                f.truncate(st.st_size)
+    except OSError:
+        pass
+
+
 def stage(student, dest):
     """Copy an LMS student's files (regular files only) into ``dest``; return ``dest``.
 
-    Files that are not regular or too large are left out (the engine then says
-    the module is missing, naming what was there).
+    A file that is not regular or too large is not copied: a stand-in of its
+    kind takes its place (see :func:`_stand_in`), so that the feedback names it.
     """
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     for old in dest.iterdir():
-        if old.is_file() or old.is_symlink():
+        if not old.is_dir() or old.is_symlink():
             old.unlink()
     for original, path in list(student.files.items())[:MAX_FILES]:
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", original).lstrip(".") or "file"
         data = read_regular(path)
         if data is not None:
             (dest / safe).write_bytes(data)
+        else:
+            _stand_in(path, dest / safe)
     return dest
 
 

@@ -1026,3 +1026,21 @@ def test_nbgrader_a_config_that_fails_to_load_runs_no_student_code(nbcourse_run)
     assert _course_state(course) == before
     assert not (ROOT / f"nbgrader-pwned-{TOKEN}").exists()
     assert not (ROOT / "autograder" / "tests" / "mle" / "conftest.py").exists()
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_lms_download_a_linked_module_is_refused_by_name_and_earns_nothing(tmp_path, user):
+    """A Canvas-named file that is a symlink to the kit's reference would score 100 if staging
+    followed it; staging copies regular files only, and leaves a link that points nowhere in its
+    place, so intake refuses it by name ("is a symbolic link"), not as a missing module."""
+    folder = tmp_path / "download"
+    folder.mkdir()
+    (folder / "smithbob_340934_208490284_mle.py").symlink_to(REFERENCE)
+    (folder / "doejane_120001_208490285_mle.py").write_text(reference_source("mle"))
+    results = grade_folder("mle", folder, user=user)
+    assert results["doejane_120001"]["score"] == 100
+    linked = results["smithbob_340934"]
+    assert linked["score"] == 0
+    text = json.dumps(linked)
+    assert LINKED in text and "missing module" not in text, text[:2000]
+    assert "def gaussian_mle" not in text  # nothing of what the link points at
