@@ -15,7 +15,7 @@
 #   make bench-class BENCH_N=20  only the class throughput (--jobs 1, --jobs 2, a 2-worker Dask cluster)
 #   make mnist                download the full MNIST (optional; checksums verified)
 #   make nbgrader             build the nbgrader course (build/nbgrader): config, source/, release/
-#   make points ASSIGNMENT=mle   the points table of an assignment (for its README)
+#   make points [ASSIGNMENT=mle] the points table of an assignment (for its README), or of every part
 #   make mutation ASSIGNMENT=mle the hidden suite's mutation score and its surviving mutants
 #   make gradescope ASSIGNMENT=mle   build/gradescope-mle.zip, Gradescope's autograder upload
 #   make feedback-screenshot  docs/feedback.png and docs/class-report.png (README's pictures; needs chromium)
@@ -92,8 +92,7 @@ nbgrader: $(STAMP)
 	$(PY) -m frontdoors.nbgrader.course $(COURSE) $(if $(ASSIGNMENT),--assignment $(ASSIGNMENT)) $(if $(SEED),--seed $(SEED))
 
 points: $(STAMP)
-	@test -n "$(ASSIGNMENT)" || { echo "usage: make points ASSIGNMENT=<$(ALL)>"; exit 2; }
-	@$(PY) -c "from autograder.catalog import points_table; print(points_table('$(ASSIGNMENT)'))"
+	@$(PY) -c "from autograder import catalog, engine; print(catalog.points_table('$(ASSIGNMENT)') if '$(ASSIGNMENT)' else catalog.parts_summary(engine.TIME_BUDGET))"
 
 gradescope: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make gradescope ASSIGNMENT=<$(ALL)>"; exit 2; }

@@ -88,3 +88,21 @@ def points_table(assignment):
     total = sum(p.points for p in parts(assignment))
     lines.append(f"| **total** | **{total:g}** |")
     return "\n".join(lines)
+
+
+def parts_summary(budgets):
+    """README's table of every assignment's parts, their points and the time budget per grading.
+
+    ``budgets``: {assignment: seconds} (the engine's ``TIME_BUDGET``; passed in, since this
+    module imports nothing of the engine).
+    """
+    lines = ["| assignment | parts and their points | time budget per grading |", "|---|---|---|"]
+    for assignment in sorted(budgets):
+        cells = []
+        for part in parts(assignment):
+            name = re.sub(r"^.*?, part \d+: ", "", part.heading)
+            name = re.sub(r" \(\d+(?:\.\d+)? points\)$", "", name)
+            cells.append(f"{name} **{part.points:g}**")
+        lines.append(f"| `{assignment}` | {'; '.join(cells)} | {budgets[assignment]:g} s |")
+    return "\n".join(lines)
+

@@ -1,7 +1,7 @@
 """Class throughput: how fast ``grade-all`` grades a class, and where one submission's time goes.
 
 For every assignment with hidden tests, a generated class of N submissions
-(default 200; ``BENCH_CLASS_N=20`` for a quick run): every third one the
+(default 200; ``BENCH_CLASS_N=20`` for a quick run, ``0`` for the floor only): every third one the
 reference, the others the catalogued typical mistakes of ``tests/mistakes/``
 in turn. Timed, in the same run, on the same seed:
 
@@ -9,7 +9,7 @@ in turn. Timed, in the same run, on the same seed:
   2-worker ``LocalCluster`` (processes, one thread each, loopback);
   submissions per minute and the speed-up of 2 jobs over 1 (goal ≥ 1.8×);
 - the per-submission floor, in a warm grader process (as in a pool worker):
-  the sandbox's start and the student's import, the student's calls (round
+  the sandbox's start (until the child reports ready), the student's import, the student's calls (round
   trips to the sandboxed child, their own computing included), and the
   grader's own work (test data, reference / scikit-learn / SciPy values,
   comparisons, pytest) — the rest.
@@ -64,13 +64,21 @@ sys.path.insert(0, {root!r})
 from autograder import engine, sandbox
 
 spent = {{"start": 0.0, "import": 0.0, "calls": 0.0}}
-start, roundtrip = sandbox.Session._start, sandbox.Session._roundtrip
+start, ready, roundtrip = sandbox.Session._start, sandbox.Session._await_ready, sandbox.Session._roundtrip
 
 
 def timed_start(self):
     t0 = time.perf_counter()
     try:
         return start(self)
+    finally:
+        spent["start"] += time.perf_counter() - t0
+
+
+def timed_ready(self):  # the child's own start (Python, namespaces, NumPy) until its "ready"
+    t0 = time.perf_counter()
+    try:
+        return ready(self)
     finally:
         spent["start"] += time.perf_counter() - t0
 
@@ -83,7 +91,8 @@ def timed_roundtrip(self, msg, label, timeout):
         spent["import" if msg.get("op") == "import" else "calls"] += time.perf_counter() - t0
 
 
-sandbox.Session._start, sandbox.Session._roundtrip = timed_start, timed_roundtrip
+sandbox.Session._start, sandbox.Session._await_ready = timed_start, timed_ready
+sandbox.Session._roundtrip = timed_roundtrip
 engine.grade({a!r}, {sub!r}, seed={seed})              # warm: the pool worker's first grading
 for k in spent:
     spent[k] = 0.0
@@ -102,6 +111,13 @@ def floor(assignment, sub, runs=3):
     return json.loads(out.strip().splitlines()[-1])
 
 
+def floor_row(assignment, folder):
+    f = floor(assignment, folder / "s0000" / f"{assignment}.py")
+    own = f["total"] - f["start"] - f["import"] - f["calls"]
+    return [assignment, f"{f['total']:.2f}", f"{f['start']:.2f}", f"{f['import']:.2f}", f"{f['calls']:.2f}",
+            f"{own:.2f}", f"{own / f['total']:.0%}"]
+
+
 def main():
     from distributed import LocalCluster
 
@@ -116,24 +132,25 @@ def main():
                          dashboard_address=None) as cluster:
         os.environ["PYTHONPATH"] = str(ROOT)
         for a in assignments:
-            folder = make_class(Path(tmp) / a, a, n)
+            folder = make_class(Path(tmp) / a, a, max(n, 1))
+            if n == 0:  # BENCH_CLASS_N=0: the per-submission floor only
+                floors.append(floor_row(a, folder))
+                continue
             t1 = run_grade_all(a, folder, "--jobs", "1")
             t2 = run_grade_all(a, folder, "--jobs", "2")
             td = run_grade_all(a, folder, "--dask", cluster.scheduler_address)
             speed.append([a, n, f"{t1:.0f}", f"{n / t1 * 60:.0f}", f"{t2:.0f}", f"{n / t2 * 60:.0f}",
                           f"{t1 / t2:.2f}×", f"{td:.0f}", f"{n / td * 60:.0f}", f"{t1 / td:.2f}×"])
-            f = floor(a, folder / "s0000" / f"{a}.py")
-            own = f["total"] - f["start"] - f["import"] - f["calls"]
-            floors.append([a, f"{f['total']:.2f}", f"{f['start'] + f['import']:.2f}", f"{f['calls']:.2f}",
-                           f"{own:.2f}", f"{own / f['total']:.0%}"])
+            floors.append(floor_row(a, folder))
             print(f"{a}: done", file=sys.stderr, flush=True)
     load = os.getloadavg()[0]
-    print_table(f"class throughput ({os.cpu_count()} cores, load {load:.1f}; seconds, submissions/min)",
-                ["assignment", "N", "--jobs 1 s", "/min", "--jobs 2 s", "/min", "2 jobs vs 1",
-                 "Dask 2 workers s", "/min", "Dask vs 1 job"], speed)
+    if speed:
+        print_table(f"class throughput ({os.cpu_count()} cores, load {load:.1f}; seconds, submissions/min)",
+                    ["assignment", "N", "--jobs 1 s", "/min", "--jobs 2 s", "/min", "2 jobs vs 1",
+                     "Dask 2 workers s", "/min", "Dask vs 1 job"], speed)
     print_table("per-submission floor (warm grader, reference submission; seconds)",
-                ["assignment", "one grading", "sandbox start + import", "student's calls",
-                 "grader's own work", "grader's share"], floors)
+                ["assignment", "one grading", "sandbox start (until ready)", "student's import",
+                 "student's calls", "grader's own work", "grader's share"], floors)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,13 @@ def test_each_part_states_its_points_and_the_readme_table_is_true(assignment):
     assert catalog.points_table(assignment) in readme, f"paste `make points ASSIGNMENT={assignment}` into README"
 
 
+def test_the_kit_readme_states_every_part_its_points_and_the_time_budget():
+    from autograder.engine import TIME_BUDGET
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert catalog.parts_summary(TIME_BUDGET) in readme, "paste `make points` into README"
+
+
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_reference_scores_100(assignment, graded_class):
     results = graded_class(assignment)["reference"]
