@@ -137,8 +137,11 @@ def main():
                 floors.append(floor_row(a, folder))
                 continue
             t1 = run_grade_all(a, folder, "--jobs", "1")
+            print(f"{a}: --jobs 1 {t1:.0f} s", file=sys.stderr, flush=True)
             t2 = run_grade_all(a, folder, "--jobs", "2")
+            print(f"{a}: --jobs 2 {t2:.0f} s ({t1 / t2:.2f}×)", file=sys.stderr, flush=True)
             td = run_grade_all(a, folder, "--dask", cluster.scheduler_address)
+            print(f"{a}: Dask {td:.0f} s ({t1 / td:.2f}×)", file=sys.stderr, flush=True)
             speed.append([a, n, f"{t1:.0f}", f"{n / t1 * 60:.0f}", f"{t2:.0f}", f"{n / t2 * 60:.0f}",
                           f"{t1 / t2:.2f}×", f"{td:.0f}", f"{n / td * 60:.0f}", f"{t1 / td:.2f}×"])
             floors.append(floor_row(a, folder))
