@@ -51,7 +51,7 @@ $(STAMP): requirements.lock pyproject.toml
 # Two test files at a time (each grades with its own worker processes): their idle time
 # (sleeping submissions, nbgrader's start-up) overlaps. A file's tests stay in one worker.
 test: $(STAMP)
-	$(PY) -m pytest tests -n 2 --dist loadgroup
+	$(PY) -m pytest tests -n 2 --dist loadgroup --durations=20
 
 assignments: $(STAMP)
 	$(PY) -m authoring $(if $(FORCE),--force)

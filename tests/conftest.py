@@ -160,6 +160,23 @@ def _normal_runner():
         return f"the shared virtualenv has no {shared}"
     (kit / ".venv" / "lib" / "python3.11" / "site-packages" / "kit-shared-venv.pth").write_text(
         f"import site; site.addsitedir({str(shared)!r})\n")
+    # the shared venv's Jupyter data (nbconvert's templates: nbgrader's feedback pages)
+    shared_data = ROOT / ".venv" / "share" / "jupyter"
+    if shared_data.is_dir():
+        (kit / ".venv" / "share").mkdir(exist_ok=True)
+        (kit / ".venv" / "share" / "jupyter").symlink_to(os.path.realpath(shared_data))
+    # the shared venv's commands (nbgrader runs `alembic`), started by this venv's python
+    bin_ = kit / ".venv" / "bin"
+    for script in (ROOT / ".venv" / "bin").iterdir():
+        dest = bin_ / script.name
+        if dest.exists() or not script.is_file() or script.is_symlink():
+            continue
+        with open(script, "rb") as f:
+            first = f.readline()
+            if not (first.startswith(b"#!") and b"python" in first):
+                continue
+            dest.write_bytes(b"#!" + str(bin_ / "python").encode() + b"\n" + f.read())
+        dest.chmod(0o755)
     runner = Runner(
         user=NORMAL_USER, kit=kit, python=str(kit / ".venv" / "bin" / "python"),
         prefix=["setpriv", f"--reuid={uid}", f"--regid={gid}", "--clear-groups", "--"],

@@ -21,6 +21,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
@@ -776,12 +777,12 @@ SET_ASIDE = {"submitted/linked/mle/mle.py", "submitted/devzero/mle/mle.py",
 INJECTED = "kitinjected" + TOKEN
 
 
-def _payload(course):
+def _payload(course, kit):
     targets = [course / "submitted" / "payload" / "mle" / "mle.py",
                course / "autograded" / "payload" / "mle" / "mle.py",
                course / "snapshots" / "payload" / "mle" / "files" / "mle.py",
-               ROOT / "autograder" / "tests" / "mle" / "conftest.py",
-               ROOT / f"nbgrader-pwned-{TOKEN}"]
+               kit / "autograder" / "tests" / "mle" / "conftest.py",
+               kit / f"nbgrader-pwned-{TOKEN}"]
     return f"""import os as _os, shutil as _shutil
 for _t in {[str(t) for t in targets]!r}:
     try:
@@ -789,10 +790,33 @@ for _t in {[str(t) for t in targets]!r}:
     except Exception:
         pass
     try:
-        _shutil.copyfile({str(ROOT / "solutions" / "mle" / "mle.py")!r}, _t)
+        _shutil.copyfile({str(kit / "solutions" / "mle" / "mle.py")!r}, _t)
     except Exception:
         pass
 """ + stub_source("mle")
+
+
+#: the variables the instructor's shell might carry that the course must not depend on
+NB_UNSET = ("AUTOGRADER_SEED", "PYTHONPATH", "JUPYTER_PATH")
+
+
+def _nb(run, course, *args, check=True, timeout=1800):
+    """``nbgrader <args>`` in ``course``, run as ``run``'s user (through the kit's own helper)."""
+    code = ("import json, os, sys; from pathlib import Path; from frontdoors.nbgrader import course as c\n"
+            f"for k in {NB_UNSET!r}: os.environ.pop(k, None)\n"
+            f"p = c.nbgrader(Path({str(course)!r}), *{list(args)!r}, check=False, timeout={timeout})\n"
+            "print(json.dumps([p.returncode, p.stdout, p.stderr]))")
+    outer = run.run(["-c", code], timeout=timeout + 60)
+    assert outer.returncode == 0, outer.stderr[-3000:]
+    rc, out, err = json.loads(outer.stdout.strip().splitlines()[-1])
+    proc = subprocess.CompletedProcess(["nbgrader", *args], rc, out, err)
+    if check and rc != 0:
+        raise AssertionError(f"nbgrader {' '.join(args)} failed ({rc}):\n{out[-3000:]}\n{err[-3000:]}")
+    return proc
+
+
+def _crosscheck(run, course, *args, timeout=1800):
+    return run.run(["-m", "frontdoors.nbgrader.crosscheck", str(course), "mle", *args], timeout=timeout)
 
 
 def _script_notebook(path):
@@ -824,29 +848,41 @@ def _course_state(course):
     return _tree(course, skip=("autograded", "feedback", "snapshots", "gradebook.db"))
 
 
-@lru_cache(maxsize=None)
-def nbgraded(tmp_root):
-    from frontdoors.nbgrader import course as nbcourse
+@dataclass
+class NbRun:
+    """One nbgrader course, autograded as ``run``'s user (root or an unprivileged instructor)."""
 
-    course = tmp_root / "course"
-    nbcourse.build_course(course, ["mle"], seed=SEED, log=lambda *_: None)
+    course: Path
+    auto: subprocess.CompletedProcess
+    check: subprocess.CompletedProcess
+    kit: tuple        # (the kit's snapshot before, after)
+    state: tuple      # (the course's state before, after)
+    run: object       # the Runner: whose rights nbgrader ran with, and from which kit
+
+
+def nbgraded(run, tmp_root):
+    course = (run.scratch_folder("nbgrader") if run.scratch else tmp_root) / "course"
+    build = ("from pathlib import Path; from frontdoors.nbgrader import course as c\n"
+             f"c.build_course(Path({str(course)!r}), ['mle'], seed={SEED}, log=lambda *_: None)")
+    built = run.run(["-c", build], timeout=1800)
+    assert built.returncode == 0, built.stderr[-3000:]
     for student in NB_STUDENTS:
         dest = course / "submitted" / student / "mle"
         shutil.copytree(course / "release" / "mle", dest)
         module = dest / "mle.py"
         module.unlink()
         if student == "linked":
-            module.symlink_to(ROOT / "solutions" / "mle" / "mle.py")
+            module.symlink_to(run.kit / "solutions" / "mle" / "mle.py")
         elif student == "devzero":
             module.symlink_to("/dev/zero")
             os.mkfifo(dest / "pipe.py")
         else:
-            module.write_text({"stub": stub_source("mle"), "payload": _payload(course),
+            module.write_text({"stub": stub_source("mle"), "payload": _payload(course, run.kit),
                                "script": reference_source("mle")}[student], encoding="utf-8")
     _script_notebook(course / "submitted" / "script" / "mle" / "mle.ipynb")
-    env = {k: v for k, v in os.environ.items() if k not in ("AUTOGRADER_SEED", "PYTHONPATH", "JUPYTER_PATH")}
-    kit_before, course_before = _snapshot(ROOT), _course_state(course)
-    auto = nbcourse.nbgrader(course, "autograde", "mle", "--force", env=env)
+    run.own(course)
+    kit_before, course_before = _snapshot(run.kit), _course_state(course)
+    auto = _nb(run, course, "autograde", "mle", "--force")
     # an HTML output with a script, where a kernel would have put it (none runs: defence in depth)
     graded_nb = course / "autograded" / "script" / "mle" / "mle.ipynb"
     os.chmod(graded_nb, 0o644)
@@ -858,15 +894,22 @@ def nbgraded(tmp_root):
         nbformat.v4.new_output("display_data", data={
             "application/javascript": f"document.title='{INJECTED}'", "text/plain": "y"})]
     nbformat.write(nb, graded_nb)
-    nbcourse.nbgrader(course, "generate_feedback", "mle", "--force", env=env)
-    check = subprocess.run([sys.executable, "-m", "frontdoors.nbgrader.crosscheck", str(course), "mle"],
-                           cwd=ROOT, capture_output=True, text=True, timeout=1800)
-    return course, auto, check, (kit_before, _snapshot(ROOT)), (course_before, _course_state(course))
+    run.own(graded_nb)
+    _nb(run, course, "generate_feedback", "mle", "--force")
+    check = _crosscheck(run, course)
+    return NbRun(course, auto, check, (kit_before, _snapshot(run.kit)), (course_before, _course_state(course)),
+                 run)
 
 
-@pytest.fixture(scope="module")
-def nbcourse_run(tmp_path_factory):
-    return nbgraded(tmp_path_factory.mktemp("nbgrader-hostile"))
+#: the nbgrader cases as an instructor running as root and as one running as a normal user
+NB_USERS = pytest.fixture(scope="module", params=["root", "normal"])
+#: they share one course per user, and run beside the rest of this file (``make test`` is -n 2)
+NB_GROUP = pytest.mark.xdist_group("hostile-nbgrader")
+
+
+@NB_USERS
+def nbcourse_run(request, tmp_path_factory):
+    return nbgraded(runner(request.param), tmp_path_factory.mktemp("nbgrader-hostile"))
 
 
 def _book(course):
@@ -877,8 +920,9 @@ def _book(course):
                     if g.name.startswith("part_")} for s in NB_STUDENTS}
 
 
+@NB_GROUP
 def test_nbgrader_payload_earns_exactly_the_stubs_score(nbcourse_run):
-    course, auto, check, _, _ = nbcourse_run
+    course, auto, check = nbcourse_run.course, nbcourse_run.auto, nbcourse_run.check
     book = _book(course)
     assert book["payload"] == book["stub"] and sum(book["stub"].values()) == 0
     assert sum(book["script"].values()) == 100
@@ -889,16 +933,18 @@ def test_nbgrader_payload_earns_exactly_the_stubs_score(nbcourse_run):
                          re.MULTILINE), check.stdout
 
 
+@NB_GROUP
 def test_nbgrader_autograde_started_no_kernel_and_no_file_outside_the_sandbox_changed(nbcourse_run):
-    course, auto, _, (kit_before, kit_after), (course_before, course_after) = nbcourse_run
+    course, auto, run = nbcourse_run.course, nbcourse_run.auto, nbcourse_run.run
+    (kit_before, kit_after), (course_before, course_after) = nbcourse_run.kit, nbcourse_run.state
     assert kit_before == kit_after
     # only the links and FIFOs moved, to set_aside/, as they were (never followed or opened)
     assert {k: v for k, v in course_after.items() if not k.startswith("set_aside/")} == \
         {k: v for k, v in course_before.items() if k not in SET_ASIDE}
     for moved in SET_ASIDE:
         assert course_after["set_aside/" + moved.removeprefix("submitted/")] == course_before[moved]
-    assert not (ROOT / f"nbgrader-pwned-{TOKEN}").exists()
-    assert not (ROOT / "autograder" / "tests" / "mle" / "conftest.py").exists()
+    assert not (run.kit / f"nbgrader-pwned-{TOKEN}").exists()
+    assert not (run.kit / "autograder" / "tests" / "mle" / "conftest.py").exists()
     payload = (course / "submitted" / "payload" / "mle" / "mle.py").read_bytes()
     for where in ("autograded/payload/mle/mle.py", "snapshots/payload/mle/files/mle.py"):
         assert (course / where).read_bytes() == payload, where
@@ -908,8 +954,9 @@ def test_nbgrader_autograde_started_no_kernel_and_no_file_outside_the_sandbox_ch
     assert plain and not [c for c in plain if c.outputs or c.execution_count]
 
 
+@NB_GROUP
 def test_nbgrader_a_linked_module_is_refused_by_name_and_never_copied(nbcourse_run):
-    course, _, _, _, _ = nbcourse_run
+    course, run = nbcourse_run.course, nbcourse_run.run
     record = json.loads((course / "set_aside" / "linked" / "mle" / "SET_ASIDE.json").read_text())
     assert record == [{"path": "mle.py", "kind": "a symbolic link"}]
     assert not (course / "autograded" / "linked" / "mle" / "mle.py").exists()
@@ -922,10 +969,11 @@ def test_nbgrader_a_linked_module_is_refused_by_name_and_never_copied(nbcourse_r
     assert "mle.py is a symbolic link: submit the file itself" in html.unescape(page)
 
 
+@NB_GROUP
 def test_nbgrader_a_link_to_dev_zero_and_a_fifo_are_set_aside_not_copied(nbcourse_run):
     """nbgrader's own copy of submitted/ follows links and opens FIFOs: the kit moves them aside
     first, so autograde finishes, nothing is copied from /dev/zero, and the feedback says why."""
-    course, auto, _, _, _ = nbcourse_run
+    course, auto = nbcourse_run.course, nbcourse_run.auto
     assert auto.returncode == 0
     record = json.loads((course / "set_aside" / "devzero" / "mle" / "SET_ASIDE.json").read_text())
     assert sorted(record, key=lambda e: e["path"]) == [
@@ -958,8 +1006,9 @@ class _Markup(HTMLParser):
             self.scripts.append(data)
 
 
+@NB_GROUP
 def test_nbgrader_feedback_shows_student_html_as_text(nbcourse_run):
-    course, _, _, _, _ = nbcourse_run
+    course, run = nbcourse_run.course, nbcourse_run.run
     page = (course / "feedback" / "script" / "mle" / "mle.html").read_text()
     assert "A cell of my own" in page and "My answer." in page
     text = html.unescape(page)
@@ -972,8 +1021,9 @@ def test_nbgrader_feedback_shows_student_html_as_text(nbcourse_run):
 
 
 @pytest.mark.skipif(not shutil.which("chromium"), reason="no chromium (Debian package) on this machine")
+@NB_GROUP
 def test_nbgrader_feedback_runs_no_student_script_in_a_browser(nbcourse_run, tmp_path):
-    course, _, _, _, _ = nbcourse_run
+    course, run = nbcourse_run.course, nbcourse_run.run
     page = course / "feedback" / "script" / "mle" / "mle.html"
     proc = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
                            f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=3000",
@@ -983,8 +1033,9 @@ def test_nbgrader_feedback_runs_no_student_script_in_a_browser(nbcourse_run, tmp
     assert f"<{INJECTED}" not in dom and f"<title>{INJECTED}" not in dom
 
 
+@NB_GROUP
 def test_nbgrader_crosscheck_names_every_file_changed_after_collection(nbcourse_run):
-    course, _, _, _, _ = nbcourse_run
+    course, run = nbcourse_run.course, nbcourse_run.run
     reference = (ROOT / "solutions" / "mle" / "mle.py").read_bytes()
     tampered = [course / "submitted" / "payload" / "mle" / "mle.py",
                 course / "snapshots" / "payload" / "mle" / "files" / "mle.py"]
@@ -993,8 +1044,8 @@ def test_nbgrader_crosscheck_names_every_file_changed_after_collection(nbcourse_
         for p in tampered:
             p.write_bytes(reference)
         (course / "submitted" / "payload" / "mle" / "extra.py").write_text("x = 1\n")
-        check = subprocess.run([sys.executable, "-m", "frontdoors.nbgrader.crosscheck", str(course), "mle",
-                                "--student", "payload"], cwd=ROOT, capture_output=True, text=True, timeout=900)
+        run.own(course / "submitted" / "payload" / "mle" / "extra.py")
+        check = _crosscheck(run, course, "--student", "payload", timeout=900)
     finally:
         for p, data in kept.items():
             p.write_bytes(data)
@@ -1006,26 +1057,25 @@ def test_nbgrader_crosscheck_names_every_file_changed_after_collection(nbcourse_
         assert line in check.stdout, check.stdout
 
 
+@NB_GROUP
 def test_nbgrader_a_config_that_fails_to_load_runs_no_student_code(nbcourse_run):
     """nbgrader carries on with its defaults (a kernel per notebook) when the config raises: the
-    course's kernel refuses to start under autograde, so the payload never runs as root."""
-    from frontdoors.nbgrader import course as nbcourse
-
-    course, _, _, _, _ = nbcourse_run
+    course's kernel refuses to start under autograde, so the payload never runs (as root, or
+    with the instructor's rights)."""
+    course, run = nbcourse_run.course, nbcourse_run.run
     local = course / "nbgrader_config_local.py"
-    env = {k: v for k, v in os.environ.items() if k not in ("AUTOGRADER_SEED", "PYTHONPATH", "JUPYTER_PATH")}
     before = _course_state(course)
     local.write_text("raise RuntimeError('a broken local config')\n")
+    run.own(local)
     try:
-        proc = nbcourse.nbgrader(course, "autograde", "mle", "--force", "--student", "payload",
-                                 env=env, check=False, timeout=600)
+        proc = _nb(run, course, "autograde", "mle", "--force", "--student", "payload", check=False, timeout=600)
     finally:
         local.unlink()
     assert proc.returncode != 0
     assert "refusing to run a student's notebook" in proc.stdout + proc.stderr
     assert _course_state(course) == before
-    assert not (ROOT / f"nbgrader-pwned-{TOKEN}").exists()
-    assert not (ROOT / "autograder" / "tests" / "mle" / "conftest.py").exists()
+    assert not (run.kit / f"nbgrader-pwned-{TOKEN}").exists()
+    assert not (run.kit / "autograder" / "tests" / "mle" / "conftest.py").exists()
 
 
 @pytest.mark.parametrize("user", ["root", "normal"])
@@ -1044,3 +1094,23 @@ def test_lms_download_a_linked_module_is_refused_by_name_and_earns_nothing(tmp_p
     text = json.dumps(linked)
     assert LINKED in text and "missing module" not in text, text[:2000]
     assert "def gaussian_mle" not in text  # nothing of what the link points at
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_lms_download_a_fifo_module_is_refused_by_name_and_never_blocks(tmp_path, user):
+    """A Moodle-named FIFO would hang a grader that opened it to copy or hash it (nobody writes
+    to it); discovery and staging only lstat it and leave an empty FIFO in its place, so the
+    run ends, the student is graded 0 with "is a FIFO", and the class beside it is unharmed."""
+    run = runner(user)
+    folder = (run.scratch_folder("lms-fifo") if run.scratch else tmp_path) / "download"
+    folder.mkdir()
+    os.mkfifo(folder / "Bob Smith_340934_assignsubmission_file_mle.py")
+    (folder / "Jane Doe_120001_assignsubmission_file_mle.py").write_text(reference_source("mle"))
+    run.own(folder)
+    results = grade_folder("mle", folder, user=user)
+    by_name = {k.split("-")[0]: v for k, v in results.items()}  # "Jane_Doe_120001-<hash>"
+    assert by_name["Jane_Doe_120001"]["score"] == 100, sorted(results)
+    piped = by_name["Bob_Smith_340934"]
+    assert piped["score"] == 0
+    text = json.dumps(piped)
+    assert "is a FIFO" in text and "missing module" not in text, text[:2000]
