@@ -30,11 +30,15 @@ SEED = int(os.environ.get("KIT_SEED") or secrets.randbits(31))
 SHARED_GROUPS = {"test_assignments.py": "catalogue", "test_mistakes.py": "catalogue"}
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config, items):
     """Each test file is one xdist group (its module fixtures are computed once), so two
-    files grade in parallel; a file's own tests keep their order."""
-    import pytest
+    files grade in parallel; a file's own tests keep their order.
 
+    ``tryfirst``: xdist's worker reads the ``xdist_group`` marks in its own hook of this name
+    (it appends ``@group`` to each node id) and runs before a conftest's; without it xdist saw
+    no marks, and every file's session and module fixtures were computed in both workers
+    (``tests/test_parallel.py`` checks the grouping)."""
     for item in items:
         if not item.get_closest_marker("xdist_group"):
             name = item.path.name

@@ -1,0 +1,38 @@
+"""``make test`` runs ``pytest -n 2 --dist loadgroup``: each file's tests share one worker.
+
+The kit relies on it for time: a file's session and module fixtures (a whole class graded,
+a course built) are computed once, in one worker. pytest 9.2 broke it silently with
+pytest-xdist 3.8 (pytest-xdist#1386): the tests still passed, both workers computed every
+fixture, and ``make test`` took a third longer. This checks the pinned pair groups.
+"""
+import re
+import subprocess
+import sys
+from collections import defaultdict
+
+CONFTEST = '''
+import pytest
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(item.path.name))
+'''
+TESTS = "import time\nimport pytest\n\n@pytest.mark.parametrize('i', range(4))\ndef test_it(i):\n    time.sleep(0.2)\n"
+
+
+def test_loadgroup_keeps_each_files_tests_on_one_worker(tmp_path):
+    (tmp_path / "conftest.py").write_text(CONFTEST)
+    for name in ("test_a.py", "test_b.py"):
+        (tmp_path / name).write_text(TESTS)
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-v",
+                           "-p", "no:cacheprovider", "-p", "no:randomly"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    workers = defaultdict(set)
+    for worker, name in re.findall(r"\[(gw\d+)\].*PASSED (test_\w\.py)::", proc.stdout):
+        workers[name].add(worker)
+    assert set(workers) == {"test_a.py", "test_b.py"}, proc.stdout[-2000:]
+    split = {name: sorted(w) for name, w in workers.items() if len(w) > 1}
+    assert not split, (f"--dist loadgroup split a file's tests over workers {split}: the pinned "
+                       "pytest and pytest-xdist do not group (see pytest-xdist#1386)")
