@@ -1,9 +1,11 @@
 """``make test`` runs ``pytest -n 2 --dist loadgroup``: each file's tests share one worker.
 
 The kit relies on it for time: a file's session and module fixtures (a whole class graded,
-a course built) are computed once, in one worker. pytest 9.2 broke it silently with
-pytest-xdist 3.8 (pytest-xdist#1386): the tests still passed, both workers computed every
-fixture, and ``make test`` took a third longer. This checks the pinned pair groups.
+a course built) are computed once, in one worker. It failed silently twice: the kit's
+conftest added the groups after xdist had read them (the hook needs ``tryfirst``), and
+pytest 9.2 with pytest-xdist 3.8 ignores groups altogether (pytest-xdist#1386). The tests
+still passed; both workers computed every fixture. This checks the pinned pair, with a
+conftest that groups as the kit's does.
 """
 import re
 import subprocess
