@@ -343,6 +343,19 @@ def match_components(expected_means, got_means):
     return perm
 
 
+def follows_history(got, expected, *, rtol=1e-6, atol=1e-12):
+    """Whether ``got`` is a non-empty prefix of the trajectory ``expected``, entry by entry as
+    :func:`expect_history` compares; never fails. For hints that only hold on the right path
+    (a stopping-rule mistake, say, where a wrong step would change the path itself)."""
+    try:
+        arr = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    expected = np.asarray(expected, dtype=float).reshape(-1)
+    return (arr.ndim == 1 and 0 < arr.size <= expected.size
+            and bool(np.all(_close(arr, expected[:arr.size], rtol, atol))))
+
+
 def expect_history(got, expected, what="your log-likelihood history", *, rtol=1e-6, atol=1e-12,
                    start=0, mistakes=()):
     """Check a trajectory (e.g. EM's log-likelihood per iteration) entry by entry.

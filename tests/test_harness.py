@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from autograder.harness import (GradingFailure, Mistake, expect_array, expect_close, expect_equal,
-                                expect_history, expect_scalar, match_components, points)
+                                expect_history, expect_scalar, follows_history, match_components, points)
 
 
 def test_containers_that_hold_the_right_numbers_pass():
@@ -77,6 +77,17 @@ def test_a_history_says_where_it_first_diverges():
         expect_history(expected + [-3.89], expected)
     with pytest.raises(GradingFailure, match=r"expected shape"):
         expect_history([expected], expected)
+
+
+def test_a_history_follows_a_trajectory_only_on_its_path():
+    full = [-10.0, -5.0, -4.0, -3.9]
+    assert follows_history([-10.0, -5.0 + 1e-9], full)       # a prefix, within expect_history's rtol
+    assert follows_history(full, full)
+    assert not follows_history([-10.0, -6.0], full)          # another path
+    assert not follows_history(full + [-3.89], full)          # longer than the trajectory
+    assert not follows_history([], full)
+    assert not follows_history([[-10.0]], full)
+    assert not follows_history(["a"], full) and not follows_history(None, full)
 
 
 def test_points_takes_dependencies_and_no_warnings_switch():

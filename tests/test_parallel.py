@@ -4,22 +4,19 @@ The kit relies on it for time: a file's session and module fixtures (a whole cla
 a course built) are computed once, in one worker. It failed silently twice: the kit's
 conftest added the groups after xdist had read them (the hook needs ``tryfirst``), and
 pytest 9.2 with pytest-xdist 3.8 ignores groups altogether (pytest-xdist#1386). The tests
-still passed; both workers computed every fixture. This checks the pinned pair, with a
-conftest that groups as the kit's does.
+still passed; both workers computed every fixture. This checks the pinned pair with the
+kit's own conftest hook.
 """
+import os
 import re
 import subprocess
 import sys
 from collections import defaultdict
 
-CONFTEST = '''
-import pytest
+from tests.conftest import ROOT
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config, items):
-    for item in items:
-        item.add_marker(pytest.mark.xdist_group(item.path.name))
-'''
+# the kit's own grouping hook, not a copy: dropping its ``tryfirst`` fails this test too
+CONFTEST = "from tests.conftest import pytest_collection_modifyitems  # noqa: F401\n"
 TESTS = "import time\nimport pytest\n\n@pytest.mark.parametrize('i', range(4))\ndef test_it(i):\n    time.sleep(0.2)\n"
 
 
@@ -29,7 +26,8 @@ def test_loadgroup_keeps_each_files_tests_on_one_worker(tmp_path):
         (tmp_path / name).write_text(TESTS)
     proc = subprocess.run([sys.executable, "-m", "pytest", "-n", "2", "--dist", "loadgroup", "-v",
                            "-p", "no:cacheprovider", "-p", "no:randomly"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     workers = defaultdict(set)
     for worker, name in re.findall(r"\[(gw\d+)\].*PASSED (test_\w\.py)::", proc.stdout):
@@ -37,4 +35,5 @@ def test_loadgroup_keeps_each_files_tests_on_one_worker(tmp_path):
     assert set(workers) == {"test_a.py", "test_b.py"}, proc.stdout[-2000:]
     split = {name: sorted(w) for name, w in workers.items() if len(w) > 1}
     assert not split, (f"--dist loadgroup split a file's tests over workers {split}: the pinned "
-                       "pytest and pytest-xdist do not group (see pytest-xdist#1386)")
+                       "pytest and pytest-xdist do not group (pytest-xdist#1386), or the kit's hook "
+                       "lost its tryfirst")

@@ -4,7 +4,7 @@ from scipy import stats
 from scipy.special import logsumexp
 
 from autograder.harness import (Mistake, expect, expect_array, expect_close, expect_equal, expect_history, fail,
-                                points, reference)
+                                follows_history, points, reference)
 from datasets import load_mnist_subset
 
 ref = reference("bmm")
@@ -109,16 +109,6 @@ def test_em_trajectory(student, rng):
         expect_close(model.probs_, expected.probs_, f"{what}: probs_", atol=1e-9)
 
 
-def follows(history, full):
-    """Whether a fitted history is a prefix of the reference's ``tol = 0`` history (as expect_history compares)."""
-    try:
-        history = np.asarray(history, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return (history.ndim == 1 and 0 < history.size <= full.size
-            and bool(np.allclose(history, full[:history.size], rtol=1e-6, atol=1e-12)))
-
-
 @points(4, depends=STEPS)
 def test_em_stopping_rule(student, rng):
     """BernoulliMixture: stops when abs(ll_t − ll_(t−1)) / n < tol (strictly: tol = 0 never stops); n_iter_, converged_ and the last M-step"""
@@ -147,7 +137,7 @@ def test_em_stopping_rule(student, rng):
                        f"converged_ = {got_converged}")
             # a stopping mistake only where the path is right: a wrong M-step (no smoothing, say)
             # changes the history, and its n_iter_ may match a stopping mistake's by chance
-            if got_n_iter in mistakes and got_n_iter != t and follows(model.log_likelihood_history_, full):
+            if got_n_iter in mistakes and got_n_iter != t and follows_history(model.log_likelihood_history_, full):
                 message += f"\nLikely mistake: {mistakes[got_n_iter]}"
             fail(message)
         expect_history(model.log_likelihood_history_, full[:got_n_iter], f"{what}: log_likelihood_history_",
