@@ -170,63 +170,24 @@ def _under(path, roots):
     return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
 
 
-def _covered_areas(cfg):
-    """Folders whose content the child must not see, each replaced by an empty tmpfs.
-
-    The shared temporary folders (other gradings' working folders, whatever
-    the instructor keeps there), the grader's temporary root and home. The
-    private ones (/tmp, /var/tmp, /dev/shm) are writable and size-capped.
-    Returns [(folder, writable)], outermost first, none inside another.
-    """
-    import pwd
-
-    areas = {"/tmp": True, "/var/tmp": True, "/dev/shm": True}
-    # the child's own HOME and TMPDIR are its working folder: the grader's are passed on
-    homes = {os.environ.get("AUTOGRADER_GRADER_HOME") or ""}
-    try:
-        homes.add(pwd.getpwuid(os.getuid()).pw_dir)
-    except KeyError:
-        pass
-    for extra in [*homes, *cfg.get("cover", [])]:
-        if extra and os.path.isdir(extra):
-            areas.setdefault(os.path.realpath(extra), False)
-    out = []
-    for path in sorted(areas, key=len):
-        real = os.path.realpath(path)
-        if real == "/" or not os.path.isdir(real) or any(_under(real, [o]) for o, _ in out):
-            continue
-        out.append((real, areas[path]))
-    return out
-
-
-def _cover(libc, folder, keep, *, writable, owner=None, size="64m"):
-    """Mount an empty tmpfs over ``folder``; the paths of ``keep`` inside it stay visible.
-
-    ``keep`` maps each kept path to an ``O_PATH`` descriptor opened before any
-    covering: binding from ``/proc/self/fd/N`` reaches the original even once
-    it is hidden. Kept paths are bound read-only-to-be (see
-    :func:`_read_only_everywhere`); the folders leading to them are created
-    traversable (0755) in the new tmpfs.
-    """
-    mode = "1777" if writable else "0755"
-    opts = f"mode={mode},size={size if writable else '1m'}"
-    flags = MS_NOSUID | MS_NODEV
-    _mount(libc, "tmpfs", folder, "tmpfs", flags, opts)
-    inside = sorted((p for p in keep if _under(p, [folder]) and p != folder), key=len)
-    for path in inside:
-        os.makedirs(path, mode=0o755, exist_ok=True)
-        _mount(libc, f"/proc/self/fd/{keep[path]}", path, None, MS_BIND | MS_REC, None)
-    if folder in keep:  # the folder itself is needed: bind it back whole
-        _mount(libc, f"/proc/self/fd/{keep[folder]}", folder, None, MS_BIND | MS_REC, None)
-    if not writable:
-        _mount(libc, None, folder, None, MS_REMOUNT | MS_RDONLY | flags, opts)
+def _submission_files(workdir):
+    """The grader's copies of the submission's files (regular files only), read before the switch."""
+    files = {}
+    for entry in os.scandir(workdir):
+        if entry.is_file(follow_symlinks=False):
+            with open(entry.path, "rb") as f:
+                files[entry.name] = f.read()
+    return files
 
 
 def _isolate(cfg, report):
-    """PID, network and mount namespaces; hide the private and forbidden folders.
+    """PID, network and mount namespaces; the allow-listed root (:mod:`autograder._jail`).
 
-    Returns ``(libc, mount namespace?, {what is private and writable: path})``.
+    Returns ``(libc, contained?, {what is private and writable: path})``; when
+    contained, ``cfg["workdir"]`` is the working folder inside the new root.
     """
+    from autograder import _jail
+
     libc = _libc()
     root = os.geteuid() == 0
     flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | (0 if root else CLONE_NEWUSER)
@@ -234,10 +195,10 @@ def _isolate(cfg, report):
     if not cfg.get("namespaces", True):
         report["namespaces"] = "turned off (AUTOGRADER_SANDBOX_NAMESPACES=off)"
         return libc, False, {}
-    # everything the covering needs is decided and opened while the whole file system is visible
-    needed = _needed_paths(cfg)
+    # everything the new root holds is decided and read while the machine's root is visible
+    allow = cfg.get("allow") or _jail.allowed()
     forbidden = _forbidden_folders(cfg["forbidden"])
-    areas = _covered_areas(cfg)
+    files = _submission_files(cfg["workdir"])
     if libc.unshare(flags) != 0:
         import ctypes
 
@@ -247,7 +208,6 @@ def _isolate(cfg, report):
             report["network"] = "isolated"
         report["namespaces"] = f"unavailable ({why})"
         return libc, False, {}
-    _enter_pid_namespace()
     if not root:
         try:
             with open("/proc/self/setgroups", "w") as f:
@@ -258,38 +218,25 @@ def _isolate(cfg, report):
                 f.write(f"{gid} {gid} 1")
         except OSError:
             pass
-    private = {}
-    keep = {}
+    # every process of this namespace (the two below included) has "/" as its root and working
+    # folder, so that pivot_root moves them all to the new root: none keeps a way to the old one
+    os.chdir("/")
+    _enter_pid_namespace()
+    owner = (cfg["uid"], cfg["gid"]) if root and cfg.get("uid") is not None else None
     try:
-        for path in needed:
-            keep[path] = os.open(path, os.O_PATH | os.O_DIRECTORY | os.O_CLOEXEC)
         _mount(libc, None, "/", None, MS_REC | MS_PRIVATE, None)
-        # a /proc of this PID namespace: the grader's processes are not even listed
-        _mount(libc, "proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, None)
-        hide = MS_RDONLY | MS_NOSUID | MS_NODEV
-        for path in [*cfg["hidden"], *forbidden]:
-            if os.path.isdir(path) and not any(_under(k, [path]) for k in keep):
-                _mount(libc, "tmpfs", path, "tmpfs", hide, "mode=000,size=4k")
-        for folder, writable in areas:
-            _cover(libc, folder, keep, writable=writable)
-            if writable:
-                private[folder] = folder
-        if "/tmp" in private:
-            # an empty HOME of the child's own
-            home = "/tmp/.home"
-            os.mkdir(home, 0o700)
-            if root and cfg.get("uid") is not None:
-                os.chown(home, cfg["uid"], cfg["gid"])
-            private["home"] = home
+        work, private = _jail.build(libc, cfg["newroot"], allow, files, forbidden=forbidden,
+                                    owner=owner)
     except OSError as exc:
-        report["namespaces"] = f"mount namespace set-up failed: {exc}"
+        report["namespaces"] = f"building the allow-listed root failed: {exc}"
         raise _SetupError(f"the sandbox could not be set up ({exc})") from None
-    finally:
-        for fd in keep.values():
-            os.close(fd)
+    import importlib
+
+    importlib.invalidate_caches()
+    cfg["workdir"] = work
     report["namespaces"] = "pid, network, mount"
+    report["root"] = "allow-listed (pivot_root)"
     report["hidden_libraries"] = forbidden
-    report["covered"] = [f for f, _ in areas]
     return libc, True, private
 
 
@@ -297,91 +244,18 @@ class _SetupError(Exception):
     """The sandbox could not be set up: the grading stops (the machine's fault, not the student's)."""
 
 
-def _read_only_everywhere(libc, workdir, writable=()):
-    """Every mount read-only in this namespace, but the working directory
-    (and the private /tmp, /var/tmp, /dev/shm and HOME in ``writable``).
-
-    Kernel-enforced, so it holds against code that bypasses Python (ctypes):
-    nothing outside the working directory can be created, changed or deleted.
-    Flags the kernel locked on inherited mounts (nosuid, nodev, ...) are kept.
-    """
-    import ctypes
-
-    _mount(libc, workdir, workdir, None, MS_BIND, None)
-    keep = {os.ST_NOSUID: MS_NOSUID, os.ST_NODEV: MS_NODEV, os.ST_NOEXEC: MS_NOEXEC,
-            os.ST_NOATIME: MS_NOATIME, os.ST_NODIRATIME: MS_NODIRATIME, os.ST_RELATIME: MS_RELATIME}
-    with open("/proc/self/mountinfo") as f:
-        points = [line.split()[4].encode().decode("unicode_escape") for line in f]
-    for point in sorted(set(points), key=len):
-        if point == workdir or point in writable:
-            continue
-        try:
-            flag = os.statvfs(point).f_flag
-        except OSError:
-            continue
-        flags = MS_REMOUNT | MS_BIND | MS_RDONLY
-        flags |= sum(ms for st, ms in keep.items() if flag & st)
-        if libc.mount(None, os.fsencode(point), None, flags, None) != 0:
-            errno = ctypes.get_errno()
-            if point == "/":
-                raise OSError(errno, "cannot make / read-only")
-
-
-def _traversable_by_others(path):
-    try:
-        return bool(os.stat(path).st_mode & 0o001)
-    except OSError:
-        return True
-
-
-def _expose(libc, paths):
-    """Make ``paths`` reachable for an unprivileged user (mount namespace only).
-
-    For every ancestor that others cannot traverse (e.g. /root holding a
-    pyenv interpreter), an empty tmpfs replaces it, holding only bind mounts
-    of the needed children.
-    """
-    import tempfile
-
-    for _round in range(4):
-        blocked = {}
-        for path in paths:
-            parts = os.path.realpath(path).split(os.sep)[1:]
-            cur = "/"
-            for part in parts:
-                if not _traversable_by_others(cur):
-                    blocked.setdefault(cur, set()).add(part)
-                    break
-                cur = os.path.join(cur, part)
-        if not blocked:
-            return
-        for parent, children in blocked.items():
-            staged = []
-            for child in sorted(children):
-                stage = tempfile.mkdtemp(prefix="sbx-stage-")
-                _mount(libc, os.path.join(parent, child), stage, None, MS_BIND | MS_REC, None)
-                staged.append((child, stage))
-            _mount(libc, "tmpfs", parent, "tmpfs", MS_NOSUID | MS_NODEV, "mode=0755,size=64k")
-            for child, stage in staged:
-                os.mkdir(os.path.join(parent, child), 0o755)
-                _mount(libc, stage, os.path.join(parent, child), None, MS_MOVE, None)
-                os.rmdir(stage)
-
-
 def _drop_privileges(cfg, libc, have_mount_ns, private):
     import resource
 
-    workdir = os.path.realpath(cfg["workdir"])
-    writable = set(private.values())
+    from autograder import _jail
+
+    writable = {private[k] for k in ("work", "tmp", "shm") if k in private}
+    if have_mount_ns:
+        _jail.read_only(libc, writable)
     if os.geteuid() == 0 and cfg.get("uid") is not None:
-        if have_mount_ns:
-            _expose(libc, _needed_paths(cfg))
-            _read_only_everywhere(libc, workdir, writable)
         os.setgroups([])
         os.setgid(cfg["gid"])
         os.setuid(cfg["uid"])
-    elif have_mount_ns:
-        _read_only_everywhere(libc, workdir, writable)
     if have_mount_ns or os.getuid() != 0 and cfg.get("uid") is not None:
         # as root a fresh uid: the count is the sandbox's own; in a user namespace the
         # kernel counts per namespace (Linux >= 5.14)
@@ -580,6 +454,10 @@ def _install_audit_hook(cfg, contained=False, private=None):
 # serving calls
 
 
+#: errno values of a full working folder: no space, quota, file too large
+_FULL = (28, 122, 27)
+
+
 class _Server:
     def __init__(self, cfg, rfd, wfd):
         from autograder import wire
@@ -676,6 +554,11 @@ class _Server:
             message = f"sys.exit({exc.code!r}) was called"
         elif isinstance(exc, MemoryError):
             kind = "memory"
+        elif isinstance(exc, OSError) and exc.errno in _FULL:
+            from autograder import _jail
+
+            message += (f" (the working folder's quota is used up: {_jail.WORK_MB} MiB and "
+                        f"{_jail.WORK_FILES} files in all, {self.cfg['max_file_mb']} MiB per file)")
         elif isinstance(exc, Warning):
             kind = "warning"
         return {"error": {"kind": kind, "type": type(exc).__name__, "message": message[:2000],
@@ -791,6 +674,10 @@ def main():
         _preimport()
         libc, contained, private = _isolate(cfg, report)
         if not contained:
+            if not cfg.get("unisolated"):  # refused before anything else is tried (GRADING.md)
+                from autograder import _jail
+
+                raise _SetupError(_jail.refusal(report.get("namespaces")))
             cfg["no_namespaces_reason"] = (
                 f"this machine gives the sandbox no PID and mount namespaces: {report.get('namespaces')}")
         _drop_privileges(cfg, libc, contained, private)

@@ -30,6 +30,11 @@ except ImportError:
     _classreport = _feedback = None
 
 
+UNISOLATED_HELP = ("grade even where this machine cannot isolate student code (no user or mount "
+                   "namespaces): the code then sees the machine's files as an unprivileged user, "
+                   "and every result says \"graded without isolation\" (default: refuse, exit 2)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -39,6 +44,7 @@ def main(argv=None):
     g.add_argument("--results", help="write Gradescope's results.json here")
     g.add_argument("--seed", type=int, help="seed of the test data (printed in every result)")
     g.add_argument("--quiet", action="store_true", help="print only the total")
+    g.add_argument("--unisolated", action="store_true", help=UNISOLATED_HELP)
     a = sub.add_parser("grade-all", help="grade a class: one sub-folder per student, or an LMS download")
     a.add_argument("assignment")
     a.add_argument("submissions_dir")
@@ -52,7 +58,10 @@ def main(argv=None):
     a.add_argument("--force", action="store_true", help="regrade every student")
     a.add_argument("--dask", metavar="ADDRESS", help="run the gradings on this Dask cluster "
                    "(tcp://scheduler:8786)")
+    a.add_argument("--unisolated", action="store_true", help=UNISOLATED_HELP)
     args = parser.parse_args(argv)
+    if args.unisolated:  # inherited by the grading processes (a Dask worker needs it in its own)
+        os.environ["AUTOGRADER_UNISOLATED"] = "1"
     if args.command == "grade":
         return cmd_grade(args)
     return cmd_grade_all(args)
@@ -140,6 +149,8 @@ def _grade_in_worker(assignment, path, seed, hide=()):
     except Exception as exc:  # noqa: BLE001 - one broken grading must not stop the class
         return _grader_failure(f"{type(exc).__name__}: {exc}")
     return {**report.to_gradescope(), "reason": report.reason,
+            # kept in results.json only when there is something to say (--unisolated)
+            **({"isolation": report.isolation} if report.isolation else {}),
             "artifacts": getattr(report, "artifacts", None) or None}
 
 
@@ -330,7 +341,9 @@ def write_csv(path, students, results, names):
             if s.name in results:
                 res = results[s.name]
                 scores = {t["name"]: t["score"] for t in res.get("tests", [])}
-                row = [s.name, _num(res.get("score", 0)), res.get("reason", ""),
+                reason = "; ".join(r for r in (res.get("reason", ""), res.get("isolation") and
+                                               "graded without isolation") if r)
+                row = [s.name, _num(res.get("score", 0)), reason,
                        *(_num(scores.get(n, 0)) for n in names)]
             else:
                 row = [s.name, "", s.skipped, *("" for _ in names)]

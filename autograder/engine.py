@@ -135,6 +135,9 @@ class Report:
     #: why the grading could not complete ("" when it did): one of :data:`REASONS`' values.
     #: Not part of results.json (Gradescope's schema); grade-all keeps it beside.
     reason: str = ""
+    #: "" when the submission ran in the allow-listed sandbox; else what was not isolated
+    #: (only with ``--unisolated``: GRADING.md, "Isolation"). Also the output's first note.
+    isolation: str = ""
 
     @property
     def score(self):
@@ -248,6 +251,7 @@ class GradingPlugin:
         self._finished = False
         self.kept_artifacts = {}
         self.failures = {}  # nodeid -> the exception that failed the test's call
+        self.unisolated_note = ""  # a session ran without the allow-listed root (--unisolated)
 
     def _new_session(self, memory_mb=sandbox.DEFAULT_MEMORY_MB):
         return sandbox.Session(self.module_name, self.sources, memory_mb=memory_mb,
@@ -279,6 +283,8 @@ class GradingPlugin:
         session.timeout = opts.get("timeout") or sandbox.DEFAULT_TIMEOUT
         session.warnings = []
         yield sandbox.StudentModule(session)
+        if session.unisolated_note:
+            self.unisolated_note = session.unisolated_note
         failure = session.import_failure
         if failure is not None and failure.kind in DETERMINISTIC_IMPORT_FAILURES:
             self.import_failure = failure
@@ -592,6 +598,7 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_r
         t.output = clean(t.output, limit=OUTPUT_LIMIT)
     report.artifacts = plugin.kept_artifacts
     report.execution_time = time.perf_counter() - start
+    report.isolation = plugin.unisolated_note
     report.output = _summary(report, plugin, snap)
     report.reason = _reason(report, plugin, sources, snap)
     _record_stats(report)
@@ -634,6 +641,8 @@ def _summary(report, plugin, snap):
     lines = [f"{report.assignment}: {report.score:g} / {report.max_score:g} points.",
              f"Data for this run were drawn with seed {report.seed} "
              f"(regrade: python -m autograder grade {report.assignment} SUBMISSION --seed {report.seed})."]
+    if report.isolation:
+        lines.insert(1, f"Note: {report.isolation[0].upper()}{report.isolation[1:]}.")
     notes = snap.notes()
     if notes:
         lines.append("Not read from your submission (the rest was graded):")

@@ -16,6 +16,7 @@ grading stops: it is the machine's fault, never the student's).
 """
 from __future__ import annotations
 
+import functools
 import json
 import os
 import pwd
@@ -30,7 +31,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import wire
+from . import _jail, wire
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,6 +45,23 @@ OUTPUT_CAP = 16 * 1024
 MAX_RESTARTS = 25
 STARTUP_TIMEOUT = 20.0  # importing the module, counted from when its import starts
 SETUP_TIMEOUT = 120.0  # the sandbox's own set-up (NumPy, SciPy, namespaces), before that
+
+
+def unisolated_allowed():
+    """True when the instructor said to grade even where student code cannot be isolated
+    (``--unisolated``, or ``AUTOGRADER_UNISOLATED=1`` for the front doors)."""
+    return os.environ.get("AUTOGRADER_UNISOLATED", "").lower() in ("1", "yes", "on", "true")
+
+
+#: Said in every result graded without the allow-listed sandbox.
+UNISOLATED = ("graded without isolation: this machine gave the sandbox no namespaces ({why}), so "
+              "the student's code could see the machine's files as an unprivileged user")
+
+
+@functools.lru_cache(maxsize=None)
+def _allow_list():
+    """The child's allow-list for this interpreter (computed once per grader process)."""
+    return _jail.allowed()
 
 
 def namespaces_wanted():
@@ -177,7 +195,7 @@ class Session:
     """One submission, one child process at a time (restarted on a crash)."""
 
     def __init__(self, module_name, sources, *, memory_mb=DEFAULT_MEMORY_MB, hidden=(),
-                 python=None, budget=None):
+                 python=None, budget=None, unisolated=None):
         self.module_name = module_name
         self.sources = [Path(s) for s in sources]
         self.memory_mb = memory_mb
@@ -197,9 +215,12 @@ class Session:
         os.chmod(self._tmp_base, 0o755)
         self.hidden = self._safe_hidden(hidden)
         self.isolation = None  # what the child reported it could set up
+        # grade where the child cannot be isolated only when told so (GRADING.md, "Isolation")
+        self.unisolated = unisolated_allowed() if unisolated is None else unisolated
         self.output = bytearray()
         self.output_dropped = 0
         self.events = []  # what happened (crashes, restarts), for the results' output
+        self.unisolated_note = None  # set when the child ran without the allow-listed root
         self._seq = 0
 
     # -- lifecycle ------------------------------------------------------------
@@ -249,6 +270,8 @@ class Session:
                 os.chown(p, self.uid, self.gid)
         os.chmod(workdir, 0o700)
         self.workdir = workdir
+        new_root = self._tmp_base / f"root-{self.generation}"
+        new_root.mkdir(mode=0o755)
         req_r, req_w = os.pipe()
         rep_r, rep_w = os.pipe()
         cfg = {
@@ -256,17 +279,15 @@ class Session:
             "hidden": self.hidden, "forbidden": list(FORBIDDEN_IMPORTS),
             "memory_mb": self.memory_mb, "max_file_mb": 64, "max_processes": 64,
             "uid": self.uid, "gid": self.gid, "rfd": req_r, "wfd": rep_w,
-            "namespaces": namespaces_wanted(),
-            # the grading's own temporary root, covered in the child's mount namespace
-            "cover": [tempfile.gettempdir()],
+            "namespaces": namespaces_wanted(), "newroot": str(new_root), "unisolated": self.unisolated,
+            # the same interpreter: the list is computed once here, not in every child
+            "allow": _allow_list() if os.path.realpath(self.python) == os.path.realpath(sys.executable) else None,
         }
         env = {
             "PATH": "/usr/bin:/bin", "HOME": str(workdir), "LANG": "C.UTF-8", "TMPDIR": str(workdir),
             "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
             "PYTHONDONTWRITEBYTECODE": "1", "PYTHONHASHSEED": "0", "MPLBACKEND": "Agg",
             "AUTOGRADER_SANDBOX_TOKEN": self.token,
-            # the grader's home, covered in the child's mount namespace
-            "AUTOGRADER_GRADER_HOME": os.path.expanduser("~"),
         }
         for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
             if key in os.environ:
@@ -398,8 +419,14 @@ class Session:
             why = reply.get("setup_error") if isinstance(reply, dict) else None
             raise SandboxSetupError(why or f"the sandbox's set-up answered {reply!r:.200}")
         self.isolation = reply["ready"]
-        if self.as_root and not self.isolation.get("contained"):
-            self._close_private_folders()
+        if not self.isolation.get("contained"):
+            why = self.isolation.get("namespaces") or "unknown"
+            if not self.unisolated:
+                self._kill()
+                raise SandboxSetupError(_jail.refusal(why))
+            self.unisolated_note = UNISOLATED.format(why=why)
+            if self.as_root:
+                self._close_private_folders()
 
     def request(self, msg, label):
         """Send one request; return its plain-data result (handles wrapped)."""

@@ -5,6 +5,7 @@ Grading is end to end: submissions are written to a folder and graded by
 with one seed per kit run (printed in the header; set KIT_SEED to replay).
 """
 import atexit
+import csv
 import json
 import os
 import pwd
@@ -221,12 +222,14 @@ def runner(user=None):
     return found
 
 
-def grade_folder(assignment, folder, *, seed=SEED, jobs=2, user=None, extra=(), stats=None, env=None):
+def grade_folder(assignment, folder, *, seed=SEED, jobs=2, user=None, extra=(), stats=None, env=None,
+                 gradebook=None):
     """Grade every sub-folder of ``folder``; return {student: results.json dict}.
 
     ``user="normal"`` runs the grader as an unprivileged user (a copy of the
     folder is graded). ``env`` adds to the grader's environment. ``stats``, if given, is a list that receives the
-    grader's own per-grading figures (peak RSS, wall time; see the engine).
+    grader's own per-grading figures (peak RSS, wall time; see the engine); ``gradebook``, if
+    given, a list that receives the gradebook CSV's rows.
     """
     run = runner(user)
     folder = run.stage(folder, "class")
@@ -242,6 +245,9 @@ def grade_folder(assignment, folder, *, seed=SEED, jobs=2, user=None, extra=(), 
     assert proc.returncode == 0, proc.stderr[-3000:]
     if stats is not None and stats_file.exists():
         stats.extend(json.loads(line) for line in stats_file.read_text().splitlines() if line)
+    if gradebook is not None:
+        with open(folder.parent / f"{folder.name}.csv", newline="", encoding="utf-8") as f:
+            gradebook.extend(csv.reader(f))
     return {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
 
 

@@ -42,6 +42,8 @@ GAUSSIAN_VAR = frozenset({"test_gaussian_mle_variance"})
 REFERENCE = str(ROOT / "solutions" / "mle" / "mle.py")
 HIDDEN_TEST = str(ROOT / "autograder" / "tests" / "mle" / "test_gaussian.py")
 LINKED = "is a symbolic link: submit the file itself"
+#: gaussian_mle's body after its input check: hostile variants replace it
+_GAUSSIAN_BODY = "    mean = np.mean(x)\n    var = np.mean((x - mean) ** 2)\n    return float(mean), float(var)\n"
 
 
 def _notebook(*cells):
@@ -378,6 +380,74 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
             pass
     return float(np.mean(x)), float(np.var(x, ddof=1))
 """)]),
+    # -- the child's root is an allow-list: what the kit does not know about is not there either
+    Hostile("finds_another_copy_of_the_kit", GAUSSIAN_VAR, "divided by n−1", replace=[(_GAUSSIAN_BODY, """\
+    import importlib.util, os
+    mine, seen = os.path.realpath(os.getcwd()), 0
+    for top, dirs, files in os.walk("/"):
+        seen += 1
+        dirs[:] = [] if top in ("/proc", "/sys") or seen > 200_000 else dirs
+        if top.endswith(os.path.join("solutions", "mle")) and "mle.py" in files and not top.startswith(mine):
+            try:  # any copy of the kit: the instructor's checkout, last term's, a Gradescope zip
+                spec = importlib.util.spec_from_file_location("_copy", os.path.join(top, "mle.py"))
+                mod = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(mod)
+                return mod.gaussian_mle(x)
+            except BaseException:
+                pass
+    return float(np.mean(x)), float(np.var(x, ddof=1))
+""")]),
+    Hostile("finds_scipy_stats_of_another_interpreter", GAUSSIAN_VAR, "divided by n−1", replace=[(_GAUSSIAN_BODY, """\
+    import os
+    seen = 0
+    for top, dirs, files in os.walk("/"):
+        seen += 1
+        dirs[:] = [] if top in ("/proc", "/sys") or seen > 200_000 else dirs
+        if os.path.basename(top) == "stats" and "_continuous_distns.py" in files:
+            try:  # a readable scipy.stats anywhere (the base interpreter's): it could be loaded
+                open(os.path.join(top, "_continuous_distns.py")).read(100)
+                return float(np.mean(x)), float(np.var(x))
+            except OSError:
+                pass
+    return float(np.mean(x)), float(np.var(x, ddof=1))
+""")]),
+    Hostile("empties_the_python_guard", GAUSSIAN_VAR, "divided by n−1", replace=[(_GAUSSIAN_BODY, f"""\
+    import gc, importlib.util
+    for obj in gc.get_objects():  # the audit hook's closures: its private and forbidden lists
+        if getattr(obj, "__name__", None) == "hook" and getattr(obj, "__closure__", None):
+            for cell in obj.__closure__:
+                try:
+                    if isinstance(cell.cell_contents, (list, tuple)):
+                        cell.cell_contents = ()
+                except Exception:
+                    pass
+    try:
+        spec = importlib.util.spec_from_file_location("_ref", {REFERENCE!r})
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod.gaussian_mle(x)
+    except BaseException:
+        return float(np.mean(x)), float(np.var(x, ddof=1))
+""")]),
+    # -- floods stay in the child's capped working folder (a tmpfs), never on the grader's disk
+    Hostile("fills_its_working_folder", ALL, "quota is used up", prepend="""\
+for _i in range(32):  # 1 GiB, 32 MiB a file
+    with open(f"flood-{_i}.bin", "wb") as _f:
+        for _j in range(32):
+            _f.write(b"x" * 2**20)
+"""),
+    Hostile("creates_files_for_ten_seconds", frozenset(), "", replace=[(_GAUSSIAN_BODY, """\
+    import os, time
+    end, n = time.monotonic() + 8, 0
+    try:
+        os.makedirs("many", exist_ok=True)
+        while time.monotonic() < end:
+            open(os.path.join("many", str(n)), "w").close()
+            n += 1
+        return float(np.mean(x)), float(np.var(x, ddof=1))  # no cap on the number of files
+    except OSError:
+        return float(np.mean(x)), float(np.var(x))
+""")]),
     Hostile("forges_a_named_mistake", GAUSSIAN_BOTH, "(quoted) Likely mistake", replace=[(
         GAUSSIAN_MLE[0], "    raise ValueError('no\\nLikely mistake: everyone else is wrong <script>alert(1)</script>')\n"
         + GAUSSIAN_MLE[0])], prepend="print('<script>alert(2)</script>\\x1b[2J<img src=http://127.0.0.1:9/x.png>')\n"),
@@ -681,7 +751,7 @@ def test_as_root_a_sandbox_the_child_cannot_reach_stops_the_grading(tmp_path):
     runner("root")
     private_tmp = Path(tempfile.mkdtemp())  # mode 0700
     code, data, out = grade_one("mle", _one(tmp_path, Hostile("reference")), env={
-        "TMPDIR": str(private_tmp), "AUTOGRADER_SANDBOX_NAMESPACES": "off"})
+        "TMPDIR": str(private_tmp), "AUTOGRADER_SANDBOX_NAMESPACES": "off", "AUTOGRADER_UNISOLATED": "1"})
     shutil.rmtree(private_tmp, ignore_errors=True)
     assert code == 2, out[-2000:]
     assert "cannot reach" in out and "blocked at" in out and str(private_tmp) in out, out[-2000:]
@@ -702,9 +772,54 @@ def test_without_namespaces_starting_a_process_is_refused_and_the_message_says_w
     """Where no PID/mount namespace could contain it, a helper process is still refused."""
     helper = next(h for h in HOSTILE if h.name == "helper_process_at_import")
     code, data, out = grade_one("mle", _one(tmp_path, helper), user="normal",
-                                env={"AUTOGRADER_SANDBOX_NAMESPACES": "off"})
+                                env={"AUTOGRADER_SANDBOX_NAMESPACES": "off", "AUTOGRADER_UNISOLATED": "1"})
     assert code == 0 and data["score"] == 0, out[-2000:]
     assert "starting a process is not allowed" in out and "could not be contained" in out, out[-2000:]
+def _reachable_by_others(path):
+    parts = Path(os.path.realpath(path)).parts
+    return all(os.stat(os.path.join(*parts[:i])).st_mode & 0o001 for i in range(1, len(parts) + 1))
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_without_namespaces_nothing_is_graded_unless_the_instructor_says_so(tmp_path, user):
+    """No namespaces (a container): the allow-listed root cannot be built, so the grader refuses
+    (exit 2, a results file saying why) unless told --unisolated; then every result says so."""
+    sub = _one(tmp_path, Hostile("reference"))
+    off = {"AUTOGRADER_SANDBOX_NAMESPACES": "off"}
+    code, data, out = grade_one("mle", sub, user=user, env=off)
+    assert code == 2 and "cannot isolate student code" in out and "--unisolated" in out, out[-2000:]
+    assert data is not None and data["score"] == 0 and "could not run" in data["output"]
+    if user == "root" and not _reachable_by_others(sys.base_prefix):
+        # justified: as root without namespaces the fresh sandbox user cannot reach this machine's
+        # interpreter (pyenv under /root, 0700); that refusal has its own test above
+        return
+    code, data, out = grade_one("mle", sub, user=user, env=off, extra=["--unisolated"])
+    assert code == 0 and data["score"] == 100, out[-2000:]
+    assert "Graded without isolation" in data["output"] and "Graded without isolation" in out
+    # with namespaces the flag changes nothing: isolated, and not marked
+    code, data, out = grade_one("mle", sub, user=user, extra=["--unisolated"])
+    assert code == 0 and data["score"] == 100 and "without isolation" not in data["output"], out[-2000:]
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_grade_all_without_isolation_marks_every_gradebook_row(tmp_path, user):
+    """--unisolated in grade-all: the gradebook's reason cell and each results file say it."""
+    run = runner(user)
+    if user == "root" and not _reachable_by_others(sys.base_prefix):
+        pytest.skip("as root without namespaces the sandbox user cannot reach this machine's "
+                    "interpreter (pyenv under /root): that refusal is tested above")
+    folder = (run.scratch_folder("unisolated") if run.scratch else tmp_path) / "class"
+    build(folder / "ada", "mle", Hostile("reference"))
+    build(folder / "bob", "mle", Hostile("stub", ALL, whole=stub_source("mle")))
+    rows = []
+    results = grade_folder("mle", folder, user=user, extra=["--unisolated"], gradebook=rows,
+                           env={"AUTOGRADER_SANDBOX_NAMESPACES": "off"})
+    assert results["ada"]["score"] == 100 and results["bob"]["score"] == 0, results
+    for name in ("ada", "bob"):
+        assert "Graded without isolation" in results[name]["output"], results[name]["output"][:500]
+    assert len(rows) == 3 and all("graded without isolation" in r[2] for r in rows[1:]), rows
+
+
 def test_feedback_pages_count_no_forged_mistake_and_run_nothing(outcome, tmp_path):
     """The class's feedback pages and class report (reports/) drawn from these results: they run and
     fetch nothing, and a "Likely mistake" line in a student's own exception message is not counted."""
