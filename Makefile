@@ -17,7 +17,8 @@
 #   make nbgrader             build the nbgrader course (build/nbgrader): config, source/, release/
 #   make points [ASSIGNMENT=mle] the points table of an assignment (for its README), or of every part
 #   make mutation ASSIGNMENT=mle the hidden suite's mutation score and its surviving mutants
-#   make gradescope ASSIGNMENT=mle   build/gradescope-mle.zip, Gradescope's autograder upload
+#   make gradescope ASSIGNMENT=mle [UNISOLATED=1]   build/gradescope-mle.zip, Gradescope's autograder
+#                             upload (UNISOLATED=1: grade even in a container without namespaces)
 #   make feedback-screenshot  docs/feedback.png and docs/class-report.png (README's pictures; needs chromium)
 
 PYTHON_BOOT ?= python3
@@ -96,7 +97,7 @@ points: $(STAMP)
 
 gradescope: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make gradescope ASSIGNMENT=<$(ALL)>"; exit 2; }
-	$(PY) -m frontdoors.gradescope.build $(ASSIGNMENT)
+	$(PY) -m frontdoors.gradescope.build $(ASSIGNMENT) $(if $(UNISOLATED),--unisolated)
 
 mutation: $(STAMP)
 	@test -n "$(ASSIGNMENT)" || { echo "usage: make mutation ASSIGNMENT=<$(ALL)> [JOBS=2]"; exit 2; }

@@ -6,18 +6,15 @@ by the grader itself. Order of events (all before any student code runs):
 1. resource limits (address space, file size, core dumps, open files);
 2. the libraries students may use are imported (NumPy, ``scipy.special``,
    ``scipy.linalg`` and common standard-library modules);
-3. where the OS allows it: new PID, network and mount namespaces. In the
-   mount namespace the kit's private folders (reference solutions, hidden
-   tests, other submissions) and the forbidden libraries' folders
-   (``sklearn``, ``scipy/stats``) are covered by an empty tmpfs nobody may
-   enter; ``/tmp``, ``/var/tmp`` and ``/dev/shm`` become private (empty)
-   tmpfs, the grader's home and temporary root are covered (only what the
-   interpreter needs stays visible there), ``HOME`` is an empty tmpfs, and
-   every other mount is read-only;
+3. where the OS allows it: new PID, network and mount namespaces, and in the
+   mount namespace an allow-listed root (:mod:`autograder._jail`): a fresh
+   tmpfs holding only the interpreter, the allowed packages (``scipy/stats``
+   empty), their shared libraries, a few devices, its own ``/proc`` and the
+   capped working folder, ``/tmp`` and ``/dev/shm``; the old root is detached
+   and every mount but those three is read-only. Without namespaces nothing is
+   graded unless the grader was told ``--unisolated``;
 4. as root: the process becomes a fresh unprivileged user (all capabilities
-   gone, ``no_new_privs`` set, a process-count limit); the interpreter's own
-   folders are exposed read-only to that user when they sit under a folder
-   it cannot enter;
+   gone, ``no_new_privs`` set, a process-count limit);
 5. what the submission needs is checked to be reachable (else the grading
    stops with the reason: it is the machine's fault, not the student's);
 6. an audit hook (it cannot be removed) refuses forbidden imports by name,

@@ -176,8 +176,8 @@ if _libc.fork() == 0:
         time.sleep(300)
     os._exit(0)
 try:
-    import subprocess
-    subprocess.Popen(["sleep", "300"])
+    import subprocess, sys
+    subprocess.Popen([sys.executable, "-I", "-c", "import time; time.sleep(300)"])
 except Exception:
     pass
 """),
@@ -333,7 +333,9 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
                       STATS_BY_PATH + "    n_samples = x.shape[0]\n    sq = np.sum((x - mean) ** 2)\n")]),
     # -- processes are allowed where the PID and mount namespaces contain them
     Hostile("helper_process_at_import", frozenset(), "",
-            prepend="import subprocess as _sp\n_helper = _sp.Popen(['sleep', '1'])\n"),
+            # the interpreter is the only program in the child's root (no shell, no coreutils)
+            prepend="import subprocess as _sp, sys as _sys\n"
+                    "_helper = _sp.Popen([_sys.executable, '-I', '-c', 'import time; time.sleep(1)'])\n"),
     Hostile("multiprocessing_in_a_function", frozenset(), "", replace=[(GAUSSIAN_MLE[0], """\
     import concurrent.futures, multiprocessing
     with concurrent.futures.ProcessPoolExecutor(2) as pool:

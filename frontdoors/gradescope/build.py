@@ -42,8 +42,13 @@ def _unused_data(assignment):
     return {name for name, readers in DATA_READERS.items() if not any(r in texts for r in readers)}
 
 
-def gradescope_zip(assignment, out):
-    """Write the Gradescope autograder zip of ``assignment`` to ``out``."""
+def gradescope_zip(assignment, out, *, unisolated=False):
+    """Write the Gradescope autograder zip of ``assignment`` to ``out``.
+
+    ``unisolated``: the zip grades even where Gradescope's container gives no
+    namespaces (``run_autograder`` passes ``--unisolated``; every result says
+    "graded without isolation"). Without it such a container grades nothing.
+    """
     if assignment not in engine.assignments():
         raise SystemExit(f"unknown assignment {assignment!r}; choose one of {', '.join(engine.assignments())}")
     out = Path(out)
@@ -54,6 +59,8 @@ def gradescope_zip(assignment, out):
             info.external_attr = 0o755 << 16
             zf.writestr(info, (HERE / arc).read_bytes())
         zf.writestr("ASSIGNMENT", assignment + "\n")
+        if unisolated:
+            zf.writestr("UNISOLATED", "built with --unisolated: grade even without namespaces\n")
         for name in ("requirements-grader.lock", "pyproject.toml"):
             zf.write(ROOT / name, name)
         for py in sorted((ROOT / "autograder").glob("*.py")):
@@ -70,8 +77,12 @@ def main(argv=None):
                                      description=__doc__.splitlines()[0])
     parser.add_argument("assignment")
     parser.add_argument("--out")
+    parser.add_argument("--unisolated", action="store_true",
+                        help="grade even where the container gives no namespaces (every result "
+                             "then says \"graded without isolation\")")
     args = parser.parse_args(argv)
-    out = gradescope_zip(args.assignment, args.out or ROOT / "build" / f"gradescope-{args.assignment}.zip")
+    out = gradescope_zip(args.assignment, args.out or ROOT / "build" / f"gradescope-{args.assignment}.zip",
+                         unisolated=args.unisolated)
     print(f"wrote {out}")
     return 0
 
