@@ -195,6 +195,9 @@ def expect_array(got, what, *, shape=None, finite=True, kind=None):
     arr = _as_numbers(got, what)
     if shape is not None:
         shape = tuple(shape)
+        if arr.size == 0 and 0 in shape:
+            # no values is no values, whatever the container ([], (), an empty array of any shape)
+            arr = arr.reshape(tuple(0 if s is None else s for s in shape))
         if arr.ndim != len(shape) or any(s is not None and s != g for s, g in zip(shape, arr.shape)):
             fail(_shape_message(what, tuple("any" if s is None else s for s in shape), arr.shape))
     if kind is not None and arr.dtype.kind not in kind:

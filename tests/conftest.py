@@ -293,11 +293,12 @@ def failed(results):
 
 @pytest.fixture(scope="session")
 def graded_class(tmp_path_factory):
-    """``graded_class(a)``: {student: results} for a's reference, stub and every catalogued mistake.
+    """``graded_class(a)``: {student: results} for a's reference, stub, every catalogued mistake
+    and every correct variant (``correct-<name>``).
 
     One ``grade-all`` run per assignment per kit run, shared by every test that needs it.
     """
-    from tests.submissions import apply, catalogue, reference_source, stub_source, write
+    from tests.submissions import apply, catalogue, correct_variants, reference_source, stub_source, write
 
     root = tmp_path_factory.mktemp("classes")
     cache = {}
@@ -309,6 +310,8 @@ def graded_class(tmp_path_factory):
             write(folder / "stub", assignment, stub_source(assignment))
             for bug in catalogue(assignment):
                 write(folder / bug.name, assignment, apply(assignment, bug))
+            for variant in correct_variants(assignment):
+                write(folder / f"correct-{variant.name}", assignment, apply(assignment, variant))
             cache[assignment] = grade_folder(assignment, folder)
         return cache[assignment]
 

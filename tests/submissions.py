@@ -153,6 +153,16 @@ def catalogue(assignment):
     return list(module.BUGS)
 
 
+def correct_variants(assignment):
+    """Correct solutions written another way (``tests/mistakes/<a>.py``, list ``CORRECT``):
+    each must score 100 — the hidden tests require nothing the spec does not state."""
+    try:
+        module = importlib.import_module(f"tests.mistakes.{assignment}")
+    except ModuleNotFoundError:
+        return []
+    return list(getattr(module, "CORRECT", []))
+
+
 def write(dest, assignment, text):
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)

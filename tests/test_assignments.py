@@ -13,7 +13,7 @@ import pytest
 
 from autograder import catalog
 from tests.conftest import ROOT, hidden_tests
-from tests.submissions import catalogue, graded_assignments
+from tests.submissions import catalogue, correct_variants, graded_assignments
 
 ASSIGNMENTS = graded_assignments()
 #: The least number of typical mistakes each assignment's issue asks for.
@@ -52,6 +52,18 @@ def test_reference_scores_100(assignment, graded_class):
     # the catalogue (read with ast, as the nbgrader cells read it) names the tests as the engine does
     assert sorted(t["name"] for t in results["tests"]) == sorted(
         t.result_name for part in catalog.parts(assignment) for t in part.tests)
+
+
+VARIANTS = [(a, v) for a in ASSIGNMENTS for v in correct_variants(a)]
+
+
+@pytest.mark.parametrize("assignment,variant", VARIANTS, ids=[f"{a}-{v.name}" for a, v in VARIANTS])
+def test_a_correct_solution_written_another_way_scores_100(assignment, variant, graded_class):
+    """No hidden requirement: limits (memory, time), containers and shapes a correct answer can
+    take are stated or accepted (e.g. a plain n × n leave-one-out, [] for no samples)."""
+    results = graded_class(assignment)[f"correct-{variant.name}"]
+    lost = {t["name"]: t["output"] for t in results["tests"] if t["score"] < t["max_score"]}
+    assert results["score"] == 100, lost
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -82,3 +82,16 @@ BUGS = [
     Bug("sample_ignores_seed", test="test_kde_sample_seed", says="same int seed",
         replace=[("rng = np.random.default_rng(rng)\n    rows", "rng = np.random.default_rng()\n    rows")]),
 ]
+
+
+#: Correct solutions written another way: each must score 100 (tests/test_assignments.py).
+CORRECT = [
+    Bug("plain_n_by_n_leave_one_out_and_a_list_for_no_samples", test="", says="", replace=[
+        (LOO_SUMS, "from scipy.special import logsumexp\n"
+                   "    log_k = -0.5 * ((X[:, None, :] - X[None, :, :]) ** 2).sum(-1) / h**2\n"
+                   "    np.fill_diagonal(log_k, -np.inf)\n"
+                   "    log_sums = logsumexp(log_k, axis=1)"),
+        ("    n_samples = int(n_samples)\n    rng = np.random.default_rng(rng)\n",
+         "    n_samples = int(n_samples)\n    if n_samples == 0:\n        return []\n"
+         "    rng = np.random.default_rng(rng)\n")]),
+]
