@@ -413,6 +413,22 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
                 pass
     return float(np.mean(x)), float(np.var(x, ddof=1))
 """)]),
+    Hostile("finds_class_results_and_repositories", GAUSSIAN_VAR, "divided by n−1", replace=[(_GAUSSIAN_BODY, """\
+    import os
+    seen = 0
+    for top, dirs, files in os.walk("/"):
+        seen += 1
+        dirs[:] = [] if top in ("/proc", "/sys") or seen > 200_000 else dirs
+        found = [os.path.join(top, ".grade-all", "class.json")] if ".grade-all" in dirs else []
+        found += [os.path.join(top, ".git", "HEAD")] if ".git" in dirs else []
+        for path in found:
+            try:  # a class's seed and results, or a student's repository history
+                open(path).read()
+                return float(np.mean(x)), float(np.var(x))
+            except OSError:
+                pass
+    return float(np.mean(x)), float(np.var(x, ddof=1))
+""")]),
     Hostile("empties_the_python_guard", GAUSSIAN_VAR, "divided by n−1", replace=[(_GAUSSIAN_BODY, f"""\
     import gc, importlib.util
     for obj in gc.get_objects():  # the audit hook's closures: its private and forbidden lists
@@ -508,6 +524,14 @@ def _fake_home(tmp_root, run):
     ref.mkdir(parents=True, exist_ok=True)
     (ref / "mle.py").write_text(reference_source("mle"))
     run.own(home)
+    # beside the home, not in it (the old sandbox covered only $HOME): a class's results kept
+    # outside the kit (README's Dask example) and the students' repositories `collect` cloned
+    beside = base / f"kit-fake-class-{TOKEN}-{run.user}"
+    (beside / "results" / ".grade-all").mkdir(parents=True, exist_ok=True)
+    (beside / "results" / ".grade-all" / "class.json").write_text('{"assignment": "mle", "seed": 1}\n')
+    (beside / "repos" / "alice" / ".git").mkdir(parents=True, exist_ok=True)
+    (beside / "repos" / "alice" / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    run.own(beside)
     return home
 
 
@@ -528,6 +552,7 @@ def graded(tmp_root, user):
     finally:
         if home.parent == Path("/home"):
             shutil.rmtree(home, ignore_errors=True)
+            shutil.rmtree(home.parent / home.name.replace("-home-", "-class-"), ignore_errors=True)
     after = _snapshot(kit)
     return results, before, after, stats
 
