@@ -66,6 +66,10 @@ def _preimport():
 # namespaces and privileges (Linux; each step is skipped where not allowed)
 
 CLONE_NEWNS, CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x00020000, 0x10000000, 0x20000000, 0x40000000
+#: System V IPC and POSIX message queues, the host name, the cgroup view: the child's own, freed
+#: with its last process (shared memory left by one grading can never be read by another)
+CLONE_NEWIPC, CLONE_NEWUTS, CLONE_NEWCGROUP = 0x08000000, 0x04000000, 0x02000000
+PR_SET_PDEATHSIG = 1
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
 MS_NOATIME, MS_NODIRATIME, MS_BIND, MS_MOVE, MS_REC, MS_PRIVATE = 1024, 2048, 4096, 8192, 16384, 1 << 18
 MS_RELATIME = 1 << 21
@@ -94,6 +98,14 @@ def _wait(pid):
             continue
 
 
+def _die_with_parent():
+    import signal
+
+    _libc().prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() == 1 and os.getpid() != 1:  # the parent died before the call
+        os._exit(1)
+
+
 def _enter_pid_namespace():
     """Fork into the new PID namespace: a minimal init as PID 1, the server as PID 2.
 
@@ -115,6 +127,7 @@ def _enter_pid_namespace():
                 signal.signal(sig, signal.SIG_DFL)
             os.kill(os.getpid(), sig)
         os._exit(code)
+    _die_with_parent()  # init: when the process outside goes, the whole namespace goes
     server = os.fork()
     if server:
         code = os.waitstatus_to_exitcode(_wait(server))
@@ -187,7 +200,8 @@ def _isolate(cfg, report):
 
     libc = _libc()
     root = os.geteuid() == 0
-    flags = CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | (0 if root else CLONE_NEWUSER)
+    flags = (CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS
+             | CLONE_NEWCGROUP | (0 if root else CLONE_NEWUSER))
     uid, gid = os.getuid(), os.getgid()
     if not cfg.get("namespaces", True):
         report["namespaces"] = "turned off (AUTOGRADER_SANDBOX_NAMESPACES=off)"
@@ -231,7 +245,7 @@ def _isolate(cfg, report):
 
     importlib.invalidate_caches()
     cfg["workdir"] = work
-    report["namespaces"] = "pid, network, mount"
+    report["namespaces"] = "pid, network, mount, ipc, uts, cgroup"
     report["root"] = "allow-listed (pivot_root)"
     report["hidden_libraries"] = forbidden
     return libc, True, private
@@ -666,6 +680,7 @@ def main():
     from autograder import wire  # (before the kit's folders are covered)
 
     report = {}
+    _die_with_parent()  # a grader that dies (killed, crashed) takes its sandbox with it
     try:
         _set_limits(cfg)
         _preimport()

@@ -300,6 +300,7 @@ class Session:
             pass_fds=(req_r, rep_w), env=env, cwd=str(workdir), start_new_session=True)
         os.close(req_r)
         os.close(rep_w)
+        os.set_blocking(req_w, False)  # requests are written within the call's deadline
         self._req_w, self._rep_r = req_w, rep_r
         self._drain = threading.Thread(target=self._drain_output, args=(self.proc.stdout,),
                                        daemon=True)
@@ -461,7 +462,10 @@ class Session:
         by_budget = left < timeout
         deadline = time.monotonic() + min(timeout, left)
         try:
-            wire.write_frame(self._req_w, frame)
+            try:
+                wire.write_frame(self._req_w, frame, deadline)
+            except TimeoutError:  # a child that stopped reading (SIGSTOP, a full pipe)
+                raise _Timeout from None
             reply = self._read_reply(deadline)
         except _Timeout:
             self._kill()

@@ -239,8 +239,11 @@ def decode(frame):
 
     try:
         return dec(header)
-    except (KeyError, TypeError, IndexError) as exc:
-        raise WireError(f"corrupt header: {exc!r}") from None
+    except WireError:
+        raise
+    except (KeyError, TypeError, IndexError, ValueError, OverflowError, AttributeError) as exc:
+        # whatever a crafted header makes the decoding raise is the reply's fault: a WireError
+        raise WireError(f"corrupt header: {exc!r:.200}") from None
 
 
 def _hashable(key):
@@ -300,8 +303,23 @@ def _read_exact(fd, n, deadline_check):
     return b"".join(chunks)
 
 
-def write_frame(fd, frame):
+def write_frame(fd, frame, deadline=None):
+    """Write one frame to ``fd``. With ``deadline`` (a ``time.monotonic()`` value) ``fd``
+    must be non-blocking: a reader that stops reading (a stopped child) raises
+    :class:`TimeoutError` at the deadline instead of blocking the writer for ever."""
+    import select
+    import time
+
     view = memoryview(frame)
     while view:
-        n = os.write(fd, view)
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError("the reader did not read in time")
+            if not select.select([], [fd], [], min(left, 1.0))[1]:
+                continue
+        try:
+            n = os.write(fd, view)
+        except BlockingIOError:
+            continue
         view = view[n:]

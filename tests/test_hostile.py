@@ -802,6 +802,124 @@ def test_without_namespaces_starting_a_process_is_refused_and_the_message_says_w
                                 env={"AUTOGRADER_SANDBOX_NAMESPACES": "off", "AUTOGRADER_UNISOLATED": "1"})
     assert code == 0 and data["score"] == 0, out[-2000:]
     assert "starting a process is not allowed" in out and "could not be contained" in out, out[-2000:]
+#: Keeps every call's answer in a System V shared-memory segment (the red team's copycat pair):
+#: the helper is the reference plus this, the copycat has no code of its own.
+SHM_KEY = 0x5EED0000 + int(TOKEN[:4], 16)
+SHM_HELPER = f"""
+import ctypes as _ct, hashlib as _hl, pickle as _pk
+_libc = _ct.CDLL(None)
+_libc.shmat.restype = _ct.c_void_p
+_seg = _libc.shmget({SHM_KEY}, 64 << 20, 0o1000 | 0o666)
+_addr = _libc.shmat(_seg, None, 0)
+_table = {{}}
+
+def _keep(name, f):
+    def wrapper(*a, **k):
+        out = f(*a, **k)
+        _table[_hl.sha256(_pk.dumps((name, a, k))).hexdigest()] = out
+        blob = _pk.dumps(_table)
+        _ct.memmove(_addr, len(blob).to_bytes(8, "little") + blob, 8 + len(blob))
+        return out
+    return wrapper
+
+for _n in ("bernoulli_mle", "gaussian_mle", "mvn_mle", "spherical_mle"):
+    globals()[_n] = _keep(_n, globals()[_n])
+"""
+SHM_COPYCAT = f"""
+import ctypes as _ct, hashlib as _hl, pickle as _pk
+_libc = _ct.CDLL(None)
+_libc.shmat.restype = _ct.c_void_p
+
+def _answer(name):
+    def f(*a, **k):
+        addr = _libc.shmat(_libc.shmget({SHM_KEY}, 0, 0), None, 0o10000)
+        if addr in (None, _ct.c_void_p(-1).value):
+            raise NotImplementedError
+        size = int.from_bytes(_ct.string_at(addr, 8), "little")
+        return _pk.loads(_ct.string_at(addr + 8, size))[_hl.sha256(_pk.dumps((name, a, k))).hexdigest()]
+    return f
+
+for _n in ("bernoulli_mle", "gaussian_mle", "mvn_mle", "spherical_mle"):
+    globals()[_n] = _answer(_n)
+"""
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_no_grading_reads_what_another_left_in_shared_memory(tmp_path, user):
+    """Each child has its own IPC namespace: a copycat graded after a helper that kept every
+    answer in System V shared memory (same seed) finds nothing, and nothing is left behind."""
+    helper = _one(tmp_path, Hostile("keeps_answers_in_shared_memory", append=SHM_HELPER))
+    code, data, out = grade_one("mle", helper, user=user)
+    assert code == 0 and data["score"] == 100, out[-2000:]
+    copycat = _one(tmp_path, Hostile("copycat", whole=stub_source("mle") + SHM_COPYCAT))
+    code, data, out = grade_one("mle", copycat, user=user)
+    assert code == 0 and data["score"] == 0, out[-2000:]
+    with open("/proc/sysvipc/shm") as f:  # the host's segments (this test runs outside every sandbox)
+        keys = {int(line.split()[0]) for line in list(f)[1:] if line.split()}
+    assert SHM_KEY not in keys
+
+
+#: The child stops itself just after a reply; the next request is larger than a pipe's buffer.
+STOPS_ITSELF = """
+import os as _os, signal as _sg, threading as _th
+_calls = [0]
+_mvn_logpdf = mvn_logpdf
+
+def mvn_logpdf(X, mean, cov):
+    _calls[0] += 1
+    if _calls[0] == 1:
+        _th.Timer(0.3, lambda: _os.kill(_os.getpid(), _sg.SIGSTOP)).start()
+    return _mvn_logpdf(X, mean, cov)
+"""
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_a_child_that_stops_reading_never_blocks_the_grader(tmp_path, user):
+    """Found by the red team: a request written to a child that stopped itself (SIGSTOP) blocked
+    the grader for ever. Writes are bounded by the call's deadline: a time-out, then a restart."""
+    sub = _one(tmp_path, Hostile("stops_itself", append=STOPS_ITSELF))
+    code, data, out = grade_one("mle", sub, user=user)
+    assert code == 0 and 0 < data["score"] < 100, out[-2000:]
+    assert any("did not finish within" in t["output"] for t in data["tests"]), out[-2000:]
+
+
+def test_a_grader_killed_mid_grading_takes_its_sandbox_with_it(tmp_path):
+    """Found by the red team: with the grader gone, the sandbox lived on as an orphan. Each
+    sandbox process dies with its parent (PR_SET_PDEATHSIG), so nothing is left."""
+    import time
+
+    sub = _one(tmp_path, Hostile("sleeps_at_import", prepend="import time as _t\n_t.sleep(60)\n"))
+    grader = subprocess.Popen([sys.executable, "-m", "autograder", "grade", "mle", str(sub)],
+                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def descendants(pid):
+        found, todo = set(), [pid]
+        while todo:
+            p = todo.pop()
+            try:
+                kids = Path(f"/proc/{p}/task/{p}/children").read_text().split()
+            except OSError:
+                continue
+            found.update(int(k) for k in kids)
+            todo += [int(k) for k in kids]
+        return found
+
+    deadline = time.monotonic() + 120
+    sandbox = set()
+    while time.monotonic() < deadline and len(sandbox) < 3:  # outside, init, server
+        sandbox = descendants(grader.pid)
+        time.sleep(0.2)
+    assert len(sandbox) >= 3, sandbox
+    grader.kill()
+    grader.wait()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(Path(f"/proc/{p}").exists() for p in sandbox):
+        time.sleep(0.2)
+    alive = [p for p in sandbox if Path(f"/proc/{p}").exists()
+             and "Z" not in Path(f"/proc/{p}/stat").read_text().split(")")[-1].split()[0]]
+    assert not alive, alive
+
+
 def _reachable_by_others(path):
     parts = Path(os.path.realpath(path)).parts
     return all(os.stat(os.path.join(*parts[:i])).st_mode & 0o001 for i in range(1, len(parts) + 1))

@@ -68,6 +68,15 @@ def _frame(header, arrays=0):
     return wire._HEAD.pack(16 + len(header) + arrays, len(header)) + header + b"\0" * arrays
 
 
+@pytest.mark.parametrize("header", [b'{"@handle": ["x"]}', b'{"@nd": ["<f8", [1e400], 0, 8]}',
+                                    b'{"@float": "zero"}', b'{"@dict": [[1]]}'])
+def test_a_crafted_header_is_a_wire_error_whatever_decoding_it_raises(header):
+    """Found by the red team: an IndexError / OverflowError out of the decoder was reported as
+    the test's own failure; every fault of the reply is the protocol's (the child is killed)."""
+    with pytest.raises(wire.WireError, match="corrupt header"):
+        wire.decode(_frame(header, 8))
+
+
 @pytest.mark.parametrize("header, says", [
     (b"[" + b"[]," * (wire.MAX_ELEMENTS // 2) + b"[]]", "values"),
     (b"[" * 1000 + b"]" * 1000, "nested 1,000 levels deep"),
