@@ -29,7 +29,7 @@ from frontdoors.classroom.template import WORKFLOW, write_template
 from frontdoors.classroom.output import classroom_output
 from frontdoors.gradescope.build import gradescope_zip
 from tests.conftest import ROOT, hidden_tests
-from tests.fake_github import FakeGitHub, utc
+from tests.fake_github import FakeGitHub, git_commit, utc
 from tests.submissions import apply, catalogue, reference_source, stub_source, write
 
 
@@ -158,15 +158,9 @@ def _repo(path, commits):
     return path
 
 
-def _commit(path, date, text, name="mle.py"):
-    """Commit ``text`` as ``name`` in ``path`` with author and committer date ``date``; its sha."""
-    (path / name).write_text(text, encoding="utf-8")
-    env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-    subprocess.run(["git", "-C", str(path), "add", "-A"], check=True)
-    subprocess.run(["git", "-C", str(path), "-c", "user.name=s", "-c", "user.email=s@example.org",
-                    "commit", "-q", "-m", f"work of {date}"], check=True, env=env)
-    return subprocess.run(["git", "-C", str(path), "rev-parse", "HEAD"], check=True, capture_output=True,
-                          text=True).stdout.strip()
+def _commit(path, date, text):
+    """Commit ``text`` as mle.py, dated ``date``; its sha."""
+    return git_commit(path, date, {"mle.py": text})
 
 
 def _pushed_as_committed(gh, slug, path):
