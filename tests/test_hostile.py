@@ -747,9 +747,9 @@ def test_classroom_collect_a_symlink_to_the_reference_earns_nothing(tmp_path):
     subprocess.run(["git", "-C", str(repo), "-c", "user.name=s", "-c", "user.email=s@example.org",
                     "-c", "core.hooksPath=.githooks", "commit", "-qm", "link"], check=True, env=env)
     subs = tmp_path / "work" / "submissions"
-    commit, _ = collect.fetch_at_deadline(repo.as_uri(), tmp_path / "work" / "repos" / "s.git", subs / "s",
-                                          "2026-11-15 00:00 +0000")
-    assert commit
+    got = collect.fetch_at_deadline(repo.as_uri(), tmp_path / "work" / "repos" / "s.git", subs / "s",
+                                    "2026-11-15 00:00 +0000")
+    assert got.commit
     module = subs / "s" / "mle.py"
     assert not module.is_symlink() and module.read_text() == str(ROOT / "solutions" / "mle" / "mle.py")
     assert not Path(f"/tmp/kit-hook-{TOKEN}").exists()

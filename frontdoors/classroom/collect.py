@@ -289,9 +289,6 @@ class Collected:
     flags: list = field(default_factory=list)
     refused: list = field(default_factory=list)
 
-    def __iter__(self):  # ``commit, date = fetch_at_deadline(...)``
-        return iter((self.commit or None, self.date or self.commit_date or None))
-
     def remark(self):
         """The gradebook's ``collection`` cell: empty when there is nothing to say."""
         said = [] if self.status == "ok" else [self.status]
@@ -531,7 +528,7 @@ def collect(assignment, repos, deadline, work, *, csv_path=None, feedback=None, 
         try:
             got = fetch_at_deadline(url, work / "repos" / f"{name}.git", subs / name, deadline,
                                     push_log=push_log, now=now)
-        except (CollectError, subprocess.TimeoutExpired, OSError) as exc:
+        except (CollectError, subprocess.TimeoutExpired, OSError, ValueError) as exc:
             (subs / name).mkdir(exist_ok=True)
             got = Collected(status=f"not fetched: {one_line(exc, 300)}")
         remarks[name] = got.remark()
