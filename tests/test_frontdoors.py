@@ -4,7 +4,8 @@ Gradescope: the zip unpacked in a temporary root, ``setup.sh`` run there for rea
 venv from requirements-grader.lock: nothing of the notebook stack), then ``run_autograder``
 on the reference, the stub and a typical mistake. Classroom: the student template holds no
 secret and runs only the public tests; ``collect`` clones local repositories standing in
-for the students' at the deadline commit and grades them with ``grade-all``.
+for the students', with a fake GitHub push log served from loopback (tests/fake_github.py),
+and grades the commit each had pushed by the deadline with ``grade-all``.
 """
 import base64
 import csv
@@ -28,6 +29,7 @@ from frontdoors.classroom.template import WORKFLOW, write_template
 from frontdoors.classroom.output import classroom_output
 from frontdoors.gradescope.build import gradescope_zip
 from tests.conftest import ROOT, hidden_tests
+from tests.fake_github import FakeGitHub, git_commit, utc
 from tests.submissions import apply, catalogue, reference_source, stub_source, write
 
 
@@ -149,27 +151,39 @@ def test_classroom_template_runs_only_public_tests_and_holds_no_secret(assignmen
 
 def _repo(path, commits):
     """A local git repository standing in for a student's: [(iso date, module text)]."""
+    path.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
     for date, text in commits:
-        (path / "mle.py").write_text(text, encoding="utf-8")
-        env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
-        subprocess.run(["git", "-C", str(path), "add", "-A"], check=True)
-        subprocess.run(["git", "-C", str(path), "-c", "user.name=s", "-c", "user.email=s@example.org",
-                        "commit", "-q", "-m", f"work of {date}"], check=True, env=env)
+        _commit(path, date, text)
     return path
+
+
+def _commit(path, date, text):
+    """Commit ``text`` as mle.py, dated ``date``; its sha."""
+    return git_commit(path, date, {"mle.py": text})
+
+
+def _pushed_as_committed(gh, slug, path):
+    """Record in the fake push log that each commit of ``path`` was pushed when it was made."""
+    log = subprocess.run(["git", "-C", str(path), "log", "--reverse", "--format=%H %cI"], check=True,
+                         capture_output=True, text=True).stdout.split("\n")
+    for line in filter(None, log):
+        sha, date = line.split()
+        gh.push(slug, sha, utc(date))
 
 
 def test_classroom_collect_grades_each_repository_at_its_deadline_commit(tmp_path):
     deadline = "2026-11-15T23:59:00+00:00"
     ref, stub = reference_source("mle"), stub_source("mle")
     bug = next(b for b in catalogue("mle") if b.name == "variance_divided_by_n_minus_1")
+    org = tmp_path / "org"
     repos = {
-        "alice": _repo(tmp_path / "alice", [("2026-11-01T10:00:00+00:00", stub),
-                                            ("2026-11-20T10:00:00+00:00", ref)]),   # finished late
-        "bob": _repo(tmp_path / "bob", [("2026-11-10T10:00:00+00:00", apply("mle", bug))]),
-        "carol": _repo(tmp_path / "carol", [("2026-11-16T09:00:00+00:00", ref)]),    # nothing in time
-        "dave": _repo(tmp_path / "dave", [("2026-11-02T10:00:00+00:00", stub),
-                                          ("2026-11-14T10:00:00+00:00", ref)]),
+        "alice": _repo(org / "alice", [("2026-11-01T10:00:00+00:00", stub),
+                                       ("2026-11-20T10:00:00+00:00", ref)]),   # finished late
+        "bob": _repo(org / "bob", [("2026-11-10T10:00:00+00:00", apply("mle", bug))]),
+        "carol": _repo(org / "carol", [("2026-11-16T09:00:00+00:00", ref)]),    # nothing in time
+        "dave": _repo(org / "dave", [("2026-11-02T10:00:00+00:00", stub),
+                                     ("2026-11-14T10:00:00+00:00", ref)]),
     }
     roster = tmp_path / "grades.csv"
     with open(roster, "w", newline="") as f:
@@ -180,25 +194,88 @@ def test_classroom_collect_grades_each_repository_at_its_deadline_commit(tmp_pat
     work = tmp_path / "work"
     cmd = [sys.executable, "-m", "frontdoors.classroom.collect", "mle", "--roster", str(roster),
            "--deadline", deadline, "--work", str(work), "--jobs", "2"]
-    for run in range(2):   # the second run fetches into the existing clones
-        proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800)
-        assert proc.returncode == 0, proc.stderr[-3000:]
-        with open(work / "collected.csv", newline="") as f:
-            collected = {r["student"]: r for r in csv.DictReader(f)}
-        assert collected["alice"]["date"].startswith("2026-11-01")
-        assert collected["dave"]["date"].startswith("2026-11-14")
-        assert collected["carol"]["commit"] == "" and "no commit" in collected["carol"]["status"]
-        with open(work / "gradebook-mle.csv", newline="") as f:
-            book = {r["student"]: r for r in csv.DictReader(f)}
-        total = next(c for c in next(iter(book.values())) if c.lower() in ("total", "score"))
-        assert {s: float(book[s][total]) for s in book} == {"alice": 0, "bob": _bug_score(bug), "carol": 0, "dave": 100}
-        assert not (work / "submissions" / "alice" / ".git").exists()
-        if run == 0:   # a late push must not change anything
-            _repo_commit = [("2026-11-21T10:00:00+00:00", ref)]
-            env = {**os.environ, "GIT_AUTHOR_DATE": _repo_commit[0][0], "GIT_COMMITTER_DATE": _repo_commit[0][0]}
-            (repos["bob"] / "mle.py").write_text(ref, encoding="utf-8")
-            subprocess.run(["git", "-C", str(repos["bob"]), "-c", "user.name=s", "-c", "user.email=s@example.org",
-                            "commit", "-qam", "late"], check=True, env=env)
+    with FakeGitHub.serving() as gh:
+        for name, path in repos.items():   # honest students: each commit pushed as it was made
+            _pushed_as_committed(gh, f"org/{name}", path)
+        for run in range(2):   # the second run fetches into the existing clones
+            proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800,
+                                  env={**os.environ, **gh.env})
+            assert proc.returncode == 0, proc.stderr[-3000:]
+            with open(work / "collected.csv", newline="") as f:
+                collected = {r["student"]: r for r in csv.DictReader(f)}
+            assert collected["alice"]["date"].startswith("2026-11-01")   # the push time, from the server
+            assert collected["dave"]["date"].startswith("2026-11-14")
+            assert collected["carol"]["commit"] == "" and "no push before" in collected["carol"]["status"]
+            assert {r["flags"] for r in collected.values()} == {""}   # honest dates: nothing flagged
+            with open(work / "gradebook-mle.csv", newline="") as f:
+                book = {r["student"]: r for r in csv.DictReader(f)}
+            total = next(c for c in next(iter(book.values())) if c.lower() in ("total", "score"))
+            assert {s: float(book[s][total]) for s in book} == {"alice": 0, "bob": _bug_score(bug), "carol": 0, "dave": 100}
+            assert {s: book[s]["collection"] for s in book} == {
+                "alice": "", "bob": "", "carol": "no push before the deadline", "dave": ""}
+            assert not (work / "submissions" / "alice" / ".git").exists()
+            if run == 0:   # a late push must not change anything
+                gh.push("org/bob", _commit(repos["bob"], "2026-11-21T10:00:00+00:00", ref),
+                        utc("2026-11-21T10:00:05+00:00"))
+    assert gh.requests and {auth for *_, auth in gh.requests} == {f"Bearer {gh.token}"}
+    assert gh.token not in (work / "collected.csv").read_text() + proc.stdout + proc.stderr
+
+
+def test_classroom_push_log_reads_every_page_and_says_why_it_has_none():
+    """The GitHub client against the loopback fake: pages followed, the ref asked for, the token
+    sent; an unknown repository, a bad token and a non-GitHub URL are no evidence, with a reason."""
+    with FakeGitHub.serving() as gh:
+        shas = [f"{i:040x}" for i in range(1, 6)]
+        for i, sha in enumerate(shas):
+            gh.push("org/alice", sha, f"2026-11-1{i}T10:00:00+00:00")
+        gh.push("org/alice", "f" * 40, "2026-11-19T10:00:00+00:00", branch="other")
+        log = classroom_collect.GitHubPushLog(gh.token, gh.url)
+        pushes = log.pushes("https://github.example.org/org/alice.git", "main")
+        assert [p.commit for p in pushes] == shas and pushes[0].at == utc("2026-11-10T10:00:00+00:00")
+        assert len(gh.requests) == 3 and gh.requests[0][1]["ref"] == "main"
+        with pytest.raises(classroom_collect.PushLogUnavailable, match="HTTP 404"):
+            log.pushes("https://github.example.org/org/nobody", "main")
+        with pytest.raises(classroom_collect.PushLogUnavailable, match="HTTP 401"):
+            classroom_collect.GitHubPushLog("wrong", gh.url).pushes("https://x/org/alice", "main")
+    with pytest.raises(classroom_collect.PushLogUnavailable, match="not a GitHub repository"):
+        classroom_collect.GitHubPushLog("t").pushes("https://gitlab.com/org/alice", "main")
+    assert classroom_collect.GitHubPushLog("t").slug("git@github.com:org/mle-alice.git") == "org/mle-alice"
+    assert classroom_collect.push_log_from_env({}) is None
+
+
+class _StubLog:
+    """An injected push log: [(sha, iso push time)]."""
+
+    def __init__(self, pushes):
+        self.log = [classroom_collect.Push(sha, utc(at)) for sha, at in pushes]
+
+    def pushes(self, url, branch):
+        return self.log
+
+
+def test_classroom_lateness_is_never_decided_from_a_commit_date(tmp_path):
+    """The late commit is backdated with GIT_COMMITTER_DATE: with the push log, the on-time commit
+    is taken and the row flagged; without one, the head is taken and the status says lateness
+    was not verified (collected after the deadline)."""
+    repo = _repo(tmp_path / "s", [])
+    on_time = _commit(repo, "2026-11-15T22:00:00+00:00", "A = 'on time'\n")
+    late = _commit(repo, "2026-11-15T23:30:00+00:00", "A = 'late'\n")   # made at 00:59, dated 23:30
+    deadline = "2026-11-15 23:59 +0000"
+    stub = _StubLog([(on_time, "2026-11-15T22:01:00+00:00"), (late, "2026-11-16T00:59:30+00:00")])
+    got = classroom_collect.fetch_at_deadline(repo.as_uri(), tmp_path / "r.git", tmp_path / "sub", deadline,
+                                              push_log=stub)
+    assert got.commit == on_time and got.date == "2026-11-15T22:01:00+00:00" and got.status == "ok"
+    assert (tmp_path / "sub" / "mle.py").read_text() == "A = 'on time'\n"
+    assert len(got.flags) == 1 and late[:12] in got.flags[0] and "after the deadline" in got.flags[0]
+    assert got.remark().startswith("FLAGGED: commit " + late[:12])
+    got = classroom_collect.fetch_at_deadline(repo.as_uri(), tmp_path / "r.git", tmp_path / "sub", deadline)
+    assert got.commit == late and got.date == "" and got.status.startswith("lateness not verified")
+    before = classroom_collect.fetch_at_deadline(
+        repo.as_uri(), tmp_path / "r.git", tmp_path / "sub", deadline,
+        now=lambda: utc("2026-11-15T23:59:00+00:00"))
+    assert before.commit == late and "before the deadline" in before.status   # collected at the deadline
+    with pytest.raises(classroom_collect.CollectError, match="time zone"):
+        classroom_collect.parse_deadline("2026-11-15")
 
 
 def test_classroom_roster_reads_classroom_exports_and_url_lists(tmp_path):

@@ -10,6 +10,7 @@ The intake cases (symbolic links, FIFOs, huge files, many files, crafted
 notebooks) are data too: :class:`Entry` items beside (or instead of) the
 module; none of what a link points at may ever reach the feedback.
 """
+import csv
 import hashlib
 import html
 import json
@@ -1006,9 +1007,9 @@ def test_classroom_collect_a_symlink_to_the_reference_earns_nothing(tmp_path):
     subprocess.run(["git", "-C", str(repo), "-c", "user.name=s", "-c", "user.email=s@example.org",
                     "-c", "core.hooksPath=.githooks", "commit", "-qm", "link"], check=True, env=env)
     subs = tmp_path / "work" / "submissions"
-    commit, _ = collect.fetch_at_deadline(repo.as_uri(), tmp_path / "work" / "repos" / "s.git", subs / "s",
-                                          "2026-11-15")
-    assert commit
+    got = collect.fetch_at_deadline(repo.as_uri(), tmp_path / "work" / "repos" / "s.git", subs / "s",
+                                    "2026-11-15 00:00 +0000")
+    assert got.commit
     module = subs / "s" / "mle.py"
     assert not module.is_symlink() and module.read_text() == str(ROOT / "solutions" / "mle" / "mle.py")
     assert not Path(f"/tmp/kit-hook-{TOKEN}").exists()
@@ -1374,3 +1375,113 @@ def test_lms_download_a_fifo_module_is_refused_by_name_and_never_blocks(tmp_path
     assert piped["score"] == 0
     text = json.dumps(piped)
     assert "is a FIFO" in text and "missing module" not in text, text[:2000]
+
+
+# --- honest deadlines and linear intake (issue 19 §4-5) ---
+
+
+def _collected(work):
+    with open(work / "collected.csv", newline="", encoding="utf-8") as f:
+        collected = {r["student"]: r for r in csv.DictReader(f)}
+    with open(work / "gradebook-mle.csv", newline="", encoding="utf-8") as f:
+        book = {r["student"]: r for r in csv.DictReader(f)}
+    return collected, book
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_classroom_a_backdated_late_commit_is_not_graded_and_a_huge_file_is_not_checked_out(tmp_path, user):
+    """Three student repositories, collected through the CLI with a fake GitHub push log on loopback:
+
+    backdated  a stub pushed in time, then the reference made an hour late with GIT_COMMITTER_DATE
+               set before the deadline (``git rev-list --before`` took it: 100). The push log says
+               it was pushed late: the stub is graded and the row is flagged;
+    unlogged   the same, but the server has no push log for it (404): the branch head is graded
+               and the status says plainly that lateness was not verified;
+    huge       the reference beside a 256 MiB file that packs to a few KiB: the file is left out
+               by name (its size read from the tree), never written, and the module is graded.
+    """
+    from frontdoors.classroom.collect import MAX_CHECKOUT_FILE_BYTES
+    from tests.fake_github import FakeGitHub, git_commit
+
+    run = runner(user)
+    base = run.scratch_folder("classroom") if run.scratch else tmp_path
+    org = base / "org"
+    ref, stub = reference_source("mle"), stub_source("mle")
+    with FakeGitHub.serving() as gh:
+        commits = {}
+        for name in ("backdated", "unlogged"):
+            on_time = git_commit(org / name, "2026-11-15T20:00:00+00:00", {"mle.py": stub})
+            late = git_commit(org / name, "2026-11-15T23:00:00+00:00", {"mle.py": ref})   # made 00:59
+            commits[name] = on_time, late
+        gh.push("org/backdated", commits["backdated"][0], "2026-11-15T20:00:40+00:00")
+        gh.push("org/backdated", commits["backdated"][1], "2026-11-16T00:59:10+00:00")
+        huge = git_commit(org / "huge", "2026-11-14T10:00:00+00:00", {"mle.py": ref, "data.bin": 256 << 20})
+        gh.push("org/huge", huge, "2026-11-14T10:00:30+00:00")
+        run.own(base)
+        work = base / "work"
+        proc = run.run(["-m", "frontdoors.classroom.collect", "mle",
+                        *((org / n).as_uri() for n in ("backdated", "unlogged", "huge")),
+                        "--deadline", "2026-11-15 23:59 +0000", "--work", str(work), "--jobs", "2"],
+                       timeout=1800, env=gh.env)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    collected, book = _collected(work)
+    total = {s: float(book[s]["total"]) for s in book}
+    assert collected["backdated"]["commit"] == commits["backdated"][0], collected["backdated"]
+    assert collected["backdated"]["date"] == "2026-11-15T20:00:40+00:00"   # the server's, not the student's
+    assert commits["backdated"][1][:12] in collected["backdated"]["flags"]
+    assert total["backdated"] == 0 and book["backdated"]["collection"].startswith("FLAGGED: commit ")
+    assert collected["unlogged"]["commit"] == commits["unlogged"][1] and total["unlogged"] == 100
+    for said in (collected["unlogged"]["status"], book["unlogged"]["collection"]):
+        assert said.startswith("lateness not verified") and "HTTP 404" in said, said
+    assert "data.bin is 256.0 MiB" in collected["huge"]["not_checked_out"] and total["huge"] == 100
+    assert "data.bin is 256.0 MiB" in book["huge"]["collection"]
+    assert not (work / "submissions" / "huge" / "data.bin").exists()
+    assert all(f.stat().st_size <= MAX_CHECKOUT_FILE_BYTES for f in (work / "submissions").rglob("*") if f.is_file())
+    assert gh.token not in (work / "collected.csv").read_text() + (work / "gradebook-mle.csv").read_text()
+
+
+def _magic_notebook(size, magics, tail):
+    """The reference as a notebook whose last cell is ``size`` bytes of code with ``magics`` IPython
+    lines at its end (each one, rewritten one at a time, re-tokenised everything before it)."""
+    body = "PAD = (1,\n" + "  2,\n" * (size // 5) + ")\n"
+    return _notebook(("code", _HEAD), ("code", _TAIL), ("code", body + "%time PAD\n" * magics + tail))
+
+
+_TIME_INTAKE = """
+import sys, time
+from autograder import intake
+out = []
+for folder in sys.argv[1:]:
+    start = time.process_time()
+    snap = intake.collect("mle", folder)
+    out.append(f"{time.process_time() - start:.4f} {snap.problem or 'read'}")
+print("\\n".join(out))
+"""
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_a_notebook_of_a_large_cell_and_fifty_magics_is_read_in_bounded_time(tmp_path, user):
+    """The 1.4 MiB cell with 50 magic lines is refused by name (more code than a notebook may hold)
+    and a 0.9 MiB one is graded on its merits; the grader's intake of the 0.9 MiB notebook with 50
+    magic lines takes at most 10 times its intake with one (the old per-line re-tokenising took ~50
+    times), measured in the same test, as the grading user, in CPU time."""
+    run = runner(user)
+    base = run.scratch_folder("magics") if run.scratch else tmp_path
+    klass = base / "class"
+    notebooks = {"huge": _magic_notebook(1_400_000, 50, ""), "fifty": _magic_notebook(900_000, 50, ""),
+                 "one": _magic_notebook(900_000, 1, "")}
+    for name, data in notebooks.items():
+        (klass / name).mkdir(parents=True)
+        (klass / name / "mle.ipynb").write_bytes(data)
+    run.own(base)
+    proc = run.run(["-c", _TIME_INTAKE, *(str(klass / n) for n in ("one", "fifty", "huge"))], timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    (one, one_said), (fifty, fifty_said), (_, huge_said) = (
+        line.split(" ", 1) for line in proc.stdout.strip().splitlines())
+    assert one_said == fifty_said == "read"
+    assert "more than 1.0 MiB of code" in huge_said and "mle.ipynb" in huge_said, huge_said
+    assert float(fifty) <= 10 * float(one) + 0.5, (fifty, one)
+    results = grade_folder("mle", klass, user=user)
+    assert results["fifty"]["score"] == 100, json.dumps(results["fifty"])[:2000]
+    huge = json.dumps(results["huge"])
+    assert results["huge"]["score"] == 0 and "more than 1.0 MiB of code" in huge, huge[:2000]

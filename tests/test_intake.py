@@ -242,3 +242,58 @@ def test_a_notebook_in_a_folder_is_read_with_the_same_rules(tmp_path):
     (folder / "other.ipynb").unlink()
     os.rename(folder / "mle2.ipynb", folder / "other.ipynb")
     assert "more than the 5.0 MiB" in intake.collect("mle", folder).problem
+
+
+# ----------------------------------------------------------------------------
+# notebook intake in linear time (issue 19 §5)
+
+
+def _magic_cell(size, magics=50):
+    """A cell of about ``size`` bytes: ``magics`` IPython lines around one long bracketed statement
+    (so a magic line is found only where a logical line starts)."""
+    body = "x = (1,\n" + "  2,\n" * (size // 5) + ")\n"
+    half = magics // 2
+    return ("%matplotlib inline\n" * half + body + "def f():\n" + "    %time f\n" * (magics - half)
+            + "    return x\n")
+
+
+def _counting_tokenize(monkeypatch, limit):
+    """Count tokenize passes; fail at once past ``limit`` (the old rewriting made one per magic line)."""
+    passes = []
+    real = intake.tokenize.generate_tokens
+
+    def counted(readline):
+        passes.append(1)
+        if len(passes) > limit:
+            raise AssertionError(f"more than {limit} tokenize passes over one cell")
+        return real(readline)
+
+    monkeypatch.setattr(intake.tokenize, "generate_tokens", counted)
+    return passes
+
+
+def test_a_cell_of_many_magics_is_rewritten_in_a_fixed_number_of_tokenize_passes(monkeypatch):
+    """50 magic lines around 0.9 MiB of code: every one rewritten, with two tokenize passes over
+    the cell (one deciding, one checking), not one per magic line over the prefix before it."""
+    passes = _counting_tokenize(monkeypatch, limit=2)
+    source = _magic_cell(900_000)
+    module, _ = intake.notebook_module(_nb(source), "mle.ipynb")
+    assert len(passes) == 2
+    assert module.count("# IPython only, not run:") == 50
+    ast.parse(module)
+    small = _magic_cell(1_000)   # the same pass count for a small cell: linear in the size
+    passes.clear()
+    intake.notebook_module(_nb(small), "mle.ipynb")
+    assert len(passes) == 2
+
+
+def test_a_notebook_with_too_much_code_is_refused_by_name_before_any_rewriting(monkeypatch):
+    """The 1.4 MiB cell of 50 magic lines is over the code cap: refused, by name, and not one
+    tokenize pass is spent on it first."""
+    passes = _counting_tokenize(monkeypatch, limit=0)
+    with pytest.raises(intake.NotebookError, match=r"code cells of mle\.ipynb hold more than 1\.0 MiB"):
+        intake.notebook_module(_nb(_magic_cell(1_400_000)), "mle.ipynb")
+    assert passes == []
+    # a cell magic is dropped whole, so its size does not count
+    module, notes = intake.notebook_module(_nb("%%bash\n" + "#" * (1 << 20), "A = 1"), "mle.ipynb")
+    assert "A = 1" in module and "cell magic" in notes[0]
