@@ -1237,3 +1237,71 @@ def test_a_bmm_predict_that_looks_images_up_earns_nothing_on_accuracy(tmp_path, 
     assert "held-out" in accuracy["output"]
     control = entry(results["control_all_5000"], "bmm", "test_accuracy")
     assert control["score"] == control["max_score"], control
+
+
+#: The same for bmm: a BernoulliMixture whose fit sets weights (1, 1e-300, …) and probs ½, and a
+#: classifier whose predict_proba is uniform (so every label is an arg-max); it earned 17 points
+#: on tests that graded the model's own state (the penalised objective of constant parameters
+#: never decreases, either).
+DEGENERATE_BMM = '''
+
+def _rows(X):
+    X = np.asarray(X, dtype=float)
+    return X.reshape(len(X), -1)
+
+
+def _degenerate_fit(self, X):
+    n, d = _rows(X).shape
+    K = int(self.n_components)
+    self.weights_ = np.r_[1.0, np.full(K - 1, 1e-300)]
+    self.probs_ = np.full((K, d), 0.5)
+    self.converged_, self.n_iter_, self.log_likelihood_history_ = True, 1, [0.0]
+    self._rng = np.random.default_rng(self.random_state)
+    return self
+
+
+def _score_samples(self, X):
+    X = _rows(X)
+    return np.full(len(X), X.shape[1] * np.log(0.5))
+
+
+BernoulliMixture.fit = _degenerate_fit
+BernoulliMixture.predict_proba = lambda self, X: np.eye(len(self.weights_))[np.zeros(len(_rows(X)), int)]
+BernoulliMixture.predict = lambda self, X: np.zeros(len(_rows(X)), dtype=int)
+BernoulliMixture.score_samples = _score_samples
+BernoulliMixture.score = lambda self, X: float(np.mean(_score_samples(self, X)))
+BernoulliMixture.sample = lambda self, n_samples=1: (
+    (self._rng.random((n_samples, self.probs_.shape[1])) < 0.5).astype(float), np.zeros(n_samples, dtype=int))
+
+
+def _classifier_fit(self, X, y):
+    self.classes_ = np.unique(y)
+    self.class_log_prior_ = np.full(len(self.classes_), -np.log(len(self.classes_)))
+    self.mixtures_ = []
+    return self
+
+
+BernoulliMixtureClassifier.fit = _classifier_fit
+BernoulliMixtureClassifier.predict_proba = lambda self, X: np.full((len(_rows(X)), len(self.classes_)),
+                                                                   1 / len(self.classes_))
+BernoulliMixtureClassifier.predict = lambda self, X: np.full(len(_rows(X)), self.classes_[0])
+BernoulliMixtureClassifier.score = lambda self, X, y: float(np.mean(self.predict(X) == np.asarray(y)))
+'''
+BMM_MODEL_API = ("test_penalized_objective_never_decreases", "test_mixture_predictions", "test_mixture_sample",
+                 "test_sample_successive_calls_differ", "test_predict_labels")
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_a_bmm_fit_that_only_sets_degenerate_parameters_earns_nothing(tmp_path, user):
+    """bmm's model tests grade the model's own parameters only once they are a fit (one EM iteration
+    from the given start, by the spec's steps or the student's own), and the classifier's predictions
+    only when they beat chance as a fit does: the degenerate module earns none of those 17 points."""
+    folder = tmp_path / "class"
+    write(folder / "degenerate", "bmm", stub_source("bmm") + DEGENERATE_BMM)
+    results = grade_folder("bmm", folder, user=user)
+    degenerate = results["degenerate"]
+    earned = {name: entry(degenerate, "bmm", name)["score"] for name in BMM_MODEL_API}
+    assert earned == dict.fromkeys(BMM_MODEL_API, 0), earned
+    assert degenerate["score"] == 0
+    assert "not one EM iteration" in entry(degenerate, "bmm", "test_mixture_predictions")["output"]
+    assert "halfway" in entry(degenerate, "bmm", "test_predict_labels")["output"]

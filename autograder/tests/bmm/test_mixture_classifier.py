@@ -107,7 +107,7 @@ def test_naive_bayes(student, rng):
 
 @points(4, depends={"test_em_trajectory": "the classifier fits your BernoulliMixture"})
 def test_predict_labels(student, rng):
-    """BernoulliMixtureClassifier: predict returns labels from classes_ (not indices), the arg-max of your own predict_proba; score is the accuracy"""
+    """BernoulliMixtureClassifier: predict returns labels from classes_ (not indices), the arg-max of your own predict_proba, and beats chance as a fit does; score is the accuracy"""
     # Label mapping only: the expected labels are those of the student's OWN predict_proba (so a
     # smoothing or prior mistake, graded in test_naive_bayes, costs nothing here).
     for name, X, y, Xt, yt, alpha in naive_bayes_cases(rng):
@@ -134,6 +134,19 @@ def test_predict_labels(student, rng):
                             "return classes_[index]")
             fail(message)
         predicted = labels[index]
+        # ...and that predict_proba is the posterior of a fit, not any distribution (a uniform one makes
+        # every label an arg-max): the predictions beat always answering the most frequent test label by
+        # at least half of what the fitted classifier (BernoulliNB) gains over that. A prior or smoothing
+        # mistake (graded in test_naive_bayes) changes a few predictions, not half of that gain.
+        nb = float(BernoulliNB(alpha=alpha).fit(X, y).score(Xt, yt))
+        chance = float(np.max(np.unique(yt, return_counts=True)[1]) / len(yt))
+        floor = chance + (nb - chance) / 2
+        accuracy = float(np.mean(predicted == yt))
+        expect(accuracy >= floor,
+               f"{what}: predict(X) is right on {100 * accuracy:.1f} % of the {len(yt)} test rows; BernoulliNB "
+               f"fitted on the same rows gets {100 * nb:.1f} % and always answering the most frequent label "
+               f"{100 * chance:.1f} %: at least {100 * floor:.1f} % (halfway) is expected — predict_proba must be "
+               "the posterior p(c | x) of the classifier fitted on X, y")
         expect_close(clf.score(Xt, yt), np.mean(predicted == yt), f"{what}: score(X, y) (the accuracy of your "
                      "predict)", mistakes=[
                          Mistake(np.mean(index == yt), "score compared indices with the labels; compare predict(X) "
