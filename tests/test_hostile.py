@@ -1305,3 +1305,29 @@ def test_a_bmm_fit_that_only_sets_degenerate_parameters_earns_nothing(tmp_path, 
     assert degenerate["score"] == 0
     assert "not one EM iteration" in entry(degenerate, "bmm", "test_mixture_predictions")["output"]
     assert "halfway" in entry(degenerate, "bmm", "test_predict_labels")["output"]
+
+
+#: A classifier whose fit keeps the training rows and whose sample hands them back: the judge
+#: (BernoulliNB on those rows) takes them for their label, so it earned the sample test's 5 points.
+MEMORISING_BMM = '''
+
+def _memo_fit(self, X, y):
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    self.classes_ = np.unique(y)
+    self._rows = {c: X[y == c] for c in self.classes_}
+    return self
+
+
+BernoulliMixtureClassifier.fit = _memo_fit
+BernoulliMixtureClassifier.sample = lambda self, n_samples, label: (
+    self._rows[label][np.arange(n_samples) % len(self._rows[label])])
+'''
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_a_bmm_classifier_that_samples_its_training_images_earns_nothing_on_sampling(tmp_path, user):
+    folder = tmp_path / "class"
+    write(folder / "memorising", "bmm", reference_source("bmm") + MEMORISING_BMM)
+    results = grade_folder("bmm", folder, user=user)
+    sample = entry(results["memorising"], "bmm", "test_classifier_sample")
+    assert sample["score"] == 0 and "training images, pixel for pixel" in sample["output"], sample

@@ -236,6 +236,12 @@ def test_classifier_sample(student, rng):
         label = int(label)
         images = expect_array(clf.sample(200, label), f"sample(200, label={label})", shape=(200, 784))
         expect(np.all((images == 0) | (images == 1)), f"sample(200, label={label}): every pixel should be 0 or 1")
+        # draws, not the training images handed back: a mixture's sample equals a given training image with
+        # probability below 2⁻¹⁰⁰ (hundreds of pixels with p far from 0 and 1), so no correct sample is a copy
+        training = {bytes(row) for row in np.packbits(X.astype(bool), axis=1)}
+        copies = sum(bytes(row) in training for row in np.packbits(images.astype(bool), axis=1))
+        expect(copies == 0, f"sample(200, label={label}): {copies} of the 200 images are training images, pixel for "
+                            "pixel; samples must be drawn from the class's mixture, not copied from X")
         predicted = judge.predict(images)
         share = float(np.mean(predicted == label))
         if share <= 0.5:
