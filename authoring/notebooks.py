@@ -68,10 +68,10 @@ INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 #: Data files each loader of ``datasets`` reads (copied into the release when the notebook calls it).
 LOADER_FILES = {
     "load_old_faithful": ["old_faithful.csv"],
-    "load_mnist_subset": ["mnist_5k.npz"],
+    "load_mnist_subset": ["mnist_3k.npz"],
 }
 #: Files of ``datasets/`` a release never needs.
-DATASETS_SKIP = {"fetch_mnist.py"}
+DATASETS_SKIP = {"fetch_mnist.py", "carve_mnist.py"}
 #: One BLAS thread per kernel: on a shared or busy machine OpenBLAS's threads fight over the
 #: cores and a notebook's small matrix products get 50 times slower.
 THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")

@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from common import ROOT, best_time, load_reference, peak_mib, print_table  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
-from datasets.mnist import load_mnist_subset  # noqa: E402
+from datasets.mnist import load_mnist_5k  # noqa: E402
 
 from sklearn.model_selection import train_test_split  # noqa: E402
 from sklearn.naive_bayes import BernoulliNB  # noqa: E402
@@ -49,7 +49,7 @@ def timed(fn):
 
 
 def bench_accuracy():
-    images, labels = load_mnist_subset()
+    images, labels = load_mnist_5k()
     X = bmm.binarize(images)
     X_train, X_test, y_train, y_test = train_test_split(
         X, labels, test_size=1000, stratify=labels, random_state=0)
@@ -111,7 +111,7 @@ def bench_speed(threads):
                  f"{t / 10:.3f}", "", "< 0.3"])
     del X
 
-    images, labels = load_mnist_subset()
+    images, labels = load_mnist_5k()
     X20 = np.tile(bmm.binarize(images), (4, 1))
     y20 = np.tile(labels, 4)
     flip = np.random.default_rng(2).random(X20.shape) < 0.02

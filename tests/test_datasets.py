@@ -33,19 +33,42 @@ def test_old_faithful_is_the_r_table():
     np.testing.assert_allclose(Z.std(axis=0, ddof=1), 1)
 
 
-def test_mnist_subset_is_500_images_of_each_digit():
+def test_mnist_subset_is_300_images_of_each_digit_and_the_held_out_200_more():
     images, labels = datasets.load_mnist_subset()
-    assert images.shape == (5000, 784) and images.dtype == np.uint8
-    assert np.array_equal(np.bincount(labels), np.full(10, 500))
+    assert images.shape == (3000, 784) and images.dtype == np.uint8
+    assert np.array_equal(np.bincount(labels), np.full(10, 300))
     assert images.max() == 255 and images.min() == 0
+    held, held_labels = datasets.load_mnist_heldout()
+    assert held.shape == (2000, 784) and held.dtype == np.uint8
+    assert np.array_equal(np.bincount(held_labels), np.full(10, 200))
+    # no held-out image is among the public ones (the accuracy test's point)
+    assert not set(map(bytes, held)) & set(map(bytes, images))
+
+
+def test_the_two_parts_are_mlxtends_5000_split_as_carve_mnist_says():
+    """Reassembled, they are the 5,000 (500 per digit, sorted by label); carved again with
+    datasets/carve_mnist.py's rule they give the two files row for row."""
+    from datasets.carve_mnist import carve
+
+    images, labels = datasets.load_mnist_5k()
+    assert images.shape == (5000, 784) and np.array_equal(labels, np.repeat(np.arange(10), 500))
+    public, heldout = carve(images, labels)
+    assert np.array_equal(images[public], datasets.load_mnist_subset()[0])
+    assert np.array_equal(images[heldout], datasets.load_mnist_heldout()[0])
 
 
 def test_an_altered_subset_is_refused(tmp_path, monkeypatch):
-    bad = tmp_path / "mnist_5k.npz"
-    bad.write_bytes((HERE / "mnist_5k.npz").read_bytes()[:-10])
+    bad = tmp_path / "mnist_3k.npz"
+    bad.write_bytes((HERE / "mnist_3k.npz").read_bytes()[:-10])
     monkeypatch.setattr(mnist, "MNIST_SUBSET_PATH", bad)
     with pytest.raises(datasets.ChecksumError, match="git checkout"):
         datasets.load_mnist_subset()
+
+
+def test_a_missing_held_out_file_says_it_ships_with_the_grader_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(mnist, "MNIST_HELDOUT_PATH", tmp_path / "mnist_heldout.npz")
+    with pytest.raises(FileNotFoundError, match="grader only"):
+        datasets.load_mnist_heldout()
 
 
 def _idx(array, code):

@@ -48,6 +48,16 @@ def test_gradescope_zip_holds_the_scripts_and_only_this_assignment(tmp_path):
                                      "authoring/")) for n in names)
         assert stat.S_IMODE(zf.getinfo("run_autograder").external_attr >> 16) & 0o111
         assert zf.read("ASSIGNMENT").decode().strip() == "mle"
+        assert not any("mnist" in n for n in names if n.endswith(".npz"))  # mle reads no MNIST
+
+
+def test_the_bmm_gradescope_zip_holds_the_held_out_images_the_handout_lacks(tmp_path):
+    """The accuracy test's held-out MNIST images ship with the grader (and only there: see
+    tests/test_handout.py); the handout's 3,000 ship with both."""
+    with zipfile.ZipFile(gradescope_zip("bmm", tmp_path / "bmm.zip")) as zf:
+        names = set(zf.namelist())
+    assert {"datasets/mnist_3k.npz", "datasets/mnist_heldout.npz", "datasets/SHA256SUMS"} <= names
+    assert "datasets/carve_mnist.py" not in names
 
 
 def test_classroom_output_is_the_reporter_format():

@@ -59,6 +59,8 @@ def test_handout_holds_what_a_student_needs_and_nothing_private(assignment, tmp_
             "conftest.py", "notebook_tools.py", "requirements.txt", "STUDENTS.md"} <= names
     assert {f"datasets/{f.name}" for f in notebooks.data_files(assignment)} <= names
     assert not [n for n in names if n.startswith(("solutions", "autograder")) or "MANIFEST" in n]
+    # the bmm accuracy test predicts the grader's held-out images: no handout may hold them
+    assert not [n for n in names if "heldout" in n or "carve_mnist" in n]
     stub = (folder / f"{assignment}.py").read_text(encoding="utf-8")
     assert "raise NotImplementedError" in stub and "BEGIN SOLUTION" not in stub
     pins = dict(line.split("==") for line in (folder / "requirements.txt").read_text().splitlines()

@@ -1485,3 +1485,220 @@ def test_a_notebook_of_a_large_cell_and_fifty_magics_is_read_in_bounded_time(tmp
     assert results["fifty"]["score"] == 100, json.dumps(results["fifty"])[:2000]
     huge = json.dumps(results["huge"])
     assert results["huge"]["score"] == 0 and "more than 1.0 MiB of code" in huge, huge[:2000]
+
+
+# --- points only for work (issue 19 §2) ---
+
+#: A gmm module whose fit fits nothing: it sets degenerate parameters (weights (1, 1e-300, …), zero
+#: means, identity covariances) and every method the API asks for, for exactly those parameters.
+#: While the model-API and BIC/AIC tests graded "the model's own fitted parameters", it earned 20.
+DEGENERATE_GMM = '''
+
+def _rows(X):
+    X = np.asarray(X, dtype=float)
+    return X[:, None] if X.ndim == 1 else X
+
+
+def _degenerate_fit(self, X):
+    n, d = _rows(X).shape
+    K = int(self.n_components)
+    self.weights_ = np.r_[1.0, np.full(K - 1, 1e-300)]
+    self.means_ = np.zeros((K, d))
+    self.covariances_ = {"full": np.tile(np.eye(d), (K, 1, 1)), "diag": np.ones((K, d)),
+                         "spherical": np.ones(K)}[self.covariance_type]
+    self.converged_, self.n_iter_, self.log_likelihood_history_ = True, 1, [0.0]
+    self._rng = np.random.default_rng(self.random_state)
+    return self
+
+
+def _score_samples(self, X):
+    X = _rows(X)
+    return -0.5 * (X ** 2).sum(1) - 0.5 * X.shape[1] * np.log(2 * np.pi)
+
+
+def _p(self):
+    K, d = self.means_.shape
+    return K - 1 + K * d + {"full": K * d * (d + 1) // 2, "diag": K * d, "spherical": K}[self.covariance_type]
+
+
+GaussianMixtureEM.fit = _degenerate_fit
+GaussianMixtureEM.predict_proba = lambda self, X: np.eye(len(self.weights_))[np.zeros(len(_rows(X)), int)]
+GaussianMixtureEM.predict = lambda self, X: np.zeros(len(_rows(X)), dtype=int)
+GaussianMixtureEM.score_samples = _score_samples
+GaussianMixtureEM.score = lambda self, X: float(np.mean(_score_samples(self, X)))
+GaussianMixtureEM.sample = lambda self, n_samples=1: (
+    self._rng.standard_normal((n_samples, self.means_.shape[1])), np.zeros(n_samples, dtype=int))
+GaussianMixtureEM.bic = lambda self, X: float(-2 * _score_samples(self, X).sum() + _p(self) * np.log(len(_rows(X))))
+GaussianMixtureEM.aic = lambda self, X: float(-2 * _score_samples(self, X).sum() + 2 * _p(self))
+'''
+GMM_MODEL_API = ("test_predict_proba_and_predict", "test_score_samples_and_score",
+                 "test_sample_shapes_and_reproducible", "test_sample_statistics_full",
+                 "test_sample_statistics_diag", "test_sample_statistics_spherical",
+                 "test_sample_successive_calls_differ", "test_bic_aic")
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_a_gmm_fit_that_only_sets_degenerate_parameters_earns_nothing(tmp_path, user):
+    """The model-API and BIC/AIC tests grade a model built from parameters the grader chose
+    (weights_init, means_init, covariances_init, max_iter=0), so a fit that sets parameters of its
+    own choosing, with methods that are right for those alone, earns none of their 20 points."""
+    folder = tmp_path / "class"
+    write(folder / "reference", "gmm", reference_source("gmm"))
+    write(folder / "degenerate", "gmm", stub_source("gmm") + DEGENERATE_GMM)
+    results = grade_folder("gmm", folder, user=user)
+    assert results["reference"]["score"] == 100
+    degenerate = results["degenerate"]
+    earned = {name: entry(degenerate, "gmm", name)["score"] for name in GMM_MODEL_API}
+    assert earned == dict.fromkeys(GMM_MODEL_API, 0), earned
+    assert degenerate["score"] == 0
+    assert "must hold the given" in entry(degenerate, "gmm", "test_bic_aic")["output"]
+
+
+def _lookup_bmm(images, labels):
+    """The bmm reference whose classifier learns nothing: fit keeps classes_, and predict looks each
+    binarised image up in a table of (images, labels) pasted into the module (compressed)."""
+    import base64
+    import zlib
+
+    import numpy as np
+
+    bits = np.packbits((images / 255.0 > 0.5).reshape(len(images), -1), axis=1)
+    pack = lambda a: base64.b64encode(zlib.compress(np.ascontiguousarray(a).tobytes(), 9)).decode()
+    return reference_source("bmm") + f'''
+
+import base64 as _b64
+import zlib as _zlib
+
+_BITS = np.frombuffer(_zlib.decompress(_b64.b64decode("{pack(bits)}")), np.uint8).reshape(-1, {bits.shape[1]})
+_LABELS = np.frombuffer(_zlib.decompress(_b64.b64decode("{pack(labels.astype(np.uint8))}")), np.uint8)
+_TABLE = {{bytes(b): int(y) for b, y in zip(_BITS, _LABELS)}}
+
+
+def _lookup_fit(self, X, y):
+    self.classes_ = np.unique(y)
+    return self
+
+
+def _lookup_predict(self, X):
+    keys = np.packbits(np.asarray(X).reshape(len(X), -1) > 0.5, axis=1)
+    return np.array([_TABLE.get(bytes(k), self.classes_[0]) for k in keys])
+
+
+BernoulliMixtureClassifier.fit = _lookup_fit
+BernoulliMixtureClassifier.predict = _lookup_predict
+'''
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_a_bmm_predict_that_looks_images_up_earns_nothing_on_accuracy(tmp_path, user):
+    """The accuracy test predicts the grader's held-out MNIST images, which no handout ships: a
+    predict that looks images up in a table of everything the handout holds earns none of its
+    points. The control — the same lookup with the grader's own 5,000 pasted in, as a student
+    would have had them when the handout shipped them all — earns them all, so the table works."""
+    from datasets import load_mnist_5k, load_mnist_subset
+
+    folder = tmp_path / "class"
+    write(folder / "handout_table", "bmm", _lookup_bmm(*load_mnist_subset()))
+    write(folder / "control_all_5000", "bmm", _lookup_bmm(*load_mnist_5k()))
+    for name in ("handout_table", "control_all_5000"):
+        assert (folder / name / "bmm.py").stat().st_size < 1 << 20  # under intake's cap: graded, not refused
+    results = grade_folder("bmm", folder, user=user)
+    accuracy = entry(results["handout_table"], "bmm", "test_accuracy")
+    assert accuracy["score"] == 0, accuracy
+    assert "held-out" in accuracy["output"]
+    control = entry(results["control_all_5000"], "bmm", "test_accuracy")
+    assert control["score"] == control["max_score"], control
+
+
+#: The same for bmm: a BernoulliMixture whose fit sets weights (1, 1e-300, …) and probs ½, and a
+#: classifier whose predict_proba is uniform (so every label is an arg-max); it earned 17 points
+#: on tests that graded the model's own state (the penalised objective of constant parameters
+#: never decreases, either).
+DEGENERATE_BMM = '''
+
+def _rows(X):
+    X = np.asarray(X, dtype=float)
+    return X.reshape(len(X), -1)
+
+
+def _degenerate_fit(self, X):
+    n, d = _rows(X).shape
+    K = int(self.n_components)
+    self.weights_ = np.r_[1.0, np.full(K - 1, 1e-300)]
+    self.probs_ = np.full((K, d), 0.5)
+    self.converged_, self.n_iter_, self.log_likelihood_history_ = True, 1, [0.0]
+    self._rng = np.random.default_rng(self.random_state)
+    return self
+
+
+def _score_samples(self, X):
+    X = _rows(X)
+    return np.full(len(X), X.shape[1] * np.log(0.5))
+
+
+BernoulliMixture.fit = _degenerate_fit
+BernoulliMixture.predict_proba = lambda self, X: np.eye(len(self.weights_))[np.zeros(len(_rows(X)), int)]
+BernoulliMixture.predict = lambda self, X: np.zeros(len(_rows(X)), dtype=int)
+BernoulliMixture.score_samples = _score_samples
+BernoulliMixture.score = lambda self, X: float(np.mean(_score_samples(self, X)))
+BernoulliMixture.sample = lambda self, n_samples=1: (
+    (self._rng.random((n_samples, self.probs_.shape[1])) < 0.5).astype(float), np.zeros(n_samples, dtype=int))
+
+
+def _classifier_fit(self, X, y):
+    self.classes_ = np.unique(y)
+    self.class_log_prior_ = np.full(len(self.classes_), -np.log(len(self.classes_)))
+    self.mixtures_ = []
+    return self
+
+
+BernoulliMixtureClassifier.fit = _classifier_fit
+BernoulliMixtureClassifier.predict_proba = lambda self, X: np.full((len(_rows(X)), len(self.classes_)),
+                                                                   1 / len(self.classes_))
+BernoulliMixtureClassifier.predict = lambda self, X: np.full(len(_rows(X)), self.classes_[0])
+BernoulliMixtureClassifier.score = lambda self, X, y: float(np.mean(self.predict(X) == np.asarray(y)))
+'''
+BMM_MODEL_API = ("test_penalized_objective_never_decreases", "test_mixture_predictions", "test_mixture_sample",
+                 "test_sample_successive_calls_differ", "test_predict_labels")
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_a_bmm_fit_that_only_sets_degenerate_parameters_earns_nothing(tmp_path, user):
+    """bmm's model tests grade the model's own parameters only once they are a fit (one EM iteration
+    from the given start, by the spec's steps or the student's own), and the classifier's predictions
+    only when they beat chance as a fit does: the degenerate module earns none of those 17 points."""
+    folder = tmp_path / "class"
+    write(folder / "degenerate", "bmm", stub_source("bmm") + DEGENERATE_BMM)
+    results = grade_folder("bmm", folder, user=user)
+    degenerate = results["degenerate"]
+    earned = {name: entry(degenerate, "bmm", name)["score"] for name in BMM_MODEL_API}
+    assert earned == dict.fromkeys(BMM_MODEL_API, 0), earned
+    assert degenerate["score"] == 0
+    assert "not one EM iteration" in entry(degenerate, "bmm", "test_mixture_predictions")["output"]
+    assert "halfway" in entry(degenerate, "bmm", "test_predict_labels")["output"]
+
+
+#: A classifier whose fit keeps the training rows and whose sample hands them back: the judge
+#: (BernoulliNB on those rows) takes them for their label, so it earned the sample test's 5 points.
+MEMORISING_BMM = '''
+
+def _memo_fit(self, X, y):
+    X, y = np.asarray(X, dtype=float), np.asarray(y)
+    self.classes_ = np.unique(y)
+    self._rows = {c: X[y == c] for c in self.classes_}
+    return self
+
+
+BernoulliMixtureClassifier.fit = _memo_fit
+BernoulliMixtureClassifier.sample = lambda self, n_samples, label: (
+    self._rows[label][np.arange(n_samples) % len(self._rows[label])])
+'''
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_a_bmm_classifier_that_samples_its_training_images_earns_nothing_on_sampling(tmp_path, user):
+    folder = tmp_path / "class"
+    write(folder / "memorising", "bmm", reference_source("bmm") + MEMORISING_BMM)
+    results = grade_folder("bmm", folder, user=user)
+    sample = entry(results["memorising"], "bmm", "test_classifier_sample")
+    assert sample["score"] == 0 and "training images, pixel for pixel" in sample["output"], sample

@@ -31,7 +31,8 @@ def _add_tree(zf, folder, arcbase, skip=()):
 
 
 #: Large data files and the loader names that read them.
-DATA_READERS = {"mnist_5k.npz": ("load_mnist_subset", "load_mnist")}
+DATA_READERS = {"mnist_3k.npz": ("load_mnist_subset", "load_mnist_5k"),
+                "mnist_heldout.npz": ("load_mnist_heldout", "load_mnist_5k")}
 
 
 def _unused_data(assignment):
@@ -68,7 +69,7 @@ def gradescope_zip(assignment, out, *, unisolated=False):
         zf.write(engine.PYTEST_INI, f"autograder/{engine.PYTEST_INI.name}")  # the engine's pytest config
         _add_tree(zf, ROOT / "autograder" / "tests" / assignment, f"autograder/tests/{assignment}")
         _add_tree(zf, ROOT / "solutions" / assignment, f"solutions/{assignment}")
-        _add_tree(zf, ROOT / "datasets", "datasets", skip={"fetch_mnist.py", *_unused_data(assignment)})
+        _add_tree(zf, ROOT / "datasets", "datasets", skip={"fetch_mnist.py", "carve_mnist.py", *_unused_data(assignment)})
     return out
 
 

@@ -68,14 +68,15 @@ def show_images(images, rows, cols, titles=None, size=1.1, cmap="gray_r", suptit
 # %% [markdown]
 # ## 1. The data
 #
-# 5,000 images of the MNIST training set (500 per digit), split into 4,000 for training and 1,000
-# for testing. A pixel is 1 where its grey level exceeds half the maximum.
+# 3,000 images of the MNIST training set (300 per digit), split into 2,400 for training and 600
+# for testing. A pixel is 1 where its grey level exceeds half the maximum. (The autograder tests
+# your classifier on 2,000 further images that are not in this folder.)
 
 # %%
 images, labels = load_mnist_subset()
 X_all = bmm.binarize(images)
 order = rng.permutation(len(labels))
-train, test = order[:4000], order[4000:]
+train, test = order[:2400], order[2400:]
 X_train, y_train, X_test, y_test = X_all[train], labels[train], X_all[test], labels[test]
 print(X_all.shape, X_all.dtype, "pixels on:", f"{X_all.mean():.1%}")
 show_images(X_train[:30], 3, 10, titles=[str(c) for c in y_train[:30]], suptitle="binarised training images")

@@ -2,10 +2,10 @@
 import numpy as np
 
 from autograder.harness import Mistake, expect_close, points, reference
-from datasets import load_mnist_subset
+from datasets import load_mnist_5k
 
 ref = reference("bmm")
-IMAGES, LABELS = load_mnist_subset()  # (5000, 784) uint8, the shipped subset
+IMAGES, LABELS = load_mnist_5k()  # (5000, 784) uint8, the shipped subset
 
 
 @points(4)

@@ -5,10 +5,11 @@ from scipy.special import logsumexp
 
 from autograder.harness import (Mistake, expect, expect_array, expect_close, expect_equal, expect_history, fail,
                                 follows_history, points, reference)
-from datasets import load_mnist_subset
+from autograder.sandbox import StudentCodeError
+from datasets import load_mnist_5k
 
 ref = reference("bmm")
-IMAGES, LABELS = load_mnist_subset()
+IMAGES, LABELS = load_mnist_5k()
 X_MNIST = (IMAGES / 255.0 > 0.5).astype(float)  # the shipped subset, binarised
 
 # Components are compared by index in this module: every fit starts from a given
@@ -68,6 +69,38 @@ def expect_bool(got, what):
 def log_prob_of(X, probs):
     """log p(x_n | k) for validated probs strictly inside (0, 1)."""
     return X @ np.log(probs).T + (1 - X) @ np.log1p(-probs).T
+
+
+def em_steps_from(student, X, weights, probs, alpha):
+    """[(weights, probs)] one EM iteration may give from (weights, probs): the spec's (the reference's
+    bmm_e_step and bmm_m_step) and, carried forward, that of the student's own two steps when they run —
+    so a wrong step is charged in its own test, never here."""
+    out = [ref.bmm_m_step(X, ref.bmm_e_step(X, weights, probs)[0], alpha)]
+    try:
+        resp = np.asarray(student.bmm_e_step(X, weights, probs)[0], dtype=float)
+        got = student.bmm_m_step(X, resp, alpha)
+        out.append((np.asarray(got[0], dtype=float), np.asarray(got[1], dtype=float)))
+    except StudentCodeError as exc:
+        if exc.kind in ("timeout", "crash", "memory"):
+            raise
+    except (TypeError, ValueError, IndexError, KeyError):  # a reply that is not (resp, ll) / (weights, probs)
+        pass
+    return out
+
+
+def expect_em_step(student, X, before, model, alpha, what):
+    """The model's weights_, probs_ are one EM iteration from ``before`` = (weights, probs): what was fitted
+    is a fit of X, not parameters of the submission's own choosing. Returns them as arrays."""
+    k, d = np.shape(before[1])
+    weights = expect_array(model.weights_, f"{what}: weights_", shape=(k,))
+    probs = expect_array(model.probs_, f"{what}: probs_", shape=(k, d))
+    for w, p in em_steps_from(student, X, *before, alpha):
+        if (np.shape(w) == weights.shape and np.shape(p) == probs.shape
+                and np.allclose(weights, w, rtol=1e-6, atol=1e-12) and np.allclose(probs, p, rtol=1e-6, atol=1e-12)):
+            return weights, probs
+    fail(f"{what}: the fitted weights_ and probs_ are not one EM iteration from the parameters before it "
+         "(bmm_m_step(X, bmm_e_step(X, weights, probs)[0], alpha), with the spec's steps or your own): fit must "
+         "fit X, starting from weights_init and probs_init")
 
 
 FIT = "BernoulliMixture.fit runs your "
@@ -178,11 +211,13 @@ def test_penalized_objective_never_decreases(student, rng):
         w0 = np.full(k, 1.0 / k)
         p0 = rng.uniform(0.25, 0.75, size=(k, X.shape[1]))
         objective = [ref.bmm_penalized_log_likelihood(X, w0, p0, alpha)]
+        before = (w0, p0)
         for t in range(1, n_iter + 1):
             model = fitted(student, k, X, alpha=alpha, tol=0.0, max_iter=t, weights_init=w0, probs_init=p0)
             what = f"BernoulliMixture({k}, alpha={alpha:g}, tol=0, max_iter={t}, weights_init, probs_init) on {name}"
-            weights = expect_array(model.weights_, f"{what}: weights_", shape=(k,))
-            probs = expect_array(model.probs_, f"{what}: probs_", shape=(k, X.shape[1]))
+            # the parameters after t iterations are one EM step from those after t − 1 (a fit that sets
+            # constant parameters has a constant objective, which never decreases either)
+            weights, probs = before = expect_em_step(student, X, before, model, alpha, what)
             expect(abs(weights.sum() - 1) < 1e-6 and weights.min() >= 0,
                    f"{what}: weights_ should be non-negative and sum to 1, got sum {weights.sum():.10g}")
             expect(probs.min() > 0 and probs.max() < 1,
@@ -252,13 +287,14 @@ def test_dead_component(student, rng):
 
 @points(4, depends={"test_em_trajectory": "the model is fitted by your fit"})
 def test_mixture_predictions(student, rng, artifacts):
-    """BernoulliMixture: predict_proba, predict, score_samples and score of the fitted parameters"""
+    """BernoulliMixture: predict_proba, predict, score_samples and score of the fitted parameters (one EM iteration from a given start)"""
     X = mnist_rows(rng, 500)
     k = 6
-    model = fitted(student, k, X, max_iter=5, weights_init=np.full(k, 1.0 / k),
-                   probs_init=rng.uniform(0.25, 0.75, size=(k, 784)))
-    weights = expect_array(model.weights_, "weights_ after fit", shape=(k,))
-    probs = expect_array(model.probs_, "probs_ after fit", shape=(k, 784))
+    start = (np.full(k, 1.0 / k), rng.uniform(0.25, 0.75, size=(k, 784)))
+    model = fitted(student, k, X, tol=0.0, max_iter=1, weights_init=start[0], probs_init=start[1])
+    # graded on the model's own parameters once they are a fit: one EM iteration from the start
+    weights, probs = expect_em_step(student, X, start, model, 1.0, "BernoulliMixture(6, tol=0, max_iter=1, "
+                                    "weights_init, probs_init).fit(X) on 500 MNIST images")
     artifacts["bmm_fit"] = {"weights": weights, "probs": probs, "samples": lambda: model.sample(8)[0]}  # pictures
     expect(weights.min() >= 0 and probs.min() > 0 and probs.max() < 1,
            "weights_ and probs_ after fit should be valid (weights >= 0, probs inside (0, 1))")
@@ -268,7 +304,7 @@ def test_mixture_predictions(student, rng, artifacts):
         weighted = log_prob_of(X_new, probs) + np.log(weights)
     log_px = logsumexp(weighted, axis=1)
     resp = np.exp(weighted - log_px[:, None])
-    what = "a BernoulliMixture(6) fitted on 500 MNIST images, on 200 others:"
+    what = "a BernoulliMixture(6) fitted (one iteration) on 500 MNIST images, on 200 others:"
     expect_close(model.predict_proba(X_new), resp, f"{what} predict_proba(X)", atol=1e-12)
     expect_equal(model.predict(X_new), weighted.argmax(1), f"{what} predict(X)")
     expect_close(model.score_samples(X_new), log_px, f"{what} score_samples(X)", mistakes=[
@@ -278,9 +314,9 @@ def test_mixture_predictions(student, rng, artifacts):
         Mistake(log_px.sum(), "score returned the total; it is the mean of score_samples")])
 
 
-@points(3)
+@points(3, depends={"test_em_trajectory": "the model is fitted by your fit"})
 def test_mixture_sample(student, rng):
-    """BernoulliMixture.sample: (X, z) with z ~ weights_ and pixels ~ Bernoulli(probs_[z])"""
+    """BernoulliMixture.sample: (X, z) with z ~ weights_ and pixels ~ Bernoulli(probs_[z]) of a fitted model"""
     # Exact binomial tests of every component's count and every (component, pixel) mean;
     # each at two-sided level 1e-8, Bonferroni over the 3 + 3·12 checks: a correct sampler
     # fails with probability < 4e-7.
@@ -290,9 +326,10 @@ def test_mixture_sample(student, rng):
     z_true = rng.choice(k, size=1500, p=true_weights)
     X = (rng.random((1500, d)) < true_probs[z_true]).astype(float)
     init = dict(weights_init=true_weights, probs_init=np.clip(true_probs + rng.normal(0, 0.05, (k, d)), 0.05, 0.95))
-    model = fitted(student, k, X, max_iter=20, random_state=int(rng.integers(2**31)), **init)
-    weights = expect_array(model.weights_, "weights_ after fit", shape=(k,))
-    probs = expect_array(model.probs_, "probs_ after fit", shape=(k, d))
+    model = fitted(student, k, X, tol=0.0, max_iter=1, random_state=int(rng.integers(2**31)), **init)
+    # sampled from the model's own parameters once they are a fit: one EM iteration from the start
+    weights, probs = expect_em_step(student, X, (init["weights_init"], init["probs_init"]), model, 1.0,
+                                    f"BernoulliMixture({k}, tol=0, max_iter=1, weights_init, probs_init).fit(X)")
     got = model.sample(n)
     expect(isinstance(got, (tuple, list)) and len(got) == 2, "sample(n_samples) should return (X, z)")
     Xs = expect_array(got[0], f"sample({n})[0] (the images)", shape=(n, d))
@@ -360,14 +397,16 @@ def test_random_start_history(student, rng):
                                               "column (axis=0), not per row: each row must sum to 1")])
 
 
-@points(1)
+@points(1, depends={"test_em_trajectory": "the model is fitted by your fit"})
 def test_sample_successive_calls_differ(student, rng):
-    """BernoulliMixture.sample: two successive calls on one fitted model give different draws"""
+    """BernoulliMixture.sample: two successive calls on one fitted model (one EM iteration) give different draws"""
     X = mnist_rows(rng, 300)
     k = 3
     seed = int(rng.integers(2**31))
-    model = fitted(student, k, X, max_iter=5, random_state=seed, weights_init=np.full(k, 1.0 / k),
-                   probs_init=rng.uniform(0.25, 0.75, size=(k, 784)))
+    start = (np.full(k, 1.0 / k), rng.uniform(0.25, 0.75, size=(k, 784)))
+    model = fitted(student, k, X, tol=0.0, max_iter=1, random_state=seed, weights_init=start[0], probs_init=start[1])
+    expect_em_step(student, X, start, model, 1.0, f"BernoulliMixture({k}, tol=0, max_iter=1, random_state={seed}, "
+                                                  "weights_init, probs_init).fit(X) on 300 MNIST images")
     draws = []
     for call in ("first", "second"):
         got = model.sample(50)

@@ -12,13 +12,28 @@ FAITHFUL_STD = load_old_faithful(standardize=True)
 SHAPES = {"full": lambda k, d: (k, d, d), "diag": lambda k, d: (k, d), "spherical": lambda k, d: (k,)}
 
 
-def fitted(student, X, covariance_type, start):
-    """The student's model fitted from ``start`` (so the fit takes a few iterations and is deterministic)."""
+def built(student, X, covariance_type, start, **kwargs):
+    """The student's model built from the given parameters ``start``: ``fit`` with ``max_iter=0`` runs no EM
+    iteration (the spec's loop is t = 1..max_iter), so the model holds ``weights_init``, ``means_init`` and
+    ``covariances_init`` — parameters the grader chose, not ones the submission could pick for itself —
+    and each method is graded on exactly those. Checks that it holds them; returns the model."""
     weights, means, covs = start
-    model = student.GaussianMixtureEM(len(weights), covariance_type=covariance_type, weights_init=weights,
-                                      means_init=means, covariances_init=covs)
+    k, d = np.shape(means)
+    model = student.GaussianMixtureEM(k, covariance_type=covariance_type, weights_init=weights, means_init=means,
+                                      covariances_init=covs, max_iter=0, **kwargs)
     model.fit(X)
+    expect_given(model, start, covariance_type, f"GaussianMixtureEM({k}, covariance_type={covariance_type!r}, "
+                 "weights_init, means_init, covariances_init, max_iter=0).fit(X)")
     return model
+
+
+def expect_given(model, start, covariance_type, what):
+    """The model's weights_, means_, covariances_ are the given ones (a fit with max_iter=0 changes nothing)."""
+    k, d = np.shape(start[1])
+    for name, got, given in zip(("weights_", "means_", "covariances_"), parameters(model, k, d, covariance_type, what),
+                                start):
+        expect_close(got, given, f"{what}: {name} (with max_iter=0 fit runs no EM iteration, so it must hold the "
+                                 f"given {name[:-1]}_init)", rtol=1e-9, atol=0)
 
 
 def parameters(model, k, d, covariance_type, what):
@@ -30,8 +45,8 @@ def parameters(model, k, d, covariance_type, what):
 
 
 def sklearn_with(weights, means, covs, covariance_type, what):
-    """A scikit-learn GaussianMixture holding the given parameters (the student's own fit), so that
-    predict & co. are checked against scikit-learn on exactly the student's parameters."""
+    """A scikit-learn GaussianMixture holding the given parameters (those the student's model was built
+    from), so that predict & co. are checked against scikit-learn on exactly those parameters."""
     gm = GaussianMixture(len(weights), covariance_type=covariance_type)
     gm.weights_, gm.means_, gm.covariances_ = weights, means, covs
     try:
@@ -44,18 +59,21 @@ def sklearn_with(weights, means, covs, covariance_type, what):
 
 
 def models(student, rng):
-    """[(what, model, covariance_type, k, d, X_fit, X_new)]: a 3-D full mixture and Old Faithful (diag)."""
+    """[(what, model, covariance_type, X_fit, X_new, start)]: a 3-D full mixture and Old Faithful (diag), each model
+    built from the given parameters ``start`` (``max_iter=0``), so its methods are graded on parameters the grader
+    chose and never on whatever a ``fit`` set."""
     w, m, c = random_gmm(3, 3, separation=2.5, rng=rng)
     X, _ = sample_gmm(400, w, m, c, rng=rng)
     X_new, _ = sample_gmm(150, w, m, c, rng=rng)
     X_new[:5] += 200.0  # far from every component (densities underflow to 0): log space keeps everything finite
-    out = [("GaussianMixtureEM(3) on 400 samples of a 3-D mixture", fitted(student, X, "full", (w, m, c)),
-            "full", 3, 3, X, X_new)]
+    out = [("GaussianMixtureEM(3, max_iter=0) built from a 3-D mixture's parameters, on 400 of its samples",
+            built(student, X, "full", (w, m, c)), "full", X, X_new, (w, m, c))]
     rows = rng.choice(len(FAITHFUL_STD), size=2, replace=False)
-    start = (np.array([0.5, 0.5]), FAITHFUL_STD[rows], np.ones((2, 2)) * 0.5)
+    start = (rng.dirichlet([5.0, 5.0]), FAITHFUL_STD[rows], rng.uniform(0.3, 1.0, size=(2, 2)))
     faithful_new = FAITHFUL_STD[rng.choice(len(FAITHFUL_STD), size=60)] + rng.normal(scale=0.3, size=(60, 2))
-    out.append(("GaussianMixtureEM(2, covariance_type='diag') on Old Faithful (standardised)",
-                fitted(student, FAITHFUL_STD, "diag", start), "diag", 2, 2, FAITHFUL_STD, faithful_new))
+    out.append(("GaussianMixtureEM(2, covariance_type='diag', max_iter=0) built from given parameters, on Old "
+                "Faithful (standardised)", built(student, FAITHFUL_STD, "diag", start), "diag", FAITHFUL_STD,
+                faithful_new, start))
     return out
 
 
@@ -63,15 +81,15 @@ EPSILONS = (1e-6, 1e-8, 1e-10, 1e-12, 1e-15, 1e-16, 1e-20, 1e-30, 1e-50, 1e-100,
             float(np.finfo(float).eps), float(np.finfo(float).tiny))
 EPS_SCORE = ("an ε was added to the density before its log (log(Σ + ε)): far from the components the density "
              "underflows and the log-density becomes the floor log ε; use log-sum-exp of the log-densities")
-FIT_DEPENDS = {"test_fit_matches_sklearn_full": "the model is fitted by your fit",
-               "test_fit_matches_sklearn_diag": "the model is fitted by your fit"}
+BUILT = "the model is built by your fit from weights_init, means_init and covariances_init (max_iter=0)"
+FIT_DEPENDS = {"test_fit_matches_sklearn_full": BUILT, "test_fit_matches_sklearn_diag": BUILT}
 
 
 @points(5, depends=FIT_DEPENDS)
 def test_predict_proba_and_predict(student, rng):
-    """predict_proba and predict: scikit-learn's, for the model's own fitted parameters"""
-    for what, model, covariance_type, k, d, _, X_new in models(student, rng):
-        gm = sklearn_with(*parameters(model, k, d, covariance_type, what), covariance_type, what)
+    """predict_proba and predict: scikit-learn's, for a model built from given parameters (max_iter=0)"""
+    for what, model, covariance_type, _, X_new, start in models(student, rng):
+        gm = sklearn_with(*start, covariance_type, what)
         weighted = gm._estimate_weighted_log_prob(X_new)
         plain = weighted - np.log(gm.weights_)
         expected = gm.predict_proba(X_new)
@@ -92,9 +110,9 @@ def test_predict_proba_and_predict(student, rng):
 
 @points(4, depends=FIT_DEPENDS)
 def test_score_samples_and_score(student, rng):
-    """score_samples = log p(x) and score = its mean: scikit-learn's, for the model's own parameters"""
-    for what, model, covariance_type, k, d, X_fit, X_new in models(student, rng):
-        gm = sklearn_with(*parameters(model, k, d, covariance_type, what), covariance_type, what)
+    """score_samples = log p(x) and score = its mean: scikit-learn's, for a model built from given parameters"""
+    for what, model, covariance_type, X_fit, X_new, start in models(student, rng):
+        gm = sklearn_with(*start, covariance_type, what)
         weighted = gm._estimate_weighted_log_prob(X_new)
         expected = gm.score_samples(X_new)
         with np.errstate(divide="ignore", under="ignore"):
@@ -118,15 +136,14 @@ def test_score_samples_and_score(student, rng):
 
 @points(2)
 def test_sample_shapes_and_reproducible(student, rng):
-    """sample: (X, z) of shapes (n_samples, d), (n_samples,); two fits with the same int random_state sample alike"""
-    w, m, c = random_gmm(2, 2, separation=4.0, rng=rng)
+    """sample: (X, z) of shapes (n_samples, d), (n_samples,), drawn from the model; two models built alike with the same int random_state sample alike"""
+    _, m, c = random_gmm(2, 2, separation=4.0, rng=rng)
+    w = np.full(2, 0.5)
     X, _ = sample_gmm(200, w, m, c, rng=rng)
     seed = int(rng.integers(2**31))
-    a = student.GaussianMixtureEM(2, random_state=seed)
-    b = student.GaussianMixtureEM(2, random_state=seed)
-    a.fit(X)
-    b.fit(X)
-    what = f"two GaussianMixtureEM(2, random_state={seed}) fitted on the same data"
+    a = built(student, X, "full", (w, m, c), random_state=seed)
+    b = built(student, X, "full", (w, m, c), random_state=seed)
+    what = f"two GaussianMixtureEM(2, max_iter=0, random_state={seed}) built from the same parameters"
     for n_samples in (None, 5, 40):
         call = "sample()" if n_samples is None else f"sample({n_samples})"
         got_a = a.sample() if n_samples is None else a.sample(n_samples)
@@ -140,20 +157,25 @@ def test_sample_shapes_and_reproducible(student, rng):
         expect_close(got_b[0], xa, f"{what}: {call}[0] of the second model should equal the first's (the "
                                    "same int random_state gives the same samples)", rtol=1e-12)
         expect_equal(got_b[1], za, f"{what}: {call}[1] of the second model should equal the first's")
+    # reproducible is not enough: the 40 samples are draws of this model (weights 1/2, 1/2)
+    check_drawn(xa, za, (w, m, c), "full", f"{what}: sample(40)")
     # a model of 1-D data samples arrays of shape (n, 1)
-    model = student.GaussianMixtureEM(2, random_state=seed)
-    model.fit(X[:, 0])
+    model = built(student, X[:, 0], "full", (w, m[:, :1], c[:, :1, :1]), random_state=seed)
     got = model.sample(10)
     expect(isinstance(got, (tuple, list)) and len(got) == 2, f"sample should return (X, z), got {type(got).__name__}")
-    expect_array(got[0], "GaussianMixtureEM(2) fitted on a 1-D array: sample(10)[0]", shape=(10, 1))
-    expect_array(got[1], "GaussianMixtureEM(2) fitted on a 1-D array: sample(10)[1]", shape=(10,), kind="iu")
+    expect_array(got[0], "GaussianMixtureEM(2, max_iter=0) built on a 1-D array: sample(10)[0]", shape=(10, 1))
+    expect_array(got[1], "GaussianMixtureEM(2, max_iter=0) built on a 1-D array: sample(10)[1]", shape=(10,),
+                 kind="iu")
 
 
-# Statistical checks of sample(): per model, for each of the K = 3 components, the count of its
+# Statistical checks of sample(), always against the parameters the model was built from (max_iter=0):
+# per model, for each of the K = 3 components, the count of its
 # samples (exact binomial quantiles), the mean of its samples (n_k·(x̄−μ)ᵀΣ⁻¹(x̄−μ) ~ χ²(d) exactly)
 # and their spread (Σ‖L⁻¹(x−μ)‖² ~ χ²(n_k·d) exactly, two-sided): 9 checks per model, 3 models,
-# 27 checks (9 per test), each failing a correct sampler with probability ≤ ALPHA = 1e-8; by the union
-# bound a correct submission fails one of these tests with probability ≤ 2.7e-7 < 1e-6. The named mistakes fail with
+# 27 checks (9 per test), and the same 3 checks per component of the K = 2 models of
+# test_sample_shapes_and_reproducible and test_sample_successive_calls_differ (6 each): 39 checks,
+# each failing a correct sampler with probability ≤ ALPHA = 1e-8; by the union
+# bound a correct submission fails one of these tests with probability ≤ 3.9e-7 < 1e-6. The named mistakes fail with
 # certainty: with 3000 samples and weights near (0.6, 0.3, 0.1), equal weights put ~1000 samples
 # in the component expected to get ~300 (binomial sd ≈ 16), 40 standard deviations off; with
 # variances in [4, 16], noise scaled by Σ (or σ²) instead of L (or σ) makes the mean squared
@@ -163,24 +185,30 @@ N_SAMPLES = 3000
 WEIGHTS = np.array([0.6, 0.3, 0.1])
 
 
-def check_samples(model, covariance_type, d, what):
-    k = len(WEIGHTS)
-    weights, means, covs = parameters(model, k, d, covariance_type, what)
+def check_samples(model, start, covariance_type, d, what):
     got = model.sample(N_SAMPLES)
     expect(isinstance(got, (tuple, list)) and len(got) == 2, f"sample should return (X, z), got {type(got).__name__}")
     call = f"{what}: sample({N_SAMPLES})"
     Xs = expect_array(got[0], f"{call}[0]", shape=(N_SAMPLES, d))
     z = expect_array(got[1], f"{call}[1] (the components)", shape=(N_SAMPLES,), kind="iu")
+    check_drawn(Xs, z, start, covariance_type, call)
+
+
+def check_drawn(Xs, z, start, covariance_type, call):
+    """``(Xs, z)`` are draws of the mixture ``start`` = (weights, means, covariances): 3 checks per component."""
+    weights, means, covs = (np.asarray(v, dtype=float) for v in start)
+    k, d = means.shape
+    n = len(Xs)
     expect(z.min() >= 0 and z.max() < k, f"{call}[1]: components must lie in 0..{k - 1}")
     counts = np.bincount(z, minlength=k)
     p = weights / weights.sum()
-    lo, hi = stats.binom.ppf(ALPHA / 2, N_SAMPLES, p), stats.binom.isf(ALPHA / 2, N_SAMPLES, p)
+    lo, hi = stats.binom.ppf(ALPHA / 2, n, p), stats.binom.isf(ALPHA / 2, n, p)
     if np.any((counts < lo) | (counts > hi)):
         j = int(np.argmax((counts < lo) | (counts > hi)))
         message = (f"{call}: {counts[j]} samples came from component {j}, expected about "
-                   f"{N_SAMPLES * p[j]:.0f} (weights_[{j}] = {p[j]:.4f}; a correct sampler gives a count in "
+                   f"{n * p[j]:.0f} (weights_[{j}] = {p[j]:.4f}; a correct sampler gives a count in "
                    f"[{lo[j]:.0f}, {hi[j]:.0f}] with probability 1 − 1e-8)")
-        u_lo, u_hi = stats.binom.ppf(ALPHA / 2, N_SAMPLES, 1 / k), stats.binom.isf(ALPHA / 2, N_SAMPLES, 1 / k)
+        u_lo, u_hi = stats.binom.ppf(ALPHA / 2, n, 1 / k), stats.binom.isf(ALPHA / 2, n, 1 / k)
         if np.all((counts >= u_lo) & (counts <= u_hi)):
             message += ("\nLikely mistake: the components were drawn with equal probability; draw the counts "
                         "from a multinomial(n_samples, weights_) (or each sample's component with "
@@ -221,9 +249,10 @@ def check_sample_statistics(student, rng, covariance_type, d):
     _, m, c = random_gmm(3, d, covariance_type=covariance_type, separation=4.0, variance_range=(4.0, 16.0),
                          rng=rng)
     X, _ = sample_gmm(600, WEIGHTS, m, c, covariance_type=covariance_type, rng=rng)
-    model = fitted(student, X, covariance_type, (WEIGHTS, m, c))
-    check_samples(model, covariance_type, d, f"GaussianMixtureEM(3, covariance_type={covariance_type!r}) "
-                                             f"fitted on 600 samples in {d}-D")
+    model = built(student, X, covariance_type, (WEIGHTS, m, c))
+    check_samples(model, (WEIGHTS, m, c), covariance_type, d,
+                  f"GaussianMixtureEM(3, covariance_type={covariance_type!r}, max_iter=0) built from given "
+                  f"parameters on 600 samples in {d}-D")
 
 
 @points(2)
@@ -246,19 +275,22 @@ def test_sample_statistics_spherical(student, rng):
 
 @points(1)
 def test_sample_successive_calls_differ(student, rng):
-    """sample: two successive calls on one fitted model give different draws (the generator moves on)"""
-    w, m, c = random_gmm(2, 2, separation=4.0, rng=rng)
+    """sample: two successive calls on one model give different draws of it (the generator moves on)"""
+    _, m, c = random_gmm(2, 2, separation=4.0, rng=rng)
+    w = np.full(2, 0.5)
     X, _ = sample_gmm(200, w, m, c, rng=rng)
     seed = int(rng.integers(2**31))
-    model = student.GaussianMixtureEM(2, weights_init=w, means_init=m, covariances_init=c, random_state=seed)
-    model.fit(X)
-    first = model.sample(20)
-    second = model.sample(20)
+    model = built(student, X, "full", (w, m, c), random_state=seed)
+    first = model.sample(40)
+    second = model.sample(40)
     for got in (first, second):
         expect(isinstance(got, (tuple, list)) and len(got) == 2, f"sample should return (X, z), got {type(got).__name__}")
-    a = expect_array(first[0], "sample(20)[0], first call", shape=(20, 2))
-    b = expect_array(second[0], "sample(20)[0], second call", shape=(20, 2))
+    a = expect_array(first[0], "sample(40)[0], first call", shape=(40, 2))
+    b = expect_array(second[0], "sample(40)[0], second call", shape=(40, 2))
     # continuous draws: two correct calls coincide with probability 0
-    expect(not np.array_equal(a, b), f"GaussianMixtureEM(2, random_state={seed}): two successive sample(20) calls "
-           "returned the same samples; a second call must continue the model's generator (create it once, in "
-           "fit), not re-seed it with random_state at every call")
+    expect(not np.array_equal(a, b), f"GaussianMixtureEM(2, max_iter=0, random_state={seed}): two successive "
+           "sample(40) calls returned the same samples; a second call must continue the model's generator (create "
+           "it once, in fit), not re-seed it with random_state at every call")
+    # and different is not enough: the first call's samples are draws of this model (weights 1/2, 1/2)
+    z = expect_array(first[1], "sample(40)[1], first call", shape=(40,), kind="iu")
+    check_drawn(a, z, (w, m, c), "full", f"GaussianMixtureEM(2, max_iter=0, random_state={seed}): sample(40)")

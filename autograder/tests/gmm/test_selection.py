@@ -3,7 +3,7 @@ import numpy as np
 from sklearn.mixture import GaussianMixture
 from sklearn.mixture._gaussian_mixture import _compute_precision_cholesky
 
-from autograder.harness import Mistake, expect, expect_array, expect_close, expect_equal, fail, points, reference
+from autograder.harness import Mistake, expect, expect_array, expect_close, expect_equal, points, reference
 from datasets import random_gmm, sample_gmm
 
 ref = reference("gmm")
@@ -54,34 +54,47 @@ def test_n_parameters_spherical(student, rng):
     check_n_parameters(student, rng, "spherical")
 
 
-def sklearn_with(model, k, d, covariance_type, what):
-    """A scikit-learn GaussianMixture holding the student's fitted parameters."""
-    weights = expect_array(model.weights_, f"{what}: weights_", shape=(k,))
-    means = expect_array(model.means_, f"{what}: means_", shape=(k, d))
-    covs = expect_array(model.covariances_, f"{what}: covariances_", shape=SHAPES[covariance_type](k, d))
+def sklearn_with(weights, means, covs, covariance_type):
+    """A scikit-learn GaussianMixture holding the given parameters (those the student's model was built from)."""
+    k, d = means.shape
     gm = GaussianMixture(k, covariance_type=covariance_type)
     gm.weights_, gm.means_, gm.covariances_ = weights, means, covs
-    try:
-        gm.precisions_cholesky_ = _compute_precision_cholesky(covs, covariance_type)
-    except ValueError:
-        fail(f"{what}: the fitted covariances_ are not positive definite")
+    gm.precisions_cholesky_ = _compute_precision_cholesky(covs, covariance_type)
     gm.n_features_in_ = d
     gm.converged_, gm.n_iter_, gm.lower_bound_ = True, 1, 0.0
     return gm
 
 
-@points(4, depends={"test_n_parameters": "bic and aic use your n_parameters"})
+def expect_given(model, start, covariance_type, what):
+    """The model holds the parameters it was built from (a fit with max_iter=0 runs no EM iteration)."""
+    k, d = start[1].shape
+    shapes = [(k,), (k, d), SHAPES[covariance_type](k, d)]
+    for name, got, given, shape in zip(("weights_", "means_", "covariances_"),
+                                       (model.weights_, model.means_, model.covariances_), start, shapes):
+        got = expect_array(got, f"{what}: {name}", shape=shape)
+        expect_close(got, given, f"{what}: {name} (with max_iter=0 fit runs no EM iteration, so it must hold the "
+                                 f"given {name[:-1]}_init)", rtol=1e-9, atol=0)
+
+
+BUILT = "the model is built by your fit from weights_init, means_init and covariances_init (max_iter=0)"
+
+
+@points(4, depends={"test_n_parameters": "bic and aic use your n_parameters", "test_fit_matches_sklearn_full": BUILT})
 def test_bic_aic(student, rng):
-    """bic and aic: scikit-learn's for the model's own fitted parameters, on the training data and on new data"""
+    """bic and aic: scikit-learn's for a model built from given parameters (max_iter=0), on the training data and on new data"""
+    # The model holds parameters the grader chose (fit with max_iter=0 runs no EM iteration), so bic and aic
+    # are graded on those and never on whatever a fit set: a fit that only sets some parameters earns nothing.
     for covariance_type, k, d in [("full", 3, 2), ("diag", 2, 3), ("spherical", 4, 2)]:
         w, m, c = random_gmm(k, d, covariance_type=covariance_type, separation=3.0, rng=rng)
         X, _ = sample_gmm(300, w, m, c, covariance_type=covariance_type, rng=rng)
         X_new, _ = sample_gmm(120, w, m, c, covariance_type=covariance_type, rng=rng)
         model = student.GaussianMixtureEM(k, covariance_type=covariance_type, weights_init=w, means_init=m,
-                                          covariances_init=c)
+                                          covariances_init=c, max_iter=0)
         model.fit(X)
-        what = f"GaussianMixtureEM({k}, covariance_type={covariance_type!r}) fitted on 300 samples in {d}-D"
-        gm = sklearn_with(model, k, d, covariance_type, what)
+        what = (f"GaussianMixtureEM({k}, covariance_type={covariance_type!r}, max_iter=0) built from given "
+                f"parameters on 300 samples in {d}-D")
+        expect_given(model, (w, m, c), covariance_type, what)
+        gm = sklearn_with(w, m, c, covariance_type)
         p = gm._n_parameters()
         for name, data in [("the training data", X), ("120 new samples", X_new)]:
             n = len(data)
