@@ -682,6 +682,13 @@ def main():
     report = {}
     _die_with_parent()  # a grader that dies (killed, crashed) takes its sandbox with it
     try:
+        for procs in cfg.get("cgroups", ()):  # first: everything after is counted (autograder.cgroup)
+            try:
+                with open(procs, "w") as f:
+                    f.write(str(os.getpid()))
+            except OSError as exc:
+                raise _SetupError(f"the sandbox could not join its control group {procs}: {exc}") from None
+        report["cgroup"] = "memory, processes, one CPU" if cfg.get("cgroups") else "none"
         _set_limits(cfg)
         _preimport()
         libc, contained, private = _isolate(cfg, report)

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 from . import _jail, wire
+from .cgroup import HEADROOM_MB, Cgroup
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -43,6 +44,7 @@ DEFAULT_TIMEOUT = 10.0
 DEFAULT_MEMORY_MB = 2048
 OUTPUT_CAP = 16 * 1024
 MAX_RESTARTS = 25
+MAX_PROCESSES = 64  # per sandbox (RLIMIT_NPROC, and its control group's pids.max)
 STARTUP_TIMEOUT = 20.0  # importing the module, counted from when its import starts
 SETUP_TIMEOUT = 120.0  # the sandbox's own set-up (NumPy, SciPy, namespaces), before that
 
@@ -221,6 +223,7 @@ class Session:
         self.output_dropped = 0
         self.events = []  # what happened (crashes, restarts), for the results' output
         self.unisolated_note = None  # set when the child ran without the allow-listed root
+        self.cgroup = None
         self._seq = 0
 
     # -- lifecycle ------------------------------------------------------------
@@ -277,12 +280,17 @@ class Session:
         cfg = {
             "root": str(ROOT), "workdir": str(workdir), "module": self.module_name,
             "hidden": self.hidden, "forbidden": list(FORBIDDEN_IMPORTS),
-            "memory_mb": self.memory_mb, "max_file_mb": 64, "max_processes": 64,
+            "memory_mb": self.memory_mb, "max_file_mb": 64, "max_processes": MAX_PROCESSES,
             "uid": self.uid, "gid": self.gid, "rfd": req_r, "wfd": rep_w,
             "namespaces": namespaces_wanted(), "newroot": str(new_root), "unisolated": self.unisolated,
             # the same interpreter: the list is computed once here, not in every child
             "allow": _allow_list() if os.path.realpath(self.python) == os.path.realpath(sys.executable) else None,
         }
+        # one control group for all the sandbox holds (root, or a delegated cgroup v2 subtree)
+        self.cgroup = Cgroup.create(
+            f"autograder-{self.token}-{self.generation}", processes=MAX_PROCESSES + 8,
+            memory_mb=self.memory_mb + _jail.WORK_MB + 2 * _jail.SCRATCH_MB + HEADROOM_MB)
+        cfg["cgroups"] = self.cgroup.procs if self.cgroup else []
         env = {
             "PATH": "/usr/bin:/bin", "HOME": str(workdir), "LANG": "C.UTF-8", "TMPDIR": str(workdir),
             "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
@@ -334,6 +342,9 @@ class Session:
         except subprocess.TimeoutExpired:
             pass
         self._kill_strays()
+        if self.cgroup is not None:
+            self.cgroup.remove()
+            self.cgroup = None
         self._drain.join(timeout=2)
         self._last_status = proc.returncode
 

@@ -921,6 +921,56 @@ def test_a_grader_killed_mid_grading_takes_its_sandbox_with_it(tmp_path):
     assert not alive, alive
 
 
+#: Memory no single process maps (memfd files) and memory many processes hold together (forks),
+#: each far below the 2 GiB address-space limit of one process. Right answers only if it worked.
+HOLDS_MEMORY = [("    x = _as_1d(x)\n    mean = np.mean(x)\n", """\
+    x = _as_1d(x)
+    import os
+    fds, chunk = [], b"\\1" * (64 << 20)
+    try:
+        for i in range(60):  # 3.75 GiB in files no process maps
+            fd = os.memfd_create(f"m{i}")
+            os.write(fd, chunk)
+            fds.append(fd)
+    except OSError:
+        return float(np.mean(x)), float(np.var(x, ddof=1))
+    finally:
+        for fd in fds:
+            os.close(fd)
+    mean = np.mean(x)
+"""), ("def bernoulli_mle(x):\n", """def bernoulli_mle(x):
+    import os, time
+    kids = []
+    for _ in range(3):  # 4.5 GiB held at once by three processes of 1.5 GiB
+        pid = os.fork()
+        if pid == 0:
+            a = np.ones(1536 << 17)
+            time.sleep(3)
+            os._exit(0 if a.sum() > 0 else 1)
+        kids.append(pid)
+    if any(os.waitstatus_to_exitcode(os.waitpid(k, 0)[1]) != 0 for k in kids):
+        return -1.0
+""")]
+
+
+def test_what_the_sandbox_holds_together_is_capped(tmp_path):
+    """Found by the red team: memfd files (never mapped) and forks each under the per-process
+    address-space limit held 2.6 and 4.8 GiB. As root each sandbox has one control group
+    (memory: the call's limit + its tmpfs folders + 512 MiB; processes; one CPU)."""
+    # justified: creating control groups needs root (or a delegated cgroup v2 subtree); a normal
+    # user has per-process limits only, as README's per-mode table says
+    runner("root")
+    if os.geteuid() != 0:
+        pytest.skip("control groups are created by root only")
+    sub = _one(tmp_path, Hostile("holds_memory_together", replace=HOLDS_MEMORY))
+    code, data, out = grade_one("mle", sub)
+    assert code == 0, out[-2000:]
+    for test in ("test_gaussian_mle_variance", "test_bernoulli_mle"):
+        assert entry(data, "mle", test)["score"] == 0, out[-3000:]
+    left = [d for d in Path("/sys/fs/cgroup").glob("*/**/autograder-*") if d.is_dir()]
+    assert not left, left  # each group removed with its sandbox
+
+
 def _reachable_by_others(path):
     parts = Path(os.path.realpath(path)).parts
     return all(os.stat(os.path.join(*parts[:i])).st_mode & 0o001 for i in range(1, len(parts) + 1))
