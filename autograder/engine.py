@@ -370,16 +370,24 @@ class GradingPlugin:
         for nodeid in self.order:
             r = self.results[nodeid]
             lines = []
-            if r.score < r.max_score:
+            own_failure = self.failures.get(nodeid)
+            unwritten = isinstance(own_failure, sandbox.StudentCodeError) and own_failure.kind == "not_implemented"
+            if r.score < r.max_score and not unwritten:  # an unwritten function is its own cause
                 for name, phrase in r.depends:
                     cause, cause_output = failed.get(name, (None, None))
                     if cause is None or cause is r:
                         continue
                     why = one_line(_cause_of(cause_output), 240)
-                    subject = phrase or f"This test builds on “{cause.name}”"
-                    lines.append(f"{subject}, which fails its own test ({why}): fix that first.")
+                    if phrase:
+                        lines.append(f"{phrase}: that part fails its own test ({why}): fix that first.")
+                    else:
+                        lines.append(f"This test builds on “{cause.name}”, which fails its own test "
+                                     f"({why}): fix that first.")
                 if lines and r.output:
-                    lines.append(r.output)
+                    # a mistake guessed downstream of a failed dependency may be that dependency's:
+                    # said as a possibility, never counted as one the class made (reports.parse)
+                    lines.append(DOWNSTREAM_GUESS.sub(
+                        r"\1Possibly (the failing part above may be the whole cause): ", r.output))
             if lines:
                 r.output = "\n".join(lines)
             if r.notes:
@@ -506,6 +514,10 @@ def _why(exc):
     if isinstance(exc, sandbox.StudentCodeError):
         return clean(exc, limit=500)
     return clean(f"{type(exc).__name__}: {exc}", limit=500)
+
+
+#: A "Likely mistake:" line of a test whose dependency failed in the same grading.
+DOWNSTREAM_GUESS = re.compile(r"(?m)^(\s*)Likely mistake:\s*")
 
 
 def _cause_of(output):

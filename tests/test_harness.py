@@ -104,13 +104,20 @@ def test_points_takes_dependencies_and_no_warnings_switch():
 FAKE_TESTS = '''
 """fake, part 1: made up (6 points)."""
 import numpy as np
-from autograder.harness import expect_close, points
+from autograder.harness import Mistake, expect_close, points
 
 
 @points(1, depends={"test_z_base": "late_user runs your base"})
 def test_a_late_user(student):
     """late_user, which builds on base (tested after it, alphabetically later module order)"""
-    expect_close(student.late_user(), 2.0, "late_user()")
+    expect_close(student.late_user(), 2.0, "late_user()",
+                 mistakes=[Mistake(1.0, "late_user halves its result")])
+
+
+@points(0.5, depends=("test_z_base",))
+def test_c_unwritten_user(student):
+    """a test of a function not written yet, which builds on base"""
+    expect_close(student.unwritten(), 1.0, "unwritten()")
 
 
 @points(1, depends=("test_z_base",))
@@ -145,6 +152,9 @@ def independent():
 
 def warns():
     return float(np.log(np.zeros(1))[0])
+
+def unwritten():
+    raise NotImplementedError
 '''
 
 
@@ -156,11 +166,18 @@ def test_dependencies_lead_with_the_cause_and_warnings_only_add_a_note(tmp_path)
     (tmp_path / "fake.py").write_text(FAKE_SUBMISSION)
     report = grade("fake", tmp_path / "fake.py", seed=1, tests_root=tmp_path / "tests")
     by = {t.id: t for t in report.tests}
-    assert report.score == 3 and report.max_score == 6
+    assert report.score == 3 and report.max_score == 6.5
     late = by["test_a_late_user"].output.splitlines()
-    assert late[0] == "late_user runs your base, which fails its own test (base(): expected 1, got 0.5 " \
+    assert late[0] == "late_user runs your base: that part fails its own test (base(): expected 1, got 0.5 " \
                       "(tolerance: relative 1e-06 and absolute 1e-12)): fix that first."
     assert late[1].startswith("late_user(): expected 2, got 1")
+    # a guess downstream of a failed dependency is a possibility, never a counted "Likely mistake"
+    assert "Likely mistake" not in by["test_a_late_user"].output
+    assert ("Possibly (the failing part above may be the whole cause): late_user halves its result"
+            in by["test_a_late_user"].output)
+    # an unwritten function is its own cause: no "fix that first" preamble
+    unwritten = by["test_c_unwritten_user"].output
+    assert "not implemented yet" in unwritten and "fix that first" not in unwritten, unwritten
     assert by["test_b_passing_user"].output == "" and by["test_b_passing_user"].score == 1
     assert by["test_z_base"].output.startswith("base(): expected 1, got 0.5")
     warned = by["test_warns"]

@@ -34,3 +34,7 @@ def test_typical_mistake_loses_points_with_a_message_naming_it_and_only_it(assig
     stray = [ln for ln in output.splitlines()
              if ln.startswith("Likely mistake: ") and bug.says.lower() not in ln.lower()]
     assert not stray, f"{bug.name}'s feedback names another mistake:\n{output}"
+    # counted in the class report in its own test: a root cause, not a guess downstream of a
+    # failed dependency (those read "Possibly …" and are not counted)
+    assert any(ln.startswith("Likely mistake: ") and bug.says.lower() in ln.lower()
+               for ln in output.splitlines()), f"{bug.name} is not a counted mistake in {bug.test}:\n{output}"
