@@ -230,7 +230,7 @@ def _grade_class(args, root, students, store, seed, seed_note, tests_key, stagin
             base = store.dir / ".grade-all" / "lms" if store.dir is not None else Path(staging)
             s.path = batch.stage(s, base / s.stem)
             hide = (str(root.resolve()),)
-        keys[s.name] = f"{batch.submission_hash(s)}:{tests_key}:{seed}"
+        keys[s.name] = f"{batch.submission_hash(s, args.assignment)}:{tests_key}:{seed}"
         previous = None if args.force else store.load(s, keys[s.name])
         if previous is not None:
             results[s.name] = previous

@@ -79,11 +79,11 @@ def test_gradebook_reasons_safe_cells_dot_folders_and_resume(tmp_path):
 
 def test_a_changed_hidden_test_regrades_everyone(tmp_path, monkeypatch):
     student = batch.Student("ada", path=write(tmp_path / "ada", "mle", reference_source("mle")))
-    before = batch.submission_hash(student), batch.tests_hash("mle")
+    before = batch.submission_hash(student, "mle"), batch.tests_hash("mle")
     monkeypatch.setattr(batch, "ROOT", tmp_path)          # another kit: other hidden tests
     assert batch.tests_hash("mle") != before[1]
     (tmp_path / "ada" / "mle.py").write_text(reference_source("mle") + "\n# edited\n")
-    assert batch.submission_hash(student) != before[0]
+    assert batch.submission_hash(student, "mle") != before[0]
 
 
 def test_an_lms_download_is_grouped_into_students(tmp_path):
