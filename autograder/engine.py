@@ -132,8 +132,10 @@ class Report:
     #: plain arrays the hidden tests kept for the feedback pictures (``artifacts`` fixture):
     #: ``{name: {"test": function, "values": {...}, "errors": {...}}}``; never in results.json
     artifacts: dict = field(default_factory=dict)
-    #: why the grading could not complete ("" when it did): one of :data:`REASONS`' values.
-    #: Not part of results.json (Gradescope's schema); grade-all keeps it beside.
+    #: why the grading could not complete ("" when it did): one of :data:`REASONS`' values,
+    #: :data:`BUDGET_REASON` or :data:`GRADER_FAILURE`; from the engine's own state, never from
+    #: any output. In results.json as ``{"autograder": {"reason": ...}}`` (an extra top-level
+    #: key, which Gradescope's schema allows), so reports never read reasons from text.
     reason: str = ""
 
     @property
@@ -149,6 +151,7 @@ class Report:
         return {
             "score": self.score,
             "execution_time": round(self.execution_time, 3),
+            "autograder": {"reason": self.reason},
             "output": self.output,
             "tests": [{"name": t.name, "number": str(i), "score": t.score,
                        "max_score": t.max_score, "output": t.output,
@@ -624,8 +627,7 @@ def _reason(report, plugin, sources, snap):
     failure = plugin.session.import_failure if plugin.session is not None else None
     if failure is not None:
         return REASONS.get(failure.kind, "import failed")
-    if getattr(plugin, "budget_used_up", False) or any(
-            "time budget" in t.output and "used up" in t.output for t in report.tests):
+    if plugin.budget.left() <= 0:  # the engine's own clock, never what a test's output says
         return BUDGET_REASON
     return ""
 
