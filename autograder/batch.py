@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import intake
-from .text import one_line
+from .text import file_stem, one_line
 
 try:  # kept for the feedback pictures of resumed students (package ``reports``)
     from reports import artifacts as _artifacts
@@ -88,14 +88,6 @@ class Student:
 
 def _digest(text, n=16):
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:n]
-
-
-def file_stem(name):
-    """A file name for a student's results/feedback: the name itself when it is tame."""
-    if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.@-]{0,100}", name):
-        return name
-    tame = re.sub(r"[^A-Za-z0-9._@-]+", "_", name).strip("._")[:80] or "student"
-    return f"{tame}-{_digest(name, 8)}"
 
 
 def _lstat(path):

@@ -300,9 +300,10 @@ def _write_feedback(args, students, results, seed, artifacts, store):
         if s.name in results:
             pictures = artifacts.get(s.name) if s.name in artifacts else store.load_artifacts(s)
             _feedback.write(s.name, results[s.name], dest, artifacts=pictures, seed=seed,
-                            assignment=args.assignment)
+                            assignment=args.assignment, page=s.stem)
     timings = {n: float(r.get("execution_time", 0) or 0) for n, r in results.items()}
-    return _classreport.write(args.assignment, dict(sorted(results.items())), dest, timings=timings)
+    return _classreport.write(args.assignment, dict(sorted(results.items())), dest, timings=timings,
+                              pages={s.name: s.stem for s in students})
 
 
 def _num(x):

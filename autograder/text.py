@@ -7,6 +7,8 @@ messages and type names, its file and folder names — passes through
 """
 from __future__ import annotations
 
+import hashlib
+import re
 import unicodedata
 
 #: Unicode's general categories no output shows as text: controls (Cc: ESC, CR, backspace,
@@ -65,3 +67,24 @@ def csv_cell(value):
     if text.startswith(_FORMULA_START) or text.startswith("\\x0d") or text.startswith("\\x09"):
         return "'" + text
     return text
+
+
+_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")
+#: stems the outputs use for themselves (the class report's ``class.html`` ...)
+RESERVED_STEMS = frozenset({"class", "index", "summary"})
+
+
+def file_stem(name):
+    """The file stem of a student's files (results, feedback pages): the name itself when it
+    is a plain file name, else a sanitised form with a short hash of the name.
+
+    Two names can still meet (in letter case, or a plain name that looks like another's
+    sanitised form); ``grade-all`` makes a class's stems unique on top of this.
+    """
+    name = str(name)
+    if _SAFE_NAME.fullmatch(name) and not name.endswith(".") and name.lower() not in RESERVED_STEMS:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    stem = re.sub(r"[^A-Za-z0-9._@+-]+", "_", name)
+    stem = re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", re.sub(r"\.{2,}", ".", stem))[:60] or "student"
+    return f"{stem}-{digest}"

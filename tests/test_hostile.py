@@ -1192,17 +1192,21 @@ def test_names_that_look_alike_are_different_students(tmp_path, user):
     """Students are keyed by their raw folder names: names the cleaning shows alike (an ESC and
     a written ``\\x1b``), names whose file stems coincide (``a b`` and the tame ``a_b-<hash>``
     the old stem of ``a b`` was), the two Unicode normalisations of ``José`` and two names that
-    differ in case only are each their own row with their own results."""
+    differ in case only are each their own row with their own results and feedback page."""
     run, folder = _class_folder(user, tmp_path, "alike")
     old_stem = "a_b-" + hashlib.sha256(b"a b").hexdigest()[:8]
     pairs = [("a\x1bb", "a\\x1bb"), ("a b", old_stem), ("Jos\u00e9", "Jose\u0301"), ("Zoe", "zoe")]
     for good, bad in pairs:
         write(folder / good, "mle", reference_source("mle"))
         write(folder / bad, "mle", stub_source("mle"))
-    _, rows, results = _grade_all(run, folder)
+    feedback = folder.parent / "feedback"
+    _, rows, results = _grade_all(run, folder, "--feedback", str(feedback))
     assert len(rows) == 8 and len(results) == 8, (sorted(rows), sorted(results))
     assert sorted(r[1] for r in rows.values()).count("100") == 4, rows
     assert sorted(r["score"] for r in results.values()).count(100) == 4
+    pages = [p for p in feedback.glob("*.html") if p.name != "class.html"]
+    assert len(pages) == 8 and len({p.name.lower() for p in pages}) == 8, sorted(p.name for p in pages)
+    assert sum("100 / 100" in p.read_text() for p in pages) == 4
 
 
 @pytest.mark.parametrize("user", ["root", "normal"])
