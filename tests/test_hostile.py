@@ -653,6 +653,7 @@ def test_a_slow_but_correct_module_stops_at_the_gradings_time_budget(outcome):
     cut = [t for t in res["tests"] if t["score"] < t["max_score"]]
     assert cut and res["score"] < 100
     assert any(f"not run: the grading's time budget of {budget} s was used up" in t["output"] for t in cut)
+    assert res["autograder"] == {"reason": "time budget used up"}  # the engine's clock, not the output
     for t in cut:  # every loss is the budget's (or, on a crawling machine, one call's 10 s limit)
         assert "time budget of" in t["output"] or "did not finish within" in t["output"], t
     wall = {s["submission"]: s["wall_s"] for s in stats}
