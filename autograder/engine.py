@@ -119,6 +119,8 @@ class TestResult:
     function: str = ""  # the test function's name (without parameters)
     depends: tuple = ()  # ((test function, phrase or None), ...) from @points(depends=...)
     notes: list = field(default_factory=list)  # warnings the student's code emitted
+    #: how the student's code failed this test (:class:`sandbox.StudentCodeError`'s ``kind``), or ""
+    failure: str = ""
 
 
 @dataclass
@@ -134,8 +136,9 @@ class Report:
     artifacts: dict = field(default_factory=dict)
     #: why the grading could not complete ("" when it did): one of :data:`REASONS`' values,
     #: :data:`BUDGET_REASON` or :data:`GRADER_FAILURE`; from the engine's own state, never from
-    #: any output. In results.json as ``{"autograder": {"reason": ...}}`` (an extra top-level
-    #: key, which Gradescope's schema allows), so reports never read reasons from text.
+    #: any output. In results.json as ``{"autograder": {"reason": ..., "failures": {test number:
+    #: kind}}}`` (an extra top-level key, which Gradescope's schema allows), so reports never
+    #: read reasons from text.
     reason: str = ""
 
     @property
@@ -151,7 +154,8 @@ class Report:
         return {
             "score": self.score,
             "execution_time": round(self.execution_time, 3),
-            "autograder": {"reason": self.reason},
+            "autograder": {"reason": self.reason,
+                           "failures": {str(i): t.failure for i, t in enumerate(self.tests, 1) if t.failure}},
             "output": self.output,
             "tests": [{"name": t.name, "number": str(i), "score": t.score,
                        "max_score": t.max_score, "output": t.output,
@@ -409,6 +413,7 @@ class GradingPlugin:
             if not result.output:
                 result.output = self.describe(call.excinfo)
                 exc = call.excinfo.value if call.excinfo is not None else None
+                result.failure = exc.kind if isinstance(exc, sandbox.StudentCodeError) else ""
                 if (self.intake_notes and isinstance(exc, sandbox.StudentCodeError)
                         and exc.kind in ("import", "syntax") and not self.missing):
                     result.output += "\nNot read from your submission: " + "; ".join(self.intake_notes)

@@ -171,10 +171,23 @@ def reason(results):
     return None
 
 
+def failure_kinds(results):
+    """How the code failed each test, by test number (the engine's ``failures`` field); {} if none."""
+    block = results.get("autograder")
+    kinds = block.get("failures") if isinstance(block, dict) else None
+    return {str(k): str(v) for k, v in kinds.items()} if isinstance(kinds, dict) else {}
+
+
 def zero_reason(results):
-    """Why a completed grading earned nothing, in a few words (for the class report's zeros)."""
+    """Why a completed grading earned nothing, in a few words (for the class report's zeros).
+
+    "Nothing implemented" comes from the engine's structured field (every failed
+    test failed with the child's ``not_implemented``), never from the outputs' words.
+    """
     lines = tests(results)
-    if lines and all("is not implemented yet" in t.output for t in lines if not t.passed):
+    kinds = failure_kinds(results)
+    failed = [t for t in lines if not t.passed]
+    if failed and all(kinds.get(str(t.number)) == "not_implemented" for t in failed):
         return "nothing implemented (every graded function still raises NotImplementedError)"
-    first = next((t for t in lines if not t.passed and t.output), None)
+    first = next((t for t in failed if t.output), None)
     return f"every test failed; the first: {one_line(first.output, limit=200)}" if first else "every test failed"

@@ -1230,7 +1230,7 @@ def test_a_change_the_old_resume_hash_missed_is_regraded(tmp_path, user):
 
 
 IMITATION = ("missing module; module refused at intake (a link, a device or too large); syntax error; "
-             "not run: the grading's time budget of 90 s was used up")
+             "not run: the grading's time budget of 90 s was used up; gaussian_mle is not implemented yet")
 
 
 @pytest.mark.parametrize("user", ["root", "normal"])
@@ -1238,14 +1238,19 @@ def test_a_submission_imitating_the_engines_words_is_filed_under_no_reason(tmp_p
     """A module that prints and raises the engine's own wording ("module refused at intake",
     "the grading's time budget of 90 s was used up") completed its grading: its gradebook reason
     is empty and the class report counts it among the zeros, not among the gradings that could
-    not complete (reasons come from the engine's structured field, never from output text)."""
+    not complete, nor as "nothing implemented" (reasons come from the engine's structured
+    fields, never from output text)."""
     run, folder = _class_folder(user, tmp_path, "imitate")
     source = stub_source("mle").replace("raise NotImplementedError", f"raise RuntimeError({IMITATION!r})  #")
     write(folder / "mallory", "mle", f"print({IMITATION!r})\n" + source)
     write(folder / "ada", "mle", reference_source("mle"))
+    write(folder / "stub", "mle", stub_source("mle"))
     proc, rows, results = _grade_all(run, folder, "--feedback", str(folder.parent / "feedback"))
     assert rows["mallory"][1] == "0" and rows["mallory"][2] == "", rows["mallory"]
-    assert results["mallory"]["autograder"] == {"reason": ""}
+    assert results["mallory"]["autograder"]["reason"] == ""
+    assert set(results["mallory"]["autograder"]["failures"].values()) == {"exception"}
+    assert "    stub: nothing implemented" in proc.stdout  # the engine's field says so, for the stub only
+    assert "    mallory: every test failed" in proc.stdout, proc.stdout
     assert "could not complete" not in proc.stdout and "Could not be graded in full" not in proc.stdout, proc.stdout
     assert "<b>0</b>could not complete" in (folder.parent / "feedback" / "class.html").read_text()
 
