@@ -11,13 +11,19 @@ or more per student with the student named in the file name:
 - Blackboard: ``<Assignment>_<username>_attempt_<YYYY-MM-DD-hh-mm-ss>_<file>``
   beside a ``…_attempt_<stamp>.txt`` receipt; the latest attempt counts.
 
+Each file goes to exactly one student or to none: a name that reads as two
+students' (the original file name is the student's to choose), a Blackboard
+assignment holding ``_attempt_`` again, or an attempt dated in the future is
+a gradebook row of its own saying why (:func:`lms_reading`). Students are
+keyed by their raw names: two different names are two rows.
+
 Nothing here follows a symbolic link, opens a device or reads a file
 without a size cap: the files are untrusted (the engine's intake applies on
 top, when it reads the submission).
 
-Resuming: each grading is kept with the hash of the submission's files and
-the hash of what grades it (the hidden tests, the reference, the engine),
-so a re-run regrades only what changed.
+Resuming: each grading is kept with the hash of what the engine's intake
+reads of the submission (its snapshot) and the hash of what grades it (the
+hidden tests, the reference, the engine), so a re-run regrades only what changed.
 """
 from __future__ import annotations
 
