@@ -11,25 +11,34 @@ or more per student with the student named in the file name:
 - Blackboard: ``<Assignment>_<username>_attempt_<YYYY-MM-DD-hh-mm-ss>_<file>``
   beside a ``…_attempt_<stamp>.txt`` receipt; the latest attempt counts.
 
+Each file goes to exactly one student or to none: a name that reads as two
+students' (the original file name is the student's to choose), a Blackboard
+assignment holding ``_attempt_`` again, or an attempt dated in the future is
+a gradebook row of its own saying why (:func:`lms_reading`). Students are
+keyed by their raw names: two different names are two rows.
+
 Nothing here follows a symbolic link, opens a device or reads a file
 without a size cap: the files are untrusted (the engine's intake applies on
 top, when it reads the submission).
 
-Resuming: each grading is kept with the hash of the submission's files and
-the hash of what grades it (the hidden tests, the reference, the engine),
-so a re-run regrades only what changed.
+Resuming: each grading is kept with the hash of what the engine's intake
+reads of the submission (its snapshot) and the hash of what grades it (the
+hidden tests, the reference, the engine), so a re-run regrades only what changed.
 """
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import os
 import re
 import stat
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .text import one_line
+from . import intake
+from .text import file_stem, one_line
 
 try:  # kept for the feedback pictures of resumed students (package ``reports``)
     from reports import artifacts as _artifacts
@@ -42,11 +51,16 @@ ROOT = Path(__file__).resolve().parents[1]
 MAX_FILE_BYTES = 32 << 20
 MAX_FILES = 200
 
+#: Canvas: anchored at the start; the student is ``<lastfirst>_<user id>`` (letters and digits only).
 CANVAS = re.compile(r"^(?P<who>[A-Za-z0-9]+?)(?:_(?:late|LATE))?_(?P<id>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
-MOODLE = re.compile(r"^(?P<who>.+?)_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_(?P<file>.*)$")
-BLACKBOARD = re.compile(r"^(?P<assignment>.+)_(?P<who>[^_]+)_attempt_"
-                        r"(?P<stamp>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})(?:_(?P<file>.+)|\.txt)?$")
+#: Moodle: what follows ``<Full Name>``; found anywhere, so that a second one is seen.
+MOODLE_MARK = re.compile(r"_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_")
+#: Blackboard: what follows ``<Assignment>_<username>``; found anywhere, so that a second one is seen.
+BLACKBOARD_MARK = re.compile(r"_attempt_(?P<stamp>\d{4}-\d{2}-\d{2}-\d{2}-\d{2}-\d{2})(?=_|\.txt$|$)")
 CANVAS_RESUBMITTED = re.compile(r"^(?P<stem>.+)-\d+(?P<ext>\.[A-Za-z0-9]+)$")
+#: A Blackboard stamp is the server's local time: one later than now by more than this
+#: (the widest gap between two time zones) is in the future, and refused.
+STAMP_SLACK = datetime.timedelta(hours=26)
 
 EXPECTED = ("one sub-folder per student holding {a}.py (or {a}.ipynb), or the files of an LMS "
             "bulk download: Canvas 'lastfirst_12345_67890_{a}.py', Moodle "
@@ -56,25 +70,30 @@ EXPECTED = ("one sub-folder per student holding {a}.py (or {a}.ipynb), or the fi
 
 @dataclass
 class Student:
-    """One gradebook row: what to grade (``path``) and what it was made of (``files``)."""
+    """One gradebook row: what to grade (``path``) and what it was made of (``files``).
 
-    name: str                       # as shown (clean, one line); the gradebook key
+    ``key`` is the student's identity: the raw folder name (or the LMS's
+    student, in a namespace no folder name can take), never a cleaned form,
+    so two different names are always two rows. ``name`` is what is shown
+    (clean, one line, unique in the class); ``stem`` names the student's
+    files in the results folder (unique in the class, whatever the case).
+    """
+
+    name: str                       # as shown (clean, one line); unique, the gradebook's row
     path: Path | None = None        # a folder or a file, given to engine.grade
     files: dict = field(default_factory=dict)   # LMS: original name -> file in the class folder
     lms: str = ""                   # "canvas", "moodle", "blackboard" or ""
     skipped: str = ""               # why it is not graded ("" when it is)
+    key: str = ""                   # the identity (raw name); defaults to ``name``
+    stem: str = ""                  # file stem of its results; defaults to file_stem(name)
 
-    @property
-    def stem(self):
-        return file_stem(self.name)
+    def __post_init__(self):
+        self.key = self.key or self.name
+        self.stem = self.stem or file_stem(self.name)
 
 
-def file_stem(name):
-    """A file name for a student's results/feedback: the name itself when it is tame."""
-    if re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_.@-]{0,100}", name):
-        return name
-    tame = re.sub(r"[^A-Za-z0-9._@-]+", "_", name).strip("._")[:80] or "student"
-    return f"{tame}-{hashlib.sha256(name.encode()).hexdigest()[:8]}"
+def _digest(text, n=16):
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()[:n]
 
 
 def _lstat(path):
@@ -84,27 +103,112 @@ def _lstat(path):
         return None
 
 
-def _lms_key(name):
-    """(lms, student key, attempt stamp, original file name or None) for an LMS file name."""
-    m = MOODLE.match(name)
-    if m:
-        return "moodle", f"{m['who']}_{m['id']}", "", m["file"] or None
-    m = BLACKBOARD.match(name)
-    if m:
-        return "blackboard", m["who"], m["stamp"], m["file"]
+@dataclass(frozen=True)
+class Reading:
+    """One way to read an LMS file name: whose file it is, and which."""
+
+    lms: str
+    who: str          # the student, as the LMS names them
+    stamp: str        # Blackboard's attempt stamp ("" elsewhere)
+    file: str | None  # the original file name; None for a receipt
+
+
+def _readings(name):
+    """Every way ``name`` reads as an LMS download's file name (Canvas, Moodle, Blackboard)."""
+    out = []
     m = CANVAS.match(name)
     if m:
-        original = m["file"]
-        r = CANVAS_RESUBMITTED.match(original)
-        return "canvas", f"{m['who']}_{m['id']}", "", (r["stem"] + r["ext"]) if r else original
-    return None
+        r = CANVAS_RESUBMITTED.match(m["file"])
+        out.append(Reading("canvas", f"{m['who']}_{m['id']}", "",
+                           (r["stem"] + r["ext"]) if r else m["file"]))
+    for m in MOODLE_MARK.finditer(name):
+        if m.start() > 0:
+            out.append(Reading("moodle", f"{name[:m.start()]}_{m['id']}", "", name[m.end():] or None))
+    for m in BLACKBOARD_MARK.finditer(name):
+        assignment, _, who = name[:m.start()].rpartition("_")
+        if assignment and who:
+            rest = name[m.end():]
+            out.append(Reading("blackboard", who, m["stamp"], rest[1:] or None if rest.startswith("_") else None))
+    return out
+
+
+def lms_reading(name, now=None):
+    """The one :class:`Reading` of the LMS file name ``name``; None when it is no LMS name.
+
+    Raises ValueError (why, for the instructor) when the name cannot be given to
+    exactly one student: it reads as two students' (a second identity in the
+    Blackboard assignment, the Moodle name or the original file name, which
+    the student chose), or its Blackboard attempt is dated in the future or on
+    no real date (the latest attempt counts, so such a stamp would win).
+    """
+    found = _readings(name)
+    if not found:
+        return None
+    if len(found) > 1 or (found[0].file and _readings(found[0].file)):
+        whose = sorted({f"{r.who} ({r.lms})" for r in found})
+        raise ValueError("its name reads as more than one student's file"
+                         + (f" ({', '.join(whose)})" if len(whose) > 1 else
+                            " (the submitted file's own name is an LMS download's name)"))
+    reading = found[0]
+    if reading.lms == "blackboard":
+        if "_attempt_" in name[:name.index(f"_{reading.who}_attempt_{reading.stamp}")]:
+            raise ValueError("its Blackboard assignment name holds '_attempt_' again, so whose "
+                             "attempt it is cannot be told")
+        try:
+            when = datetime.datetime.strptime(reading.stamp, "%Y-%m-%d-%H-%M-%S")
+        except ValueError:
+            raise ValueError(f"its attempt stamp {reading.stamp} is no real date") from None
+        if when > (now or datetime.datetime.now()) + STAMP_SLACK:
+            raise ValueError(f"its attempt is dated in the future ({reading.stamp}), so it would "
+                             "count as the latest attempt")
+    return reading
+
+
+def _lms_key(name):
+    """(lms, student key, attempt stamp, original file name or None) for an LMS file name.
+
+    Raises ValueError for a name no single student can be given (see :func:`lms_reading`).
+    """
+    r = lms_reading(name)
+    return None if r is None else (r.lms, r.who, r.stamp, r.file)
+
+
+def _unique(students):
+    """Make the shown names and the file stems of ``students`` unique (in place).
+
+    Two different raw names whose shown forms or stems coincide (control
+    characters shown alike, ``a b`` and ``a_b``, Unicode normalisation,
+    letter case on a case-insensitive disk) each get a suffix from their
+    raw name's hash; nothing of two students is ever shared.
+    """
+    def fold(text):
+        return unicodedata.normalize("NFKC", text).casefold()
+
+    for attr in ("name", "stem"):
+        counts = {}
+        for s in students:
+            counts[fold(getattr(s, attr))] = counts.get(fold(getattr(s, attr)), 0) + 1
+        used = set()
+        for s in sorted(students, key=lambda s: s.key):
+            value = getattr(s, attr)
+            if counts[fold(value)] > 1 or fold(value) in used:
+                sep = " #" if attr == "name" else "-"
+                value = f"{value}{sep}{_digest(s.key)}"
+                n = 2
+                while fold(value) in used:
+                    value = f"{value}{sep}{n}"
+                    n += 1
+            used.add(fold(value))
+            setattr(s, attr, value)
 
 
 def discover(root, assignment):
     """The class: ``(students, ignored)``, students sorted by name.
 
     ``ignored`` lists (name, why) of top-level entries that are no student.
-    A folder whose name begins with a dot is a student listed as skipped.
+    A folder whose name begins with a dot is a student listed as skipped, and
+    so is an LMS file name that no single student can be given (a row named
+    after the file, with the reason): it is never given to anyone, nor dropped.
     """
     root = Path(root)
     folders, groups, ignored = [], {}, []
@@ -117,12 +221,20 @@ def discover(root, assignment):
             moodle_folder = re.match(r"^(?P<who>.+?_\d+)_assignsubmission_(?:file|onlinetext)_?$", entry.name)
             name = one_line(moodle_folder["who"] if moodle_folder else entry.name, limit=120)
             if entry.name.startswith("."):
-                folders.append(Student(name, skipped="not graded: the folder name begins with a dot "
-                                                     "(rename it to grade it)"))
+                folders.append(Student(name, key=entry.name,
+                                       skipped="not graded: the folder name begins with a dot "
+                                               "(rename it to grade it)"))
             else:
-                folders.append(Student(name, path=Path(entry.path), lms="moodle" if moodle_folder else ""))
+                folders.append(Student(name, path=Path(entry.path), key=entry.name,
+                                       lms="moodle" if moodle_folder else ""))
             continue
-        key = _lms_key(entry.name)
+        try:
+            key = _lms_key(entry.name)
+        except ValueError as exc:
+            folders.append(Student(shown, key="\0refused\0" + entry.name,
+                                   skipped=f"not graded: the file {shown} was given to no student: "
+                                           f"{exc} (rename it to give it to its student)"))
+            continue
         if key is None or not (stat.S_ISREG(st.st_mode) or stat.S_ISLNK(st.st_mode)
                                or stat.S_ISFIFO(st.st_mode)):
             # a link, FIFO or oversized file with an LMS name is still that student's file: it is
@@ -136,23 +248,20 @@ def discover(root, assignment):
         if original is None:
             ignored.append((shown, f"a {lms} receipt (no submitted file)"))
             continue
-        groups.setdefault(who, {}).setdefault(stamp, []).append((original, Path(entry.path), lms))
+        groups.setdefault((lms, who), {}).setdefault(stamp, []).append((original, Path(entry.path), lms))
     students = list(folders)
-    taken = {s.name for s in students}
-    for who, attempts in groups.items():
+    for (lms, who), attempts in groups.items():
         latest = attempts[max(attempts)]          # Blackboard: the latest attempt counts
         for stamp in attempts:
             if stamp != max(attempts):
                 ignored.extend((one_line(p.name, limit=120), "an earlier attempt") for _, p, _ in attempts[stamp])
-        name = one_line(who, limit=120)
-        if name in taken:
-            name = f"{name} (lms)"
-        taken.add(name)
         files = {}
-        for original, path, lms in sorted(latest, key=lambda t: t[1].name):
+        for original, path, _ in sorted(latest, key=lambda t: t[1].name):
             files.setdefault(original, path)      # Canvas: the first (lowest -n) wins a name clash
-        students.append(Student(name, files=files, lms=latest[0][2]))
-    students.sort(key=lambda s: s.name)
+        # "\0" is in no folder name: an LMS student never shares a key with a folder
+        students.append(Student(one_line(who, limit=120), files=files, lms=lms, key=f"\0{lms}\0{who}"))
+    _unique(students)
+    students.sort(key=lambda s: (s.name, s.key))
     return students, ignored
 
 
@@ -244,42 +353,23 @@ def stage(student, dest):
     return dest
 
 
-def _hash_file(h, path, st):
-    if stat.S_ISLNK(st.st_mode):
-        h.update(b"L" + os.fsencode(os.readlink(path)))
-    elif stat.S_ISREG(st.st_mode):
-        data = read_regular(path)
-        h.update(b"F%d:" % st.st_size + (hashlib.sha256(data).digest() if data is not None
-                                          else b"big%d" % st.st_mtime_ns))
-    else:
-        h.update(b"T%o" % stat.S_IFMT(st.st_mode))
+def submission_hash(student, assignment):
+    """SHA-256 of what the engine's intake reads of a student's submission, and what it refused.
 
-
-def submission_hash(student):
-    """SHA-256 of a student's files: names, kinds and contents (links not followed)."""
-    h = hashlib.sha256()
-    if student.files:
-        for original, path in sorted(student.files.items()):
-            st = _lstat(path)
-            h.update(b"\0N" + original.encode("utf-8", "surrogateescape"))
-            if st is not None:
-                _hash_file(h, path, st)
+    It is the intake's own snapshot (:func:`autograder.intake.collect`): every
+    file the grading would read (names, roles, contents) and every entry it
+    refused, with the reason, so no change to what is graded can keep an old grade.
+    """
+    h = hashlib.sha256(b"autograder-submission-v2\0")
+    try:
+        snap = intake.collect(assignment, student.path)
+    except OSError as exc:  # the submission is gone (the engine says so when it grades)
+        h.update(f"gone\0{exc.errno}".encode())
         return h.hexdigest()
-    count = 0
-    for dirpath, dirnames, filenames in os.walk(student.path, followlinks=False):
-        dirnames.sort()
-        for name in sorted(filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]):
-            path = os.path.join(dirpath, name)
-            st = _lstat(path)
-            if st is None:
-                continue
-            rel = os.path.relpath(path, student.path)
-            h.update(b"\0N" + os.fsencode(rel))
-            _hash_file(h, path, st)
-            count += 1
-            if count > 10 * MAX_FILES:
-                h.update(b"...")
-                return h.hexdigest()
+    h.update(snap.digest.encode())
+    for r in snap.refused:
+        h.update(f"\0R{r.name}\0{r.reason}".encode("utf-8", "surrogateescape"))
+    h.update(f"\0P{snap.problem}\0{snap.notebook_notes}".encode("utf-8", "surrogateescape"))
     return h.hexdigest()
 
 
@@ -300,21 +390,23 @@ def tests_hash(assignment):
 
 
 class Store:
-    """Per-student results (``DIR/<student>.json``, Gradescope's schema) and their state.
+    """Per-student results (``DIR/<stem>.json``, Gradescope's schema) and their state.
 
-    ``DIR/.grade-all/<student>.json`` keeps, beside each results file, the
-    hashes it was graded with, the seed, and the reason (results.json stays
-    Gradescope's schema). Each is written as soon as the grading ends, so an
+    ``DIR/.grade-all/students/<stem>.json`` keeps, beside each results file,
+    the hashes it was graded with, the seed, and the reason (results.json stays
+    Gradescope's schema); the class's own state (its seed) is
+    ``DIR/.grade-all/class.json``, outside the students' namespace, so no
+    student's name can take its place. Each is written as soon as the grading ends, so an
     interrupted run resumes where it stopped.
     """
 
     def __init__(self, directory):
         self.dir = Path(directory) if directory else None
         if self.dir is not None:
-            (self.dir / ".grade-all").mkdir(parents=True, exist_ok=True)
+            (self.dir / ".grade-all" / "students").mkdir(parents=True, exist_ok=True)
 
-    def _state_path(self, student):
-        return self.dir / ".grade-all" / f"{student.stem}.json"
+    def _state_path(self, student, suffix=".json"):
+        return self.dir / ".grade-all" / "students" / f"{student.stem}{suffix}"
 
     def previous_seed(self, assignment):
         if self.dir is None:
@@ -339,7 +431,7 @@ class Store:
             results = json.loads((self.dir / f"{student.stem}.json").read_text())
         except (OSError, ValueError):
             return None
-        if state.get("key") != key or not isinstance(results, dict):
+        if state.get("student") != _digest(student.key, 64) or state.get("key") != key or not isinstance(results, dict):
             return None
         return {**results, "reason": state.get("reason", "")}
 
@@ -348,19 +440,19 @@ class Store:
             return
         results = {k: v for k, v in result.items() if k != "reason"}
         _atomic_write(self.dir / f"{student.stem}.json", results)
-        pictures = self.dir / ".grade-all" / f"{student.stem}.npz"
+        pictures = self._state_path(student, ".npz")
         if artifacts and _artifacts is not None:
             _artifacts.save(pictures, artifacts)
         else:
             pictures.unlink(missing_ok=True)
-        _atomic_write(self._state_path(student), {"student": student.name, "key": key,
+        _atomic_write(self._state_path(student), {"student": _digest(student.key, 64), "key": key,
                                                   "reason": result.get("reason", "")})
 
     def load_artifacts(self, student):
         """The kept artifacts (plain arrays for the feedback pictures) of ``student``, or None."""
         if self.dir is None or _artifacts is None:
             return None
-        path = self.dir / ".grade-all" / f"{student.stem}.npz"
+        path = self._state_path(student, ".npz")
         return _artifacts.load(path) if path.exists() else None
 
     def forget(self, student):

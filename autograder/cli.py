@@ -241,7 +241,7 @@ def _grade_class(args, root, students, store, seed, seed_note, tests_key, stagin
             base = store.dir / ".grade-all" / "lms" if store.dir is not None else Path(staging)
             s.path = batch.stage(s, base / s.stem)
             hide = (str(root.resolve()),)
-        keys[s.name] = f"{batch.submission_hash(s)}:{tests_key}:{seed}"
+        keys[s.name] = f"{batch.submission_hash(s, args.assignment)}:{tests_key}:{seed}"
         previous = None if args.force else store.load(s, keys[s.name])
         if previous is not None:
             results[s.name] = previous
@@ -311,9 +311,10 @@ def _write_feedback(args, students, results, seed, artifacts, store):
         if s.name in results:
             pictures = artifacts.get(s.name) if s.name in artifacts else store.load_artifacts(s)
             _feedback.write(s.name, results[s.name], dest, artifacts=pictures, seed=seed,
-                            assignment=args.assignment)
+                            assignment=args.assignment, page=s.stem)
     timings = {n: float(r.get("execution_time", 0) or 0) for n, r in results.items()}
-    return _classreport.write(args.assignment, dict(sorted(results.items())), dest, timings=timings)
+    return _classreport.write(args.assignment, dict(sorted(results.items())), dest, timings=timings,
+                              pages={s.name: s.stem for s in students})
 
 
 def _num(x):

@@ -119,6 +119,8 @@ class TestResult:
     function: str = ""  # the test function's name (without parameters)
     depends: tuple = ()  # ((test function, phrase or None), ...) from @points(depends=...)
     notes: list = field(default_factory=list)  # warnings the student's code emitted
+    #: how the student's code failed this test (:class:`sandbox.StudentCodeError`'s ``kind``), or ""
+    failure: str = ""
 
 
 @dataclass
@@ -132,8 +134,11 @@ class Report:
     #: plain arrays the hidden tests kept for the feedback pictures (``artifacts`` fixture):
     #: ``{name: {"test": function, "values": {...}, "errors": {...}}}``; never in results.json
     artifacts: dict = field(default_factory=dict)
-    #: why the grading could not complete ("" when it did): one of :data:`REASONS`' values.
-    #: Not part of results.json (Gradescope's schema); grade-all keeps it beside.
+    #: why the grading could not complete ("" when it did): one of :data:`REASONS`' values,
+    #: :data:`BUDGET_REASON` or :data:`GRADER_FAILURE`; from the engine's own state, never from
+    #: any output. In results.json as ``{"autograder": {"reason": ..., "failures": {test number:
+    #: kind}}}`` (an extra top-level key, which Gradescope's schema allows), so reports never
+    #: read reasons from text.
     reason: str = ""
     #: "" when the submission ran in the allow-listed sandbox; else what was not isolated
     #: (only with ``--unisolated``: GRADING.md, "Isolation"). Also the output's first note.
@@ -152,6 +157,8 @@ class Report:
         return {
             "score": self.score,
             "execution_time": round(self.execution_time, 3),
+            "autograder": {"reason": self.reason,
+                           "failures": {str(i): t.failure for i, t in enumerate(self.tests, 1) if t.failure}},
             "output": self.output,
             "tests": [{"name": t.name, "number": str(i), "score": t.score,
                        "max_score": t.max_score, "output": t.output,
@@ -420,6 +427,7 @@ class GradingPlugin:
             if not result.output:
                 result.output = self.describe(call.excinfo)
                 exc = call.excinfo.value if call.excinfo is not None else None
+                result.failure = exc.kind if isinstance(exc, sandbox.StudentCodeError) else ""
                 if (self.intake_notes and isinstance(exc, sandbox.StudentCodeError)
                         and exc.kind in ("import", "syntax") and not self.missing):
                     result.output += "\nNot read from your submission: " + "; ".join(self.intake_notes)
@@ -643,8 +651,7 @@ def _reason(report, plugin, sources, snap):
     failure = plugin.session.import_failure if plugin.session is not None else None
     if failure is not None:
         return REASONS.get(failure.kind, "import failed")
-    if getattr(plugin, "budget_used_up", False) or any(
-            "time budget" in t.output and "used up" in t.output for t in report.tests):
+    if plugin.budget.left() <= 0:  # the engine's own clock, never what a test's output says
         return BUDGET_REASON
     return ""
 

@@ -36,11 +36,13 @@ The API ``grade-all --feedback DIR`` calls
 ``reports.write_all(assignment, results_by_student, dest, *, artifacts_by_student=None, seed=None, timings=None)``
     → ``summary_text``: every feedback page, then the class report.
 
-``results["reason"]`` (optional, set by the engine / ``grade-all``): why the
-grading could not complete, in words starting with its kind — "missing
-module: …", "syntax error: …", "forbidden import: …", "import timeout: …",
-"time budget used up: …", "grader failed: …". Without it the reason is read
-from the tests' messages (:func:`reports.parse.reason`).
+``results["reason"]`` (set by ``grade-all``) or ``results["autograder"]["reason"]``
+(written by the engine in results.json): why the grading could not complete,
+in words starting with its kind — "missing module", "syntax error",
+"forbidden import", "import timeout", "time budget used up", "grader
+failure" …; "" when it completed. The reason is read from these fields only,
+never from the tests' messages or what the code printed, which a submission
+controls (:func:`reports.parse.reason`).
 
 Artifacts are picklable (NumPy arrays, floats, strings): a pool or Dask
 worker returns them beside ``to_gradescope()``. To keep them for a resumed

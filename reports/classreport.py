@@ -181,13 +181,14 @@ def text_summary(summary, html_path=None, width=40):
     return "\n".join(out)
 
 
-def write(assignment, results_by_student, dest, *, timings=None):
+def write(assignment, results_by_student, dest, *, timings=None, pages=None):
     """Write ``dest/class.html``; return ``(html_path, summary_text)``.
 
     ``results_by_student`` maps each student (folder name) to the results
     dict of their grading (plus an optional ``"reason"``); ``timings`` maps
     students to wall-clock seconds (default: the results' ``execution_time``).
-    A student whose feedback page is in ``dest`` is linked to it.
+    A student whose feedback page is in ``dest`` is linked to it: ``pages`` maps students to
+    their pages' stems (default: :func:`~reports.feedback.page_name` of the name).
     """
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
@@ -195,7 +196,7 @@ def write(assignment, results_by_student, dest, *, timings=None):
     path = dest / "class.html"
 
     def student(name):
-        page = f"{page_name(name)}.html"
+        page = f"{(pages or {}).get(name) or page_name(name)}.html"
         return {"name": one_line(name, limit=200), "href": page if (dest / page).exists() else ""}
 
     ctx = {

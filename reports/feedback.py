@@ -12,31 +12,22 @@ from __future__ import annotations
 
 import base64
 import datetime as _dt
-import hashlib
 import html
 import os
 import re
 from pathlib import Path
 
-from autograder.text import one_line
+from autograder.text import file_stem, one_line
 
 from . import figures, parse
 from .templating import render
 
-_SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}")
-RESERVED = {"class", "index", "summary"}
 
 
 def page_name(student):
-    """The file stem of a student's pages: the name itself when it is a plain file name,
-    else a sanitised form with a short hash (so two names never share a page)."""
-    student = str(student)
-    if _SAFE_NAME.fullmatch(student) and not student.endswith(".") and student.lower() not in RESERVED:
-        return student
-    digest = hashlib.sha256(student.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    stem = re.sub(r"[^A-Za-z0-9._@+-]+", "_", student)
-    stem = re.sub(r"^[^A-Za-z0-9]+|[^A-Za-z0-9]+$", "", re.sub(r"\.{2,}", ".", stem))[:60] or "student"
-    return f"{stem}-{digest}"
+    """The file stem of a student's pages: :func:`autograder.text.file_stem` (the name itself
+    when it is a plain file name, else a sanitised form with a short hash)."""
+    return file_stem(student)
 
 
 def regrade_command(assignment, seed):
@@ -84,7 +75,7 @@ def _n(x):
     return f"{x:g}"
 
 
-def write(student, results, dest, *, artifacts=None, seed=None, assignment=None):
+def write(student, results, dest, *, artifacts=None, seed=None, assignment=None, page=None):
     """Write ``dest/<student>.html`` and ``dest/<student>.md``; return both paths.
 
     ``results`` is the Gradescope results dict (plus an optional ``"reason"``),
@@ -93,12 +84,13 @@ def write(student, results, dest, *, artifacts=None, seed=None, assignment=None)
     data were drawn with when the results' output does not state it (it
     does for every grading the engine completed: a resumed class may hold
     gradings of several seeds).
-    The file stem is :func:`page_name` of ``student``.
+    The file stem is ``page`` (unique in the class, as grade-all gives it), else
+    :func:`page_name` of ``student``.
     """
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
     ctx = context(student, results, artifacts=artifacts, seed=seed, assignment=assignment)
-    stem = page_name(student)
+    stem = page or page_name(student)
     html_path, md_path = dest / f"{stem}.html", dest / f"{stem}.md"
     _atomic_write(html_path, render("feedback.html.j2", **ctx))
     _atomic_write(md_path, markdown(ctx))

@@ -19,20 +19,22 @@ PRINTED = "Your code printed (first lines shown; printing is never graded):\n"
 _SEED = re.compile(r"drawn with seed (\d+)")
 _TOTAL = re.compile(r"^(\w+): [\d.]+ / [\d.]+ points\.", re.MULTILINE)
 
-#: why a grading could not complete: (key, label, patterns searched in the reason / the outputs).
-#: The first match wins; results["reason"] (set by the engine / grade-all) is read first.
+#: why a grading could not complete: (key, label, patterns searched in the engine's reason).
+#: The reason is the engine's own phrase (``engine.REASONS``' values, written in results.json as
+#: ``results["autograder"]["reason"]``, or ``results["reason"]`` from grade-all), never any output
+#: text: a submission can print or raise any words. The first match wins.
 REASONS = [
-    ("grader", "the grader failed", (r"autograder (itself )?failed", r"grading failed",
-                                     r"grader failed", r"hidden tests are broken")),
-    ("time_budget", "time budget used up", (r"time budget",)),
-    ("missing", "missing module", (r"missing module", r"^no \w+\.py \(or", r"no \w+\.py .*in the submission",
-                                   r"not a python file", r"not a readable notebook")),
-    ("syntax", "syntax error", (r"syntax ?error", r"IndentationError", r"TabError")),
-    ("forbidden_import", "forbidden import", (r"forbidden import", r"import of '[^']*' refused",
-                                              r"may not use")),
-    ("import_timeout", "import timeout", (r"import timeout", r"importing your module did not finish")),
-    ("import_error", "module failed to import", (r"could not be imported",)),
-    ("crash", "the code's process kept crashing", (r"crashed \d+ times",)),
+    ("grader", "the grader failed", (r"^grader failure", r"autograder (itself )?failed")),
+    ("time_budget", "time budget used up", (r"^time budget",)),
+    ("missing", "missing module", (r"^missing module",)),
+    ("refused", "module refused at intake", (r"^module refused at intake",)),
+    ("syntax", "syntax error", (r"^syntax error",)),
+    ("forbidden_import", "forbidden import", (r"^forbidden import",)),
+    ("import_timeout", "import timeout", (r"^import timeout",)),
+    ("import_error", "module failed to import", (r"^import error", r"^import failed")),
+    ("exit", "exited at import", (r"^exited at import",)),
+    ("crash", "the code's process kept crashing", (r"^crashed",)),
+    ("memory", "out of memory at import", (r"^out of memory",)),
 ]
 LABELS = {key: label for key, label, _ in REASONS}
 
@@ -139,41 +141,53 @@ def _classify(text):
     return None
 
 
-def reason(results):
-    """Why the grading could not complete: ``(key, label, detail)``, or ``None`` when it did.
-
-    ``results["reason"]`` (the engine's or grade-all's own words) comes first;
-    without it the outputs are read: a missing module, a syntax error, a
-    forbidden import or an import that timed out fails every test with the
-    same message, a grader failure leaves no tests.
-    """
+def engine_reason(results):
+    """The engine's (or grade-all's) reason in ``results``: a string ("" when the grading
+    completed), or None when the results carry none (written by an older kit)."""
     given = results.get("reason")
-    if isinstance(given, str) and given.strip():
-        detail = one_line(given.strip(), limit=500)
-        key = _classify(detail) or "other"
-        return key, LABELS.get(key, "did not complete"), detail
-    lines = tests(results)
-    output = clean(results.get("output") or "", limit=20_000)
-    if not lines:
-        key = _classify(output) or "grader"
-        return key, LABELS.get(key, "the grader failed"), one_line(output, limit=500) or "no tests ran"
-    failed = [t for t in lines if not t.passed]
-    if len(failed) == len(lines):
-        first = failed[0].output
-        key = _classify(first.split("\n", 1)[0])
-        if key is not None and key != "grader" and all(t.output == first for t in failed):
-            return key, LABELS[key], one_line(first, limit=500)
-    for text in (output, *(t.output for t in failed)):
-        if re.search(r"time budget", text, re.IGNORECASE):
-            line = next(ln for ln in text.splitlines() if re.search("time budget", ln, re.IGNORECASE))
-            return "time_budget", LABELS["time_budget"], one_line(line, limit=500)
+    if isinstance(given, str):
+        return given.strip()
+    block = results.get("autograder")
+    if isinstance(block, dict) and isinstance(block.get("reason"), str):
+        return block["reason"].strip()
     return None
 
 
+def reason(results):
+    """Why the grading could not complete: ``(key, label, detail)``, or ``None`` when it did.
+
+    Read only from the engine's structured field (:func:`engine_reason`),
+    never from the outputs: what a submission prints or raises can imitate any
+    of the engine's words. Results without that field (an older kit's) that
+    hold no test at all are a grader failure; any other completed.
+    """
+    given = engine_reason(results)
+    if given:
+        detail = one_line(given, limit=500)
+        key = _classify(detail) or "other"
+        return key, LABELS.get(key, "did not complete"), detail
+    if given is None and not tests(results):
+        return "grader", LABELS["grader"], "no tests ran"
+    return None
+
+
+def failure_kinds(results):
+    """How the code failed each test, by test number (the engine's ``failures`` field); {} if none."""
+    block = results.get("autograder")
+    kinds = block.get("failures") if isinstance(block, dict) else None
+    return {str(k): str(v) for k, v in kinds.items()} if isinstance(kinds, dict) else {}
+
+
 def zero_reason(results):
-    """Why a completed grading earned nothing, in a few words (for the class report's zeros)."""
+    """Why a completed grading earned nothing, in a few words (for the class report's zeros).
+
+    "Nothing implemented" comes from the engine's structured field (every failed
+    test failed with the child's ``not_implemented``), never from the outputs' words.
+    """
     lines = tests(results)
-    if lines and all("is not implemented yet" in t.output for t in lines if not t.passed):
+    kinds = failure_kinds(results)
+    failed = [t for t in lines if not t.passed]
+    if failed and all(kinds.get(str(t.number)) == "not_implemented" for t in failed):
         return "nothing implemented (every graded function still raises NotImplementedError)"
-    first = next((t for t in lines if not t.passed and t.output), None)
+    first = next((t for t in failed if t.output), None)
     return f"every test failed; the first: {one_line(first.output, limit=200)}" if first else "every test failed"

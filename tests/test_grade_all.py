@@ -1,9 +1,11 @@
 """grade-all as an instructor runs it: the gradebook, resuming, LMS downloads, Dask (GRADING.md)."""
 import csv
+import datetime
 import importlib.util
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -79,11 +81,11 @@ def test_gradebook_reasons_safe_cells_dot_folders_and_resume(tmp_path):
 
 def test_a_changed_hidden_test_regrades_everyone(tmp_path, monkeypatch):
     student = batch.Student("ada", path=write(tmp_path / "ada", "mle", reference_source("mle")))
-    before = batch.submission_hash(student), batch.tests_hash("mle")
+    before = batch.submission_hash(student, "mle"), batch.tests_hash("mle")
     monkeypatch.setattr(batch, "ROOT", tmp_path)          # another kit: other hidden tests
     assert batch.tests_hash("mle") != before[1]
     (tmp_path / "ada" / "mle.py").write_text(reference_source("mle") + "\n# edited\n")
-    assert batch.submission_hash(student) != before[0]
+    assert batch.submission_hash(student, "mle") != before[0]
 
 
 def test_an_lms_download_is_grouped_into_students(tmp_path):
@@ -207,3 +209,32 @@ def test_expected_values_shared_by_the_class_are_computed_once_and_read_only():
     other = cached(X + 1, 0.5)                    # other data (another seed): computed again
     assert calls == [0.5, 0.5] and np.array_equal(other, (X + 1) * 0.5)
     assert np.array_equal(cached(X, 0.25), X * 0.25) and len(calls) == 3
+
+
+def test_an_lms_file_name_gives_the_file_to_exactly_one_student_or_to_none():
+    """Canvas, Moodle and Blackboard names are read by patterns anchored on the LMS's own
+    parts; a name with a second student's identity anywhere (which the student's own file
+    name can carry), a Blackboard assignment holding '_attempt_' again, or an attempt stamp in
+    the future or on no real date is refused with the reason, never given to anyone."""
+    now = datetime.datetime(2026, 6, 1)
+    good = {"smithbob_late_340934_208490284_mle-1.py": ("canvas", "smithbob_340934", "", "mle.py"),
+            "Jane Doe_12345_assignsubmission_file_mle.py": ("moodle", "Jane Doe_12345", "", "mle.py"),
+            "Homework 1_jdoe_attempt_2026-05-01-12-00-00_mle.py": ("blackboard", "jdoe", "2026-05-01-12-00-00",
+                                                                    "mle.py"),
+            "Homework 1_jdoe_attempt_2026-05-01-12-00-00.txt": ("blackboard", "jdoe", "2026-05-01-12-00-00", None)}
+    for name, expected in good.items():
+        r = batch.lms_reading(name, now=now)
+        assert (r.lms, r.who, r.stamp, r.file) == expected, name
+    assert batch.lms_reading("mle.py", now=now) is None
+    refused = {"HW_mallory_attempt_2026-05-02-12-00-00_x_jdoe_attempt_2026-05-03-12-00-00_mle.py": "more than one",
+               "mallory_1_2_Jane Doe_12345_assignsubmission_file_mle.py": "more than one",
+               "smithbob_340934_208490284_jdoe_1_2_mle.py": "more than one",
+               "Jane_1_assignsubmission_file_x_2_assignsubmission_file_mle.py": "more than one",
+               "HW_attempt_1_jdoe_attempt_2026-05-03-12-00-00_mle.py": "'_attempt_' again",
+               "x_jdoe_attempt_2026-06-03-12-00-00_mle.py": "in the future",
+               "x_jdoe_attempt_2026-02-30-12-00-00_mle.py": "no real date"}
+    for name, why in refused.items():
+        with pytest.raises(ValueError, match=re.escape(why)):
+            batch.lms_reading(name, now=now)
+    # within a day of now is a server in another time zone, not the future
+    assert batch.lms_reading("x_jdoe_attempt_2026-06-01-20-00-00_mle.py", now=now).who == "jdoe"

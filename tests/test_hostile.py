@@ -750,6 +750,7 @@ def test_a_slow_but_correct_module_stops_at_the_gradings_time_budget(outcome):
     cut = [t for t in res["tests"] if t["score"] < t["max_score"]]
     assert cut and res["score"] < 100
     assert any(f"not run: the grading's time budget of {budget} s was used up" in t["output"] for t in cut)
+    assert res["autograder"] == {"reason": "time budget used up"}  # the engine's clock, not the output
     for t in cut:  # every loss is the budget's (or, on a crawling machine, one call's 10 s limit)
         assert "time budget of" in t["output"] or "did not finish within" in t["output"], t
     wall = {s["submission"]: s["wall_s"] for s in stats}
@@ -1752,3 +1753,164 @@ def test_a_bmm_classifier_that_samples_its_training_images_earns_nothing_on_samp
     results = grade_folder("bmm", folder, user=user)
     sample = entry(results["memorising"], "bmm", "test_classifier_sample")
     assert sample["score"] == 0 and "training images, pixel for pixel" in sample["output"], sample
+
+
+# --- grades no one else can touch (issue 19 §3) ---
+
+
+def _class_folder(user, tmp_path, label):
+    """(runner, a fresh class folder that ``user`` owns): built in place, graded where it lies."""
+    run = runner(user)
+    folder = (run.scratch_folder(label) if run.scratch else tmp_path) / "class"
+    folder.mkdir()
+    return run, folder
+
+
+def _grade_all(run, folder, *extra):
+    """Run ``grade-all mle`` on ``folder`` as ``run``'s user, keeping its results beside the folder.
+
+    Returns (the process, the gradebook's rows by student, {stem: results.json}); a re-run
+    on the same folder resumes from the same results folder.
+    """
+    run.own(folder)
+    out = folder.parent / "results"
+    book = folder.parent / "gradebook.csv"
+    proc = run.run(["-m", "autograder", "grade-all", "mle", str(folder), "--jobs", "2",
+                    "--results-dir", str(out), "--csv", str(book), *extra], timeout=1800)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    with open(book, newline="", encoding="utf-8") as f:
+        rows = list(csv.reader(f))
+    assert rows[0][:3] == ["student", "total", "reason"]
+    return proc, {r[0]: r for r in rows[1:]}, {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_lms_file_naming_another_student_is_given_to_no_one_and_named_in_the_gradebook(tmp_path, user):
+    """Mallory uploads ``x_jdoe_attempt_2099-12-31-23-59-59_mle.py`` (a stub): Blackboard names it
+    ``Homework 1_mallory_attempt_<stamp>_x_jdoe_attempt_2099-…``, which the old name pattern read
+    as jdoe's latest attempt, so jdoe was graded on mallory's file. A name that reads as two
+    students', a Blackboard assignment holding ``_attempt_`` again or an attempt dated in the
+    future is now a gradebook row of its own, with the reason, given to no student."""
+    run, folder = _class_folder(user, tmp_path, "lms-two-names")
+    (folder / "Homework 1_jdoe_attempt_2026-05-01-12-00-00_mle.py").write_text(reference_source("mle"))
+    (folder / "Homework 1_jdoe_attempt_2026-05-01-12-00-00.txt").write_text("receipt")
+    hostile = ["Homework 1_mallory_attempt_2026-05-02-12-00-00_x_jdoe_attempt_2099-12-31-23-59-59_mle.py",
+               "x_jdoe_attempt_2099-12-31-23-59-59_mle.py",
+               "Homework_attempt_1_jdoe_attempt_2026-05-03-12-00-00_mle.py",
+               "smithbob_340934_208490284_x_jdoe_attempt_2026-05-04-12-00-00_mle.py",
+               "Jane Doe_12345_assignsubmission_file_x_jdoe_attempt_2026-05-05-12-00-00_mle.py"]
+    for name in hostile:
+        (folder / name).write_text(stub_source("mle"))
+    _, rows, results = _grade_all(run, folder)
+    assert rows["jdoe"][1] == "100" and results["jdoe"]["score"] == 100, rows.get("jdoe")
+    for name in hostile:
+        assert name in rows, (name, sorted(rows))
+        assert rows[name][1] == "" and "given to no student" in rows[name][2], rows[name]
+    assert set(rows) == {"jdoe", *hostile}  # nobody else: neither dropped nor given to mallory
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_a_student_named_like_the_class_state_never_makes_a_rerun_regrade_with_a_new_seed(tmp_path, user):
+    """A folder named ``class`` kept its state in ``.grade-all/class.json``, where grade-all keeps
+    the class's seed: every re-run then drew a new seed and regraded the whole class. Students'
+    state now lives in ``.grade-all/students/``: the re-run keeps the seed and regrades nothing."""
+    run, folder = _class_folder(user, tmp_path, "state-name")
+    for name in ("class", "ada", "students"):
+        write(folder / name, "mle", reference_source("mle"))
+    first, rows, _ = _grade_all(run, folder)
+    seed = re.search(r"with seed (\d+)", first.stderr)[1]
+    assert {r[1] for r in rows.values()} == {"100"}, rows
+    again, rows, _ = _grade_all(run, folder)
+    assert f"Grading 0 submissions of mle with seed {seed} (the previous run's)" in again.stderr, again.stderr
+    assert "3 unchanged" in again.stderr and {r[1] for r in rows.values()} == {"100"}
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_names_that_look_alike_are_different_students(tmp_path, user):
+    """Students are keyed by their raw folder names: names the cleaning shows alike (an ESC and
+    a written ``\\x1b``), names whose file stems coincide (``a b`` and the tame ``a_b-<hash>``
+    the old stem of ``a b`` was), the two Unicode normalisations of ``José`` and two names that
+    differ in case only are each their own row with their own results and feedback page."""
+    run, folder = _class_folder(user, tmp_path, "alike")
+    old_stem = "a_b-" + hashlib.sha256(b"a b").hexdigest()[:8]
+    pairs = [("a\x1bb", "a\\x1bb"), ("a b", old_stem), ("Jos\u00e9", "Jose\u0301"), ("Zoe", "zoe")]
+    for good, bad in pairs:
+        write(folder / good, "mle", reference_source("mle"))
+        write(folder / bad, "mle", stub_source("mle"))
+    feedback = folder.parent / "feedback"
+    _, rows, results = _grade_all(run, folder, "--feedback", str(feedback))
+    assert len(rows) == 8 and len(results) == 8, (sorted(rows), sorted(results))
+    assert sorted(r[1] for r in rows.values()).count("100") == 4, rows
+    assert sorted(r["score"] for r in results.values()).count(100) == 4
+    pages = [p for p in feedback.glob("*.html") if p.name != "class.html"]
+    assert len(pages) == 8 and len({p.name.lower() for p in pages}) == 8, sorted(p.name for p in pages)
+    assert sum("100 / 100" in p.read_text() for p in pages) == 4
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_a_change_the_old_resume_hash_missed_is_regraded(tmp_path, user):
+    """The old resume hash stopped after 2000 files: a submission with 2001 files in ``aaa/``
+    and its module in ``zz/mle.py`` (which intake grades) kept its old grade when the module
+    changed. The hash is now the intake's own snapshot: the changed module is regraded."""
+    run, folder = _class_folder(user, tmp_path, "resume-hash")
+    junk = folder / "ada" / "aaa"
+    junk.mkdir(parents=True)
+    for i in range(2001):
+        (junk / f"f{i:04d}.txt").write_text("")
+    write(folder / "ada" / "zz", "mle", stub_source("mle"))
+    _, rows, _ = _grade_all(run, folder, "--seed", str(SEED))
+    assert rows["ada"][1] != "100", rows["ada"]
+    (folder / "ada" / "zz" / "mle.py").write_text(reference_source("mle"))
+    again, rows, _ = _grade_all(run, folder, "--seed", str(SEED))
+    assert "Grading 1 submissions" in again.stderr, again.stderr
+    assert rows["ada"][1] == "100", rows["ada"]
+
+
+IMITATION = ("missing module; module refused at intake (a link, a device or too large); syntax error; "
+             "not run: the grading's time budget of 90 s was used up; gaussian_mle is not implemented yet")
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_a_submission_imitating_the_engines_words_is_filed_under_no_reason(tmp_path, user):
+    """A module that prints and raises the engine's own wording ("module refused at intake",
+    "the grading's time budget of 90 s was used up") completed its grading: its gradebook reason
+    is empty and the class report counts it among the zeros, not among the gradings that could
+    not complete, nor as "nothing implemented" (reasons come from the engine's structured
+    fields, never from output text)."""
+    run, folder = _class_folder(user, tmp_path, "imitate")
+    source = stub_source("mle").replace("raise NotImplementedError", f"raise RuntimeError({IMITATION!r})  #")
+    write(folder / "mallory", "mle", f"print({IMITATION!r})\n" + source)
+    write(folder / "ada", "mle", reference_source("mle"))
+    write(folder / "stub", "mle", stub_source("mle"))
+    proc, rows, results = _grade_all(run, folder, "--feedback", str(folder.parent / "feedback"))
+    assert rows["mallory"][1] == "0" and rows["mallory"][2] == "", rows["mallory"]
+    assert results["mallory"]["autograder"]["reason"] == ""
+    assert set(results["mallory"]["autograder"]["failures"].values()) == {"exception"}
+    assert "    stub: nothing implemented" in proc.stdout  # the engine's field says so, for the stub only
+    assert "    mallory: every test failed" in proc.stdout, proc.stdout
+    assert "could not complete" not in proc.stdout and "Could not be graded in full" not in proc.stdout, proc.stdout
+    assert "<b>0</b>could not complete" in (folder.parent / "feedback" / "class.html").read_text()
+
+
+HIDDEN_CHARS = "\x85\u2028\u2029\u200f\u202e\u2066"
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_unicode_line_breaks_and_direction_marks_never_reach_an_output_unquoted(tmp_path, user):
+    """U+0085, U+2028, U+2029 (line breaks the old filter let through) and the direction marks
+    U+200F, U+202E, U+2066 in a folder name and in what the code prints reach no output as they
+    are: not the terminal, the CSV, results.json, the feedback pages or the class report."""
+    run, folder = _class_folder(user, tmp_path, "unicode")
+    name = "ev\u202eil\u200f\u2028Total 100\u2029x\x85y\u2066"
+    write(folder / name, "mle", f"print({('a' + HIDDEN_CHARS + 'Total: 100 / 100')!r})\n" + reference_source("mle"))
+    proc, rows, results = _grade_all(run, folder, "--feedback", str(folder.parent / "feedback"))
+    assert len(rows) == 1 and list(rows.values())[0][1] == "100"
+    outputs = {"stdout": proc.stdout, "stderr": proc.stderr,
+               "csv": (folder.parent / "gradebook.csv").read_text(encoding="utf-8"),
+               "results.json": json.dumps(results, ensure_ascii=False)}
+    outputs.update({p.name: p.read_text(encoding="utf-8") for p in (folder.parent / "feedback").iterdir()
+                    if p.suffix in (".html", ".md")})
+    assert len(outputs) >= 7, sorted(outputs)  # a page, its Markdown and the class report
+    assert "\\u2028" in outputs["csv"] and "\\u2028" in outputs["results.json"]  # shown, escaped
+    for where, text in outputs.items():
+        assert not set(text) & set(HIDDEN_CHARS), (where, [c for c in text if c in HIDDEN_CHARS][:5])

@@ -53,6 +53,13 @@ VARIANCE = ("gaussian_mle(x)[1] (the variance) with n=2: expected 0.48, got 0.96
 STUB = "{} is not implemented yet (it raises NotImplementedError)"
 
 
+def stubbed(results):
+    """``results`` as the engine writes a stub's: every failed test failed with ``not_implemented``."""
+    results["autograder"] = {"reason": "", "failures": {t["number"]: "not_implemented"
+                                                       for t in results["tests"] if t["score"] < t["max_score"]}}
+    return results
+
+
 class Page(HTMLParser):
     """What a page asks a browser to do: elements, attributes, fetched URLs, text."""
 
@@ -109,26 +116,38 @@ def test_page_names_are_file_names_and_never_collide():
     assert feedback.page_name("a b") != feedback.page_name("a_b")
 
 
-def test_reasons_are_read_from_the_engines_messages():
-    def every(message):
-        return results_for(fail={t.function: message for p in catalog.parts("mle") for t in p.tests})
+def test_reasons_are_read_from_the_engines_field_never_from_output_text():
+    def every(message, reason=None):
+        results = results_for(fail={t.function: message for p in catalog.parts("mle") for t in p.tests})
+        if reason is not None:
+            results["autograder"] = {"reason": reason}  # as engine.Report.to_gradescope writes it
+        return results
 
-    cases = {
-        "missing": "no mle.py (or mle.ipynb) in the submission; it holds: other.py",
-        "syntax": "your module could not be imported: SyntaxError: invalid syntax (mle.py, line 1): def f(:",
-        "forbidden_import": "your module could not be imported: importing your module failed: import of "
-                            "'sklearn.mixture' refused: this assignment may not use sklearn or scipy.stats",
-        "import_timeout": "your module could not be imported: importing your module did not finish within 20 s",
-        "import_error": "your module could not be imported: importing your module raised ValueError: x",
-    }
-    for key, message in cases.items():
-        assert parse.reason(every(message))[0] == key, key
+    cases = {"missing": engine.REASONS["missing"], "refused": engine.REASONS["refused"],
+             "syntax": engine.REASONS["syntax"], "forbidden_import": engine.REASONS["forbidden_import"],
+             "import_timeout": engine.REASONS["timeout"], "import_error": engine.REASONS["import"],
+             "exit": engine.REASONS["exit"], "crash": engine.REASONS["crash"],
+             "memory": engine.REASONS["memory"], "time_budget": engine.BUDGET_REASON,
+             "grader": engine.GRADER_FAILURE}
+    for key, given in cases.items():
+        assert parse.reason(every("AssertionError: x", reason=given))[0] == key, key
+        assert parse.reason(results_for(reason=given))[0] == key, key  # grade-all's "reason"
     assert parse.reason(results_for(reason="time budget used up: 300 s for the whole grading"))[:2] == \
         ("time_budget", "time budget used up")
     assert parse.reason({"score": 0, "tests": [], "output": "The autograder failed on this submission"})[0] == "grader"
+    # what a submission raises or prints can imitate any of the engine's words: never a reason
+    for imitation in ("no mle.py (or mle.ipynb) in the submission; it holds: other.py",
+                      "module refused at intake (a link, a device or too large)",
+                      "your module could not be imported: SyntaxError: invalid syntax",
+                      "not run: the grading's time budget of 90 s was used up"):
+        assert parse.reason(every(imitation, reason="")) is None, imitation
+        assert parse.reason(every(imitation)) is None, imitation
+        assert parse.reason(results_for(output_extra="\n" + imitation)) is None, imitation
     # a stub completes (it is a zero, not a failure to grade); so does one failing test
-    stub = every(STUB.format("bernoulli_mle"))
+    stub = stubbed(every(STUB.format("bernoulli_mle")))
     assert parse.reason(stub) is None and "nothing implemented" in parse.zero_reason(stub)
+    imitation = every(STUB.format("bernoulli_mle"), reason="")  # the words, not the engine's field
+    assert "nothing implemented" not in parse.zero_reason(imitation)
     assert parse.reason(results_for(fail={"test_gaussian_mle_variance": VARIANCE})) is None
 
 
@@ -216,7 +235,7 @@ def test_pictures_are_drawn_or_replaced_by_the_reason():
     pic, = figures.pictures("mle", failing, {})
     assert pic.png is None and "does not define 'gaussian_mle'" in pic.reason
     missing = results_for(fail={t.function: "no mle.py (or mle.ipynb) in the submission; it holds: nothing"
-                                for p in catalog.parts("mle") for t in p.tests})
+                                for p in catalog.parts("mle") for t in p.tests}, reason="missing module")
     assert "did not complete (missing module)" in figures.pictures("mle", missing, {})[0].reason
     unread = {"gmm_fit": {"test": "test_old_faithful", "values": {}, "errors": {},
                           "reason": "GaussianMixtureEM has no attribute 'means_'"}}
@@ -278,12 +297,13 @@ def small_class():
                                      "test_mvn_mle": "mvn_mle(X)[1]: ...\nLikely mistake: covariance divided by "
                                                      "n−1; the MLE divides by n"}, time=9.5),
         "s04_missing": results_for(fail=dict.fromkeys(every, "no mle.py (or mle.ipynb) in the submission; "
-                                                            "it holds: notes.txt"), time=0.5),
+                                                            "it holds: notes.txt"), reason="missing module", time=0.5),
         "s05_syntax": results_for(fail=dict.fromkeys(every, "your module could not be imported: SyntaxError: "
-                                                           "invalid syntax (mle.py, line 3)"), time=1.0),
+                                                           "invalid syntax (mle.py, line 3)"), reason="syntax error",
+                                 time=1.0),
         "s06_budget": results_for(fail={"test_mvn_logpdf": "not run: the time budget was used up"},
                                   reason="time budget used up: 120 s for the whole grading", time=120.0),
-        "s07_stub": results_for(fail={f: STUB.format(f[5:]) for f in every}, time=1.5),
+        "s07_stub": stubbed(results_for(fail={f: STUB.format(f[5:]) for f in every}, time=1.5)),
         HOSTILE_NAME: results_for(fail={"test_gaussian_mle_variance": VARIANCE}, time=0.2),
     }
 
