@@ -149,8 +149,6 @@ def _grade_in_worker(assignment, path, seed, hide=()):
     except Exception as exc:  # noqa: BLE001 - one broken grading must not stop the class
         return _grader_failure(f"{type(exc).__name__}: {exc}")
     return {**report.to_gradescope(), "reason": report.reason,
-            # kept in results.json only when there is something to say (--unisolated)
-            **({"isolation": report.isolation} if report.isolation else {}),
             "artifacts": getattr(report, "artifacts", None) or None}
 
 
@@ -342,8 +340,9 @@ def write_csv(path, students, results, names):
             if s.name in results:
                 res = results[s.name]
                 scores = {t["name"]: t["score"] for t in res.get("tests", [])}
-                reason = "; ".join(r for r in (res.get("reason", ""), res.get("isolation") and
-                                               "graded without isolation") if r)
+                unisolated = (res.get("autograder") or {}).get("unisolated")
+                reason = "; ".join(r for r in (res.get("reason", ""),
+                                               unisolated and "graded without isolation") if r)
                 row = [s.name, _num(res.get("score", 0)), reason,
                        *(_num(scores.get(n, 0)) for n in names)]
             else:

@@ -158,7 +158,9 @@ class Report:
             "score": self.score,
             "execution_time": round(self.execution_time, 3),
             "autograder": {"reason": self.reason,
-                           "failures": {str(i): t.failure for i, t in enumerate(self.tests, 1) if t.failure}},
+                           "failures": {str(i): t.failure for i, t in enumerate(self.tests, 1) if t.failure},
+                           # "" in the allow-listed sandbox; else what --unisolated gave up
+                           "unisolated": self.isolation},
             "output": self.output,
             "tests": [{"name": t.name, "number": str(i), "score": t.score,
                        "max_score": t.max_score, "output": t.output,
