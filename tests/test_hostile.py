@@ -22,6 +22,7 @@ import stat
 import subprocess
 import sys
 import tempfile
+import textwrap
 from dataclasses import dataclass
 from functools import lru_cache
 from html.parser import HTMLParser
@@ -67,6 +68,17 @@ _HEAD, _TAIL = _reference_cells()
 _IPYTHON_TAIL = _TAIL.replace("    x = _as_1d(x)\n    mean = np.mean(x)\n",
                               "    x = _as_1d(x)\n    %time 1 + 1\n    mean = np.mean(x)\n", 1)
 assert _IPYTHON_TAIL != _TAIL
+
+def _walks_the_machine(look):
+    """A patch of gaussian_mle: walk the child's whole file system, running ``look`` (code with
+    ``top``, ``dirs``, ``files``) in every folder; ``look`` returns the right answer where it
+    finds what it wants, else the n − 1 variance is returned (test_gaussian_mle_variance fails)."""
+    head = ("    import importlib.util, os\n    seen = 0\n    for top, dirs, files in os.walk(\"/\"):\n"
+            "        seen += 1\n"
+            "        dirs[:] = [] if top in (\"/proc\", \"/sys\") or seen > 200_000 else dirs\n")
+    return [(_GAUSSIAN_BODY, head + textwrap.indent(look, " " * 8)
+             + "    return float(np.mean(x)), float(np.var(x, ddof=1))\n")]
+
 
 #: Writes a frame of its own straight into the grader's reply channel (its fd is in the child's argv).
 RAW_REPLY = """
@@ -384,52 +396,35 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
     return float(np.mean(x)), float(np.var(x, ddof=1))
 """)]),
     # -- the child's root is an allow-list: what the kit does not know about is not there either
-    Hostile("finds_another_copy_of_the_kit", GAUSSIAN_VAR, "divided by n−1", replace=[(_GAUSSIAN_BODY, """\
-    import importlib.util, os
-    mine, seen = os.path.realpath(os.getcwd()), 0
-    for top, dirs, files in os.walk("/"):
-        seen += 1
-        dirs[:] = [] if top in ("/proc", "/sys") or seen > 200_000 else dirs
-        if top.endswith(os.path.join("solutions", "mle")) and "mle.py" in files and not top.startswith(mine):
-            try:  # any copy of the kit: the instructor's checkout, last term's, a Gradescope zip
-                spec = importlib.util.spec_from_file_location("_copy", os.path.join(top, "mle.py"))
-                mod = importlib.util.module_from_spec(spec)
-                spec.loader.exec_module(mod)
-                return mod.gaussian_mle(x)
-            except BaseException:
-                pass
-    return float(np.mean(x)), float(np.var(x, ddof=1))
-""")]),
-    Hostile("finds_scipy_stats_of_another_interpreter", GAUSSIAN_VAR, "divided by n−1", replace=[(_GAUSSIAN_BODY, """\
-    import os
-    seen = 0
-    for top, dirs, files in os.walk("/"):
-        seen += 1
-        dirs[:] = [] if top in ("/proc", "/sys") or seen > 200_000 else dirs
-        if os.path.basename(top) == "stats" and "_continuous_distns.py" in files:
-            try:  # a readable scipy.stats anywhere (the base interpreter's): it could be loaded
-                open(os.path.join(top, "_continuous_distns.py")).read(100)
-                return float(np.mean(x)), float(np.var(x))
-            except OSError:
-                pass
-    return float(np.mean(x)), float(np.var(x, ddof=1))
-""")]),
-    Hostile("finds_class_results_and_repositories", GAUSSIAN_VAR, "divided by n−1", replace=[(_GAUSSIAN_BODY, """\
-    import os
-    seen = 0
-    for top, dirs, files in os.walk("/"):
-        seen += 1
-        dirs[:] = [] if top in ("/proc", "/sys") or seen > 200_000 else dirs
-        found = [os.path.join(top, ".grade-all", "class.json")] if ".grade-all" in dirs else []
-        found += [os.path.join(top, ".git", "HEAD")] if ".git" in dirs else []
-        for path in found:
-            try:  # a class's seed and results, or a student's repository history
-                open(path).read()
-                return float(np.mean(x)), float(np.var(x))
-            except OSError:
-                pass
-    return float(np.mean(x)), float(np.var(x, ddof=1))
-""")]),
+    Hostile("finds_another_copy_of_the_kit", GAUSSIAN_VAR, "divided by n−1", replace=_walks_the_machine("""\
+if top.endswith(os.path.join("solutions", "mle")) and "mle.py" in files \\
+        and not top.startswith(os.path.realpath(os.getcwd())):
+    try:  # any copy of the kit: the instructor's checkout, last term's, a Gradescope zip
+        spec = importlib.util.spec_from_file_location("_copy", os.path.join(top, "mle.py"))
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        return mod.gaussian_mle(x)
+    except BaseException:
+        pass
+""")),
+    Hostile("finds_scipy_stats_of_another_interpreter", GAUSSIAN_VAR, "divided by n−1", replace=_walks_the_machine("""\
+if os.path.basename(top) == "stats" and "_continuous_distns.py" in files:
+    try:  # a readable scipy.stats anywhere (the base interpreter's): it could be loaded
+        open(os.path.join(top, "_continuous_distns.py")).read(100)
+        return float(np.mean(x)), float(np.var(x))
+    except OSError:
+        pass
+""")),
+    Hostile("finds_class_results_and_repositories", GAUSSIAN_VAR, "divided by n−1", replace=_walks_the_machine("""\
+found = [os.path.join(top, ".grade-all", "class.json")] if ".grade-all" in dirs else []
+found += [os.path.join(top, ".git", "HEAD")] if ".git" in dirs else []
+for path in found:
+    try:  # a class's seed and results, or a student's repository history
+        open(path).read()
+        return float(np.mean(x)), float(np.var(x))
+    except OSError:
+        pass
+""")),
     Hostile("empties_the_python_guard", GAUSSIAN_VAR, "divided by n−1", replace=[(_GAUSSIAN_BODY, f"""\
     import gc, importlib.util
     for obj in gc.get_objects():  # the audit hook's closures: its private and forbidden lists
