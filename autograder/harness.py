@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import re
 import sys
 from collections import OrderedDict
 from functools import wraps
@@ -186,6 +187,10 @@ def _shape_message(what, expected_shape, got_shape):
     return msg
 
 
+#: What names a log-quantity in a check's description (log_prob, logpdf, score_samples, ...).
+_LOG_QUANTITY = re.compile(r"log|score", re.IGNORECASE)
+
+
 def expect_array(got, what, *, shape=None, finite=True, kind=None):
     """Convert ``got`` to an array and check its shape (and finiteness).
 
@@ -208,8 +213,11 @@ def expect_array(got, what, *, shape=None, finite=True, kind=None):
             fail(f"{what}: expected {names.get(kind[0], kind)}, got values of type {arr.dtype}")
     if finite and arr.dtype.kind in "fc" and not np.all(np.isfinite(arr)):
         idx = tuple(int(i) for i in np.argwhere(~np.isfinite(arr))[0])
+        # the log-space hint only where the value is a log-quantity (a log-density, a score):
+        # a NaN in k-means' centres (an empty cluster's mean) has another cause
+        hint = " (log space / log-sum-exp keeps it so)" if _LOG_QUANTITY.search(what) else ""
         fail(f"{what}: contains {_fmt(arr[idx])} at index {idx if arr.ndim else '()'}; every "
-             "entry should be finite (log space / log-sum-exp keeps it so)")
+             f"entry should be finite{hint}")
     return arr
 
 

@@ -184,3 +184,14 @@ def test_dependencies_lead_with_the_cause_and_warnings_only_add_a_note(tmp_path)
     assert warned.score == 2
     assert warned.output.startswith("Note (costs no points): your code emitted RuntimeWarning: divide by zero")
     assert "(fake.py, line " in warned.output and "values were graded, not warnings" in warned.output
+
+
+def test_the_log_space_hint_only_where_the_value_is_a_log_quantity():
+    """A NaN in k-means' centres (an empty cluster's mean) is no log-space problem; a -inf in
+    a log-density is."""
+    with pytest.raises(GradingFailure) as centres:
+        expect_array([[0.0, np.nan]], "kmeans(X, 2) centres")
+    assert "should be finite" in str(centres.value) and "log-sum-exp" not in str(centres.value)
+    with pytest.raises(GradingFailure) as logpdf:
+        expect_array([-np.inf, -1.0], "gaussian_kde_logpdf(X_train, X_query, h)")
+    assert "log-sum-exp keeps it so" in str(logpdf.value)
