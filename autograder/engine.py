@@ -663,7 +663,7 @@ def _summary(report, plugin, snap):
              f"Data for this run were drawn with seed {report.seed} "
              f"(regrade: python -m autograder grade {report.assignment} SUBMISSION --seed {report.seed})."]
     if report.isolation:
-        lines.insert(1, f"Note: {report.isolation[0].upper()}{report.isolation[1:]}.")
+        lines.insert(1, f"Note: Graded without isolation: {report.isolation}.")
     notes = snap.notes()
     if notes:
         lines.append("Not read from your submission (the rest was graded):")

@@ -56,8 +56,8 @@ def unisolated_allowed():
 
 
 #: Said in every result graded without the allow-listed sandbox.
-UNISOLATED = ("graded without isolation: this machine gave the sandbox no namespaces ({why}), so "
-              "the student's code could see the machine's files as an unprivileged user")
+UNISOLATED = ("this machine gave the sandbox no namespaces ({why}), so the student's code could "
+              "see the machine's files as an unprivileged user")
 
 
 @functools.lru_cache(maxsize=None)

@@ -64,6 +64,7 @@ def context(student, results, *, artifacts=None, seed=None, assignment=None):
                      for p in pics],
         "printed": parse.printed(results),
         "notes": parse.notes(results),
+        "unisolated": parse.unisolated(results),
         "seed": seed,
         "regrade": regrade_command(one_line(assignment, limit=40), seed if seed is not None else "N"),
         "execution_time": parse.num(results.get("execution_time")),
@@ -125,6 +126,8 @@ def markdown(ctx):
     out.append(f"# {md_text(a)}: feedback for {md_text(ctx['student'])}\n")
     out.append(f"**Total: {ctx['score']} / {ctx['max_score']} points** "
                f"({ctx['passed']} of {ctx['count']} tests passed)\n")
+    if ctx["unisolated"]:
+        out.append(f"> **Graded without isolation:** {md_text(ctx['unisolated'])}\n")
     if ctx["reason"]:
         out.append(f"> **The grading could not complete — {md_text(ctx['reason']['label'])}:** "
                    f"{md_text(ctx['reason']['detail'])}\n")

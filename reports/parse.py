@@ -128,6 +128,14 @@ def printed(results):
     return clean(output[at + len(PRINTED):].strip("\n"), limit=20_000) if at >= 0 else ""
 
 
+def unisolated(results):
+    """What the grading gave up by running without the allow-listed sandbox (``--unisolated``),
+    from the engine's field; "" for an isolated grading."""
+    field = results.get("autograder") if isinstance(results, dict) else None
+    text = field.get("unisolated") if isinstance(field, dict) else ""
+    return one_line(text, limit=500) if isinstance(text, str) and text else ""
+
+
 def notes(results):
     """The grader's notes on the run ("Note: …" lines: restarts, refused files …)."""
     return [one_line(line[5:].strip(), limit=500) for line in _engine_part(results).splitlines()

@@ -429,3 +429,17 @@ def test_pages_in_headless_chromium_run_nothing_and_fetch_nothing(tmp_path, grad
     shot = tmp_path / "shot.png"
     chromium([f"--screenshot={shot}", "--window-size=1000,1400", pages[1].as_uri()], tmp_path)
     assert shot.read_bytes().startswith(b"\x89PNG") and shot.stat().st_size > 20_000  # something was drawn
+
+
+def test_a_grading_without_isolation_says_so_at_the_top_of_both_pages(tmp_path):
+    """--unisolated: the engine's field (autograder.unisolated) becomes a banner above the tests."""
+    res = results_for(seed=7)
+    res.setdefault("autograder", {})["unisolated"] = "this machine gave the sandbox no namespaces (x)"
+    html_path, md_path = feedback.write("bob", res, tmp_path, assignment="mle")
+    html, md = html_path.read_text(), md_path.read_text()
+    assert md.index("Graded without isolation") < md.index("## Tests")
+    assert html.index('id="unisolated"') < html.index('id="tests"')
+    assert "gave the sandbox no namespaces (x)" in check_inert(html).all_text
+    isolated = results_for(seed=7)
+    html_path, md_path = feedback.write("carol", isolated, tmp_path, assignment="mle")
+    assert "without isolation" not in html_path.read_text() + md_path.read_text()
