@@ -31,6 +31,9 @@ BASE = Path("/sys/fs/cgroup")
 #: outside the namespace) and the kernel's own accounting.
 HEADROOM_MB = 512
 CPU_PERIOD_US = 100_000
+#: An empty group this old belongs to no live sandbox (a child joins its group at once).
+STALE_S = 300
+PREFIX = "autograder-"
 
 
 def _own_path(controller):
@@ -63,9 +66,14 @@ class Cgroup:
 
     @classmethod
     def create(cls, name, *, memory_mb, processes, cpus=1):
-        """A new group (v2 where delegated, else v1's memory, pids and cpu), or None."""
+        """A new group (v2 where delegated, else v1's memory, pids and cpu), or None.
+
+        Empty groups of sandboxes whose grader was killed (it could not remove them) are
+        removed first, once they are :data:`STALE_S` seconds old.
+        """
         memory = memory_mb << 20
         made = []
+        sweep()
         try:
             v2 = BASE / (_own_path("") or "")
             if (BASE / "cgroup.controllers").exists() and {"memory", "pids"} <= set(
@@ -131,3 +139,23 @@ class Cgroup:
             if not left:
                 return
             time.sleep(0.05)
+
+
+def sweep(now=None):
+    """Remove the empty ``autograder-*`` groups older than :data:`STALE_S` seconds
+    (left by graders that were killed), in every hierarchy this process can write."""
+    now = time.time() if now is None else now
+    parents = {BASE / (_own_path("") or "")}
+    parents.update(BASE / c / (_own_path(c) or "") for c in ("memory", "pids", "cpu"))
+    for parent in parents:
+        try:
+            entries = list(parent.glob(PREFIX + "*"))
+        except OSError:
+            continue
+        for group in entries:
+            try:
+                if now - group.stat().st_mtime < STALE_S or (group / "cgroup.procs").read_text().strip():
+                    continue
+                group.rmdir()
+            except OSError:
+                continue

@@ -745,7 +745,7 @@ def test_a_slow_but_correct_module_stops_at_the_gradings_time_budget(outcome):
     cut = [t for t in res["tests"] if t["score"] < t["max_score"]]
     assert cut and res["score"] < 100
     assert any(f"not run: the grading's time budget of {budget} s was used up" in t["output"] for t in cut)
-    assert res["autograder"] == {"reason": "time budget used up"}  # the engine's clock, not the output
+    assert res["autograder"]["reason"] == "time budget used up"  # the engine's clock, not the output
     for t in cut:  # every loss is the budget's (or, on a crawling machine, one call's 10 s limit)
         assert "time budget of" in t["output"] or "did not finish within" in t["output"], t
     wall = {s["submission"]: s["wall_s"] for s in stats}
@@ -978,8 +978,6 @@ def test_what_the_sandbox_holds_together_is_capped(tmp_path):
     assert code == 0, out[-2000:]
     for test in ("test_gaussian_mle_variance", "test_bernoulli_mle"):
         assert entry(data, "mle", test)["score"] == 0, out[-3000:]
-    left = [d for d in Path("/sys/fs/cgroup").glob("*/**/autograder-*") if d.is_dir()]
-    assert not left, left  # each group removed with its sandbox
 
 
 def _reachable_by_others(path):

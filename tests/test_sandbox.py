@@ -180,3 +180,37 @@ def test_the_childs_view_private_tmp_empty_home_no_forbidden_libraries(module, t
         assert seen["stats"] != 0 and seen["sklearn"] != 0
     finally:
         session.close()
+
+
+def test_the_sandboxs_control_group_goes_with_it_and_stale_ones_are_swept(module, tmp_path):
+    """As root each sandbox has its control group, removed when the session closes; empty
+    groups left by killed graders are swept once they are old (a child joins at once)."""
+    import time
+
+    from autograder import cgroup
+
+    session = Session("student", [module])
+    try:
+        StudentModule(session).double(1)
+        groups = list(session.cgroup.dirs) if session.cgroup else []
+        if not groups:
+            # justified: control groups are made by root (or in a delegated cgroup v2 subtree)
+            pytest.skip(f"no control group here: {session.isolation.get('cgroup')}")
+        assert session.isolation["cgroup"] == "memory, processes, one CPU"
+        assert all(str(os.getpid()) not in (g / "cgroup.procs").read_text() for g in groups)
+    finally:
+        session.close()
+    assert not any(g.exists() for g in groups)
+    stale = groups[0].parent / f"{cgroup.PREFIX}stale-{os.getpid()}"
+    fresh = groups[0].parent / f"{cgroup.PREFIX}fresh-{os.getpid()}"
+    stale.mkdir()
+    fresh.mkdir()
+    try:
+        cgroup.sweep(now=time.time() + cgroup.STALE_S / 2)
+        assert stale.exists() and fresh.exists()  # neither is old enough yet
+        cgroup.sweep(now=time.time() + cgroup.STALE_S + 1)
+        assert not stale.exists() and not fresh.exists()
+    finally:
+        for g in (stale, fresh):
+            if g.exists():
+                g.rmdir()
