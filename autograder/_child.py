@@ -35,6 +35,8 @@ import json
 import os
 import sys
 
+from autograder._jail import _mount  # the one mount helper (its error names the errno)
+
 
 def _set_limits(cfg):
     import resource
@@ -80,14 +82,6 @@ def _libc():
     import ctypes
 
     return ctypes.CDLL(None, use_errno=True)
-
-
-def _mount(libc, source, target, fstype, flags, data):
-    enc = lambda s: None if s is None else os.fsencode(s)  # noqa: E731
-    if libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)) != 0:
-        import ctypes
-
-        raise OSError(ctypes.get_errno(), f"mount {target}")
 
 
 def _wait(pid):
