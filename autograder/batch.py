@@ -382,6 +382,8 @@ def tests_hash(assignment):
     for p in paths:
         if p.is_file():
             h.update(b"\0" + str(p.relative_to(ROOT)).encode() + b"\0" + p.read_bytes())
+    from .engine import carry_forward  # the switch changes scores: a switched re-run regrades
+    h.update(f"\0carry-forward={carry_forward(assignment)}".encode())
     return h.hexdigest()
 
 

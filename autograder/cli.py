@@ -35,6 +35,10 @@ UNISOLATED_HELP = ("grade even where this machine cannot isolate student code (n
                    "and every result says \"graded without isolation\" (default: refuse, exit 2)")
 
 
+NO_CARRY_HELP = ("charge every test that fails, also when the only cause is a function that fails its "
+                 "own test (default: error carried forward, GRADING.md \"Partial credit\")")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -45,6 +49,7 @@ def main(argv=None):
     g.add_argument("--seed", type=int, help="seed of the test data (printed in every result)")
     g.add_argument("--quiet", action="store_true", help="print only the total")
     g.add_argument("--unisolated", action="store_true", help=UNISOLATED_HELP)
+    g.add_argument("--no-carry-forward", action="store_true", help=NO_CARRY_HELP)
     a = sub.add_parser("grade-all", help="grade a class: one sub-folder per student, or an LMS download")
     a.add_argument("assignment")
     a.add_argument("submissions_dir")
@@ -59,7 +64,10 @@ def main(argv=None):
     a.add_argument("--dask", metavar="ADDRESS", help="run the gradings on this Dask cluster "
                    "(tcp://scheduler:8786)")
     a.add_argument("--unisolated", action="store_true", help=UNISOLATED_HELP)
+    a.add_argument("--no-carry-forward", action="store_true", help=NO_CARRY_HELP)
     args = parser.parse_args(argv)
+    if args.no_carry_forward:  # inherited by the grading processes, like --unisolated
+        os.environ["AUTOGRADER_NO_CARRY_FORWARD"] = "1"
     if args.unisolated:  # inherited by the grading processes (a Dask worker needs it in its own)
         os.environ["AUTOGRADER_UNISOLATED"] = "1"
     if args.command == "grade":

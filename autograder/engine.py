@@ -31,6 +31,7 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from . import intake, sandbox
+from .carry import Carry
 from .harness import GradingFailure
 from .text import clean, one_line
 
@@ -50,6 +51,23 @@ OUTPUT_LIMIT = 4000
 #: test lets a correct loop over the training rows take minutes (see its README).
 TIME_BUDGET = {"mle": 90, "kde": 600, "gmm": 240, "bmm": 300}
 DEFAULT_TIME_BUDGET = 300
+
+
+def carry_forward(assignment, tests_root=None):
+    """Whether error is carried forward for ``assignment`` (GRADING.md, "Partial credit").
+
+    On by default; off with ``--no-carry-forward`` (``AUTOGRADER_NO_CARRY_FORWARD=1``, inherited
+    by the grading processes) or when the hidden tests' package says ``CARRY_FORWARD = False``
+    in ``autograder/tests/<assignment>/settings.py`` (a strict course).
+    """
+    if os.environ.get("AUTOGRADER_NO_CARRY_FORWARD", "").lower() in ("1", "yes", "on", "true"):
+        return False
+    settings = Path(tests_root or TESTS) / assignment / "settings.py"
+    if settings.is_file():
+        import runpy
+
+        return bool(runpy.run_path(str(settings)).get("CARRY_FORWARD", True))
+    return True
 
 
 def private_dirs():
@@ -121,6 +139,9 @@ class TestResult:
     notes: list = field(default_factory=list)  # warnings the student's code emitted
     #: how the student's code failed this test (:class:`sandbox.StudentCodeError`'s ``kind``), or ""
     failure: str = ""
+    #: {function: its test} when the test passed only on the student's own functions (error
+    #: carried forward: :mod:`autograder.carry`); {} for a plain pass or a failure
+    carried: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -143,6 +164,8 @@ class Report:
     #: "" when the submission ran in the allow-listed sandbox; else what was not isolated
     #: (only with ``--unisolated``: GRADING.md, "Isolation"). Also the output's first note.
     isolation: str = ""
+    #: whether error was carried forward in this grading (off: ``--no-carry-forward``)
+    carry_forward: bool = True
 
     @property
     def score(self):
@@ -160,7 +183,11 @@ class Report:
             "autograder": {"reason": self.reason,
                            "failures": {str(i): t.failure for i, t in enumerate(self.tests, 1) if t.failure},
                            # "" in the allow-listed sandbox; else what --unisolated gave up
-                           "unisolated": self.isolation},
+                           "unisolated": self.isolation,
+                           # test number -> the student's own functions it passed on
+                           "carried": {str(i): sorted(t.carried) for i, t in enumerate(self.tests, 1)
+                                       if t.carried},
+                           "carry_forward": self.carry_forward},
             "output": self.output,
             "tests": [{"name": t.name, "number": str(i), "score": t.score,
                        "max_score": t.max_score, "output": t.output,
@@ -241,8 +268,10 @@ def locate_submission(assignment, submission, workdir):
 class GradingPlugin:
     """Collects points and outcomes; provides the ``student``, ``rng``, ``seed`` fixtures."""
 
-    def __init__(self, module_name, sources, seed, hidden, python=None, budget=None):
+    def __init__(self, module_name, sources, seed, hidden, python=None, budget=None, carry_forward=True):
         self.budget = budget or sandbox.Budget(None)
+        self.carry_forward = carry_forward
+        self.carry_sessions = []  # fresh sandboxes the carried-forward compositions called
         self.fatal = None  # the sandbox could not be set up: the grading stops
         self.module_name = module_name
         self.sources = sources
@@ -267,7 +296,7 @@ class GradingPlugin:
                                hidden=self.hidden, python=self.python, budget=self.budget)
 
     def close(self):
-        for s in [self.session, *self.extra_sessions]:
+        for s in [self.session, *self.extra_sessions, *self.carry_sessions]:
             if s is not None:
                 s.close()
 
@@ -304,6 +333,40 @@ class GradingPlugin:
         if session is not self.session:
             session.close()
             self.extra_sessions.remove(session)
+
+    @pytest.fixture
+    def carry(self, request):
+        """Error carried forward for this test (:class:`autograder.carry.Carry`)."""
+        nodeid = request.node.nodeid
+        carry = Carry(self.module_name, enabled=self.carry_forward,
+                      failure_of=lambda test: self.failure_of(test, nodeid),
+                      fresh_student=self._fresh_student,
+                      seed=[self.seed_value, zlib.crc32(nodeid.encode()), 1])
+        yield carry
+        result = self.results.get(nodeid)
+        if result is not None and carry.carried:
+            result.carried = dict(carry.carried)
+
+    def _fresh_student(self):
+        if self.missing:
+            raise sandbox.StudentCodeError(self.missing, "missing")
+        session = self._new_session()
+        session.budget = self.budget
+        self.carry_sessions.append(session)
+        return sandbox.StudentModule(session)
+
+    def failure_of(self, test, asking):
+        """How the test function ``test`` failed in this grading so far: "value" (a check
+        failed), the kind of the student code's failure, or ``None`` (passed, or passed on the
+        student's own functions). A test must run after those it depends on."""
+        ran = [n for n in self.order[:self.order.index(asking)] if self.results[n].function == test]
+        if not ran:
+            self.problems.append(f"{asking} carries forward from {test}, which is not a hidden test run "
+                                 "before it")
+            return None
+        kinds = [self.results[n].failure or "value" for n in ran
+                 if self.results[n].score < self.results[n].max_score]
+        return kinds[0] if kinds else None
 
     @pytest.fixture
     def rng(self, request):
@@ -399,6 +462,8 @@ class GradingPlugin:
                         r"\1Possibly (the failing part above may be the whole cause): ", r.output))
             if lines:
                 r.output = "\n".join(lines)
+            if r.carried:
+                r.output = _carried_text(r, self.results, self.order)
             if r.notes:
                 note = ("Note (costs no points): your code emitted "
                         + "; ".join(one_line(w, 300) for w in r.notes)
@@ -530,6 +595,24 @@ def _why(exc):
 DOWNSTREAM_GUESS = re.compile(r"(?m)^(\s*)Likely mistake:\s*")
 
 
+#: The first line of a test passed on the student's own functions (reports.parse reads it).
+CARRIED = "Passed on your own {functions}"
+
+
+def _carried_text(result, results, order):
+    """The feedback of a test passed only on the student's own functions (error carried forward)."""
+    names = sorted(result.carried)
+    functions = ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
+    own = {}
+    for nodeid in order:
+        r = results[nodeid]
+        own.setdefault(r.function, r)
+    where = "; ".join(f"{fn}'s mistake is charged in “{own[t].name}”" if t in own else fn
+                      for fn, t in sorted(result.carried.items()))
+    return (CARRIED.format(functions=functions) + f" (error carried forward): this part is right on what "
+            f"your {functions} return{'s' if len(names) == 1 else ''}; {where}, once.")
+
+
 def _cause_of(output):
     """What a failed test's feedback names as the mistake: its "Likely mistake" or first line."""
     lines = [ln for ln in (output or "").splitlines() if ln.strip()]
@@ -543,7 +626,8 @@ def _cause_of(output):
 # grading
 
 
-def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_root=None, hide=()):
+def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_root=None, hide=(),
+          carry_forward=None):
     """Grade one submission; never raises for anything the submission does.
 
     ``submission`` is a path (a file or a folder) or an :class:`autograder.intake.Snapshot`
@@ -553,7 +637,8 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_r
     folder when it grades a copy of an LMS download kept elsewhere).
     Raises :class:`GraderError` when the grader cannot run: unknown assignment,
     missing path, or the hidden tests failing to start, to be collected or
-    collecting none (never a score of 0 / 0).
+    collecting none (never a score of 0 / 0). ``carry_forward`` (default: :func:`carry_forward`)
+    turns error carried forward on or off.
     """
     tests_root = TESTS if tests_root is None else Path(tests_root)
     if tests_root == TESTS and assignment not in assignments():
@@ -578,7 +663,11 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_r
         hidden = [*private_dirs(), where.parent, where, *(Path(os.path.abspath(h)) for h in hide)]
         sources = snap.write(tmp) or None
         budget = sandbox.Budget(TIME_BUDGET.get(assignment, DEFAULT_TIME_BUDGET))
-        plugin = GradingPlugin(assignment, sources, seed, hidden, python=python, budget=budget)
+        if carry_forward is None:
+            carry_forward = globals()["carry_forward"](assignment, tests_root)
+        report.carry_forward = bool(carry_forward)
+        plugin = GradingPlugin(assignment, sources, seed, hidden, python=python, budget=budget,
+                               carry_forward=report.carry_forward)
         # without a module every test is still listed, with its points and 0
         plugin.missing = snap.problem if sources is None else None
         plugin.intake_notes = [r.reason for r in snap.refused[:intake.MAX_NOTES]]
