@@ -28,7 +28,11 @@ Carried-forward points are earned only by code that does the composing:
   student's other calls left behind (a stored answer) can steer them;
 - every replaced function must respond to its input: a function that returns
   its own input, or the same value for different inputs (also for one probe
-  call with its non-data arguments changed), carries nothing.
+  call with its non-data arguments changed), carries nothing;
+- a loop (``iterative=True``: EM) must move: if a replaced function is called
+  again and again with the very same inputs, the composition stood still at
+  its start — the fixed point a "fit" that does nothing would need — and
+  nothing is carried.
 """
 from __future__ import annotations
 
@@ -117,12 +121,18 @@ def _probe_args(args, rng):
     return out, bool(change)
 
 
-def why_degenerate(recorded, rng):
+def why_degenerate(recorded, rng, iterative=False):
     """Why a replaced function does no work, or ``None``: it returned one of its own inputs, or
-    the same result for different inputs (a probe call with changed inputs included)."""
+    the same result for different inputs (a probe call with changed inputs included); in an
+    iterative composition (EM's loop), it was called again and again with the very same inputs
+    (the loop stood still at its start: a fixed point engineered for a fit that does nothing)."""
     calls = recorded.calls
     if not any(_arrays(result) for _, _, result in calls):
         return None  # a class or a method's object: its numbers are checked where they are read
+    keys = {tuple(a.tobytes() for a in _arrays(list(args) + list(kwargs.values()))) for args, kwargs, _ in calls}
+    if iterative and len(calls) >= 2 and len(keys) == 1:
+        return (f"the loop stood still: every call of your {recorded.name} had the same inputs, so the "
+                "composition never moved from its start")
     for args, kwargs, result in calls:
         ins = _arrays(list(args) + list(kwargs.values()))
         for out in _arrays(result):
@@ -146,6 +156,11 @@ def why_degenerate(recorded, rng):
             if _same_result(result, again):
                 return f"your {recorded.name} returned the same value when its inputs changed"
     return None
+
+
+def is_own(module, name):
+    """Whether ``module`` (a composition of :meth:`Carry.check`) runs the student's own ``name``."""
+    return isinstance(getattr(module, name, None), _Recorded)
 
 
 _SOURCES = {}
@@ -193,12 +208,31 @@ class Carry:
         #: why a carried-forward pass was refused (said in the feedback), or ""
         self.refused = ""
 
-    def own_failures(self, uses):
-        """The functions of ``uses`` ({function: its test}) whose test failed on a value."""
-        return {fn: test for fn, test in uses.items() if self._failure_of(test) in CARRIES}
+    def failed(self, test):
+        """Whether the test function ``test`` (run earlier in this grading) failed on a value, so
+        what it checks is charged there (always False with carrying forward off)."""
+        return self.enabled and self._failure_of(test) in CARRIES
 
-    def check(self, compare, uses):
-        """Run ``compare(None)``; on a failure, once more on the student's own failed functions."""
+    def own_failures(self, uses):
+        """The functions of ``uses`` ({function: its test, or a tuple of its tests}) whose test
+        (one of them) failed on a value: {function: that test}."""
+        out = {}
+        for fn, tests in uses.items():
+            for test in (tests,) if isinstance(tests, str) else tests:
+                if self._failure_of(test) in CARRIES:
+                    out[fn] = test
+                    break
+        return out
+
+    def note(self, function, test):
+        """Record that this test's check of ``function``'s part was left to ``test`` (which failed
+        on it): the feedback says so, like a carried-forward pass."""
+        self.carried[function] = test
+
+    def check(self, compare, uses, *, iterative=False):
+        """Run ``compare(None)``; on a failure, once more on the student's own failed functions.
+
+        ``iterative``: the composition is a loop (EM), which must move (see :func:`why_degenerate`)."""
         try:
             return compare(None)
         except GradingFailure as first:
@@ -216,7 +250,7 @@ class Carry:
             except Exception:  # noqa: BLE001 - no match (or the composition broke): the first failure
                 raise first from None
             for r in recorded.values():
-                why = why_degenerate(r, self._rng)
+                why = why_degenerate(r, self._rng, iterative)
                 if why:
                     self.refused = why
                     raise GradingFailure(f"{first}\nNot carried forward: {why}, so your answer "

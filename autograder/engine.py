@@ -344,7 +344,7 @@ class GradingPlugin:
                       seed=[self.seed_value, zlib.crc32(nodeid.encode()), 1])
         yield carry
         result = self.results.get(nodeid)
-        if result is not None and carry.carried:
+        if result is not None and carry.carried and result.score >= result.max_score:
             result.carried = dict(carry.carried)
 
     def _fresh_student(self):

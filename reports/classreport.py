@@ -42,7 +42,7 @@ class Summary:
     mean: float | None
     median: float | None
     bins: list  # (low, high, count)
-    tests: list  # dicts: number, name, passed, partial, count, rate, mean
+    tests: list  # dicts: number, name, passed, carried, partial, count, rate, mean
     mistakes: list  # Mistake, most students first
     incomplete: list  # (student, label, detail)
     zeros: list  # (student, why) for completed gradings that earned 0
@@ -80,12 +80,13 @@ def analyse(assignment, results_by_student, timings=None):
             zeros.append((s, parse.zero_reason(res)))
         for t in parse.tests(res):
             if t.name not in per_test:
-                per_test[t.name] = {"name": t.name, "max_score": t.max_score, "passed": 0, "partial": 0,
+                per_test[t.name] = {"name": t.name, "max_score": t.max_score, "passed": 0, "carried": 0, "partial": 0,
                                     "count": 0, "points": 0.0}
                 order.append(t.name)
             row = per_test[t.name]
             row["count"] += 1
-            row["passed"] += t.passed
+            row["passed"] += t.passed and not t.carried
+            row["carried"] += bool(t.passed and t.carried)
             row["partial"] += (0 < t.score < t.max_score)
             row["points"] += t.score
             for m in t.mistakes:
@@ -100,7 +101,7 @@ def analyse(assignment, results_by_student, timings=None):
     for i, name in enumerate(order, 1):
         row = per_test[name]
         row["number"] = i
-        row["rate"] = row["passed"] / row["count"] if row["count"] else 0.0
+        row["rate"] = (row["passed"] + row["carried"]) / row["count"] if row["count"] else 0.0
         row["mean"] = row["points"] / row["count"] if row["count"] else 0.0
         tests.append(row)
     ranked = sorted(mistakes.values(), key=lambda m: (-len(m.students), m.name))
@@ -153,7 +154,8 @@ def text_summary(summary, html_path=None, width=40):
         out.append(f"    {low:>5g}–{high:<5g} {bar} {count}")
     out.append("  pass rate per test (lowest first):")
     for t in sorted(s.tests, key=lambda t: (t["rate"], t["number"])):
-        out.append(f"    T{t['number']:<3} {100 * t['rate']:5.1f} %  {one_line(t['name'], limit=90)}")
+        own = f" ({t['carried']} on their own parts)" if t.get("carried") else ""
+        out.append(f"    T{t['number']:<3} {100 * t['rate']:5.1f} %  {one_line(t['name'], limit=90)}{own}")
     if s.mistakes:
         out.append("  mistakes the grader named, by how many students made them:")
         for m in s.mistakes[:15]:

@@ -49,6 +49,7 @@ def context(student, results, *, artifacts=None, seed=None, assignment=None):
         body = "\n".join(line for line in t.output.split("\n") if not parse.MISTAKE.match(line)).strip("\n")
         shown.append({"number": t.number, "name": t.name, "score": _n(t.score), "max_score": _n(t.max_score),
                       "status": t.status, "hidden": hidden, "message": "" if hidden else body,
+                      "carried": t.carried,
                       "mistakes": [] if hidden else t.mistakes})
     return {
         "assignment": one_line(assignment, limit=40),
@@ -137,7 +138,7 @@ def markdown(ctx):
         out.append("")
     out.append("## Tests\n")
     out.append("| | points | test |\n|---|---:|---|")
-    mark = {"pass": "✓", "partial": "◐", "fail": "✗"}
+    mark = {"pass": "✓", "carried": "✓↪", "partial": "◐", "fail": "✗"}
     for t in ctx["tests"]:
         out.append(f"| {mark[t['status']]} | {t['score']} / {t['max_score']} | {md_text(t['name'])} |")
     out.append("")

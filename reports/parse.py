@@ -48,6 +48,9 @@ class TestLine:
     visibility: str
     output: str  # cleaned
     mistakes: list = field(default_factory=list)
+    #: the student's own functions a full-score test passed on (error carried forward), from the
+    #: engine's field ``autograder.carried``; [] for a plain pass
+    carried: list = field(default_factory=list)
 
     @property
     def passed(self):
@@ -56,7 +59,7 @@ class TestLine:
     @property
     def status(self):
         if self.passed:
-            return "pass"
+            return "carried" if self.carried else "pass"
         return "partial" if self.score > 0 else "fail"
 
 
@@ -72,14 +75,25 @@ def num(value, default=0.0):
 def tests(results):
     """The results' tests as :class:`TestLine` (cleaned text, named mistakes)."""
     out = []
+    carried = _carried(results)
     for i, t in enumerate(results.get("tests") or [], 1):
         if not isinstance(t, dict):
             continue
         output = clean(t.get("output") or "", limit=20_000)
         out.append(TestLine(i, one_line(t.get("name") or f"test {i}", limit=300), num(t.get("score")),
                             num(t.get("max_score")), str(t.get("visibility") or "visible"), output,
-                            mistakes(output)))
+                            mistakes(output), carried.get(str(i), [])))
     return out
+
+
+def _carried(results):
+    """{test number: [the student's own functions it passed on]} from ``autograder.carried``."""
+    field = results.get("autograder") if isinstance(results, dict) else None
+    carried = field.get("carried") if isinstance(field, dict) else None
+    if not isinstance(carried, dict):
+        return {}
+    return {str(k): [one_line(f, limit=80) for f in v[:10] if isinstance(f, str)]
+            for k, v in list(carried.items())[:1000] if isinstance(v, list)}
 
 
 def mistakes(text):

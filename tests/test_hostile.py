@@ -1614,6 +1614,147 @@ def test_a_gmm_fit_that_only_sets_degenerate_parameters_earns_nothing(tmp_path, 
     assert "must hold the given" in entry(degenerate, "gmm", "test_bic_aic")["output"]
 
 
+#: GaussianMixtureEM.fit's tests: carried-forward points there must be earned by code that composes
+GMM_FIT_TESTS = ("test_stopping_rule", "test_fit_history", "test_fit_matches_sklearn_full",
+                 "test_fit_matches_sklearn_diag", "test_fit_matches_sklearn_spherical", "test_old_faithful",
+                 "test_fit_duplicated_points")
+
+# A "fit" that does nothing: it keeps the parameters it was given (or what its m_step makes of nothing)
+# and writes a history of two equal entries, as if EM had converged at once.
+_NEAR_EMPTY_FIT = """
+
+def _near_empty_fit(self, X):
+    X = np.asarray(X, dtype=float)
+    X = X[:, None] if X.ndim == 1 else X
+    k = int(self.n_components)
+    if _KEEP_START and self.weights_init is not None and self.means_init is not None \
+            and self.covariances_init is not None:
+        params = (np.asarray(self.weights_init, float), np.asarray(self.means_init, float),
+                  np.asarray(self.covariances_init, float))
+    else:
+        params = m_step(X, np.full((len(X), k), 1.0 / k), self.covariance_type, self.reg_covar)
+    self.weights_, self.means_, self.covariances_ = params
+    ll = float(e_step(X, *params, self.covariance_type)[1])
+    self.log_likelihood_history_ = [ll, ll]
+    self.n_iter_, self.converged_ = 2, True
+    return self
+
+
+GaussianMixtureEM.fit = _near_empty_fit
+"""
+
+# 1. Components that do no work: an e_step whose answer ignores the parameters, an m_step whose
+#    answer ignores the responsibilities. Both fail their own tests; the reference's loop on them
+#    matches the near-empty fit, but they answer the same whatever their input.
+CONSTANT_COMPONENTS = """
+
+_reference_m_step = m_step
+
+
+def e_step(X, weights, means, covariances, covariance_type="full"):
+    X = np.asarray(X, dtype=float)
+    k = len(np.asarray(weights))
+    return np.full((len(X), k), 1.0 / k), 0.0
+
+
+def m_step(X, resp, covariance_type="full", reg_covar=1e-6):
+    resp = np.asarray(resp, dtype=float)
+    return _reference_m_step(X, np.full(resp.shape, 1.0 / resp.shape[1]), covariance_type, reg_covar)
+
+
+_KEEP_START = False  # what the loop on these components ends at: m_step's answer
+""" + _NEAR_EMPTY_FIT
+
+# 2. Components that respond to every input, but only when the grader calls them (they look at the
+#    call stack): e_step hides the parameters in the responsibilities and m_step reads them back, so
+#    the reference's loop on them stands still at its start, which is what the near-empty fit
+#    reports. When the student's own code calls them they are the reference's.
+FIXED_POINT_COMPONENTS = """
+
+import sys as _sys
+
+_reference_e_step, _reference_m_step = e_step, m_step
+
+
+def _called_by_the_grader():
+    frame = _sys._getframe(2)
+    return frame.f_globals.get("__name__") != __name__
+
+
+def e_step(X, weights, means, covariances, covariance_type="full"):
+    if not _called_by_the_grader():
+        return _reference_e_step(X, weights, means, covariances, covariance_type)
+    X = np.asarray(X, dtype=float)
+    k = len(np.asarray(weights))
+    hidden = np.concatenate([np.ravel(weights), np.ravel(means), np.ravel(covariances)]).astype(float)
+    resp = np.zeros((len(X), k))
+    resp.flat[:hidden.size] = hidden
+    return resp, float(np.sum(means) + np.sum(covariances) + np.sum(weights))
+
+
+def m_step(X, resp, covariance_type="full", reg_covar=1e-6):
+    if not _called_by_the_grader():
+        return _reference_m_step(X, resp, covariance_type, reg_covar)
+    X = np.asarray(X, dtype=float)
+    d = 1 if X.ndim == 1 else X.shape[1]
+    resp = np.asarray(resp, dtype=float)
+    k = resp.shape[1]
+    flat = resp.ravel()
+    shape = {"full": (k, d, d), "diag": (k, d), "spherical": (k,)}[covariance_type]
+    size = int(np.prod(shape))
+    return flat[:k], flat[k:k + k * d].reshape(k, d), flat[k + k * d:k + k * d + size].reshape(shape)
+
+
+_KEEP_START = True  # what the loop on these components ends at: the start
+""" + _NEAR_EMPTY_FIT
+
+# 3. Every component raises (an unwritten stub throughout): nothing can be carried from an error.
+RAISING_COMPONENTS = """
+
+def _raises(*args, **kwargs):
+    raise RuntimeError("not written yet")
+
+
+log_gaussian_prob = e_step = m_step = kmeans = n_parameters = _raises
+"""
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_carried_forward_points_are_earned_only_by_code_that_composes(tmp_path, user):
+    """Error carried forward credits a test on the student's own failed functions only when the
+    student's code does the composing: components that answer the same whatever their input, or
+    that make the reference's loop stand still at its start (here by hiding the parameters in the
+    responsibilities, and only when the grader calls them), or that raise, carry nothing to a fit
+    that does nothing; an honest single mistake (the −½·log|Σ| term dropped) carries. (Their
+    select_n_components, the reference's arg-min over their own models, may earn its points on
+    their models: that part of their code is right.)"""
+    from tests.submissions import catalogue
+
+    folder = tmp_path / "class"
+    write(folder / "constants", "gmm", reference_source("gmm") + CONSTANT_COMPONENTS)
+    write(folder / "fixed_point", "gmm", reference_source("gmm") + FIXED_POINT_COMPONENTS)
+    write(folder / "raising", "gmm", reference_source("gmm") + RAISING_COMPONENTS)
+    honest = next(b for b in catalogue("gmm") if b.name == "log_determinant_dropped")
+    write(folder / "honest", "gmm", apply("gmm", honest))
+    results = grade_folder("gmm", folder, user=user)
+    for name in ("constants", "fixed_point", "raising"):
+        res = results[name]
+        earned = {t: entry(res, "gmm", t)["score"] for t in GMM_FIT_TESTS}
+        assert earned == dict.fromkeys(GMM_FIT_TESTS, 0), (name, earned)
+        numbers = {str(i) for i, t in enumerate(res["tests"], 1) if any(t["name"] == entry(res, "gmm", f)["name"]
+                                                                       for f in GMM_FIT_TESTS)}
+        assert not numbers & set(res["autograder"]["carried"]), (name, res["autograder"]["carried"])
+    assert "Not carried forward" in entry(results["constants"], "gmm", "test_fit_matches_sklearn_full")["output"]
+    stood_still = entry(results["fixed_point"], "gmm", "test_fit_matches_sklearn_full")["output"]
+    assert "the loop stood still" in stood_still, stood_still
+    # the honest mistake: charged in its own test, its fit carried forward (and said so)
+    res = results["honest"]
+    assert entry(res, "gmm", "test_log_gaussian_prob_full")["score"] == 0
+    fit = entry(res, "gmm", "test_fit_matches_sklearn_full")
+    assert fit["score"] == fit["max_score"] and fit["output"].startswith("Passed on your own log_gaussian_prob")
+    assert res["autograder"]["carry_forward"] is True and res["autograder"]["carried"]
+
+
 def _lookup_bmm(images, labels):
     """The bmm reference whose classifier learns nothing: fit keeps classes_, and predict looks each
     binarised image up in a table of (images, labels) pasted into the module (compressed)."""

@@ -3,6 +3,7 @@ import numpy as np
 from scipy import stats
 from scipy.special import logsumexp
 
+from autograder.carry import is_own
 from autograder.harness import Mistake, expect, expect_array, expect_close, points, reference
 from datasets import random_spd
 
@@ -71,7 +72,7 @@ def test_log_gaussian_prob_full(student, rng):
                      ])
 
 
-def check_log_gaussian_prob_diag_spherical(student, rng, covariance_type):
+def check_log_gaussian_prob_diag_spherical(student, carry, rng, covariance_type):
     for n, d, k in [(1, 1, 2), (80, 4, 3)]:
         X = rng.normal(scale=2.0, size=(n, d))
         means = rng.normal(size=(k, d))
@@ -91,31 +92,63 @@ def check_log_gaussian_prob_diag_spherical(student, rng, covariance_type):
                                 "Σ was used where Σ⁻¹ belongs: the quadratic form is (x − μ)ᵀ Σ⁻¹ (x − μ) "
                                 "(divide by the variances, do not multiply)"))
         got = student.log_gaussian_prob(X, means, covs, covariance_type)
-        expect_close(got, expected, f"log_gaussian_prob(X, means, covariances, {covariance_type!r}) with "
-                                    f"n={n}, d={d}, K={k}", mistakes=mistakes)
+        what = f"log_gaussian_prob(X, means, covariances, {covariance_type!r}) with n={n}, d={d}, K={k}"
+        # when the full case fails its own test, the same formula's mistake is charged there: here the
+        # answer must equal your own full-covariance answer on the same matrices
+        carry.check(lambda module, got=got, X=X, means=means, matrices=matrices, expected=expected,
+                    mistakes=mistakes, what=what: expect_close(
+                        got, expected if module is None else module.log_gaussian_prob(X, means, matrices, "full"),
+                        what if module is None else f"{what} (against your own 'full' answer on the same "
+                        "covariance matrices)", mistakes=mistakes if module is None else ()),
+                    uses={"log_gaussian_prob": "test_log_gaussian_prob_full"})
 
 
-@points(3)
-def test_log_gaussian_prob_diag(student, rng):
+@points(3, depends={"test_log_gaussian_prob_full": "the same formula as the full case"})
+def test_log_gaussian_prob_diag(student, carry, rng):
     """log_gaussian_prob, diag covariances: equals scipy.stats.multivariate_normal.logpdf"""
-    check_log_gaussian_prob_diag_spherical(student, rng, "diag")
+    check_log_gaussian_prob_diag_spherical(student, carry, rng, "diag")
 
 
-@points(2)
-def test_log_gaussian_prob_spherical(student, rng):
+@points(2, depends={"test_log_gaussian_prob_full": "the same formula as the full case"})
+def test_log_gaussian_prob_spherical(student, carry, rng):
     """log_gaussian_prob, spherical covariances: equals scipy.stats.multivariate_normal.logpdf"""
-    check_log_gaussian_prob_diag_spherical(student, rng, "spherical")
+    check_log_gaussian_prob_diag_spherical(student, carry, rng, "spherical")
 
 
-@points(2)
-def test_log_gaussian_prob_extremes(student, rng):
+def own_offset(module, means, matrices):
+    """Your own log_gaussian_prob's error per component, where it is a constant (a missing or doubled
+    log-determinant, a wrong log 2π): your answer minus scipy's at points near the means, with the same
+    covariances. Fails when the error is not constant per component (it cannot be carried then)."""
+    rng = np.random.default_rng(0)
+    k, d = means.shape
+    Xb = np.concatenate([m + 0.5 * rng.normal(size=(4, d)) @ np.linalg.cholesky(c).T
+                         for m, c in zip(means, matrices)])
+    error = expect_array(module.log_gaussian_prob(Xb, means, matrices, "full"), "your own log_gaussian_prob near "
+                         "the means", shape=(len(Xb), k)) - scipy_log_prob(Xb, means, matrices)
+    spread = np.ptp(error, axis=0)
+    expect(np.all(spread <= 1e-6 * np.maximum(1.0, np.abs(error).max(axis=0))),
+           "your own log_gaussian_prob's error is not the same at every point, so it cannot be carried forward")
+    return error.mean(axis=0)
+
+
+FULL_TESTS = ("test_log_gaussian_prob_full",)
+
+
+@points(2, depends={"test_log_gaussian_prob_full": "the same formula as the full case"})
+def test_log_gaussian_prob_extremes(student, carry, rng):
     """log_gaussian_prob stays finite and exact far from the means, 10⁴ from the origin, for a 1-D X, and where det Σ underflows"""
+    # When the formula fails its own test (full, diag, spherical), each case here is compared with your own
+    # answer on a plain case: the same points shifted to the origin, the 1-D X as a column, and far from
+    # the means your own error per component (error carried forward); what is charged here is precision.
     # hundreds of standard deviations from every mean: log-densities near −10⁵, no exp() anywhere.
     X = rng.normal(size=(5, 2)) + 1000.0
     means = rng.normal(size=(2, 2))
     covs, matrices = random_covariances(rng, 2, 2, "full")
-    expect_close(student.log_gaussian_prob(X, means, covs, "full"), scipy_log_prob(X, means, matrices),
-                 "log_gaussian_prob hundreds of standard deviations from the means")
+    got = student.log_gaussian_prob(X, means, covs, "full")
+    expected = scipy_log_prob(X, means, matrices)
+    carry.check(lambda module: expect_close(
+        got, expected if module is None else expected + own_offset(module, means, matrices),
+        "log_gaussian_prob hundreds of standard deviations from the means"), uses={"log_gaussian_prob": FULL_TESTS})
     # unit-scale data and means 10⁴ from the origin, every covariance type: expanding
     # ‖x‖² − 2x·μ + ‖μ‖² on these values (or on data centred on anything but a point near them)
     # cancels most of the digits. atol: values near 0 are compared to 1e-6.
@@ -124,16 +157,29 @@ def test_log_gaussian_prob_extremes(student, rng):
         X = centre + rng.normal(size=(2000, 3))
         means = centre + rng.normal(size=(3, 3))
         covs, matrices = random_covariances(rng, 3, 3, covariance_type)
-        expect_close(student.log_gaussian_prob(X, means, covs, covariance_type), scipy_log_prob(X, means, matrices),
-                     f"log_gaussian_prob(X, means, covariances, {covariance_type!r}) with 2000 unit-scale rows and "
-                     "3 means all 10⁴ from the origin (digits lost: compute x − μ before squaring, or centre "
-                     "the data on their mean first)", atol=1e-6)
+        got = student.log_gaussian_prob(X, means, covs, covariance_type)
+        plain = scipy_log_prob(X, means, matrices)
+        carry.check(lambda module, got=got, X=X, means=means, covs=covs, plain=plain, covariance_type=covariance_type,
+                    centre=centre: expect_close(
+                        got, plain if module is None else
+                        module.log_gaussian_prob(X - centre, means - centre, covs, covariance_type),
+                        f"log_gaussian_prob(X, means, covariances, {covariance_type!r}) with 2000 unit-scale rows and "
+                        "3 means all 10⁴ from the origin (digits lost: compute x − μ before squaring, or centre "
+                        "the data on their mean first)" + ("" if module is None else "; compared with your own "
+                                                           "answer on the same points moved to the origin"),
+                        atol=1e-6),
+                    uses={"log_gaussian_prob": (f"test_log_gaussian_prob_{covariance_type}",) + FULL_TESTS})
     # a 1-D X means d = 1
     x = rng.normal(size=30)
     means1, covs1 = rng.normal(size=(3, 1)), rng.uniform(0.5, 2.0, size=(3, 1, 1))
     got = expect_array(student.log_gaussian_prob(x, means1, covs1, "full"),
                        "log_gaussian_prob for a 1-D X (30 samples, d = 1, K = 3)", shape=(30, 3))
-    expect_close(got, scipy_log_prob(x, means1, covs1), "log_gaussian_prob for a 1-D X")
+    carry.check(lambda module: expect_close(
+        got, scipy_log_prob(x, means1, covs1) if module is None else
+        module.log_gaussian_prob(x[:, None], means1, covs1, "full"),
+        "log_gaussian_prob for a 1-D X" + ("" if module is None else " (against your own answer for the same "
+                                                                      "X as one column)")),
+        uses={"log_gaussian_prob": FULL_TESTS})
     # d = 60 with variances near 3e-7: det Σ ≈ 1e-390 underflows to 0, log det does not.
     d = 60
     covs, matrices = random_covariances(rng, 2, d, "full", scale=1e-7)
@@ -143,9 +189,11 @@ def test_log_gaussian_prob_extremes(student, rng):
     got = expect_array(student.log_gaussian_prob(X, means, covs, "full"),
                        f"log_gaussian_prob in d = {d} with covariance entries near 1e-7", shape=(4, 2), finite=False)
     expect(not np.any(np.isposinf(got)), "log_gaussian_prob in d = 60 with covariance entries near 1e-7 returned "
-           "+inf: log|Σ| was computed as log(det(Σ)), and det(Σ) ≈ 1e-390 underflows to 0; use "
+           "+inf\nLikely mistake: log|Σ| was computed as log(det(Σ)), and det(Σ) ≈ 1e-390 underflows to 0; use "
            "log|Σ| = 2·Σⱼ log Lⱼⱼ with the Cholesky factor L")
-    expect_close(got, expected, f"log_gaussian_prob in d = {d} with covariance entries near 1e-7")
+    carry.check(lambda module: expect_close(
+        got, expected if module is None else expected + own_offset(module, means, matrices),
+        f"log_gaussian_prob in d = {d} with covariance entries near 1e-7"), uses={"log_gaussian_prob": FULL_TESTS})
 
 
 # What log(Σₖ πₖ N(xᵢ; μₖ, Σₖ) + ε) gives where every density underflows to 0: log ε, for the ε
@@ -177,10 +225,15 @@ def check_e_step(student, carry, rng, covariance_type, n, d, k):
     plain = scipy_log_prob(X, means, matrices)
 
     def compare(module):
-        if module is not None:  # the reference's e_step on your log_gaussian_prob
-            own_resp, own_total = module.e_step(X, weights, means, covs, covariance_type)
-            expect_close(got[0], own_resp, f"{what}: resp")
-            expect_close(got[1], own_total, f"{what}: the log-likelihood")
+        if module is not None:
+            # the reference's e_step on your log_gaussian_prob or, when the full case fails its own test,
+            # your own e_step on the same covariances as full matrices
+            full = is_own(module, "e_step") and covariance_type != "full"
+            own_resp, own_total = module.e_step(X, weights, means, *((matrices, "full") if full else
+                                                                     (covs, covariance_type)))
+            suffix = " (against your own 'full' answer on the same covariance matrices)" if full else ""
+            expect_close(got[0], own_resp, f"{what}: resp{suffix}")
+            expect_close(got[1], own_total, f"{what}: the log-likelihood{suffix}")
             return
         expect_close(got[0], resp, f"{what}: resp", mistakes=[
             Mistake(np.exp(weighted - logsumexp(weighted, axis=0)),
@@ -201,7 +254,10 @@ def check_e_step(student, carry, rng, covariance_type, n, d, k):
         expect_close(got[1], ref.e_step(X, weights, means, covs, covariance_type)[1],
                      f"{what}: the log-likelihood")
 
-    carry.check(compare, uses={"log_gaussian_prob": f"test_log_gaussian_prob_{covariance_type}"})
+    uses = {"log_gaussian_prob": (f"test_log_gaussian_prob_{covariance_type}", "test_log_gaussian_prob_full")}
+    if covariance_type != "full":
+        uses["e_step"] = "test_e_step_full"
+    carry.check(compare, uses=uses)
 
 
 @points(2, depends={"test_log_gaussian_prob_full": "e_step runs your log_gaussian_prob"})
@@ -210,20 +266,22 @@ def test_e_step_full(student, carry, rng):
     check_e_step(student, carry, rng, "full", 150, 3, 3)
 
 
-@points(2, depends={"test_log_gaussian_prob_diag": "e_step runs your log_gaussian_prob"})
+@points(2, depends={"test_log_gaussian_prob_diag": "e_step runs your log_gaussian_prob",
+                    "test_e_step_full": "the same steps as the full case"})
 def test_e_step_diag(student, carry, rng):
     """e_step, diag covariances: responsibilities (rows sum to 1) and the total log-likelihood"""
     check_e_step(student, carry, rng, "diag", 100, 2, 4)
 
 
-@points(2, depends={"test_log_gaussian_prob_spherical": "e_step runs your log_gaussian_prob"})
+@points(2, depends={"test_log_gaussian_prob_spherical": "e_step runs your log_gaussian_prob",
+                    "test_e_step_full": "the same steps as the full case"})
 def test_e_step_spherical(student, carry, rng):
     """e_step, spherical covariances: responsibilities (rows sum to 1) and the total log-likelihood"""
     check_e_step(student, carry, rng, "spherical", 120, 4, 2)
 
 
 @points(2, depends={"test_log_gaussian_prob_extremes": "e_step runs your log_gaussian_prob"})
-def test_e_step_far_away(student, rng):
+def test_e_step_far_away(student, carry, rng):
     """e_step far from every mean (log-densities below −8000): finite responsibilities (log-sum-exp, no 0/0)"""
     # means within a few units of 0, covariance eigenvalues ≤ 10, samples ~420 units away:
     # every log-density is below −8000, so exp() of it underflows to 0
@@ -236,6 +294,17 @@ def test_e_step_far_away(student, rng):
     got = student.e_step(X, weights, means, covs, "full")
     expect(isinstance(got, (tuple, list)) and len(got) == 2,
            f"e_step should return (resp, log_likelihood), got {type(got).__name__}")
+
+    def own(module):  # the reference's e_step on your own log_gaussian_prob (error carried forward)
+        own_resp, own_total = module.e_step(X, weights, means, covs, "full")
+        expect_close(got[0], own_resp, "e_step far from every mean: resp")
+        expect_close(got[1], own_total, "e_step far from every mean: the log-likelihood")
+
+    carry.check(lambda module: far_away(got, resp, total, X) if module is None else own(module),
+                uses={"log_gaussian_prob": ("test_log_gaussian_prob_full", "test_log_gaussian_prob_extremes")})
+
+
+def far_away(got, resp, total, X):
     expect_close(got[0], resp, "e_step far from every mean: resp", mistakes=[
         Mistake(np.full(resp.shape, np.nan), "the densities were exponentiated before normalising: "
                 "exp(−8000) underflows to 0 and 0/0 = NaN; subtract the log-sum-exp of each row in log space"),

@@ -21,11 +21,11 @@ def sklearn_m_step(X, resp, covariance_type, reg_covar):
     return nk / nk.sum(), means, covs
 
 
-def check_m_step(student, X, resp, covariance_type, reg_covar, what):
+def check_m_step(student, X, resp, covariance_type, reg_covar, what, got=None):
     n, k = resp.shape
     X2 = X.reshape(n, -1)
     d = X2.shape[1]
-    got = student.m_step(X, resp, covariance_type, reg_covar)
+    got = student.m_step(X, resp, covariance_type, reg_covar) if got is None else got
     expect(isinstance(got, (tuple, list)) and len(got) == 3,
            f"{what} should return (weights, means, covariances), got {type(got).__name__}")
     ew, em, ec = sklearn_m_step(X2, resp, covariance_type, reg_covar)
@@ -83,8 +83,51 @@ def test_m_step_full(student, rng):
     check_m_step(student, X[:, 0], resp, "full", 1e-6, "m_step for a 1-D X (80 samples, K=2)")
 
 
-@points(1)
-def test_m_step_empty_component(student, rng):
+def from_full(covariance_type, covs):
+    """The "diag" or "spherical" covariances that full covariance matrices give: their diagonals, or the
+    mean of each diagonal (reg_covar included either way)."""
+    diagonals = np.stack([np.diag(c) for c in np.asarray(covs, dtype=float)])
+    return diagonals if covariance_type == "diag" else diagonals.mean(axis=1)
+
+
+def check_like_full(student, carry, X, resp, covariance_type, reg, what):
+    """:func:`check_m_step`; when the full case fails its own test, the same formulas' mistakes are charged
+    there, and here the answer must be your own full answer's diagonal (or its mean)."""
+    got = student.m_step(X, resp, covariance_type, reg)
+
+    def own(module):
+        expect(isinstance(got, (tuple, list)) and len(got) == 3,
+               f"{what} should return (weights, means, covariances), got {type(got).__name__}")
+        weights, means, covs = module.m_step(X, resp, "full", reg)
+        suffix = " (against your own 'full' answer on the same data)"
+        expect_close(got[0], weights, f"{what}: the weights{suffix}")
+        expect_close(got[1], means, f"{what}: the means{suffix}")
+        expect_close(got[2], from_full(covariance_type, covs), f"{what}: the covariances{suffix}")
+
+    carry.check(lambda module: check_m_step(student, X, resp, covariance_type, reg, what, got=got)
+                if module is None else own(module), uses={"m_step": "test_m_step_full"})
+
+
+@points(3, depends={"test_m_step_full": "the same formulas as the full case"})
+def test_m_step_diag(student, carry, rng):
+    """m_step, diag covariances: the diagonal of the full covariance (reg_covar added)"""
+    for n, d, k, reg in [(120, 3, 3, 1e-6), (200, 5, 2, 0.01)]:
+        X, resp = soft_data(rng, n, d, k)
+        check_like_full(student, carry, X, resp, "diag", reg,
+                        f"m_step(X, resp, 'diag', reg_covar={reg:g}) with n={n}, d={d}, K={k}")
+
+
+@points(2, depends={"test_m_step_full": "the same formulas as the full case"})
+def test_m_step_spherical(student, carry, rng):
+    """m_step, spherical covariances: the mean of the diagonal entries (reg_covar added)"""
+    for n, d, k, reg in [(120, 3, 3, 1e-6), (200, 5, 2, 0.01)]:
+        X, resp = soft_data(rng, n, d, k)
+        check_like_full(student, carry, X, resp, "spherical", reg,
+                        f"m_step(X, resp, 'spherical', reg_covar={reg:g}) with n={n}, d={d}, K={k}")
+
+
+@points(1, depends={"test_m_step_full": "the same formulas as the full case"})
+def test_m_step_empty_component(student, carry, rng):
     """m_step: a component with no responsibility gets mean 0 and covariance reg_covar·I (Nₖ + 10·ε), no NaN"""
     X, resp = soft_data(rng, 90, 3, 3)
     dead = int(rng.integers(3))
@@ -96,35 +139,49 @@ def test_m_step_empty_component(student, rng):
         got = student.m_step(X, resp, covariance_type, 1e-6)
         expect(isinstance(got, (tuple, list)) and len(got) == 3,
                f"{what} should return (weights, means, covariances), got {type(got).__name__}")
-        ew, em, ec = sklearn_m_step(X, resp, covariance_type, 1e-6)
-        for name, value, expected in [("the weights", got[0], ew), ("the means", got[1], em),
-                                      ("the covariances", got[2], ec)]:
-            arr = expect_array(value, f"{what}: {name}", shape=expected.shape, finite=False)
-            expect(np.all(np.isfinite(arr)),
-                   f"{what}: {name} contain NaN or inf; Nₖ = 0 gives 0/0: add scikit-learn's guard, "
-                   f"Nₖ = Σᵢ rᵢₖ + 10·ε (ε = np.finfo(float).eps), so that the mean is 0 and the "
-                   f"covariance reg_covar·I")
-            expect_close(arr, expected, f"{what}: {name}", atol=1e-12)
-        # its weight is tiny but defined: (0 + 10·ε) / Σⱼ Nⱼ
-        weight = expect_array(got[0], f"{what}: the weights", shape=ew.shape)[dead]
-        expect_close(weight, ew[dead], f"{what}: the weight of component {dead}, N_{dead} / Σⱼ Nⱼ with "
-                                       f"N_{dead} = 0 + 10·ε", rtol=1e-6, atol=0, mistakes=[
-            Mistake(0.0, "the weight of a component with no responsibility is 0: the guard belongs to Nₖ itself "
-                         "(Nₖ = Σᵢ rᵢₖ + 10·ε), which the weights divide too")])
+        # when the formulas fail their own tests (charged there), the live components must be your own
+        # answer without the dead column, and the dead one gets your own answer for a component of no spread
+        carry.check(lambda module, args=(got, X, resp, dead, covariance_type, what): (
+            check_empty(*args) if module is None else own_empty(module, *args)),
+            uses={"m_step": ("test_m_step_full", f"test_m_step_{covariance_type}")})
 
 
-@points(3)
-def test_m_step_diag(student, rng):
-    """m_step, diag covariances: the diagonal of the full covariance (reg_covar added)"""
-    for n, d, k, reg in [(120, 3, 3, 1e-6), (200, 5, 2, 0.01)]:
-        X, resp = soft_data(rng, n, d, k)
-        check_m_step(student, X, resp, "diag", reg, f"m_step(X, resp, 'diag', reg_covar={reg:g}) with n={n}, d={d}, K={k}")
+def own_empty(module, got, X, resp, dead, covariance_type, what):
+    alive = [j for j in range(resp.shape[1]) if j != dead]
+    weights, means, covs = (np.asarray(v, dtype=float) for v in module.m_step(X, resp[:, alive], covariance_type,
+                                                                              1e-6))
+    # no spread at all: every row at 0, one-hot responsibilities; what your formula gives is reg_covar alone
+    flat = module.m_step(np.zeros((4, X.shape[1])), np.eye(2)[[0, 0, 1, 1]], covariance_type, 1e-6)[2]
+    nk = resp[:, alive].sum(axis=0)
+    ew = np.insert(weights, dead, weights[0] * 10 * np.finfo(float).eps / nk[0])
+    em = np.insert(means, dead, np.zeros(X.shape[1]), axis=0)
+    ec = np.insert(covs, dead, np.asarray(flat, dtype=float)[0], axis=0)
+    suffix = " (against your own answer without the empty column)"
+    first = alive[0]
+    for name, value, expected in [("the weights", got[0], ew), ("the means", got[1], em),
+                                  ("the covariances", got[2], ec)]:
+        arr = expect_array(value, f"{what}: {name}", shape=expected.shape, finite=False)
+        if name == "the weights":  # relative to the first live component's: whatever they are divided by
+            name, arr, expected = f"the weights relative to weight {first}", arr / arr[first], expected / expected[first]
+        expect(np.all(np.isfinite(arr)), f"{what}: {name} contain NaN or inf; Nₖ = 0 gives 0/0: add scikit-learn's "
+               "guard, Nₖ = Σᵢ rᵢₖ + 10·ε (ε = np.finfo(float).eps), so that the mean is 0 and the covariance "
+               "reg_covar·I")
+        expect_close(arr, expected, f"{what}: {name}{suffix}", atol=1e-12)
 
 
-@points(2)
-def test_m_step_spherical(student, rng):
-    """m_step, spherical covariances: the mean of the diagonal entries (reg_covar added)"""
-    for n, d, k, reg in [(120, 3, 3, 1e-6), (200, 5, 2, 0.01)]:
-        X, resp = soft_data(rng, n, d, k)
-        check_m_step(student, X, resp, "spherical", reg,
-                     f"m_step(X, resp, 'spherical', reg_covar={reg:g}) with n={n}, d={d}, K={k}")
+def check_empty(got, X, resp, dead, covariance_type, what):
+    ew, em, ec = sklearn_m_step(X, resp, covariance_type, 1e-6)
+    for name, value, expected in [("the weights", got[0], ew), ("the means", got[1], em),
+                                  ("the covariances", got[2], ec)]:
+        arr = expect_array(value, f"{what}: {name}", shape=expected.shape, finite=False)
+        expect(np.all(np.isfinite(arr)),
+               f"{what}: {name} contain NaN or inf; Nₖ = 0 gives 0/0: add scikit-learn's guard, "
+               f"Nₖ = Σᵢ rᵢₖ + 10·ε (ε = np.finfo(float).eps), so that the mean is 0 and the "
+               f"covariance reg_covar·I")
+        expect_close(arr, expected, f"{what}: {name}", atol=1e-12)
+    # its weight is tiny but defined: (0 + 10·ε) / Σⱼ Nⱼ
+    weight = expect_array(got[0], f"{what}: the weights", shape=ew.shape)[dead]
+    expect_close(weight, ew[dead], f"{what}: the weight of component {dead}, N_{dead} / Σⱼ Nⱼ with "
+                                   f"N_{dead} = 0 + 10·ε", rtol=1e-6, atol=0, mistakes=[
+        Mistake(0.0, "the weight of a component with no responsibility is 0: the guard belongs to Nₖ itself "
+                     "(Nₖ = Σᵢ rᵢₖ + 10·ε), which the weights divide too")])

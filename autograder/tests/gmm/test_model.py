@@ -85,53 +85,93 @@ BUILT = "the model is built by your fit from weights_init, means_init and covari
 FIT_DEPENDS = {"test_fit_matches_sklearn_full": BUILT, "test_fit_matches_sklearn_diag": BUILT}
 
 
+def uses(covariance_type):
+    """What a built model's methods compose, each with its own tests (error carried forward from them)."""
+    return {"log_gaussian_prob": (f"test_log_gaussian_prob_{covariance_type}", "test_log_gaussian_prob_full"),
+            "e_step": (f"test_e_step_{covariance_type}", "test_e_step_full")}
+
+
+def own_model(module, X, covariance_type, start):
+    """The reference's model built from ``start`` on the student's own failed functions."""
+    weights, means, covs = start
+    return module.GaussianMixtureEM(len(weights), covariance_type=covariance_type, weights_init=weights,
+                                    means_init=means, covariances_init=covs, max_iter=0).fit(X)
+
+
 @points(5, depends=FIT_DEPENDS)
-def test_predict_proba_and_predict(student, rng):
+def test_predict_proba_and_predict(student, carry, rng):
     """predict_proba and predict: scikit-learn's, for a model built from given parameters (max_iter=0)"""
-    for what, model, covariance_type, _, X_new, start in models(student, rng):
-        gm = sklearn_with(*start, covariance_type, what)
-        weighted = gm._estimate_weighted_log_prob(X_new)
-        plain = weighted - np.log(gm.weights_)
-        expected = gm.predict_proba(X_new)
-        got = expect_array(model.predict_proba(X_new), f"{what}: predict_proba(X_new)", shape=expected.shape)
-        expect_close(got, expected, f"{what}: predict_proba(X_new)", atol=1e-10, mistakes=[
-            Mistake(np.exp(weighted - logsumexp(weighted, axis=0)),
-                    "the probabilities were normalised over the samples (columns); each row must sum to 1"),
-            Mistake(np.exp(plain - logsumexp(plain, axis=1)[:, None]), "the weights πₖ are missing"),
-        ])
-        labels = expect_array(model.predict(X_new), f"{what}: predict(X_new)", shape=(len(X_new),), kind="iu")
-        expect_equal(labels, gm.predict(X_new), f"{what}: predict(X_new)", mistakes=[
-            Mistake(np.argmin(weighted, axis=1), "predict returned the least probable component (arg-min); "
-                                                 "it is the arg-max of the responsibilities"),
-            Mistake(np.argmax(plain, axis=1), "predict ignored the weights: take the arg-max of "
-                                              "log πₖ + log N(x; μₖ, Σₖ)"),
-        ])
+    for what, model, covariance_type, X_fit, X_new, start in models(student, rng):
+        proba, labels = model.predict_proba(X_new), model.predict(X_new)
+
+        def own(module, X_fit=X_fit, X_new=X_new, covariance_type=covariance_type, start=start, what=what,
+                proba=proba, labels=labels):
+            expected = own_model(module, X_fit, covariance_type, start)
+            expect_close(proba, expected.predict_proba(X_new), f"{what}: predict_proba(X_new)", atol=1e-10)
+            expect_equal(expect_array(labels, f"{what}: predict(X_new)", shape=(len(X_new),), kind="iu"),
+                         expected.predict(X_new), f"{what}: predict(X_new)")
+
+        carry.check(lambda module, args=(model, covariance_type, X_new, start, what, proba, labels): (
+            check_predict(*args) if module is None else own(module)), uses=uses(covariance_type))
+
+
+def check_predict(model, covariance_type, X_new, start, what, proba, labels):
+    gm = sklearn_with(*start, covariance_type, what)
+    weighted = gm._estimate_weighted_log_prob(X_new)
+    plain = weighted - np.log(gm.weights_)
+    expected = gm.predict_proba(X_new)
+    got = expect_array(proba, f"{what}: predict_proba(X_new)", shape=expected.shape)
+    expect_close(got, expected, f"{what}: predict_proba(X_new)", atol=1e-10, mistakes=[
+        Mistake(np.exp(weighted - logsumexp(weighted, axis=0)),
+                "the probabilities were normalised over the samples (columns); each row must sum to 1"),
+        Mistake(np.exp(plain - logsumexp(plain, axis=1)[:, None]), "the weights πₖ are missing"),
+    ])
+    labels = expect_array(labels, f"{what}: predict(X_new)", shape=(len(X_new),), kind="iu")
+    expect_equal(labels, gm.predict(X_new), f"{what}: predict(X_new)", mistakes=[
+        Mistake(np.argmin(weighted, axis=1), "predict returned the least probable component (arg-min); "
+                                             "it is the arg-max of the responsibilities"),
+        Mistake(np.argmax(plain, axis=1), "predict ignored the weights: take the arg-max of "
+                                          "log πₖ + log N(x; μₖ, Σₖ)"),
+    ])
 
 
 @points(4, depends=FIT_DEPENDS)
-def test_score_samples_and_score(student, rng):
+def test_score_samples_and_score(student, carry, rng):
     """score_samples = log p(x) and score = its mean: scikit-learn's, for a model built from given parameters"""
     for what, model, covariance_type, X_fit, X_new, start in models(student, rng):
-        gm = sklearn_with(*start, covariance_type, what)
-        weighted = gm._estimate_weighted_log_prob(X_new)
-        expected = gm.score_samples(X_new)
-        with np.errstate(divide="ignore", under="ignore"):
-            density = np.exp(weighted).sum(axis=1)
-            linear = np.log(density)
-        eps_floor = [Mistake(np.log(density + eps), EPS_SCORE) for eps in EPSILONS]
-        expect_close(model.score_samples(X_new), expected, f"{what}: score_samples(X_new)", mistakes=[
-            Mistake(logsumexp(weighted - np.log(gm.weights_), axis=1), "the weights πₖ are missing"),
-            Mistake(np.exp(expected), "returned the density p(x); score_samples is its logarithm"),
-            Mistake(weighted.max(axis=1), "took maxₖ instead of log Σₖ (log-sum-exp)"),
-            Mistake(linear, "the density was computed in linear space and then logged: Σₖ πₖ N(x; μₖ, Σₖ) "
-                            "underflows to 0 far from the components (log 0 = −inf); use log-sum-exp of "
-                            "log πₖ + log N(x; μₖ, Σₖ)"),
-        ] + eps_floor)
-        for name, data in [("X_new", X_new), ("the training data", X_fit)]:
-            expected = gm.score(data)
-            expect_close(model.score(data), expected, f"{what}: score({name})", mistakes=[
-                Mistake(expected * len(data), "score returned the sum; it is the mean of score_samples"),
-            ])
+        got = (model.score_samples(X_new), model.score(X_new), model.score(X_fit))
+
+        def own(module, X_fit=X_fit, X_new=X_new, covariance_type=covariance_type, start=start, what=what, got=got):
+            expected = own_model(module, X_fit, covariance_type, start)
+            expect_close(got[0], expected.score_samples(X_new), f"{what}: score_samples(X_new)")
+            expect_close(got[1], expected.score(X_new), f"{what}: score(X_new)")
+            expect_close(got[2], expected.score(X_fit), f"{what}: score(the training data)")
+
+        carry.check(lambda module, args=(got, covariance_type, X_fit, X_new, start, what): (
+            check_score(*args) if module is None else own(module)), uses=uses(covariance_type))
+
+
+def check_score(got, covariance_type, X_fit, X_new, start, what):
+    gm = sklearn_with(*start, covariance_type, what)
+    weighted = gm._estimate_weighted_log_prob(X_new)
+    expected = gm.score_samples(X_new)
+    with np.errstate(divide="ignore", under="ignore"):
+        density = np.exp(weighted).sum(axis=1)
+        linear = np.log(density)
+    eps_floor = [Mistake(np.log(density + eps), EPS_SCORE) for eps in EPSILONS]
+    expect_close(got[0], expected, f"{what}: score_samples(X_new)", mistakes=[
+        Mistake(logsumexp(weighted - np.log(gm.weights_), axis=1), "the weights πₖ are missing"),
+        Mistake(np.exp(expected), "returned the density p(x); score_samples is its logarithm"),
+        Mistake(weighted.max(axis=1), "took maxₖ instead of log Σₖ (log-sum-exp)"),
+        Mistake(linear, "the density was computed in linear space and then logged: Σₖ πₖ N(x; μₖ, Σₖ) "
+                        "underflows to 0 far from the components (log 0 = −inf); use log-sum-exp of "
+                        "log πₖ + log N(x; μₖ, Σₖ)"),
+    ] + eps_floor)
+    for name, data, score in [("X_new", X_new, got[1]), ("the training data", X_fit, got[2])]:
+        expected = gm.score(data)
+        expect_close(score, expected, f"{what}: score({name})", mistakes=[
+            Mistake(expected * len(data), "score returned the sum; it is the mean of score_samples"),
+        ])
 
 
 @points(2)

@@ -16,7 +16,7 @@ def sklearn_n_parameters(k, d, covariance_type):
     return gm._n_parameters()
 
 
-def check_n_parameters(student, rng, covariance_type):
+def check_n_parameters(student, carry, rng, covariance_type):
     for k, d in [(1, 1), (2, 2), (int(rng.integers(3, 7)), int(rng.integers(3, 9)))]:
         expected = sklearn_n_parameters(k, d, covariance_type)
         cov = {"full": k * d * (d + 1) // 2, "diag": k * d, "spherical": k}[covariance_type]
@@ -32,26 +32,34 @@ def check_n_parameters(student, rng, covariance_type):
                            f"n_parameters({k}, {d}, {covariance_type!r})", kind="iu")
         expect(got.size == 1, f"n_parameters({k}, {d}, {covariance_type!r}): expected one integer, "
                               f"got an array of shape {got.shape}")
-        expect_equal(got.reshape(()), expected, f"n_parameters({k}, {d}, {covariance_type!r})",
-                     mistakes=[m for m in mistakes if m.value != expected])
+        full = k * d * (d + 1) // 2
+        # when the full count fails its own test (the weights or the means miscounted, charged there), the
+        # count here must be your own full count with the covariance entries exchanged
+        carry.check(lambda module, got=got, k=k, d=d, expected=expected, cov=cov, full=full, mistakes=mistakes:
+                    expect_equal(got.reshape(()), expected, f"n_parameters({k}, {d}, {covariance_type!r})",
+                                 mistakes=[m for m in mistakes if m.value != expected]) if module is None else
+                    expect_equal(got.reshape(()), int(np.asarray(module.n_parameters(k, d, "full"))) - full + cov,
+                                 f"n_parameters({k}, {d}, {covariance_type!r}) (your own full count − K·d(d+1)/2 "
+                                 f"+ the {covariance_type} covariance entries)"),
+                    uses={} if covariance_type == "full" else {"n_parameters": "test_n_parameters"})
 
 
 @points(1)
-def test_n_parameters(student, rng):
+def test_n_parameters(student, carry, rng):
     """n_parameters, full covariances: K−1 weights + K·d means + K·d(d+1)/2 covariance entries, as scikit-learn counts them"""
-    check_n_parameters(student, rng, "full")
+    check_n_parameters(student, carry, rng, "full")
 
 
-@points(1)
-def test_n_parameters_diag(student, rng):
+@points(1, depends={"test_n_parameters": "the same count as the full case"})
+def test_n_parameters_diag(student, carry, rng):
     """n_parameters, diag covariances: K−1 weights + K·d means + K·d variances"""
-    check_n_parameters(student, rng, "diag")
+    check_n_parameters(student, carry, rng, "diag")
 
 
-@points(1)
-def test_n_parameters_spherical(student, rng):
+@points(1, depends={"test_n_parameters": "the same count as the full case"})
+def test_n_parameters_spherical(student, carry, rng):
     """n_parameters, spherical covariances: K−1 weights + K·d means + K variances"""
-    check_n_parameters(student, rng, "spherical")
+    check_n_parameters(student, carry, rng, "spherical")
 
 
 def sklearn_with(weights, means, covs, covariance_type):
@@ -80,7 +88,7 @@ BUILT = "the model is built by your fit from weights_init, means_init and covari
 
 
 @points(4, depends={"test_n_parameters": "bic and aic use your n_parameters", "test_fit_matches_sklearn_full": BUILT})
-def test_bic_aic(student, rng):
+def test_bic_aic(student, carry, rng):
     """bic and aic: scikit-learn's for a model built from given parameters (max_iter=0), on the training data and on new data"""
     # The model holds parameters the grader chose (fit with max_iter=0 runs no EM iteration), so bic and aic
     # are graded on those and never on whatever a fit set: a fit that only sets some parameters earns nothing.
@@ -94,29 +102,52 @@ def test_bic_aic(student, rng):
         what = (f"GaussianMixtureEM({k}, covariance_type={covariance_type!r}, max_iter=0) built from given "
                 f"parameters on 300 samples in {d}-D")
         expect_given(model, (w, m, c), covariance_type, what)
-        gm = sklearn_with(w, m, c, covariance_type)
-        p = gm._n_parameters()
-        for name, data in [("the training data", X), ("120 new samples", X_new)]:
-            n = len(data)
-            log_lik = gm.score(data) * n
-            expected = gm.bic(data)
-            expect_close(model.bic(data), expected, f"{what}: bic({name})", mistakes=[
-                Mistake(-expected, "the sign is flipped: BIC = −2·Σᵢ log p(xᵢ) + p·log n, lower is better "
-                                   "(R's mclust reports the negative)"),
-                Mistake(2 * log_lik + p * np.log(n), "the log-likelihood term has the wrong sign: "
-                                                     "BIC = −2·Σᵢ log p(xᵢ) + p·log n"),
-                Mistake(expected - (k - 1) * np.log(n), "the K−1 free weights were not counted in p"),
-                Mistake(-2 * log_lik / n + p * np.log(n), "used the mean log-likelihood; BIC uses the total"),
-                Mistake(-2 * log_lik + p * np.log(len(X)), "n must be the number of rows of the X given to bic"),
-            ])
-            if name == "the training data":  # an array-like: a list of rows is X too
-                expect_close(model.bic(data.tolist()), gm.bic(data), f"{what}: bic(X.tolist()) (a list of rows)")
-            expected = gm.aic(data)
-            expect_close(model.aic(data), expected, f"{what}: aic({name})", mistakes=[
-                Mistake(-expected, "the sign is flipped: AIC = −2·Σᵢ log p(xᵢ) + 2p, lower is better"),
-                Mistake(expected - 2 * (k - 1), "the K−1 free weights were not counted in p"),
-                Mistake(-2 * log_lik + p, "the penalty is 2p, not p"),
-            ])
+        got = {(name, method): getattr(model, method)(data)
+               for name, data in [("the training data", X), ("120 new samples", X_new)] for method in ("bic", "aic")}
+        got["list"] = model.bic(X.tolist())  # an array-like: a list of rows is X too
+        carry.check(lambda module, args=(got, X, X_new, (w, m, c), covariance_type, what): (
+            check_bic_aic(*args) if module is None else own_bic_aic(module, *args)),
+            uses={"log_gaussian_prob": (f"test_log_gaussian_prob_{covariance_type}", "test_log_gaussian_prob_full"),
+                  "n_parameters": ("test_n_parameters" + ("" if covariance_type == "full" else f"_{covariance_type}"),
+                                   "test_n_parameters")})
+
+
+def own_bic_aic(module, got, X, X_new, start, covariance_type, what):
+    """bic and aic of the reference's model on the student's own log_gaussian_prob / n_parameters."""
+    weights, means, covs = start
+    expected = module.GaussianMixtureEM(len(weights), covariance_type=covariance_type, weights_init=weights,
+                                        means_init=means, covariances_init=covs, max_iter=0).fit(X)
+    for name, data in [("the training data", X), ("120 new samples", X_new)]:
+        for method in ("bic", "aic"):
+            expect_close(got[name, method], getattr(expected, method)(data), f"{what}: {method}({name})")
+
+
+def check_bic_aic(got, X, X_new, start, covariance_type, what):
+    w, m, c = start
+    k = len(w)
+    gm = sklearn_with(w, m, c, covariance_type)
+    p = gm._n_parameters()
+    for name, data in [("the training data", X), ("120 new samples", X_new)]:
+        n = len(data)
+        log_lik = gm.score(data) * n
+        expected = gm.bic(data)
+        expect_close(got[name, "bic"], expected, f"{what}: bic({name})", mistakes=[
+            Mistake(-expected, "the sign is flipped: BIC = −2·Σᵢ log p(xᵢ) + p·log n, lower is better "
+                               "(R's mclust reports the negative)"),
+            Mistake(2 * log_lik + p * np.log(n), "the log-likelihood term has the wrong sign: "
+                                                 "BIC = −2·Σᵢ log p(xᵢ) + p·log n"),
+            Mistake(expected - (k - 1) * np.log(n), "the K−1 free weights were not counted in p"),
+            Mistake(-2 * log_lik / n + p * np.log(n), "used the mean log-likelihood; BIC uses the total"),
+            Mistake(-2 * log_lik + p * np.log(len(X)), "n must be the number of rows of the X given to bic"),
+        ])
+        if name == "the training data":
+            expect_close(got["list"], gm.bic(data), f"{what}: bic(X.tolist()) (a list of rows)")
+        expected = gm.aic(data)
+        expect_close(got[name, "aic"], expected, f"{what}: aic({name})", mistakes=[
+            Mistake(-expected, "the sign is flipped: AIC = −2·Σᵢ log p(xᵢ) + 2p, lower is better"),
+            Mistake(expected - 2 * (k - 1), "the K−1 free weights were not counted in p"),
+            Mistake(-2 * log_lik + p, "the penalty is 2p, not p"),
+        ])
 
 
 HIGHEST = ("returned the candidate with the highest {criterion}; lower is better")
@@ -124,7 +155,7 @@ HIGHEST = ("returned the candidate with the highest {criterion}; lower is better
 
 @points(4, depends={"test_bic_aic": "select_n_components compares your bic / aic",
                     "test_fit_history": "select_n_components runs your fit"})
-def test_select_n_components(student, rng):
+def test_select_n_components(student, carry, rng):
     """select_n_components: recovers the true K of synthetic data by BIC and by AIC (the true K not first among the candidates)"""
     # Margins in BIC units (lower is better), measured over 300 seeds of exactly these data for the
     # reference, for an independent implementation with uniform k-means starts, and for
@@ -154,12 +185,29 @@ def test_select_n_components(student, rng):
         got = expect_array(student.select_n_components(X, candidates, criterion=criterion, random_state=seed),
                            what, kind="iu")
         expect(got.size == 1, f"{what}: expected one integer, got an array of shape {got.shape}")
-        scores = [getattr(ref.GaussianMixtureEM(k, random_state=seed).fit(X), criterion)(X) for k in candidates]
-        mistakes = []
-        if candidates.index(expected) not in candidates:  # else that position is an answer of its own
-            mistakes.append(Mistake(candidates.index(expected), "returned the position of the best candidate in "
-                                                                "the list, not the candidate itself"))
-        worst = candidates[int(np.argmax(scores))]
-        if worst != expected and len(candidates) > 2:  # with two candidates every wrong answer is "the highest"
-            mistakes.append(Mistake(worst, HIGHEST.format(criterion=criterion.upper())))
-        expect_equal(got.reshape(()), expected, what, mistakes=mistakes)
+        # when your model (its fit or its bic / aic) or a function it runs fails its own test, the expected
+        # choice is the reference's selection (the arg-min) over your own fitted models' criteria
+        carry.check(lambda module, args=(got, X, candidates, criterion, expected, seed, what): (
+            check_selected(*args) if module is None else expect_equal(
+                got.reshape(()), module.select_n_components(X, candidates, criterion=criterion, random_state=seed),
+                f"{what} (the candidate your own models' {criterion} ranks first)")),
+            uses=SELECTION_USES)
+
+
+#: select_n_components composes the model (fit, bic, aic) and what the model runs
+SELECTION_USES = {"GaussianMixtureEM": ("test_bic_aic", "test_fit_history", "test_stopping_rule",
+                                        "test_fit_matches_sklearn_full"),
+                  "log_gaussian_prob": "test_log_gaussian_prob_full", "e_step": "test_e_step_full",
+                  "m_step": "test_m_step_full", "n_parameters": "test_n_parameters"}
+
+
+def check_selected(got, X, candidates, criterion, expected, seed, what):
+    scores = [getattr(ref.GaussianMixtureEM(k, random_state=seed).fit(X), criterion)(X) for k in candidates]
+    mistakes = []
+    if candidates.index(expected) not in candidates:  # else that position is an answer of its own
+        mistakes.append(Mistake(candidates.index(expected), "returned the position of the best candidate in "
+                                                            "the list, not the candidate itself"))
+    worst = candidates[int(np.argmax(scores))]
+    if worst != expected and len(candidates) > 2:  # with two candidates every wrong answer is "the highest"
+        mistakes.append(Mistake(worst, HIGHEST.format(criterion=criterion.upper())))
+    expect_equal(got.reshape(()), expected, what, mistakes=mistakes)
