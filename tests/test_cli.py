@@ -70,3 +70,46 @@ def test_grade_all_writes_one_csv_row_per_student(tmp_path):
     assert rows[0][:3] == ["student", "total", "reason"] and len(rows[0]) == 3 + len(hidden_tests("mle"))
     assert [r[:3] for r in rows[1:]] == [["ada", "100", ""], ["bo", "0", ""]]
     assert all("seed 1234" in r["output"] for r in results.values())
+
+
+def test_no_carry_forward_charges_every_test_a_mistake_fails(tmp_path):
+    """GRADING.md, "Partial credit": by default a fit is credited on the student's own failed
+    log-density (error carried forward, said in its output and in ``autograder.carried``);
+    ``--no-carry-forward`` (a strict course) charges every test that fails, and says so too."""
+    from tests.conftest import entry
+    from tests.submissions import apply, catalogue
+
+    bug = next(b for b in catalogue("gmm") if b.name == "log_determinant_dropped")
+    sub = write(tmp_path / "s" / "student", "gmm", apply("gmm", bug)).parent
+    runs = {}
+    for mode, extra in [("carry", ()), ("strict", ("--no-carry-forward",))]:
+        code, results, out = grade_one("gmm", sub, results=tmp_path / f"{mode}.json", extra=extra)
+        assert code == 0, out
+        runs[mode] = results
+    carried, strict = runs["carry"], runs["strict"]
+    assert carried["autograder"]["carry_forward"] is True and strict["autograder"]["carry_forward"] is False
+    fit = entry(carried, "gmm", "test_fit_matches_sklearn_full")
+    assert fit["score"] == fit["max_score"], fit["output"]
+    assert fit["output"].startswith("Passed on your own log_gaussian_prob (error carried forward)")
+    number = next(t["number"] for t in carried["tests"] if t["name"] == fit["name"])
+    assert carried["autograder"]["carried"][number] == ["log_gaussian_prob"]
+    assert entry(strict, "gmm", "test_fit_matches_sklearn_full")["score"] == 0
+    assert strict["autograder"]["carried"] == {}
+    assert entry(strict, "gmm", "test_log_gaussian_prob_full")["score"] == 0
+    assert strict["score"] < carried["score"]
+
+
+def test_an_assignment_can_turn_carrying_forward_off(tmp_path, monkeypatch):
+    """The hidden tests' package of an assignment may say ``CARRY_FORWARD = False`` (settings.py);
+    ``AUTOGRADER_NO_CARRY_FORWARD=1`` (what ``--no-carry-forward`` sets) turns it off for a run."""
+    from autograder.engine import carry_forward
+
+    monkeypatch.delenv("AUTOGRADER_NO_CARRY_FORWARD", raising=False)
+    (tmp_path / "strict").mkdir()
+    (tmp_path / "strict" / "settings.py").write_text("CARRY_FORWARD = False\n")
+    (tmp_path / "lenient").mkdir()
+    assert carry_forward("strict", tmp_path) is False
+    assert carry_forward("lenient", tmp_path) is True
+    assert carry_forward("gmm") is True
+    monkeypatch.setenv("AUTOGRADER_NO_CARRY_FORWARD", "1")
+    assert carry_forward("gmm") is False

@@ -40,3 +40,31 @@ def test_typical_mistake_loses_points_with_a_message_naming_it_and_only_it(assig
         counted = [ln for r in results["tests"] for ln in r["output"].splitlines()
                    if ln.startswith("Likely mistake: ")]
         assert counted, f"{bug.name}: only guesses downstream, no counted cause:\n{output}"
+
+
+@pytest.mark.parametrize("assignment,bug", BUGS, ids=[f"{a}-{b.name}" for a, b in BUGS])
+def test_a_typical_mistake_is_counted_once_in_its_own_test(assignment, bug, graded_class):
+    """The class report counts a mistake where it is named on a "Likely mistake:" line: each
+    catalogued mistake is named so in its own test and in no other (a guess downstream of a
+    failed dependency reads "Possibly …" and is not counted; GRADING.md, "Partial credit")."""
+    results = graded_class(assignment)[bug.name]
+    counted = [t["name"] for t in results["tests"]
+               if any(ln.startswith("Likely mistake: ") and bug.says.lower() in ln.lower()
+                      for ln in t["output"].splitlines())]
+    own = entry(results, assignment, bug.test)["name"]
+    assert counted == [own], f"{bug.name} is counted in {counted}, not once in {own!r}"
+
+
+@pytest.mark.parametrize("assignment", graded_assignments())
+def test_one_mistake_costs_one_charge(assignment, graded_class):
+    """GRADING.md, "Partial credit", measured on the catalogue (one mistake per submission): the
+    median number of failing tests per mistake ≤ 1.5, the median cost ≤ 8 points, none > 25
+    (``python -m quality.charges`` prints the same figures and each mistake's charges)."""
+    from quality.charges import MAX_COST, MEDIAN_COST, MEDIAN_FAILING_TESTS, charges, figures
+
+    singles = {b.name: graded_class(assignment)[b.name] for b in catalogue(assignment)}
+    median_tests, median_cost, max_cost, worst = figures(singles)
+    detail = {k: v[:2] for k, v in charges(singles).items() if v[0] > 1}
+    assert median_tests <= MEDIAN_FAILING_TESTS, detail
+    assert median_cost <= MEDIAN_COST, detail
+    assert max_cost <= MAX_COST, f"{worst} costs {max_cost} points: {charges(singles)[worst]}"

@@ -143,9 +143,9 @@ def test_kmeans_matches_sklearn(student, rng):
     expect(isinstance(got, (tuple, list)) and len(got) == 2,
            f"kmeans(...) should return (centers, labels), got {type(got).__name__}")
     centers = expect_array(got[0], f"kmeans on {what}: the centres", shape=(3, 2), finite=False)
-    expect(np.all(np.isfinite(centers[2])), f"kmeans on {what}: centre 2 is {centers[2]}; its cluster is "
-                                            "empty, and the mean of no rows is 0/0: an empty cluster keeps its "
-                                            "previous centre")
+    expect(np.all(np.isfinite(centers[2])), f"kmeans on {what}: centre 2 is {centers[2]}, and its cluster is "
+           "empty" + ("\nLikely mistake: the mean of no rows is 0/0: an empty cluster keeps its previous centre"
+                      if np.all(np.isnan(centers[2])) else ""))
     expect_close(centers, expected_centers, f"kmeans on {what}: the centres (centre 2's cluster is empty: it "
                                             "keeps its previous centre)", atol=1e-9)
     labels = expect_array(got[1], f"kmeans on {what}: the labels", shape=(len(FAITHFUL_STD),), kind="iu")
@@ -186,10 +186,13 @@ def test_kmeans_random_start(student, rng):
         what = f"kmeans(X, 6, rng={int(seed)}) on 6 distinct rows in 2-D (K = n_samples)"
         centers, labels = check_valid_clustering(X6, 6, student.kmeans(X6, 6, rng=int(seed)), what)
         distinct = len(np.unique(centers.round(9), axis=0))
-        expect(distinct == 6, f"{what}: {distinct} distinct centres, expected the 6 rows: the start drew a row "
-                              "twice; the K starting rows must be distinct (in k-means++, lower every row's "
-                              "squared distance to the nearest centre after each pick, so that rows already "
-                              "chosen have probability 0)")
+        # positive evidence: two centres exactly equal (distinct starting rows never give that; a row
+        # drawn twice does, its second cluster empty and keeping the same centre)
+        rows = len(np.unique(centers, axis=0)) < len(centers)
+        expect(distinct == 6, f"{what}: {distinct} distinct centres, expected the 6 rows" + (
+            "\nLikely mistake: the start drew a row twice; the K starting rows must be distinct (in k-means++, "
+            "lower every row's squared distance to the nearest centre after each pick, so that rows already "
+            "chosen have probability 0)" if rows else ""))
         expect_close(centers[np.lexsort(centers.T)], X6[np.lexsort(X6.T)],
                      f"{what}: the centres (sorted), which must be the 6 rows themselves", atol=1e-9)
 
