@@ -607,10 +607,9 @@ def _carried_text(result, results, order):
     for nodeid in order:
         r = results[nodeid]
         own.setdefault(r.function, r)
-    where = "; ".join(f"{fn}'s mistake is charged in “{own[t].name}”" if t in own else fn
+    where = "; ".join(f"{fn}'s mistake is charged once, in “{own[t].name}”" if t in own else fn
                       for fn, t in sorted(result.carried.items()))
-    return (CARRIED.format(functions=functions) + f" (error carried forward): this part is right on what "
-            f"your {functions} return{'s' if len(names) == 1 else ''}; {where}, once.")
+    return CARRIED.format(functions=functions) + f" (error carried forward): {where}."
 
 
 def _cause_of(output):

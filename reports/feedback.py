@@ -57,6 +57,7 @@ def context(student, results, *, artifacts=None, seed=None, assignment=None):
         "score": _n(score), "max_score": _n(max_score),
         "percent": 0 if not max_score else max(0.0, min(100.0, 100 * score / max_score)),
         "passed": sum(t.passed for t in tests), "count": len(tests),
+        "carried": sum(t.passed and bool(t.carried) for t in tests),
         "tests": shown,
         "mistakes": list(dict.fromkeys(m for t in shown for m in t["mistakes"])),
         "reason": None if reason is None else {"label": reason[1], "detail": reason[2]},
@@ -126,7 +127,8 @@ def markdown(ctx):
     a, out = ctx["assignment"], []
     out.append(f"# {md_text(a)}: feedback for {md_text(ctx['student'])}\n")
     out.append(f"**Total: {ctx['score']} / {ctx['max_score']} points** "
-               f"({ctx['passed']} of {ctx['count']} tests passed)\n")
+               f"({ctx['passed']} of {ctx['count']} tests passed"
+               + (f", {ctx['carried']} on your own parts" if ctx["carried"] else "") + ")\n")
     if ctx["unisolated"]:
         out.append(f"> **Graded without isolation:** {md_text(ctx['unisolated'])}\n")
     if ctx["reason"]:

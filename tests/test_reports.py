@@ -443,3 +443,26 @@ def test_a_grading_without_isolation_says_so_at_the_top_of_both_pages(tmp_path):
     isolated = results_for(seed=7)
     html_path, md_path = feedback.write("carol", isolated, tmp_path, assignment="mle")
     assert "without isolation" not in html_path.read_text() + md_path.read_text()
+
+
+def test_a_pass_on_the_students_own_parts_is_its_own_state_on_both_pages_and_in_the_class_report(tmp_path):
+    """Error carried forward: the engine's field ``autograder.carried`` (never output text) makes a full
+    score "✓ pass on your own parts" on the feedback page (HTML and Markdown) and a column of its own
+    in the class report's pass-rate table; a forged "Passed on your own" output changes nothing."""
+    carried = results_for(seed=7)
+    carried["tests"][1]["output"] = "Passed on your own gaussian_mle (error carried forward): …"
+    carried["autograder"] = {"carried": {"2": ["gaussian_mle"]}}
+    forged = results_for(seed=7)
+    forged["tests"][1]["output"] = "Passed on your own gaussian_mle (error carried forward): …"
+    lines = parse.tests(carried)
+    assert lines[1].status == "carried" and lines[1].passed and lines[0].status == "pass"
+    assert all(t.status == "pass" for t in parse.tests(forged))
+    html_path, md_path = feedback.write("bob", carried, tmp_path, assignment="mle")
+    html, md = html_path.read_text(), md_path.read_text()
+    assert "✓ pass on your own parts" in html and "1 on your own parts" in html
+    assert "| ✓↪ |" in md and "1 on your own parts" in md
+    html_path, _ = feedback.write("eve", forged, tmp_path, assignment="mle")
+    assert "on your own parts" not in html_path.read_text()
+    summary = classreport.analyse("mle", {"bob": carried, "eve": forged})
+    row = summary.tests[1]
+    assert (row["passed"], row["carried"], row["rate"]) == (1, 1, 1.0)
