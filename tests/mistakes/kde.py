@@ -59,6 +59,9 @@ BUGS = [
     Bug("silverman_constant_0_9", test="test_silverman_bandwidth_1d", says="the constant 0.9 of Silverman's rule",
         replace=[("factor = (n_samples * (n_features + 2) / 4.0) ** (-1.0 / (n_features + 4))",
                   "factor = 0.9 * n_samples ** (-1.0 / (n_features + 4))  # Silverman's 0.9 sigma n^(-1/5)")]),
+    Bug("silverman_constant_1_05", test="test_silverman_bandwidth_1d", says="the constant 1.05 of Silverman's rule",
+        replace=[("factor = (n_samples * (n_features + 2) / 4.0) ** (-1.0 / (n_features + 4))",
+                  "factor = 1.05 * n_samples ** (-1.0 / (n_features + 4))  # 1.05 sigma n^(-1/5)")]),
     Bug("silverman_constant_1_06", test="test_silverman_bandwidth_1d", says="the constant 1.06 of Silverman's rule",
         replace=[("factor = (n_samples * (n_features + 2) / 4.0) ** (-1.0 / (n_features + 4))",
                   "factor = 1.06 * n_samples ** (-1.0 / (n_features + 4))  # 1.06 sigma n^(-1/5)")]),
@@ -74,7 +77,7 @@ BUGS = [
         replace=[(LOO_SUMS,
                   "with np.errstate(under='ignore', divide='ignore'):  # densities, then their logs\n"
                   "        log_sums = np.log(np.exp(_log_kernel_sums(X, X, h, exclude_self=True)))")]),
-    Bug("loo_self_left_out_only_in_the_first_block", test="test_loo_many_rows", says="shape (9000, 1)",
+    Bug("loo_self_left_out_only_in_the_first_block", test="test_loo_many_rows", says="left out only in the first block",
         replace=[("                lo, hi = max(q0, t0), min(q1, t1)",
                   "                lo, hi = max(q0, t0), min(q1, t1, _MAX_TRAIN_BLOCK)")]),
     Bug("select_smallest_score", test="test_select_bandwidth", says="smallest leave-one-out score",
