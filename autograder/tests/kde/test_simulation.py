@@ -7,7 +7,7 @@ probability below 1e-7 (the calculation is next to each check).
 import numpy as np
 from scipy.special import ndtr
 
-from autograder.harness import expect, expect_array, expect_equal, fail, points, reference
+from autograder.harness import GradingFailure, expect, expect_array, expect_equal, fail, points, reference
 
 ref = reference("kde")
 
@@ -52,9 +52,16 @@ def test_kde_sample_seed(student, rng):
     h = float(rng.uniform(0.2, 1.0))
     seed, other = seed_from(rng), seed_from(rng)
     first = expect_array(student.kde_sample(X, h, 20, seed), "kde_sample(..., rng=seed)", shape=(20, 3))
-    second = student.kde_sample(X, h, 20, seed)
-    expect_equal(second, first, f"kde_sample(X_train, h, 20, rng={seed}) called twice (the same int "
-                 "seed must give the same samples: np.random.default_rng(rng))")
+    second = expect_array(student.kde_sample(X, h, 20, seed), "kde_sample(..., rng=seed), again", shape=(20, 3))
+    what = (f"kde_sample(X_train, h, 20, rng={seed}) called twice (the same int seed must give the same "
+            "samples: np.random.default_rng(rng))")
+    if not np.array_equal(second, first):
+        try:
+            expect_equal(second, first, what)
+        except GradingFailure as exc:
+            fail(f"{exc}\nLikely mistake: the rng argument was ignored (a generator made without it, or "
+                 "the global np.random): the same int seed gave other samples on a second call; draw "
+                 "from np.random.default_rng(rng)")
     third = expect_array(student.kde_sample(X, h, 20, other), "kde_sample(..., rng=other seed)",
                          shape=(20, 3))
     expect(not np.array_equal(first, third),
