@@ -59,6 +59,9 @@ def test_gaussian_mle_variance(student, rng, artifacts):
                              "the variance σ̂²"),
             Mistake(x.std(ddof=1), "returned the unbiased standard deviation; the spec asks for the "
                                    "variance with divisor n"),
+            Mistake(float(np.mean(x**2) - np.mean(x) ** 2),
+                    "the variance was computed in one pass, and mean(x²) − mean(x)² loses every digit far "
+                    "from the origin (x² ~ 1e14 here): subtract the mean first, mean((x − mean)²)"),
         ])
 
 
