@@ -71,13 +71,13 @@ def silverman_variants(X):
     of divisor n − 1 or n), the robust 0.9·min(σ, IQR/1.34)·n^(−1/5) (1-D), and σ̄ pooled over all
     coordinates (d > 1). Values that coincide are named in one message."""
     n, d = X.shape
-    spec = "the spec's Silverman bandwidth is σ̄·(n(d+2)/4)^(−1/(d+4))"
+    spec = ("the spec's Silverman bandwidth is σ̄ times (n(d + 2)/4) to the power −1/(d + 4)")
     found = []
     for c in SILVERMAN_CONSTANTS:
         for ddof, divisor in ((1, ""), (0, ", with variances of divisor n")):
             found.append((c * sigma_bar(X, ddof) * n ** (-1.0 / (d + 4)),
                           f"the constant {c:g} of Silverman's rule {c:g}·σ·n^(−1/5){divisor} was used; "
-                          + spec + " (in 1-D about 1.0592·σ·n^(−1/5))"))
+                          + spec + " (in 1-D (4/3)^(1/5)·σ·n^(−1/5), about 1.0592·σ·n^(−1/5))"))
     if d == 1:
         x = X[:, 0]
         iqr = np.subtract(*np.percentile(x, [75, 25]))
