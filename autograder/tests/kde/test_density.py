@@ -4,10 +4,26 @@ import math
 import numpy as np
 from sklearn.neighbors import KernelDensity
 
-from autograder.harness import Mistake, expect_array, expect_close, points, reference
+from autograder.harness import Mistake, expect_array, expect_close, fail, points, reference
 
 ref = reference("kde")
 LOG_2PI = math.log(2.0 * math.pi)
+
+#: carry forward (autograder/carry.py): the tests below run the student's own gaussian_kde_logpdf
+#: when it fails the test of its formula (test_logpdf_matches_sklearn)
+USES_LOGPDF = {"gaussian_kde_logpdf": "test_logpdf_matches_sklearn"}
+
+
+def own_offset(module, X, h, what):
+    """The constant your own gaussian_kde_logpdf adds to log p̂ (a normalising-constant mistake),
+    measured at queries near the data, where nothing underflows; fails when the difference is not
+    one constant (then far values cannot be predicted from near ones)."""
+    Q = X[:8] + 0.1 * h
+    delta = np.asarray(module.gaussian_kde_logpdf(X, Q, h), dtype=float) - ref.gaussian_kde_logpdf(X, Q, h)
+    if delta.shape != (len(Q),) or not np.all(np.isfinite(delta)) or np.ptp(delta) > 1e-8 * (1 + abs(delta[0])):
+        fail(f"{what}: your own gaussian_kde_logpdf differs from log p̂ near the data by more than a "
+             "constant, so its far values cannot be predicted from its near ones")
+    return float(delta.mean())
 
 
 def sklearn_logpdf(X, Q, h):
@@ -70,8 +86,11 @@ def test_logpdf_matches_sklearn(student, rng):
 
 
 @points(8)
-def test_logpdf_far_from_data(student, rng):
-    """gaussian_kde_logpdf far from every training row: finite and exact (log-sum-exp)"""
+def test_logpdf_far_from_data(student, carry, rng):
+    """gaussian_kde_logpdf far from every training row: finite and exact (log-sum-exp)
+
+    Carries forward: with your own gaussian_kde_logpdf failing its formula test by a constant
+    (a normalising constant), the far values are expected to carry that same constant."""
     for d in (1, 3):
         X = rng.normal(size=(50, d))
         h = float(rng.uniform(0.2, 0.5))
@@ -92,14 +111,22 @@ def test_logpdf_far_from_data(student, rng):
                                              "was taken of the kernel sum plus a small ε (log(Σ + ε)), "
                                              "whose floor log ε is far above the true log-density; use "
                                              "log-sum-exp, with no ε"))
-        expect_close(got, expected, what, rtol=1e-8, mistakes=[*floor,
+        mistakes = [*floor,
             Mistake(np.full(len(Q), -np.inf),
                     "no log-sum-exp: exp(−‖q − x_i‖²/(2h²)) underflows to 0 for every training row, "
                     "and log 0 = −inf. Subtract the largest exponent of each query row before "
                     "exponentiating (log-sum-exp)"),
             Mistake(np.full(len(Q), np.nan), "NaN: the log-sum-exp shift was −inf or inf; shift by "
                                              "the largest exponent of each query row"),
-        ])
+        ]
+
+        def compare(module, X=X, h=h, got=got, expected=expected, what=what, mistakes=mistakes):
+            if module is None:
+                expect_close(got, expected, what, rtol=1e-8, mistakes=mistakes)
+            else:  # log p̂ plus the constant your own function adds near the data
+                expect_close(got, expected + own_offset(module, X, h, what), what, rtol=1e-8)
+
+        carry.check(compare, uses=USES_LOGPDF)
     # near and far queries in one call: the shift must be per query row, not one for all
     X = rng.normal(size=(30, 2))
     h = 0.3
@@ -108,16 +135,27 @@ def test_logpdf_far_from_data(student, rng):
     got = student.gaussian_kde_logpdf(X, Q, h)
     what = "gaussian_kde_logpdf for 3 queries near the data and 2 far away, in one call"
     got = expect_array(got, what, shape=(len(Q),), finite=False)
-    expect_close(got, expected, what, rtol=1e-8, mistakes=[
+    mistakes = [
         Mistake(np.r_[expected[:3], -np.inf, -np.inf],
                 "−inf for the far queries only: the log-sum-exp shift must be the largest exponent of "
                 "each query row (one shift for all rows does not prevent the underflow)"),
-    ])
+    ]
+
+    def compare(module):
+        if module is None:
+            expect_close(got, expected, what, rtol=1e-8, mistakes=mistakes)
+        else:
+            expect_close(got, expected + own_offset(module, X, h, what), what, rtol=1e-8)
+
+    carry.check(compare, uses=USES_LOGPDF)
 
 
 @points(5)
 def test_logpdf_integrates_to_one(student, rng, artifacts):
-    """gaussian_kde_logpdf: exp(log p̂) integrates to 1 on a fine 1-D grid"""
+    """end to end (reference only): exp(gaussian_kde_logpdf) integrates to 1 on a fine 1-D grid
+
+    kde's one test that never carries an error forward: the density the student's code returns
+    must be a density, whatever part of it is wrong."""
     n = int(rng.integers(5, 30))
     x = rng.normal(size=n) * rng.uniform(0.5, 3.0)
     h = float(rng.uniform(0.2, 0.6))
@@ -140,8 +178,11 @@ def test_logpdf_integrates_to_one(student, rng, artifacts):
 
 
 @points(3, depends=("test_logpdf_matches_sklearn",))
-def test_logpdf_far_from_the_origin(student, rng):
-    """gaussian_kde_logpdf on data around 1e5–1e6: exact (centre the data before expanding ‖q − x‖²)"""
+def test_logpdf_far_from_the_origin(student, carry, rng):
+    """gaussian_kde_logpdf on data around 1e5–1e6: exact (centre the data before expanding ‖q − x‖²)
+
+    Carries forward: with your own gaussian_kde_logpdf failing its formula test, the expected
+    values are your own for the same data shifted to the origin."""
     d, n, m = 2, 200, 100
     offset = rng.uniform(1e5, 1e6, size=d) * rng.choice([-1, 1], size=d)
     X = rng.normal(size=(n, d)) + offset
@@ -154,6 +195,29 @@ def test_logpdf_far_from_the_origin(student, rng):
                        "1e5–1e6", shape=(m,))
     # ‖q‖² + ‖x‖² − 2 q·x with terms ~1e10–1e12 carries rounding errors ~1e-6–1e-4 in each squared
     # distance, ≥ 100 times the tolerance; with the data centred (on the training mean) ~1e-15
-    expect_close(got[near], expected[near], f"gaussian_kde_logpdf(X_train, X_query, h={h:.4f}) with "
-                 f"data around {np.abs(offset).min():.3g} (‖q‖² + ‖x‖² − 2q·x loses digits this far "
-                 "out: centre the data first, e.g. on the training mean)", rtol=0, atol=1e-8)
+    what = (f"gaussian_kde_logpdf(X_train, X_query, h={h:.4f}) with data around {np.abs(offset).min():.3g} "
+            "(‖q‖² + ‖x‖² − 2q·x loses digits this far out: centre the data first, e.g. on the training mean)")
+
+    def compare(module):
+        if module is None:
+            expect_close(got[near], expected[near], what, rtol=0, atol=1e-8, mistakes=[Mistake(
+                uncentred_logpdf(X, Q, h)[near],
+                "‖q − x‖² was expanded as ‖q‖² + ‖x‖² − 2q·x on the raw coordinates, which loses digits "
+                "far from the origin: centre the data first (subtract the training mean from both)")])
+        else:  # a shift of the data and the queries changes no log-density: your own, near the origin
+            own = np.asarray(module.gaussian_kde_logpdf(X - offset, Q - offset, h), dtype=float)
+            expect_close(got[near], own[near], what + ", compared with your own values for the data "
+                         "shifted to the origin", rtol=0, atol=1e-8)
+
+    carry.check(compare, uses=USES_LOGPDF)
+
+
+def uncentred_logpdf(X, Q, h):
+    """log p̂ with ‖q − x‖² expanded on the raw (uncentred) coordinates, as one matrix product of
+    rows [q/h, 1, −‖q/h‖²/2] and [x/h, −‖x/h‖²/2, 1] (small sizes only)."""
+    n, d = X.shape
+    A = np.c_[Q / h, np.ones(len(Q)), -0.5 * np.einsum("ij,ij->i", Q / h, Q / h)]
+    B = np.c_[X / h, -0.5 * np.einsum("ij,ij->i", X / h, X / h), np.ones(n)].T.copy()
+    expo = np.minimum(np.matmul(A, B), 0.0)
+    top = expo.max(axis=1)
+    return top + np.log(np.exp(expo - top[:, None]).sum(axis=1)) - math.log(n) - 0.5 * d * (LOG_2PI + 2 * math.log(h))

@@ -4,7 +4,7 @@ import math
 import numpy as np
 from scipy.special import logsumexp
 
-from autograder.harness import GradingFailure, Mistake, expect_close, points, reference
+from autograder.harness import GradingFailure, Mistake, expect_close, fail, points, reference
 
 ref = reference("kde")
 LOG_2PI = math.log(2.0 * math.pi)
@@ -75,6 +75,38 @@ def chunked_loo(X, h, chunk=500, keep_self=False):
     return total / n - math.log(n - 1) - 0.5 * d * (LOG_2PI + 2 * math.log(h))
 
 
+def chunked_row_sums(X, h, chunk=500):
+    """Each row's log Σ_j exp(−‖x_i − x_j‖²/(2h²)) without and with j = i: two arrays of shape (n,)."""
+    n = X.shape[0]
+    without, with_self = np.empty(n), np.empty(n)
+    for start in range(0, n, chunk):
+        rows = X[start:start + chunk]
+        log_k = -0.5 * ((rows[:, None, :] - X[None, :, :]) ** 2).sum(-1) / h**2
+        with_self[start:start + len(rows)] = logsumexp(log_k, axis=1)
+        log_k[np.arange(len(rows)), np.arange(start, start + len(rows))] = -np.inf
+        without[start:start + len(rows)] = logsumexp(log_k, axis=1)
+    return without, with_self
+
+
+#: Block sizes a blocked leave-one-out is commonly written with (the reference's is 8192 rows).
+BLOCKS = (500, 512, 1000, 1024, 2000, 2048, 4000, 4096, 5000, 8000, 8192)
+
+
+def many_rows_mistakes(X, h):
+    """The mistakes of test_loo_many_rows: j = i kept everywhere, or left out only in the first block."""
+    n, d = X.shape
+    without, with_self = chunked_row_sums(X, h)
+    const = math.log(n - 1) + 0.5 * d * (LOG_2PI + 2 * math.log(h))
+    hints = [Mistake(float(np.mean(with_self)) - const, "the point itself was kept in its own density (the "
+                     "sum includes j = i): leave-one-out leaves out the term j = i")]
+    for block in BLOCKS:
+        value = (float(np.sum(without[:block])) + float(np.sum(with_self[block:]))) / n - const
+        hints.append(Mistake(value, f"the term j = i was left out only in the first block ({block} rows): "
+                                    "every row past it kept its own kernel. Leave out the diagonal of every "
+                                    "block of training rows (query row i against training row i)"))
+    return hints
+
+
 #: More rows than one block of the reference's blocked computation (8192 training rows), so
 #: that a leave-one-out written with blocks must leave out the right term in every block.
 LOO_BIG_N = 9000
@@ -86,46 +118,82 @@ LOO_BIG_N = 9000
 LOO_BIG_MEMORY_MB = 6144
 
 
+#: carry forward (autograder/carry.py): the student's own loo_log_likelihood when it fails its test
+USES_LOO = {"loo_log_likelihood": "test_loo_log_likelihood"}
+
+
 @points(3, timeout=60, memory_mb=LOO_BIG_MEMORY_MB, depends=("test_loo_log_likelihood",))
-def test_loo_many_rows(student, rng):
-    """loo_log_likelihood with n = 9 000 rows (60 s and 6 GiB per call): only j = i left out, in every block"""
+def test_loo_many_rows(student, carry, rng):
+    """loo_log_likelihood with n = 9 000 rows (60 s and 6 GiB per call): only j = i left out, in every block
+
+    Carries forward: with your own loo_log_likelihood failing its test, the expected value is your
+    own for the same rows in reverse order (the rows' order changes no leave-one-out score)."""
     X = rng.normal(size=(LOO_BIG_N, 1)) * rng.uniform(0.5, 2.0)
     h = float(rng.uniform(0.05, 0.2))
     expected = chunked_loo(X, h)
     got = student.loo_log_likelihood(X, h)
     what = f"loo_log_likelihood(X, h={h:.4f}) with X of shape {X.shape}"
-    try:
-        expect_close(got, expected, what)
-    except GradingFailure:  # only then the (costly) value of the mistake
-        expect_close(got, expected, what, mistakes=[Mistake(
-            chunked_loo(X, h, keep_self=True), "the point itself was kept in its own density (the sum "
-            "includes j = i): leave-one-out leaves out the term j = i")])
+
+    def compare(module):
+        if module is not None:
+            expect_close(got, module.loo_log_likelihood(X[::-1], h), what + ", compared with your own "
+                         "loo_log_likelihood of the same rows in reverse order")
+            return
+        try:
+            expect_close(got, expected, what)
+        except GradingFailure:  # only then the (costly) values of the mistakes
+            expect_close(got, expected, what, mistakes=many_rows_mistakes(X, h))
+
+    carry.check(compare, uses=USES_LOO)
+
+
+#: how far the copies are moved for the carried-forward comparison: the true score moves by
+#: ≲ 3h·1e-8/h² ≤ 1.5e-7 (h ≥ 0.2, relevant pairs within ~3h), ≥ 10 times below the tolerance
+#: (rtol 1e-6 of a score ≈ −1.5 or below), while the copies are no longer equal to their rows
+JITTER = 1e-8
 
 
 @points(5)
-def test_loo_duplicates_and_outlier(student, rng):
-    """loo_log_likelihood with duplicated rows and an outlier: only j = i is left out, and it stays finite"""
+def test_loo_duplicates_and_outlier(student, carry, rng):
+    """loo_log_likelihood with duplicated rows and an outlier: only j = i is left out, and it stays finite
+
+    Carries forward: with your own loo_log_likelihood failing its test, the expected value is your
+    own (finite) score with the copies moved by 1e-8, where no row equals another."""
     n0, d = 40, 2
     X = rng.normal(size=(n0, d))
     X = np.vstack([X, X[:5], X[:2]])  # rows 0, 1 appear three times, rows 2-4 twice
+    moved = X + np.where(np.arange(len(X)) >= n0, 1.0, 0.0)[:, None] * JITTER * rng.normal(size=X.shape)
     h = float(rng.uniform(0.2, 0.5))
-    for label, data in [("duplicated rows", X),
-                        ("duplicated rows and an outlier 2000 bandwidths away",
-                         np.vstack([X, X.mean(0) + [2000 * h, 0.0]]))]:
+    for label, data, apart in [("duplicated rows", X, moved),
+                               ("duplicated rows and an outlier 2000 bandwidths away",
+                                np.vstack([X, X.mean(0) + [2000 * h, 0.0]]),
+                                np.vstack([moved, X.mean(0) + [2000 * h, 0.0]]))]:
         n = len(data)
         same = ((data[:, None, :] - data[None, :, :]) ** 2).sum(-1) == 0
         expected = brute_force_loo(data, h)
         got = student.loo_log_likelihood(data, h)
-        expect_close(got, expected, f"loo_log_likelihood(X, h={h:.4f}) with {label}, n={n}", mistakes=[
-            Mistake(brute_force_loo(data, h, drop=same),
-                    "every row equal to x_i was left out, not just x_i itself: leave out only the "
-                    "index j = i (a duplicate of x_i is another sample and counts)"),
-            Mistake(-np.inf, "−inf: the outlier's density from the other rows underflows to 0 unless "
-                             "computed with log-sum-exp"),
-            Mistake(np.nan, "NaN: a row whose terms all underflow or are left out; use log-sum-exp "
-                            "and leave out the term j = i by setting its exponent to −inf"),
-            *loo_mistakes(data, h),
-        ])
+        what = f"loo_log_likelihood(X, h={h:.4f}) with {label}, n={n}"
+
+        def compare(module, data=data, apart=apart, got=got, expected=expected, what=what, same=same):
+            if module is not None:
+                own = module.loo_log_likelihood(apart, h)
+                if not np.isfinite(own):
+                    fail(f"{what}: your own loo_log_likelihood is not finite here either ({own})")
+                expect_close(got, own, what + ", compared with your own loo_log_likelihood with the "
+                             "copies moved by 1e-8 (no two rows equal)")
+                return
+            expect_close(got, expected, what, mistakes=[
+                Mistake(brute_force_loo(data, h, drop=same),
+                        "every row equal to x_i was left out, not just x_i itself: leave out only the "
+                        "index j = i (a duplicate of x_i is another sample and counts)"),
+                Mistake(-np.inf, "−inf: the outlier's density from the other rows underflows to 0 unless "
+                                 "computed with log-sum-exp"),
+                Mistake(np.nan, "NaN: a row whose terms all underflow or are left out; use log-sum-exp "
+                                "and leave out the term j = i by setting its exponent to −inf"),
+                *loo_mistakes(data, h),
+            ])
+
+        carry.check(compare, uses=USES_LOO)
 
 
 def candidates_with_clear_maximum(rng, X, k):
@@ -145,9 +213,21 @@ def mixture_data(rng, n, d):
     return centres[rng.integers(3, size=n)] + rng.normal(size=(n, d))
 
 
+def own_choice(module, X, cands):
+    """``module.select_bandwidth(X, cands)`` (the reference's arg-max over your own
+    loo_log_likelihood, or your own select_bandwidth), each candidate passed as a Python float."""
+    if getattr(module.select_bandwidth, "name", None) == "select_bandwidth":  # your own
+        return module.select_bandwidth(X, np.asarray(cands, dtype=float))
+    scores = [module.loo_log_likelihood(X, float(h)) for h in cands]
+    return float(cands[int(np.argmax(scores))])
+
+
 @points(7, depends={"test_loo_log_likelihood": "select_bandwidth scores the candidates with loo_log_likelihood (if yours calls it)"})
-def test_select_bandwidth(student, rng):
-    """select_bandwidth: the candidate with the largest leave-one-out log-likelihood"""
+def test_select_bandwidth(student, carry, rng):
+    """select_bandwidth: the candidate with the largest leave-one-out log-likelihood
+
+    Carries forward: with your own loo_log_likelihood failing its test, the expected candidate is
+    the one your own loo_log_likelihood scores best."""
     for n, d in [(80, 1), (120, 2)]:
         X = mixture_data(rng, n, d)
         cands, scores = candidates_with_clear_maximum(rng, X, 12)
@@ -164,21 +244,40 @@ def test_select_bandwidth(student, rng):
             mistakes = [Mistake(cands[np.argmin(scores)], smallest), Mistake(cands[np.argmax(plain)], by_plain)]
         mistakes.append(Mistake(np.max(scores), "returned the best score; return the bandwidth that "
                                                 "achieves it"))
-        expect_close(got, cands[np.argmax(scores)], f"select_bandwidth(X, candidates) with X of shape "
-                     f"{X.shape} and {len(cands)} candidates (in random order"
-                     f"{', X 1-D and candidates a list' if d == 1 else ''})", rtol=1e-12, mistakes=mistakes)
+        what = (f"select_bandwidth(X, candidates) with X of shape {X.shape} and {len(cands)} candidates "
+                f"(in random order{', X 1-D and candidates a list' if d == 1 else ''})")
+
+        def compare(module, X=X, cands=cands, scores=scores, got=got, what=what, mistakes=mistakes):
+            if module is None:
+                expect_close(got, cands[np.argmax(scores)], what, rtol=1e-12, mistakes=mistakes)
+            else:  # the arg-max of your own leave-one-out scores
+                expect_close(got, own_choice(module, X, cands), what + ", compared with the candidate "
+                             "your own loo_log_likelihood scores best", rtol=1e-12)
+
+        carry.check(compare, uses=USES_LOO)
 
 
 @points(2, depends={"test_loo_log_likelihood": "select_bandwidth scores the candidates with loo_log_likelihood (if yours calls it)"})
-def test_select_bandwidth_tie(student, rng):
-    """select_bandwidth with an exact tie (the best candidate three times): the earliest wins"""
+def test_select_bandwidth_tie(student, carry, rng):
+    """select_bandwidth with an exact tie (the best candidate three times): the earliest wins
+
+    Carries forward: with your own loo_log_likelihood or select_bandwidth failing its test, the
+    expected candidate is the one chosen (by your own functions) without the repeated copies."""
     X = mixture_data(rng, 60, 2)
     cands, scores = candidates_with_clear_maximum(rng, X, 6)
     best = float(cands[np.argmax(scores)])
     tied = [best, *cands.tolist(), best]  # the best three times: an exact tie, earliest wins
     got = student.select_bandwidth(X, tied)
-    expect_close(got, best, "select_bandwidth(X, candidates) when the best candidate appears three "
-                 "times (an exact tie)", rtol=1e-12)
+    what = "select_bandwidth(X, candidates) when the best candidate appears three times (an exact tie)"
+
+    def compare(module):
+        if module is None:
+            expect_close(got, best, what, rtol=1e-12)
+        else:  # a repeated candidate changes no choice
+            expect_close(got, own_choice(module, X, cands), what + ", compared with your own choice "
+                         "among the candidates without the copies", rtol=1e-12)
+
+    carry.check(compare, uses={**USES_LOO, "select_bandwidth": "test_select_bandwidth"})
 
 
 @points(1)

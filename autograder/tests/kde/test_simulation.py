@@ -7,7 +7,7 @@ probability below 1e-7 (the calculation is next to each check).
 import numpy as np
 from scipy.special import ndtr
 
-from autograder.harness import expect, expect_array, expect_equal, fail, points, reference
+from autograder.harness import GradingFailure, expect, expect_array, expect_equal, fail, points, reference
 
 ref = reference("kde")
 
@@ -52,9 +52,16 @@ def test_kde_sample_seed(student, rng):
     h = float(rng.uniform(0.2, 1.0))
     seed, other = seed_from(rng), seed_from(rng)
     first = expect_array(student.kde_sample(X, h, 20, seed), "kde_sample(..., rng=seed)", shape=(20, 3))
-    second = student.kde_sample(X, h, 20, seed)
-    expect_equal(second, first, f"kde_sample(X_train, h, 20, rng={seed}) called twice (the same int "
-                 "seed must give the same samples: np.random.default_rng(rng))")
+    second = expect_array(student.kde_sample(X, h, 20, seed), "kde_sample(..., rng=seed), again", shape=(20, 3))
+    what = (f"kde_sample(X_train, h, 20, rng={seed}) called twice (the same int seed must give the same "
+            "samples: np.random.default_rng(rng))")
+    if not np.array_equal(second, first):
+        try:
+            expect_equal(second, first, what)
+        except GradingFailure as exc:
+            fail(f"{exc}\nLikely mistake: the rng argument was ignored (a generator made without it, or "
+                 "the global np.random): the same int seed gave other samples on a second call; draw "
+                 "from np.random.default_rng(rng)")
     third = expect_array(student.kde_sample(X, h, 20, other), "kde_sample(..., rng=other seed)",
                          shape=(20, 3))
     expect(not np.array_equal(first, third),
@@ -155,8 +162,11 @@ ALPHA = 1e-7
 
 
 @points(7)
-def test_kde_sample_distribution(student, rng):
-    """kde_sample in 1-D: a Kolmogorov–Smirnov test against p̂'s CDF (mean of the kernels' normal CDFs)"""
+def test_kde_sample_distribution(student, carry, rng):
+    """kde_sample in 1-D: a Kolmogorov–Smirnov test against p̂'s CDF (mean of the kernels' normal CDFs)
+
+    Carries forward: with your own kde_sample failing its moments test (a wrong noise), the samples
+    are tested against p̂ built with your own noise (check_own_kernel)."""
     n, N = 25, 100_000
     h = float(rng.uniform(0.5, 0.7))
     while True:  # two clusters; redraw in the rare case a named mistake would be hard to see
@@ -178,6 +188,46 @@ def test_kde_sample_distribution(student, rng):
                      f"kde_sample(x_train, h={h:.4f}, {N}) with a 1-D x_train", shape=(N, 1))
     y = Y[:, 0]
     dist = ks_distance(y, lambda s: kde_cdf(s, x, h))
+    noise_seed = seed_from(rng)
+
+    def compare(module):
+        if module is None:
+            check_distribution(x, y, h, N, dist, eps)
+        else:
+            check_own_kernel(module, x, y, h, N, noise_seed)
+
+    carry.check(compare, uses={"kde_sample": "test_kde_sample_moments"})
+
+
+def check_own_kernel(module, x, y, h, N, noise_seed):
+    """The samples against p̂ built with your own kernel: the noise your own kde_sample adds to one
+    training row (M = N draws, an empirical CDF G), p̂'s CDF then the mean of G(s − x_i).
+
+    Dvoretzky–Kiefer–Wolfowitz on both samples: sup|F_N − F| ≤ eps and sup|G_M − G| ≤ eps, each
+    with probability ≥ 1 − ALPHA/2, so a sampler drawing a row uniformly and adding its own noise
+    passes except with probability ≤ ALPHA; the mean of G_M(s − x_i) is within sup|G_M − G| of F."""
+    one = x[:1, None]
+    noise = np.sort(expect_array(module.kde_sample(one, h, N, noise_seed),
+                                 f"kde_sample(x_train[:1], h={h:.4f}, {N}) (your own noise)",
+                                 shape=(N, 1))[:, 0] - one[0, 0])
+
+    def own_cdf(s, side):
+        return np.mean([np.searchsorted(noise, s - xi, side=side) for xi in x], axis=0) / N
+
+    # both CDFs are step functions (ties allowed): the largest gap is at a sample, from the right
+    # or from the left (between two samples F_N is constant and the other CDF monotone)
+    ys = np.sort(y)
+    at = np.unique(ys)
+    dist = float(max(np.max(np.abs(np.searchsorted(ys, at, side=side) / len(ys) - own_cdf(at, side)))
+                     for side in ("right", "left")))
+    eps = 2 * float(np.sqrt(np.log(4 / ALPHA) / (2 * N)))
+    if dist > eps:
+        fail(f"kde_sample(x_train, h={h:.4f}, {N}): the samples do not follow p̂ with your own kernel (the "
+             f"noise your kde_sample adds to one training row): the largest gap between their CDFs is "
+             f"{dist:.4f} (allowed {eps:.4f}); pick a training value uniformly, then add the noise.")
+
+
+def check_distribution(x, y, h, N, dist, eps):
     if dist <= eps:
         return
     hints = []

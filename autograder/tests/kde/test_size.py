@@ -6,6 +6,8 @@ one (``tests/test_sandbox.py`` checks it).
 """
 import re
 
+import numpy as np
+
 from autograder.harness import expect_array, expect_close, fail, points, reference, same_for_every_student
 from autograder.sandbox import StudentCodeError
 
@@ -29,6 +31,8 @@ expected_logpdf = same_for_every_student(ref.gaussian_kde_logpdf)  # the class s
 # 56.5 s and the loop over queries 105 s, so a correct, memory-light submission failed on time.)
 BIG_N, BIG_M, BIG_D = 10_000, 8_000, 2
 MEMORY_MB, TIMEOUT_S = 512, 300
+#: queries your own gaussian_kde_logpdf is run on when it fails its formula test (carry forward)
+CARRY_QUERIES = 200
 
 
 def memory_hint(message):
@@ -48,8 +52,11 @@ def memory_hint(message):
 
 
 @points(10, memory_mb=MEMORY_MB, timeout=TIMEOUT_S, depends=("test_logpdf_matches_sklearn",))
-def test_logpdf_memory_bounded(student, rng):
-    """gaussian_kde_logpdf with n = 10 000, m = 8 000, d = 2 under a 512 MiB memory limit, 300 s per call (blocks)"""
+def test_logpdf_memory_bounded(student, carry, rng):
+    """gaussian_kde_logpdf with n = 10 000, m = 8 000, d = 2 under a 512 MiB memory limit, 300 s per call (blocks)
+
+    Carries forward: with your own gaussian_kde_logpdf failing its formula test, the values are
+    compared with your own function's on a few of the queries (the test is about memory)."""
     X = rng.normal(size=(BIG_N, BIG_D))
     Q = rng.normal(size=(BIG_M, BIG_D)) * 1.5
     h = float(rng.uniform(0.1, 0.3))
@@ -63,4 +70,14 @@ def test_logpdf_memory_bounded(student, rng):
              f"{BIG_M * BIG_N * 8 / 2**30:.1f} GiB){memory_hint(str(exc))}")
     what = f"gaussian_kde_logpdf with n={BIG_N}, m={BIG_M}, d={BIG_D}"
     got = expect_array(got, what, shape=(BIG_M,))
-    expect_close(got, expected_logpdf(X, Q, h), what, rtol=1e-8)
+    some = np.sort(rng.choice(BIG_M, size=CARRY_QUERIES, replace=False))
+
+    def compare(module):
+        if module is None:
+            expect_close(got, expected_logpdf(X, Q, h), what, rtol=1e-8)
+        else:  # your own function on a few of these queries, with no memory limit
+            own = module.gaussian_kde_logpdf(X, Q[some], h)
+            expect_close(got[some], own, f"{what}, compared with your own gaussian_kde_logpdf on "
+                         f"{CARRY_QUERIES} of the queries", rtol=1e-8)
+
+    carry.check(compare, uses={"gaussian_kde_logpdf": "test_logpdf_matches_sklearn"})

@@ -2,7 +2,7 @@
 import numpy as np
 from scipy import stats
 
-from autograder.harness import Mistake, expect, expect_close, expect_scalar, points, reference
+from autograder.harness import Mistake, expect, expect_close, expect_scalar, fail, points, reference
 
 ref = reference("mle")
 
@@ -59,6 +59,9 @@ def test_gaussian_mle_variance(student, rng, artifacts):
                              "the variance σ̂²"),
             Mistake(x.std(ddof=1), "returned the unbiased standard deviation; the spec asks for the "
                                    "variance with divisor n"),
+            Mistake(float(np.mean(x**2) - np.mean(x) ** 2),
+                    "the variance was computed in one pass, and mean(x²) − mean(x)² loses every digit far "
+                    "from the origin (x² ~ 1e14 here): subtract the mean first, mean((x − mean)²)"),
         ])
 
 
@@ -81,9 +84,31 @@ def test_gaussian_log_likelihood(student, rng):
                      ])
 
 
+def own_far_value(module, x, mean, var, shift, what):
+    """Your own gaussian_log_likelihood(x, mean, var) predicted from its values near the mean.
+
+    The log-likelihood of the samples moved by j·sqrt(var) is a quadratic in j (a sum of
+    quadratics in x − mean), for the right formula and for any formula of the same form: its values
+    at j = 0, 1, 2 (the samples moved to within a few standard deviations of the mean, where
+    nothing underflows) give it at j = ``shift``; a fourth value checks that it is a quadratic."""
+    sd = var ** 0.5
+    f = [float(module.gaussian_log_likelihood(x - (shift - j) * sd, mean, var)) for j in range(4)]
+    if not all(np.isfinite(f)):
+        fail(f"{what}: your own gaussian_log_likelihood is not finite near the mean either ({f})")
+    d1, d2, d3 = f[1] - f[0], f[2] - 2 * f[1] + f[0], f[3] - 3 * f[2] + 3 * f[1] - f[0]
+    if abs(d3) > 1e-9 * max(1.0, max(abs(v) for v in f)):
+        fail(f"{what}: your own gaussian_log_likelihood near the mean is not a quadratic in the "
+             "samples' position (a density added to before its log?), so its value far out cannot be "
+             "predicted from it")
+    return f[0] + shift * d1 + shift * (shift - 1) / 2 * d2
+
+
 @points(4)
-def test_gaussian_log_likelihood_far_out(student, rng):
-    """gaussian_log_likelihood stays finite and exact far in the tails (computed in log space)"""
+def test_gaussian_log_likelihood_far_out(student, carry, rng):
+    """gaussian_log_likelihood stays finite and exact far in the tails (computed in log space)
+
+    Carries forward: with your own gaussian_log_likelihood failing its test, the expected value is
+    your own formula's, extended from the samples moved near the mean (a quadratic in the shift)."""
     n = 20
     x = rng.normal(0, 1, size=n) + 60.0
     mean, var = 0.0, 1.0
@@ -95,8 +120,17 @@ def test_gaussian_log_likelihood_far_out(student, rng):
                                           "before its log: log(p + ε) floors each term at log ε. "
                                           "Write the log-density directly: −½ log(2π var) − (x − μ)²/(2 var)")
                  for eps in COMMON_EPS]
-    expect_close(got, expected, "gaussian_log_likelihood 60 standard deviations out", mistakes=[
-        Mistake(-np.inf, "the density was computed first and its log taken after: exp(−1800) "
-                         "underflows to 0; write the log-density directly"),
-        *eps_hints,
-    ])
+    what = "gaussian_log_likelihood 60 standard deviations out"
+
+    def compare(module):
+        if module is None:
+            expect_close(got, expected, what, mistakes=[
+                Mistake(-np.inf, "the density was computed first and its log taken after: exp(−1800) "
+                                 "underflows to 0; write the log-density directly"),
+                *eps_hints,
+            ])
+        else:
+            expect_close(got, own_far_value(module, x, mean, var, 60, what), what + ", compared with your "
+                         "own gaussian_log_likelihood near the mean, extended 60 standard deviations out")
+
+    carry.check(compare, uses={"gaussian_log_likelihood": "test_gaussian_log_likelihood"})

@@ -63,26 +63,58 @@ def test_labeled_mixture_covariances(student, rng):
         ])
 
 
+#: the tests of labeled_mixture_mle's values (carry forward: the first that failed)
+VALUE_TESTS = ["test_labeled_mixture_weights", "test_labeled_mixture_means", "test_labeled_mixture_covariances"]
+
+
+def uses_own(carry):
+    """``{"labeled_mixture_mle": test}``: the first of its value tests that failed on a value."""
+    for test in VALUE_TESTS:
+        if carry.own_failures({"labeled_mixture_mle": test}):
+            return {"labeled_mixture_mle": test}
+    return {"labeled_mixture_mle": VALUE_TESTS[0]}
+
+
+def nan_as_zero(a, b):
+    """``a`` and ``b`` as float arrays with 0 where both are NaN (your own NaN is carried too)."""
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    if a.shape != b.shape:
+        return a, b
+    both = np.isnan(a) & np.isnan(b)
+    return np.where(both, 0.0, a), np.where(both, 0.0, b)
+
+
 @points(2)
-def test_labeled_mixture_one_feature(student, rng):
-    """labeled_mixture_mle on a 1-D X: shapes (K,), (K, 1), (K, 1, 1) and the right values"""
+def test_labeled_mixture_one_feature(student, carry, rng):
+    """labeled_mixture_mle on a 1-D X: shapes (K,), (K, 1), (K, 1, 1) and the right values
+
+    Carries forward: with your own labeled_mixture_mle failing one of its value tests, the
+    expected values are your own for the same data as one column (shape (n, 1))."""
     k = 2
     X, z = labeled_data(rng, 40, 1, k)
     x = X.ravel()
     got = student.labeled_mixture_mle(x, z, k)
     expect(isinstance(got, (tuple, list)) and len(got) == 3,
            "labeled_mixture_mle should return (weights, means, covariances)")
-    weights, means, covs = ref.labeled_mixture_mle(X, z, k)
     expect_array(got[1], "the means for a 1-D X", shape=(k, 1))
     expect_array(got[2], "the covariances for a 1-D X", shape=(k, 1, 1))
-    expect_close(got[0], weights, "the weights for a 1-D X")
-    expect_close(got[1], means, "the means for a 1-D X")
-    expect_close(got[2], covs, "the covariances for a 1-D X")
+
+    def compare(module):
+        own = "" if module is None else ", compared with your own labeled_mixture_mle(X[:, None], z, K)"
+        expected = (ref if module is None else module).labeled_mixture_mle(X, z, k)
+        for i, name in enumerate(("weights", "means", "covariances")):
+            expect_close(*nan_as_zero(got[i], expected[i]), f"the {name} for a 1-D X{own}")
+
+    carry.check(compare, uses=uses_own(carry))
 
 
 @points(3)
-def test_labeled_mixture_empty_and_single_groups(student, rng):
-    """labeled_mixture_mle with an empty group (weight 0, zeros, no NaN) and one-sample groups (covariance 0)"""
+def test_labeled_mixture_empty_and_single_groups(student, carry, rng):
+    """labeled_mixture_mle with an empty group (weight 0, zeros, no NaN) and one-sample groups (covariance 0)
+
+    Carries forward: with your own labeled_mixture_mle failing one of its value tests, the
+    non-empty groups are expected as your own labeled_mixture_mle gives them with K = 3 (no empty
+    group); the empty group still gets weight 0 and zeros."""
     n, d, k = 30, 2, 4
     X, z = labeled_data(rng, n, d, 2)  # labels 0 and 1 only
     empty, single = 3, 2
@@ -99,10 +131,22 @@ def test_labeled_mixture_empty_and_single_groups(student, rng):
     got_w = expect_array(got[0], f"{what}: the weights", shape=(k,), finite=False)
     got_m = expect_array(got[1], f"{what}: the means", shape=(k, d), finite=False)
     got_c = expect_array(got[2], f"{what}: the covariances", shape=(k, d, d), finite=False)
-    expect_close(got_w, weights, f"{what}: the weights")
-    expect_close(got_m, means, f"{what}: the means", mistakes=[nan_hint])
-    expect_close(got_c, covs, f"{what}: the covariances", mistakes=[
-        Mistake(np.where((np.arange(k) == single)[:, None, None], np.nan, covs),
-                "NaN for the one-row group (0/0: divided by count − 1 = 0): the MLE divides by the "
-                "count, and a single row has covariance 0"),
-    ])
+
+    def compare(module):
+        if module is None:
+            expect_close(got_w, weights, f"{what}: the weights")
+            expect_close(got_m, means, f"{what}: the means", mistakes=[nan_hint])
+            expect_close(got_c, covs, f"{what}: the covariances", mistakes=[
+                Mistake(np.where((np.arange(k) == single)[:, None, None], np.nan, covs),
+                        "NaN for the one-row group (0/0: divided by count − 1 = 0): the MLE divides by the "
+                        "count, and a single row has covariance 0"),
+            ])
+            return
+        # your own fit without the empty label, and weight 0, zeros for the empty group
+        own_w, own_m, own_c = module.labeled_mixture_mle(X, z, k - 1)
+        own = ", compared with your own labeled_mixture_mle(X, z, K − 1) (no empty group) and zeros"
+        expect_close(*nan_as_zero(got_w, np.r_[own_w, 0.0]), f"{what}: the weights{own}")
+        expect_close(*nan_as_zero(got_m, np.r_[own_m, np.zeros((1, d))]), f"{what}: the means{own}")
+        expect_close(*nan_as_zero(got_c, np.r_[own_c, np.zeros((1, d, d))]), f"{what}: the covariances{own}")
+
+    carry.check(compare, uses=uses_own(carry))

@@ -43,18 +43,40 @@ def test_mvn_mle(student, rng):
             Mistake(np.cov(X.T), "covariance divided by n−1; the MLE divides by n"),
             Mistake(X.T @ X / n, "the data were not centred: subtract the mean before the outer products"),
             Mistake(np.diag(X.var(axis=0)), "only the variances were kept: the covariance is a full matrix"),
+            Mistake(X.T @ X / n - np.outer(X.mean(axis=0), X.mean(axis=0)),
+                    "the covariance was computed in one pass, and XᵀX/n − mean·meanᵀ loses every digit far "
+                    "from the origin: subtract the mean from the rows before the outer products"),
         ])
 
 
+def first_failed(carry, function, tests):
+    """``{function: test}`` for the first of ``tests`` that failed on a value (else the first)."""
+    for test in tests:
+        if carry.own_failures({function: test}):
+            return {function: test}
+    return {function: tests[0]}
+
+
 @points(2)
-def test_mvn_mle_one_feature(student, rng):
-    """mvn_mle on a 1-D array: one feature, so mean shape (1,) and cov shape (1, 1)"""
+def test_mvn_mle_one_feature(student, carry, rng):
+    """mvn_mle on a 1-D array: one feature, so mean shape (1,) and cov shape (1, 1)
+
+    Carries forward: with your own mvn_mle failing its mean or covariance test, the expected
+    values are your own mvn_mle of the same data as one column (shape (n, 1))."""
     x = rng.normal(3.0, 2.0, size=50)
     got = _pair(student.mvn_mle(x), "mvn_mle(x)")
     mean = expect_array(got[0], "mvn_mle(x)[0] for a 1-D x", shape=(1,))
     cov = expect_array(got[1], "mvn_mle(x)[1] for a 1-D x", shape=(1, 1))
-    expect_close(mean, [x.mean()], "mvn_mle(x)[0] for a 1-D x")
-    expect_close(cov, [[x.var()]], "mvn_mle(x)[1] for a 1-D x")
+
+    def compare(module):
+        if module is None:
+            expected, own = (np.array([x.mean()]), np.array([[x.var()]])), ""
+        else:
+            expected, own = module.mvn_mle(x[:, None]), ", compared with your own mvn_mle(x[:, None])"
+        expect_close(mean, expected[0], "mvn_mle(x)[0] for a 1-D x" + own)
+        expect_close(cov, expected[1], "mvn_mle(x)[1] for a 1-D x" + own)
+
+    carry.check(compare, uses=first_failed(carry, "mvn_mle", ["test_mvn_mle_mean", "test_mvn_mle"]))
 
 
 def logpdf_mistakes(X, mean, cov, expected):
@@ -94,7 +116,10 @@ def test_mvn_logpdf(student, rng):
 
 @points(7, depends=("test_mvn_logpdf",))
 def test_mvn_logpdf_high_dimension(student, rng):
-    """mvn_logpdf in d = 200: finite and exact where det(Σ) under- or overflows"""
+    """end to end (reference only): mvn_logpdf in d = 200: finite and exact where det(Σ) under- or overflows
+
+    mle's one test that never carries an error forward: the whole log-density, in a dimension
+    where only a log-space computation works, against SciPy's."""
     d = 200
     X = rng.normal(size=(5, d))
     for scale in (1e-3, 1e3):
@@ -140,8 +165,12 @@ ILL_RTOL = 2e-12
 
 
 @points(5, depends=("test_mvn_logpdf",))
-def test_mvn_logpdf_ill_conditioned(student, rng):
-    """mvn_logpdf with an ill-conditioned Σ (condition number 1e9): a Cholesky solve, not an explicit inverse"""
+def test_mvn_logpdf_ill_conditioned(student, carry, rng):
+    """mvn_logpdf with an ill-conditioned Σ (condition number 1e9): a Cholesky solve, not an explicit inverse
+
+    Carries forward: with your own mvn_logpdf failing test_mvn_logpdf, the expected values are your
+    own for the features in reverse order (which changes no log-density): a stable computation
+    gives the same to ~13 digits, an explicit inverse does not."""
     for _ in range(3):
         X, mean, cov = ill_conditioned(rng)
         expected = ref.mvn_logpdf(X, mean, cov)
@@ -161,6 +190,17 @@ def test_mvn_logpdf_ill_conditioned(student, rng):
                                       "(np.linalg.inv), which loses digits when Σ is ill-conditioned; "
                                       "use the Cholesky factor and a triangular solve (or a solve) "
                                       "instead".format(-np.log10(err))))
-        expect_close(got, expected, "mvn_logpdf(X, mean, cov) with cov of condition number 1e9, "
-                     "x − mean along its top eigenvectors", rtol=ILL_RTOL, atol=0,
-                     mistakes=hints + others)
+        what = "mvn_logpdf(X, mean, cov) with cov of condition number 1e9, x − mean along its top eigenvectors"
+
+        def compare(module, X=X, mean=mean, cov=cov, got=got, expected=expected, hints=hints, others=others):
+            if module is None:
+                expect_close(got, expected, what, rtol=ILL_RTOL, atol=0, mistakes=hints + others)
+                return
+            p = np.arange(len(mean))[::-1]
+            own = np.asarray(module.mvn_logpdf(X[:, p], mean[p], cov[np.ix_(p, p)]), dtype=float)
+            expect(own.shape == got.shape and bool(np.all(np.isfinite(own))),
+                   f"{what}: your own mvn_logpdf is not finite for the features in reverse order")
+            expect_close(got, own, what + ", compared with your own mvn_logpdf of the features in "
+                         "reverse order", rtol=ILL_RTOL, atol=0)
+
+        carry.check(compare, uses={"mvn_logpdf": "test_mvn_logpdf"})
