@@ -314,7 +314,7 @@ def test_accuracy(student, rng):
 
 
 @points(5, timeout=30, depends={"test_mixture_sample": "the classifier samples from your BernoulliMixture"})
-def test_classifier_sample(student, rng):
+def test_classifier_sample(student, carry, rng):
     """BernoulliMixtureClassifier.sample(n, label): most samples are classified as label by the reference"""
     # The judge is the reference classifier with one component per class (BernoulliNB), fitted on
     # the same images. Measured at this configuration (4 random digits, 250 images each, K = 3,
@@ -326,30 +326,64 @@ def test_classifier_sample(student, rng):
     X, z, _, _ = mnist_labelled(rng, sizes)
     codes = label_codes(rng, 4)
     y = codes[z]
-    clf = fitted_classifier(student, X, y, n_components=3, random_state=int(rng.integers(2**31)))
+    seed = int(rng.integers(2**31))
+    clf = fitted_classifier(student, X, y, n_components=3, random_state=seed)
     judge = ref.BernoulliMixtureClassifier(n_components=1).fit(X, y)
-    for label in rng.permutation(codes):
-        label = int(label)
-        images = expect_array(clf.sample(200, label), f"sample(200, label={label})", shape=(200, 784))
-        expect(np.all((images == 0) | (images == 1)), f"sample(200, label={label}): every pixel should be 0 or 1")
-        # draws, not the training images handed back: a mixture's sample equals a given training image with
-        # probability below 2⁻¹⁰⁰ (hundreds of pixels with p far from 0 and 1), so no correct sample is a copy
-        training = {bytes(row) for row in np.packbits(X.astype(bool), axis=1)}
-        copies = sum(bytes(row) in training for row in np.packbits(images.astype(bool), axis=1))
-        expect(copies == 0, f"sample(200, label={label}): {copies} of the 200 images are training images, pixel for "
-                            "pixel; samples must be drawn from the class's mixture, not copied from X")
-        predicted = judge.predict(images)
-        share = float(np.mean(predicted == label))
-        if share <= 0.5:
-            values, counts = np.unique(predicted, return_counts=True)
-            top = int(values[counts.argmax()])
-            message = (f"sample(200, label={label}) on a classifier fitted with labels {sorted(codes.tolist())}: only "
-                       f"{100 * share:.1f} % of the images look like label {label} to the reference classifier "
-                       f"(most look like label {top}); they must be drawn from the mixture of class {label}")
-            # another class's mixture draws digits as dense as the training images; inverted or
-            # unbinarised pixels are not (their own feedback comes from test_mixture_sample)
-            plausible = 0.5 <= float(images.mean()) / float(X.mean()) <= 2.0
-            if top != label and counts.max() > 100 and plausible:
-                message += (f"\nLikely mistake: the images come from another class's mixture: use the mixture "
-                            f"of the class whose classes_ entry equals label (not mixtures_[label])")
-            fail(message)
+    labels = [int(label) for label in rng.permutation(codes)]
+    draws = {}
+    for label in labels:  # each label's images, or how sample failed (raised in compare below)
+        try:
+            draws[label] = (clf.sample(200, label), None)
+        except StudentCodeError as exc:
+            if exc.kind not in ("exception", "bad_return"):
+                raise
+            draws[label] = (None, exc)
+
+    def compare(module):
+        if module is not None:
+            # the reference's classifier on your own mixtures and steps: where its samples fail this check
+            # too (or cannot be drawn), your functions explain the failure, charged in their own tests
+            own_clf = fitted_classifier(own(module), X, y, n_components=3, random_state=seed)
+            for label in labels:
+                try:
+                    own_images = np.asarray(own_clf.sample(200, label), dtype=float)
+                    explained = not (own_images.shape == (200, 784)
+                                     and float(np.mean(judge.predict(own_images) == label)) > 0.5)
+                except (StudentCodeError, ValueError, FloatingPointError):
+                    explained = True
+                if not explained:
+                    check_samples(X, codes, judge, label, *draws[label])
+            return
+        for label in labels:
+            check_samples(X, codes, judge, label, *draws[label])
+
+    carry.check(compare, uses=mixture_uses(carry))
+
+
+def check_samples(X, codes, judge, label, images, error):
+    """sample(200, label)'s images look like ``label`` to the judge (and are draws, not training images)."""
+    if error is not None:  # a failure here, so that your own functions may explain it (compare)
+        fail(str(error))
+    images = expect_array(images, f"sample(200, label={label})", shape=(200, 784))
+    expect(np.all((images == 0) | (images == 1)), f"sample(200, label={label}): every pixel should be 0 or 1")
+    # draws, not the training images handed back: a mixture's sample equals a given training image with
+    # probability below 2⁻¹⁰⁰ (hundreds of pixels with p far from 0 and 1), so no correct sample is a copy
+    training = {bytes(row) for row in np.packbits(X.astype(bool), axis=1)}
+    copies = sum(bytes(row) in training for row in np.packbits(images.astype(bool), axis=1))
+    expect(copies == 0, f"sample(200, label={label}): {copies} of the 200 images are training images, pixel for "
+                        "pixel; samples must be drawn from the class's mixture, not copied from X")
+    predicted = judge.predict(images)
+    share = float(np.mean(predicted == label))
+    if share <= 0.5:
+        values, counts = np.unique(predicted, return_counts=True)
+        top = int(values[counts.argmax()])
+        message = (f"sample(200, label={label}) on a classifier fitted with labels {sorted(codes.tolist())}: only "
+                   f"{100 * share:.1f} % of the images look like label {label} to the reference classifier "
+                   f"(most look like label {top}); they must be drawn from the mixture of class {label}")
+        # another class's mixture draws digits as dense as the training images; inverted or
+        # unbinarised pixels are not (their own feedback comes from test_mixture_sample)
+        plausible = 0.5 <= float(images.mean()) / float(X.mean()) <= 2.0
+        if top != label and counts.max() > 100 and plausible:
+            message += (f"\nLikely mistake: the images come from another class's mixture: use the mixture "
+                        f"of the class whose classes_ entry equals label (not mixtures_[label])")
+        fail(message)
