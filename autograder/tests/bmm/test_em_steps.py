@@ -109,7 +109,7 @@ def test_bernoulli_log_prob(student, rng):
 
 
 @points(2)
-def test_bernoulli_log_prob_edges(student, rng):
+def test_bernoulli_log_prob_edges(student, carry, rng):
     """bernoulli_log_prob: probabilities exactly 0 or 1 (0·log 0 = 0 where the pixel agrees, −inf where impossible), a 1-D X"""
     # p = 0 or 1 arise with alpha = 0: a pixel that agrees with a certain probability adds 0 (0·log 0 = 0),
     # one that contradicts it makes the image impossible under that component (log-probability −inf).
@@ -165,7 +165,13 @@ def test_bernoulli_log_prob_edges(student, rng):
     expected = np.stack([x * np.log(p1[j, 0]) + (1 - x) * np.log1p(-p1[j, 0]) for j in range(2)], axis=1)
     got = expect_array(student.bernoulli_log_prob(x, p1), "bernoulli_log_prob for a 1-D X (25 samples, d = 1)",
                        shape=(25, 2))
-    expect_close(got, expected, "bernoulli_log_prob for a 1-D X (25 samples, d = 1)")
+
+    def compare(module):
+        # where your bernoulli_log_prob fails its own test: a 1-D X must give what it gives on X[:, None]
+        want = expected if module is None else module.bernoulli_log_prob(x[:, np.newaxis], p1)
+        expect_close(got, want, "bernoulli_log_prob for a 1-D X (25 samples, d = 1)")
+
+    carry.check(compare, uses={"bernoulli_log_prob": "test_bernoulli_log_prob"})
 
 
 @points(8, depends={"test_bernoulli_log_prob": "bmm_e_step uses your log-probabilities"})
