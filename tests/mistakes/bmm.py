@@ -88,4 +88,16 @@ BUGS = [
     Bug("stopping_rule_not_strict", test="test_em_stopping_rule", says="the stopping test is not strict",
         replace=[("if abs(log_likelihood - previous) / n_samples < self.tol:",
                   "if abs(log_likelihood - previous) / n_samples <= self.tol:")]),
+    # the E-step's "log-likelihood" as a sum of densities Σ_n p(x_n), not of their logs (responsibilities right)
+    Bug("e_step_log_likelihood_of_densities", test="test_e_step", says="sum of densities",
+        replace=[("return resp, float(log_prob_norm.sum())", "return resp, float(np.exp(log_prob_norm).sum())")]),
+    # log Σ exp without the row maximum: log 0 = −inf where every term underflows, resp = exp(a + inf) = inf
+    Bug("e_step_logsumexp_unshifted", test="test_e_step", says="without subtracting the row maximum",
+        replace=[("        log_prob_norm = logsumexp(weighted_log_prob, axis=1)\n"
+                  "        if np.isneginf(log_prob_norm).any():\n",
+                  "        log_prob_norm = np.log(np.exp(weighted_log_prob).sum(axis=1))\n"
+                  "        if False:  # no check: log 0 = −inf passes on\n")]),
+    # an empty component with alpha = 0 gets p = 0 (log p = −inf) instead of 1/2
+    Bug("dead_component_p_zero", test="test_dead_component", says="got p = 0",
+        replace=[("out=np.full_like(numerator, 0.5)", "out=np.zeros_like(numerator)")]),
 ]

@@ -1,4 +1,6 @@
 """bmm, part 3: BernoulliMixture fitted by EM (34 points)."""
+import types
+
 import numpy as np
 from scipy import stats
 from scipy.special import logsumexp
@@ -28,18 +30,107 @@ def mnist_rows(rng, n):
     return X_MNIST[rng.choice(len(X_MNIST), n, replace=False)]
 
 
+def partition_start(rng, X, k):
+    """A probs_init no component of which dies at once: the smoothed mean image of each of k random disjoint
+    parts of X (probabilities drawn independently per pixel make one component win every image in the first
+    E-step, and a component that dies is test_dead_component's subject, not this test's)."""
+    part = rng.permutation(len(X)) % k
+    return np.stack([(X[part == j].sum(0) + 1.0) / ((part == j).sum() + 2.0) for j in range(k)])
+
+
 def fitted(module, k, X, **kwargs):
     model = module.BernoulliMixture(k, **kwargs)
     model.fit(X)
     return model
 
 
-def no_nan(got, what, hint):
-    """The value as an array; a NaN anywhere fails with ``hint``."""
+#: the reference's unchecked helpers (what its loops call) and the public functions they implement
+PRIVATE = {"_bernoulli_log_prob": "bernoulli_log_prob", "_e_step": "bmm_e_step", "_m_step": "bmm_m_step"}
+
+
+def own(module):
+    """The composed reference (error carried forward) with its unchecked helpers routed to your own
+    functions where they replace the reference's: its loops call ``_bernoulli_log_prob`` /
+    ``_e_step`` / ``_m_step``, so those go to your own unchecked helper of that name (as your own
+    loop would call it, without the public function's input checks), or, where you have none (not
+    written, or failing), to your public ``bernoulli_log_prob`` / ``bmm_e_step`` / ``bmm_m_step``."""
+    def replaced(fn):
+        return not (isinstance(fn, types.FunctionType) and fn.__globals__ is module.__dict__)
+
+    def routed(private_fn, public_fn):
+        def call(*args, **kwargs):
+            try:
+                return private_fn(*args, **kwargs)
+            except StudentCodeError as exc:
+                if exc.kind not in ("not_implemented", "exception", "missing", "bad_return"):
+                    raise
+            return public_fn(*args, **kwargs)
+        return call
+
+    for private, public in PRIVATE.items():
+        public_fn, private_fn = getattr(module, public), getattr(module, private)
+        if replaced(public_fn):
+            setattr(module, private, routed(private_fn, public_fn) if replaced(private_fn) else public_fn)
+    return module
+
+
+def with_private(uses):
+    """``uses`` with each public step's unchecked helper (see :func:`own`) charged in the same test."""
+    return {**uses, **{private: uses[public] for private, public in PRIVATE.items() if public in uses}}
+
+
+def expect_own(got, expected, what, **kwargs):
+    """expect_close against what your own functions give, a NaN where they give NaN included."""
+    arr = np.asarray(expect_array(got, what, finite=False), dtype=float)
+    expected = np.asarray(expected, dtype=float)
+    if arr.shape == expected.shape:
+        both = np.isnan(arr) & np.isnan(expected)
+        arr, expected = np.where(both, 0.0, arr), np.where(both, 0.0, expected)
+    return expect_close(arr, expected, what, **kwargs)
+
+
+def log_prob_test(carry):
+    """The test that charges a mistake of bernoulli_log_prob: its main test, else its edge cases'."""
+    main = "test_bernoulli_log_prob"
+    return main if carry.own_failures({"bernoulli_log_prob": main}) else "test_bernoulli_log_prob_edges"
+
+
+def steps_used(carry, model=False):
+    """``uses`` of a test on fit: your steps (and your BernoulliMixture, when ``model``)."""
+    uses = {"bmm_e_step": "test_e_step", "bmm_m_step": "test_m_step", "bernoulli_log_prob": log_prob_test(carry)}
+    if model:
+        uses["BernoulliMixture"] = "test_em_trajectory"
+    return with_private(uses)
+
+
+def no_nan(got, what, hint, dead=None, axis=0):
+    """The value as an array; a NaN anywhere fails with ``hint``, said as the likely mistake when every NaN
+    lies in the empty components ``dead`` (indices along ``axis``): the evidence that they caused it."""
     arr = expect_array(got, what, finite=False)
     if arr.dtype.kind == "f" and np.isnan(arr).any():
-        idx = tuple(int(i) for i in np.argwhere(np.isnan(arr))[0])
+        where = np.argwhere(np.isnan(arr))
+        idx = tuple(int(i) for i in where[0])
+        if dead is not None and arr.ndim > axis and set(where[:, axis].tolist()) <= set(dead):
+            fail(f"{what}: NaN at index {idx}, only in the empty component(s) {sorted(set(where[:, axis].tolist()))}"
+                 f"\nLikely mistake: {hint}")
         fail(f"{what}: NaN at index {idx}. {hint}")
+    return arr
+
+
+INF_HINT = ("An infinite value here comes from the empty component: without smoothing (alpha = 0) its p is 0 or "
+            "1 (or a division by N_k = 0 made it inf), so its log-probabilities are −inf for every image; an empty "
+            "component gets p = 1/2 from the M-step, and its weight 0 enters only as log 0 = −inf inside "
+            "logsumexp, never as an infinite responsibility, parameter or log-likelihood.")
+
+
+def no_inf(arr, expected, what):
+    """Fails where ``arr`` is ±inf but ``expected`` is finite, saying what an inf means there."""
+    arr, expected = np.asarray(arr, dtype=float), np.asarray(expected, dtype=float)
+    if arr.shape == expected.shape:
+        bad = np.isinf(arr) & np.isfinite(expected)
+        if bad.any():
+            idx = tuple(int(i) for i in np.argwhere(bad)[0]) if arr.ndim else ()
+            fail(f"{what}: {arr[idx]} at index {idx}, expected {expected[idx]:.6g}. {INF_HINT}")
     return arr
 
 
@@ -111,131 +202,187 @@ LL_AFTER_M_STEP = ("ll_t was computed after the M-step; it is the E-step's log-l
 
 
 @points(9, depends=STEPS)
-def test_em_trajectory(student, rng):
+def test_em_trajectory(student, carry, rng):
     """BernoulliMixture.fit from weights_init / probs_init follows the reference's EM iterations"""
     cases = [("random binary data", random_binary(rng, 500, 40, 3, 0.2, 0.8), 3, 0.5, 12),
              ("1,000 MNIST images", mnist_rows(rng, 1000), 8, 1.0, 15)]
+    runs = []
     for name, X, k, alpha, n_iter in cases:
         w0 = rng.dirichlet(np.full(k, 5.0))
         p0 = rng.uniform(0.25, 0.75, size=(k, X.shape[1]))
         kwargs = dict(alpha=alpha, tol=0.0, max_iter=n_iter, weights_init=w0, probs_init=p0)
         # array-likes: the first case gives weights_init and probs_init as plain lists
         given = dict(kwargs, weights_init=w0.tolist(), probs_init=p0.tolist()) if name.startswith("random") else kwargs
-        model = fitted(student, k, X, **given)
-        expected = fitted(ref, k, X, **kwargs)
-        longer = fitted(ref, k, X, **{**kwargs, "max_iter": n_iter + 1})
-        uniform_start = fitted(ref, k, X, **{**kwargs, "weights_init": None})
-        lists = " (given as lists)" if given is not kwargs else ""
-        what = (f"BernoulliMixture({k}, alpha={alpha}, tol=0, max_iter={n_iter}, weights_init=w0, "
-                f"probs_init=p0{lists}).fit(X) on {name} (X {X.shape})")
-        history = np.asarray(expected.log_likelihood_history_)
-        expect_history(model.log_likelihood_history_, history, f"{what}: log_likelihood_history_", start=1,
-                       mistakes=[
-                           Mistake(history / X.shape[0], HISTORY_OF_MEANS),
-                           Mistake(np.asarray(longer.log_likelihood_history_[1:]), LL_AFTER_M_STEP),
-                           Mistake(np.asarray(uniform_start.log_likelihood_history_), "weights_init was ignored"),
-                       ])
-        expect_equal(model.n_iter_, n_iter, f"{what}: n_iter_ (tol=0 never stops early)", mistakes=[
-            Mistake(n_iter - 1, "n_iter_ counts from 0; it is the number of iterations run")])
-        expect_close(model.weights_, expected.weights_, f"{what}: weights_", atol=1e-9, mistakes=[
-            Mistake(uniform_start.weights_, "weights_init was ignored")])
-        expect_close(model.probs_, expected.probs_, f"{what}: probs_", atol=1e-9)
+        runs.append((name, X, k, alpha, n_iter, kwargs, given, fitted(student, k, X, **given)))
+
+    def compare(module):
+        for name, X, k, alpha, n_iter, kwargs, given, model in runs:
+            lists = " (given as lists)" if given is not kwargs else ""
+            what = (f"BernoulliMixture({k}, alpha={alpha}, tol=0, max_iter={n_iter}, weights_init=w0, "
+                    f"probs_init=p0{lists}).fit(X) on {name} (X {X.shape})")
+            if module is not None:  # the reference's fit on your steps
+                expected = fitted(own(module), k, X, **kwargs)
+                expect_own(model.log_likelihood_history_, expected.log_likelihood_history_,
+                           f"{what}: log_likelihood_history_")
+                expect_equal(model.n_iter_, expected.n_iter_, f"{what}: n_iter_")
+                expect_own(model.weights_, expected.weights_, f"{what}: weights_", atol=1e-9)
+                expect_own(model.probs_, expected.probs_, f"{what}: probs_", atol=1e-9)
+                continue
+            expected = fitted(ref, k, X, **kwargs)
+            longer = fitted(ref, k, X, **{**kwargs, "max_iter": n_iter + 1})
+            uniform_start = fitted(ref, k, X, **{**kwargs, "weights_init": None})
+            history = np.asarray(expected.log_likelihood_history_)
+            expect_history(model.log_likelihood_history_, history, f"{what}: log_likelihood_history_", start=1,
+                           mistakes=[
+                               Mistake(history / X.shape[0], HISTORY_OF_MEANS),
+                               Mistake(np.asarray(longer.log_likelihood_history_[1:]), LL_AFTER_M_STEP),
+                               Mistake(np.asarray(uniform_start.log_likelihood_history_), "weights_init was ignored"),
+                           ])
+            expect_equal(model.n_iter_, n_iter, f"{what}: n_iter_ (tol=0 never stops early)", mistakes=[
+                Mistake(n_iter - 1, "n_iter_ counts from 0; it is the number of iterations run")])
+            expect_close(model.weights_, expected.weights_, f"{what}: weights_", atol=1e-9, mistakes=[
+                Mistake(uniform_start.weights_, "weights_init was ignored")])
+            expect_close(model.probs_, expected.probs_, f"{what}: probs_", atol=1e-9)
+
+    carry.check(compare, uses=steps_used(carry))
 
 
 @points(4, depends=STEPS)
-def test_em_stopping_rule(student, rng):
+def test_em_stopping_rule(student, carry, rng):
     """BernoulliMixture: stops when abs(ll_t − ll_(t−1)) / n < tol (strictly: tol = 0 never stops); n_iter_, converged_ and the last M-step"""
     X = mnist_rows(rng, 600)
     k, n = 5, X.shape[0]
     w0 = np.full(k, 1.0 / k)
-    p0 = rng.uniform(0.25, 0.75, size=(k, X.shape[1]))
+    p0 = partition_start(rng, X, k)
     init = dict(weights_init=w0, probs_init=p0)
-    full = np.asarray(fitted(ref, k, X, tol=0.0, max_iter=50, **init).log_likelihood_history_)
-    for tol, max_iter in [(1e-3, 50), (float(rng.uniform(0.05, 0.5)), 50), (1e-3, 3)]:
-        what = f"BernoulliMixture({k}, tol={tol:.4g}, max_iter={max_iter}, weights_init, probs_init) on 600 MNIST images"
-        model = fitted(student, k, X, tol=tol, max_iter=max_iter, **init)
-        expected = fitted(ref, k, X, tol=tol, max_iter=max_iter, **init)
-        # the rule at tol·(1 ± 1e-6): a change that close to tol may stop either way in another float order
-        allowed = {stopping_point(full, n, tol * f, max_iter) for f in (1 - 1e-6, 1, 1 + 1e-6)}
-        got_n_iter = expect_int(model.n_iter_, f"{what}: n_iter_")
-        got_converged = expect_bool(model.converged_, f"{what}: converged_")
-        if (got_n_iter, got_converged) not in allowed:
-            t, conv = stopping_point(full, n, tol, max_iter)
-            mistakes = {stopping_point(full, 1, tol, max_iter)[0]: "the change was not divided by n: the rule "
-                        "is |ll_t − ll_(t−1)| / n < tol",
-                        t - 1: "n_iter_ counts from 0 (or misses the last iteration); it is the number of "
-                               "iterations run, the t at which the loop stopped",
-                        t + 1: "the loop ran one iteration past the stopping point"}
-            message = (f"{what}: expected n_iter_ = {t} and converged_ = {conv}, got n_iter_ = {got_n_iter} and "
-                       f"converged_ = {got_converged}")
-            # a stopping mistake only where the path is right: a wrong M-step (no smoothing, say)
-            # changes the history, and its n_iter_ may match a stopping mistake's by chance
-            if got_n_iter in mistakes and got_n_iter != t and follows_history(model.log_likelihood_history_, full):
-                message += f"\nLikely mistake: {mistakes[got_n_iter]}"
-            fail(message)
-        expect_history(model.log_likelihood_history_, full[:got_n_iter], f"{what}: log_likelihood_history_",
-                       start=1)
-        if expected.n_iter_ == got_n_iter:  # else a borderline stop, allowed above: no reference to compare
-            before = fitted(ref, k, X, tol=0.0, max_iter=got_n_iter - 1, **init) if got_n_iter > 1 else None
-            expect_close(model.probs_, expected.probs_, f"{what}: probs_ (after the last M-step)", atol=1e-9,
-                         mistakes=[] if before is None else [Mistake(
-                             before.probs_, "the parameters before the last M-step were kept; the fitted "
-                             "parameters are those after the M-step of the last iteration")])
-            expect_close(model.weights_, expected.weights_, f"{what}: weights_", atol=1e-9)
+    runs = [(tol, max_iter, fitted(student, k, X, tol=tol, max_iter=max_iter, **init))
+            for tol, max_iter in [(1e-3, 50), (float(rng.uniform(0.05, 0.5)), 50), (1e-3, 3)]]
     # tol = 0: the strict rule |ll_t − ll_(t−1)| / n < 0 never holds. With K = 1 every responsibility
     # is 1, so from the second iteration on each M-step returns the same probs and the log-likelihood
     # stops changing exactly (a change of 0, which is not < 0): all max_iter iterations run.
-    max_iter = int(rng.integers(4, 8))
-    what = f"BernoulliMixture(1, tol=0, max_iter={max_iter}) on 600 MNIST images"
-    expected = fitted(ref, 1, X, tol=0.0, max_iter=max_iter, random_state=0)
-    model = fitted(student, 1, X, tol=0.0, max_iter=max_iter, random_state=0)
-    got_n_iter = expect_int(model.n_iter_, f"{what}: n_iter_")
-    got_converged = expect_bool(model.converged_, f"{what}: converged_")
-    if (got_n_iter, got_converged) != (expected.n_iter_, expected.converged_):
-        fail(f"{what}: expected n_iter_ = {expected.n_iter_} and converged_ = {expected.converged_}, got "
-             f"n_iter_ = {got_n_iter} and converged_ = {got_converged}\nLikely mistake: the stopping test "
-             "is not strict: with tol = 0, a change of exactly 0 is not < tol, so the loop runs all max_iter "
-             "iterations (use <, not <=)")
+    max_iter_1 = int(rng.integers(4, 8))
+    model_1 = fitted(student, 1, X, tol=0.0, max_iter=max_iter_1, random_state=0)
+
+    def compare(module):
+        # with your own steps (or your own fit, when its trajectory test failed), the rule is applied to
+        # the history they give: a wrong step is charged in its own test, a wrong rule here
+        hints = module is None
+        R = ref if module is None else own(module)
+        full = np.asarray(fitted(R, k, X, tol=0.0, max_iter=50, **init).log_likelihood_history_, dtype=float)
+        spec_full = lambda: np.asarray(fitted(ref, k, X, tol=0.0, max_iter=50, **init).log_likelihood_history_)  # noqa: E731
+        for tol, max_iter, model in runs:
+            what = (f"BernoulliMixture({k}, tol={tol:.4g}, max_iter={max_iter}, weights_init, probs_init) on 600 "
+                    "MNIST images")
+            expected = fitted(R, k, X, tol=tol, max_iter=max_iter, **init)
+            # the rule at tol·(1 ± 1e-6): a change that close to tol may stop either way in another float order;
+            # on your own fit, also where the spec's history stops (your history may be what is wrong)
+            allowed = {stopping_point(history, n, tol * f, max_iter) for f in (1 - 1e-6, 1, 1 + 1e-6)
+                       for history in ([full] if hints else [full, spec_full()])}
+            got_n_iter = expect_int(model.n_iter_, f"{what}: n_iter_")
+            got_converged = expect_bool(model.converged_, f"{what}: converged_")
+            if (got_n_iter, got_converged) not in allowed:
+                t, conv = stopping_point(full, n, tol, max_iter)
+                mistakes = {stopping_point(full, 1, tol, max_iter)[0]: "the change was not divided by n: the rule "
+                            "is |ll_t − ll_(t−1)| / n < tol",
+                            t - 1: "n_iter_ counts from 0 (or misses the last iteration); it is the number of "
+                                   "iterations run, the t at which the loop stopped",
+                            t + 1: "the loop ran one iteration past the stopping point"}
+                message = (f"{what}: expected n_iter_ = {t} and converged_ = {conv}, got n_iter_ = {got_n_iter} "
+                           f"and converged_ = {got_converged}")
+                # a stopping mistake only where the path is right: a wrong M-step (no smoothing, say)
+                # changes the history, and its n_iter_ may match a stopping mistake's by chance
+                if (got_n_iter in mistakes and got_n_iter != t
+                        and follows_history(model.log_likelihood_history_, full)):
+                    message += f"\nLikely mistake: {mistakes[got_n_iter]}"
+                fail(message)
+            if not hints:  # your own steps' history (a NaN where they give NaN)
+                expect_own(model.log_likelihood_history_, full[:got_n_iter], f"{what}: log_likelihood_history_")
+                if expected.n_iter_ == got_n_iter:
+                    expect_own(model.probs_, expected.probs_, f"{what}: probs_", atol=1e-9)
+                    expect_own(model.weights_, expected.weights_, f"{what}: weights_", atol=1e-9)
+                continue
+            expect_history(model.log_likelihood_history_, full[:got_n_iter], f"{what}: log_likelihood_history_",
+                           start=1)
+            if expected.n_iter_ == got_n_iter:  # else a borderline stop, allowed above: no reference to compare
+                before = fitted(R, k, X, tol=0.0, max_iter=got_n_iter - 1, **init) if got_n_iter > 1 else None
+                expect_close(model.probs_, expected.probs_, f"{what}: probs_ (after the last M-step)", atol=1e-9,
+                             mistakes=[] if before is None else [Mistake(
+                                 before.probs_, "the parameters before the last M-step were kept; the fitted "
+                                 "parameters are those after the M-step of the last iteration")])
+                expect_close(model.weights_, expected.weights_, f"{what}: weights_", atol=1e-9)
+        what = f"BernoulliMixture(1, tol=0, max_iter={max_iter_1}) on 600 MNIST images"
+        expected = fitted(R, 1, X, tol=0.0, max_iter=max_iter_1, random_state=0)
+        got_n_iter = expect_int(model_1.n_iter_, f"{what}: n_iter_")
+        got_converged = expect_bool(model_1.converged_, f"{what}: converged_")
+        want = (expect_int(expected.n_iter_, "n_iter_"), expect_bool(expected.converged_, "converged_"))
+        if (got_n_iter, got_converged) != want:
+            fail(f"{what}: expected n_iter_ = {want[0]} and converged_ = {want[1]}, got "
+                 f"n_iter_ = {got_n_iter} and converged_ = {got_converged}" + (
+                     "\nLikely mistake: the stopping test is not strict: with tol = 0, a change of exactly 0 is not "
+                     "< tol, so the loop runs all max_iter iterations (use <, not <=)" if hints else ""))
+
+    carry.check(compare, uses=steps_used(carry, model=True))
 
 
 @points(5, depends=STEPS)
-def test_penalized_objective_never_decreases(student, rng):
+def test_penalized_objective_never_decreases(student, carry, rng):
     """BernoulliMixture: log-likelihood + log Beta prior of the fitted parameters never decreases"""
     # With alpha > 0 EM maximises ll + alpha·Σ_kd [log p_kd + log(1 − p_kd)] (the log of the
     # Beta(alpha + 1, alpha + 1) prior): that objective never decreases; the raw log-likelihood may.
     # The parameters after t iterations are those of a fit with max_iter=t (tol=0, the same init).
-    cases = [("400 MNIST images", mnist_rows(rng, 400), 8, 1.0, 10),
+    cases = [("400 MNIST images", mnist_rows(rng, 400), 6, 1.0, 10),
              ("random binary data", random_binary(rng, 150, 30, 4, 0.2, 0.8), 4,
               round(float(rng.uniform(0.5, 3.0)), 3), 10)]
+    runs = []
     for name, X, k, alpha, n_iter in cases:
         w0 = np.full(k, 1.0 / k)
-        p0 = rng.uniform(0.25, 0.75, size=(k, X.shape[1]))
-        objective = [ref.bmm_penalized_log_likelihood(X, w0, p0, alpha)]
-        before = (w0, p0)
-        for t in range(1, n_iter + 1):
-            model = fitted(student, k, X, alpha=alpha, tol=0.0, max_iter=t, weights_init=w0, probs_init=p0)
-            what = f"BernoulliMixture({k}, alpha={alpha:g}, tol=0, max_iter={t}, weights_init, probs_init) on {name}"
-            # the parameters after t iterations are one EM step from those after t − 1 (a fit that sets
-            # constant parameters has a constant objective, which never decreases either)
-            weights, probs = before = expect_em_step(student, X, before, model, alpha, what)
-            expect(abs(weights.sum() - 1) < 1e-6 and weights.min() >= 0,
-                   f"{what}: weights_ should be non-negative and sum to 1, got sum {weights.sum():.10g}")
-            expect(probs.min() > 0 and probs.max() < 1,
-                   f"{what}: with alpha > 0 every entry of probs_ should lie strictly inside (0, 1), got "
-                   f"values in [{probs.min():.6g}, {probs.max():.6g}] (is the smoothing applied?)")
-            objective.append(ref.bmm_penalized_log_likelihood(X, weights, probs, alpha))
-            drop = objective[-2] - objective[-1]
-            expect(drop <= 1e-9 * abs(objective[-2]),
-                   f"{what}: the penalised objective ll + alpha·Σ[log p + log(1 − p)] decreased by "
-                   f"{drop:.6g} in iteration {t} ({objective[-2]:.10g} → {objective[-1]:.10g}); an EM "
-                   f"iteration with the spec's smoothing never decreases it: check the M-step")
+        p0 = partition_start(rng, X, k)
+        models = [fitted(student, k, X, alpha=alpha, tol=0.0, max_iter=t, weights_init=w0, probs_init=p0)
+                  for t in range(1, n_iter + 1)]
+        runs.append((name, X, k, alpha, w0, p0, models))
+
+    def compare(module):
+        for name, X, k, alpha, w0, p0, models in runs:
+            objective = [ref.bmm_penalized_log_likelihood(X, w0, p0, alpha)]
+            before = (w0, p0)
+            for t, model in enumerate(models, 1):
+                what = (f"BernoulliMixture({k}, alpha={alpha:g}, tol=0, max_iter={t}, weights_init, probs_init) "
+                        f"on {name}")
+                if module is not None:
+                    # your own steps: the parameters after t iterations are one step of the reference's
+                    # loop on your steps from those after t − 1 (the objective is the spec's steps' property)
+                    R = own(module)
+                    weights = expect_array(model.weights_, f"{what}: weights_", shape=(k,), finite=False)
+                    probs = expect_array(model.probs_, f"{what}: probs_", shape=(k, X.shape[1]), finite=False)
+                    step = R._m_step(X, np.asarray(R._e_step(X, *before)[0], dtype=float), alpha)
+                    expect_own(weights, step[0], f"{what}: weights_", atol=1e-12)
+                    expect_own(probs, step[1], f"{what}: probs_", atol=1e-12)
+                    before = (weights, probs)
+                    continue
+                # the parameters after t iterations are one EM step from those after t − 1 (a fit that sets
+                # constant parameters has a constant objective, which never decreases either)
+                weights, probs = before = expect_em_step(student, X, before, model, alpha, what)
+                expect(abs(weights.sum() - 1) < 1e-6 and weights.min() >= 0,
+                       f"{what}: weights_ should be non-negative and sum to 1, got sum {weights.sum():.10g}")
+                expect(probs.min() > 0 and probs.max() < 1,
+                       f"{what}: with alpha > 0 every entry of probs_ should lie strictly inside (0, 1), got "
+                       f"values in [{probs.min():.6g}, {probs.max():.6g}] (is the smoothing applied?)")
+                objective.append(ref.bmm_penalized_log_likelihood(X, weights, probs, alpha))
+                drop = objective[-2] - objective[-1]
+                expect(drop <= 1e-9 * abs(objective[-2]),
+                       f"{what}: the penalised objective ll + alpha·Σ[log p + log(1 − p)] decreased by "
+                       f"{drop:.6g} in iteration {t} ({objective[-2]:.10g} → {objective[-1]:.10g}); an EM "
+                       f"iteration with the spec's smoothing never decreases it: check the M-step")
+
+    carry.check(compare, uses=steps_used(carry))
 
 
 @points(6)
-def test_dead_component(student, rng):
+def test_dead_component(student, carry, rng):
     """A component with no responsibility (weight 0) gives no NaN: e-step, m-step, fit and predictions"""
     # Graded on the values only: a RuntimeWarning (e.g. from np.log of a zero weight) costs nothing and
-    # is mentioned in the feedback as a note.
+    # is mentioned in the feedback as a note. A step that fails its own test is compared here with your
+    # own step (error carried forward): only what an empty component does is charged.
     hint = ("A component with no responsibility (N_k = 0, weight 0) must not produce NaN: log 0 = −inf is "
             "fine inside logsumexp, its responsibilities are 0 and the M-step gives it p = 1/2.")
     X = mnist_rows(rng, 300)
@@ -245,48 +392,76 @@ def test_dead_component(student, rng):
     weights[dead] = 0.0
     weights /= weights.sum()
     probs = rng.uniform(0.25, 0.75, size=(k, 784))
-    got = student.bmm_e_step(X, weights, probs)
-    expect(isinstance(got, (tuple, list)) and len(got) == 2, "bmm_e_step should return (resp, log_likelihood)")
-    resp, ll = ref.bmm_e_step(X, weights, probs)
-    what = f"bmm_e_step with weights[{dead}] = 0"
-    expect_close(no_nan(got[0], f"{what}: resp", hint), resp, f"{what}: resp", atol=1e-12)
-    expect_close(no_nan(got[1], f"{what}: log_likelihood", hint), ll, f"{what}: log_likelihood")
+    got_e = student.bmm_e_step(X, weights, probs)
+    expect(isinstance(got_e, (tuple, list)) and len(got_e) == 2, "bmm_e_step should return (resp, log_likelihood)")
 
-    resp = rng.dirichlet(np.ones(k), size=300)
-    resp[:, dead] = 0.0
-    resp /= resp.sum(1, keepdims=True)
-    got = student.bmm_m_step(X, resp, alpha=1.0)
-    expect(isinstance(got, (tuple, list)) and len(got) == 2, "bmm_m_step should return (weights, probs)")
-    weights_m, probs_m = ref.bmm_m_step(X, resp, alpha=1.0)
-    what = f"bmm_m_step with resp[:, {dead}] = 0 (N_{dead} = 0), alpha=1"
-    expect_close(no_nan(got[0], f"{what}: weights", hint), weights_m, f"{what}: weights")
-    expect_close(no_nan(got[1], f"{what}: probs", hint), probs_m, f"{what}: probs (row {dead} is 1/2)")
+    # the M-step with N_dead = 0, with alpha = 1 and with alpha = 0 (other responsibilities: a step that
+    # ignores alpha still answers differently, so it can carry forward)
+    answers = []
+    for alpha in (1.0, 0.0):
+        resp = rng.dirichlet(np.ones(k), size=300)
+        resp[:, dead] = 0.0
+        resp /= resp.sum(1, keepdims=True)
+        got = student.bmm_m_step(X, resp, alpha=alpha)
+        expect(isinstance(got, (tuple, list)) and len(got) == 2, "bmm_m_step should return (weights, probs)")
+        answers.append((alpha, resp, got))
 
     # a fit in which one component starts with weight 0 and another dies in its first E-step
     # (p = 0.99 everywhere: an all-ink image; its responsibilities underflow to exactly 0)
-    k = 5
-    w0 = np.full(k, 1.0 / (k - 1))
+    k_fit = 5
+    w0 = np.full(k_fit, 1.0 / (k_fit - 1))
     w0[dead] = 0.0
-    p0 = rng.uniform(0.25, 0.75, size=(k, 784))
-    p0[(dead + 1) % k] = 0.99
+    p0 = rng.uniform(0.25, 0.75, size=(k_fit, 784))
+    p0[(dead + 1) % k_fit] = 0.99
+    empties = [dead, (dead + 1) % k_fit]
     kwargs = dict(tol=0.0, max_iter=6, weights_init=w0, probs_init=p0)
-    model = fitted(student, k, X, **kwargs)
-    expected = fitted(ref, k, X, **kwargs)
-    what = f"BernoulliMixture({k}, tol=0, max_iter=6) starting with weights_init[{dead}] = 0"
-    expect_close(no_nan(model.log_likelihood_history_, f"{what}: log_likelihood_history_", hint),
-                 expected.log_likelihood_history_, f"{what}: log_likelihood_history_")
-    expect_close(no_nan(model.weights_, f"{what}: weights_", hint), expected.weights_, f"{what}: weights_",
-                 atol=1e-12)
-    expect_close(no_nan(model.probs_, f"{what}: probs_", hint), expected.probs_, f"{what}: probs_", atol=1e-9)
+    model = fitted(student, k_fit, X, **kwargs)
     X_new = mnist_rows(rng, 50)
-    expect_close(no_nan(model.predict_proba(X_new), f"{what}: predict_proba(X)", hint),
-                 expected.predict_proba(X_new), f"{what}: predict_proba(X)", atol=1e-9)
-    expect_close(no_nan(model.score_samples(X_new), f"{what}: score_samples(X)", hint),
-                 expected.score_samples(X_new), f"{what}: score_samples(X)")
+
+    def compare(module):
+        # your own steps where they fail their own tests (error carried forward): only what an empty
+        # component does is charged here; a NaN in the empty component of a step is charged either way
+        R = ref if module is None else own(module)
+        resp, ll = R.bmm_e_step(X, weights, probs)
+        what = f"bmm_e_step with weights[{dead}] = 0"
+        got_resp = no_inf(no_nan(got_e[0], f"{what}: resp", hint, [dead], axis=1), resp, f"{what}: resp")
+        expect_own(got_resp, resp, f"{what}: resp", atol=1e-12)
+        expect_own(no_inf(no_nan(got_e[1], f"{what}: log_likelihood", hint), ll, f"{what}: log_likelihood"), ll,
+                   f"{what}: log_likelihood")
+
+        for alpha, resp, got in answers:
+            weights_m, probs_m = R.bmm_m_step(X, resp, alpha=alpha)
+            what = f"bmm_m_step with resp[:, {dead}] = 0 (N_{dead} = 0), alpha={alpha:g}"
+            expect_own(no_nan(got[0], f"{what}: weights", hint, [dead]), weights_m, f"{what}: weights")
+            got_probs = no_inf(no_nan(got[1], f"{what}: probs", hint, [dead]), probs_m, f"{what}: probs")
+            empty = np.zeros(probs_m.shape, dtype=bool)
+            empty[dead] = True
+            expect_own(got_probs, probs_m, f"{what}: probs (row {dead} is 1/2)", mistakes=[] if module else [
+                Mistake(np.where(empty, 0.0, probs_m),
+                        f"the empty component (N_k = 0) got p = 0 with alpha = {alpha:g}: every log p of it is "
+                        "−inf (its log-probabilities −inf, and 0·log 0 = NaN where a pixel is 0); with "
+                        "N_k + 2·alpha = 0 there is no data and no prior count: give it p = 1/2")])
+
+        expected = fitted(R, k_fit, X, **kwargs)
+        what = f"BernoulliMixture({k_fit}, tol=0, max_iter=6) starting with weights_init[{dead}] = 0"
+        values = [("log_likelihood_history_", model.log_likelihood_history_, expected.log_likelihood_history_,
+                   {}, None),
+                  ("weights_", model.weights_, expected.weights_, {"atol": 1e-12}, 0),
+                  ("probs_", model.probs_, expected.probs_, {"atol": 1e-9}, 0),
+                  ("predict_proba(X)", model.predict_proba(X_new), expected.predict_proba(X_new), {"atol": 1e-9}, 1),
+                  ("score_samples(X)", model.score_samples(X_new), expected.score_samples(X_new), {}, None)]
+        for name, value, want, tolerance, axis in values:
+            if module is None:  # on your own steps, a NaN they give is theirs (compared below)
+                value = no_inf(no_nan(value, f"{what}: {name}", hint, None if axis is None else empties, axis or 0),
+                               want, f"{what}: {name}")
+            expect_own(value, want, f"{what}: {name}", **tolerance)
+
+    uses = steps_used(carry, model=True)
+    carry.check(compare, uses=uses)
 
 
 @points(4, depends={"test_em_trajectory": "the model is fitted by your fit"})
-def test_mixture_predictions(student, rng, artifacts):
+def test_mixture_predictions(student, carry, rng, artifacts):
     """BernoulliMixture: predict_proba, predict, score_samples and score of the fitted parameters (one EM iteration from a given start)"""
     X = mnist_rows(rng, 500)
     k = 6
@@ -296,22 +471,37 @@ def test_mixture_predictions(student, rng, artifacts):
     weights, probs = expect_em_step(student, X, start, model, 1.0, "BernoulliMixture(6, tol=0, max_iter=1, "
                                     "weights_init, probs_init).fit(X) on 500 MNIST images")
     artifacts["bmm_fit"] = {"weights": weights, "probs": probs, "samples": lambda: model.sample(8)[0]}  # pictures
-    expect(weights.min() >= 0 and probs.min() > 0 and probs.max() < 1,
-           "weights_ and probs_ after fit should be valid (weights >= 0, probs inside (0, 1))")
     X_new = mnist_rows(rng, 200)
-    # expected values from the student's own fitted parameters
-    with np.errstate(divide="ignore"):
-        weighted = log_prob_of(X_new, probs) + np.log(weights)
-    log_px = logsumexp(weighted, axis=1)
-    resp = np.exp(weighted - log_px[:, None])
     what = "a BernoulliMixture(6) fitted (one iteration) on 500 MNIST images, on 200 others:"
-    expect_close(model.predict_proba(X_new), resp, f"{what} predict_proba(X)", atol=1e-12)
-    expect_equal(model.predict(X_new), weighted.argmax(1), f"{what} predict(X)")
-    expect_close(model.score_samples(X_new), log_px, f"{what} score_samples(X)", mistakes=[
-        Mistake(logsumexp(log_prob_of(X_new, probs), axis=1), "the weights were left out of log p(x)"),
-    ])
-    expect_close(model.score(X_new), log_px.mean(), f"{what} score(X)", mistakes=[
-        Mistake(log_px.sum(), "score returned the total; it is the mean of score_samples")])
+
+    def compare(module):
+        if module is not None:  # the reference's methods on your steps, with your fitted parameters
+            R = own(module)
+            with np.errstate(divide="ignore", invalid="ignore", under="ignore"):
+                weighted = np.asarray(R._estimate_weighted_log_prob(X_new, weights, probs), dtype=float)
+                log_px = logsumexp(weighted, axis=1)
+                resp = np.asarray(R._e_step(X_new, weights, probs)[0], dtype=float)
+            expect_own(model.predict_proba(X_new), resp, f"{what} predict_proba(X)", atol=1e-12)
+            expect_equal(model.predict(X_new), weighted.argmax(1), f"{what} predict(X)")
+            expect_own(model.score_samples(X_new), log_px, f"{what} score_samples(X)")
+            expect_own(model.score(X_new), log_px.mean(), f"{what} score(X)")
+            return
+        expect(weights.min() >= 0 and probs.min() > 0 and probs.max() < 1,
+               "weights_ and probs_ after fit should be valid (weights >= 0, probs inside (0, 1))")
+        # expected values from the student's own fitted parameters
+        with np.errstate(divide="ignore"):
+            weighted = log_prob_of(X_new, probs) + np.log(weights)
+        log_px = logsumexp(weighted, axis=1)
+        resp = np.exp(weighted - log_px[:, None])
+        expect_close(model.predict_proba(X_new), resp, f"{what} predict_proba(X)", atol=1e-12)
+        expect_equal(model.predict(X_new), weighted.argmax(1), f"{what} predict(X)")
+        expect_close(model.score_samples(X_new), log_px, f"{what} score_samples(X)", mistakes=[
+            Mistake(logsumexp(log_prob_of(X_new, probs), axis=1), "the weights were left out of log p(x)"),
+        ])
+        expect_close(model.score(X_new), log_px.mean(), f"{what} score(X)", mistakes=[
+            Mistake(log_px.sum(), "score returned the total; it is the mean of score_samples")])
+
+    carry.check(compare, uses=steps_used(carry))
 
 
 @points(3, depends={"test_em_trajectory": "the model is fitted by your fit"})
@@ -360,7 +550,7 @@ def test_mixture_sample(student, rng):
 
 
 @points(2, depends=STEPS)
-def test_random_start_history(student, rng):
+def test_random_start_history(student, carry, rng):
     """BernoulliMixture from its own random start (alpha=0): the log-likelihood history never decreases, from its first entry"""
     # With alpha = 0 every EM iteration is an exact EM step for the likelihood, which never decreases;
     # entry 1 is the log-likelihood of the start itself (weights and probs from bmm_m_step on random
@@ -370,16 +560,6 @@ def test_random_start_history(student, rng):
     seed = int(rng.integers(2**31))
     what = f"BernoulliMixture(3, alpha=0, tol=0, max_iter=15, random_state={seed}) on 300 random binary rows"
     model = fitted(student, 3, X, alpha=0.0, tol=0.0, max_iter=15, random_state=seed)
-    history = expect_array(model.log_likelihood_history_, f"{what}: log_likelihood_history_", shape=(15,))
-    weights = expect_array(model.weights_, f"{what}: weights_", shape=(3,))
-    expect(abs(weights.sum() - 1) < 1e-9, f"{what}: weights_ should sum to 1, got {weights.sum():.12g}")
-    for t in range(1, len(history)):
-        drop = history[t - 1] - history[t]
-        expect(drop <= 1e-9 * abs(history[t - 1]),
-               f"{what}: the log-likelihood decreased from iteration {t} to {t + 1} ({history[t - 1]:.10g} → "
-               f"{history[t]:.10g}); with alpha = 0 EM never decreases it"
-               + (": at iteration 1 the parameters are the start's — are they bmm_m_step of random "
-                  "responsibilities whose rows each sum to 1 (so that the weights sum to 1)?" if t == 1 else ""))
     # Exactly: with probs_init given as K copies of the data's mean pixel probabilities p̄, the
     # start's mixture is Σ_k w_k p(x | p̄) = (Σ_k w_k) p(x | p̄), so history entry 1 is
     # Σ_n log p(x_n | p̄) when the start's weights (bmm_m_step of responsibilities whose rows
@@ -387,14 +567,40 @@ def test_random_start_history(student, rng):
     n, k = X.shape[0], 3
     p_bar = X.mean(axis=0)
     start = f"BernoulliMixture({k}, alpha=0, max_iter=1, random_state={seed}, probs_init={k} copies of X.mean(0))"
-    model = fitted(student, k, X, alpha=0.0, tol=0.0, max_iter=1, random_state=seed,
-                   probs_init=np.tile(p_bar, (k, 1)))
-    first = expect_array(model.log_likelihood_history_, f"{start}: log_likelihood_history_", shape=(1,))[0]
-    expected = float(ref.bernoulli_log_prob(X, p_bar[np.newaxis, :]).sum())
-    expect_close(first, expected, f"{start}: log_likelihood_history_[0], the log-likelihood of the start",
-                 rtol=1e-9, mistakes=[Mistake(expected + n * np.log(k / n),
-                                              "the start's random responsibilities were normalised per "
-                                              "column (axis=0), not per row: each row must sum to 1")])
+    model_1 = fitted(student, k, X, alpha=0.0, tol=0.0, max_iter=1, random_state=seed,
+                     probs_init=np.tile(p_bar, (k, 1)))
+
+    def compare(module):
+        if module is not None:
+            # your own steps: the reference's fit on them, from the same random start (its random draws
+            # are the spec's); the likelihood never decreases only with the spec's steps
+            R = own(module)
+            expected = fitted(R, 3, X, alpha=0.0, tol=0.0, max_iter=15, random_state=seed)
+            expect_own(model.log_likelihood_history_, expected.log_likelihood_history_,
+                       f"{what}: log_likelihood_history_")
+            expected = fitted(R, k, X, alpha=0.0, tol=0.0, max_iter=1, random_state=seed,
+                              probs_init=np.tile(p_bar, (k, 1)))
+            expect_own(model_1.log_likelihood_history_, expected.log_likelihood_history_,
+                       f"{start}: log_likelihood_history_", rtol=1e-9)
+            return
+        history = expect_array(model.log_likelihood_history_, f"{what}: log_likelihood_history_", shape=(15,))
+        weights = expect_array(model.weights_, f"{what}: weights_", shape=(3,))
+        expect(abs(weights.sum() - 1) < 1e-9, f"{what}: weights_ should sum to 1, got {weights.sum():.12g}")
+        for t in range(1, len(history)):
+            drop = history[t - 1] - history[t]
+            expect(drop <= 1e-9 * abs(history[t - 1]),
+                   f"{what}: the log-likelihood decreased from iteration {t} to {t + 1} ({history[t - 1]:.10g} → "
+                   f"{history[t]:.10g}); with alpha = 0 EM never decreases it"
+                   + (": at iteration 1 the parameters are the start's — are they bmm_m_step of random "
+                      "responsibilities whose rows each sum to 1 (so that the weights sum to 1)?" if t == 1 else ""))
+        first = expect_array(model_1.log_likelihood_history_, f"{start}: log_likelihood_history_", shape=(1,))[0]
+        expected = float(ref.bernoulli_log_prob(X, p_bar[np.newaxis, :]).sum())
+        expect_close(first, expected, f"{start}: log_likelihood_history_[0], the log-likelihood of the start",
+                     rtol=1e-9, mistakes=[Mistake(expected + n * np.log(k / n),
+                                                  "the start's random responsibilities were normalised per "
+                                                  "column (axis=0), not per row: each row must sum to 1")])
+
+    carry.check(compare, uses=steps_used(carry))
 
 
 @points(1, depends={"test_em_trajectory": "the model is fitted by your fit"})

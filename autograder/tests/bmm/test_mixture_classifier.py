@@ -1,8 +1,11 @@
 """bmm, part 4: BernoulliMixtureClassifier (25 points)."""
+import types
+
 import numpy as np
 from scipy.special import logsumexp
 from sklearn.naive_bayes import BernoulliNB
 
+from autograder.sandbox import StudentCodeError
 from autograder.harness import Mistake, expect, expect_array, expect_close, expect_equal, fail, points, reference
 from datasets import load_mnist_5k, load_mnist_heldout, load_mnist_subset
 
@@ -62,6 +65,59 @@ def posterior(X, probs, class_log_prior):
         return np.exp(log_px - logsumexp(log_px, axis=1, keepdims=True))
 
 
+#: the reference's unchecked helpers (what its loops call) and the public functions they implement
+PRIVATE = {"_bernoulli_log_prob": "bernoulli_log_prob", "_e_step": "bmm_e_step", "_m_step": "bmm_m_step"}
+
+
+def own(module):
+    """The composed reference (error carried forward) with its unchecked helpers routed to your own
+    functions where they replace the reference's: its loops call ``_bernoulli_log_prob`` /
+    ``_e_step`` / ``_m_step``, so those go to your own unchecked helper of that name (as your own
+    loop would call it, without the public function's input checks), or, where you have none (not
+    written, or failing), to your public ``bernoulli_log_prob`` / ``bmm_e_step`` / ``bmm_m_step``."""
+    def replaced(fn):
+        return not (isinstance(fn, types.FunctionType) and fn.__globals__ is module.__dict__)
+
+    def routed(private_fn, public_fn):
+        def call(*args, **kwargs):
+            try:
+                return private_fn(*args, **kwargs)
+            except StudentCodeError as exc:
+                if exc.kind not in ("not_implemented", "exception", "missing", "bad_return"):
+                    raise
+            return public_fn(*args, **kwargs)
+        return call
+
+    for private, public in PRIVATE.items():
+        public_fn, private_fn = getattr(module, public), getattr(module, private)
+        if replaced(public_fn):
+            setattr(module, private, routed(private_fn, public_fn) if replaced(private_fn) else public_fn)
+    return module
+
+
+def with_private(uses):
+    """``uses`` with each public step's unchecked helper (see :func:`own`) charged in the same test."""
+    return {**uses, **{private: uses[public] for private, public in PRIVATE.items() if public in uses}}
+
+
+def expect_own(got, expected, what, **kwargs):
+    """expect_close against what your own functions give, a NaN where they give NaN included."""
+    arr = np.asarray(expect_array(got, what, finite=False), dtype=float)
+    expected = np.asarray(expected, dtype=float)
+    if arr.shape == expected.shape:
+        both = np.isnan(arr) & np.isnan(expected)
+        arr, expected = np.where(both, 0.0, arr), np.where(both, 0.0, expected)
+    return expect_close(arr, expected, what, **kwargs)
+
+
+def mixture_uses(carry):
+    """``uses`` of a test on the classifier: your steps and your BernoulliMixture (each class's model)."""
+    main = "test_bernoulli_log_prob"
+    log_prob = main if carry.own_failures({"bernoulli_log_prob": main}) else "test_bernoulli_log_prob_edges"
+    return with_private({"bmm_e_step": "test_e_step", "bmm_m_step": "test_m_step", "bernoulli_log_prob": log_prob,
+                         "BernoulliMixture": "test_em_trajectory"})
+
+
 def fitted_classifier(module, X, y, **kwargs):
     clf = module.BernoulliMixtureClassifier(**kwargs)
     clf.fit(X, y)
@@ -69,88 +125,128 @@ def fitted_classifier(module, X, y, **kwargs):
 
 
 @points(8, depends={"test_m_step": "each class's mixture runs your bmm_m_step"})
-def test_naive_bayes(student, rng):
+def test_naive_bayes(student, carry, rng):
     """BernoulliMixtureClassifier(n_components=1) equals BernoulliNB: classes_, class prior, predict_proba"""
+    runs = []
     for name, X, y, Xt, yt, alpha in naive_bayes_cases(rng):
-        clf = fitted_classifier(student, X, y, n_components=1, alpha=alpha, random_state=int(rng.integers(2**31)))
-        nb = BernoulliNB(alpha=alpha).fit(X, y)
-        what = f"BernoulliMixtureClassifier(n_components=1, alpha={alpha:g}) on {name}"
-        expect_equal(clf.classes_, nb.classes_, f"{what}: classes_ (the sorted distinct labels)", mistakes=[
-            Mistake(np.arange(len(nb.classes_)), "classes_ holds indices 0..C−1; it holds the labels of y")])
-        counts = np.bincount(np.searchsorted(nb.classes_, y))
-        expect_close(clf.class_log_prior_, nb.class_log_prior_, f"{what}: class_log_prior_", mistakes=[
-            Mistake(np.full(len(counts), -np.log(len(counts))),
-                    "the class prior is uniform; P(c) = (count of class c) / n"),
-            Mistake(counts / len(y), "class_log_prior_ holds P(c), not its logarithm")])
-        no_prior = BernoulliNB(alpha=alpha, fit_prior=False).fit(X, y).predict_proba(Xt)
-        mistakes = [Mistake(no_prior, "ignoring the class prior: p(c | x) ∝ P(c) · p(x | c), with "
-                                      "P(c) = count / n (add class_log_prior_ to log p(x | c))")]
-        y_index = np.searchsorted(nb.classes_, y)
-        ones = np.stack([X[y_index == c].sum(0) for c in range(len(nb.classes_))])
-        n_c = np.bincount(y_index)[:, None]
-        mistakes += [
-            Mistake(posterior(Xt, (ones + alpha) / (n_c + alpha), nb.class_log_prior_),
-                    "the smoothing adds alpha once to the denominator: p = (count + alpha) / (N + 2·alpha) "
-                    "(alpha pseudo-counts of 1 and alpha of 0), as in bmm_m_step"),
-            Mistake(posterior(Xt, ones / n_c, nb.class_log_prior_),
-                    "no smoothing: p = count / N gives p = 0 or 1 for a pixel constant in a class, and a test "
-                    "image that differs there gets probability 0; use p = (count + alpha) / (N + 2·alpha)"),
-        ]
-        if alpha != 1.0:
-            mistakes.append(Mistake(BernoulliNB(alpha=1.0).fit(X, y).predict_proba(Xt),
-                                    f"the classifier's alpha = {alpha:g} was not passed on to its mixtures: they "
-                                    "smoothed with the default alpha = 1"))
-        expect_close(clf.predict_proba(Xt), nb.predict_proba(Xt),
-                     f"{what}: predict_proba(X) against sklearn's BernoulliNB(alpha={alpha:g})", rtol=1e-8,
-                     atol=1e-14, mistakes=mistakes)
+        seed = int(rng.integers(2**31))
+        runs.append((name, X, y, Xt, alpha, seed,
+                     fitted_classifier(student, X, y, n_components=1, alpha=alpha, random_state=seed)))
+
+    def compare(module):
+        for name, X, y, Xt, alpha, seed, clf in runs:
+            what = f"BernoulliMixtureClassifier(n_components=1, alpha={alpha:g}) on {name}"
+            if module is not None:  # the reference's classifier on your mixtures and steps
+                expected = fitted_classifier(own(module), X, y, n_components=1, alpha=alpha, random_state=seed)
+                expect_equal(clf.classes_, expected.classes_, f"{what}: classes_ (the sorted distinct labels)")
+                expect_own(clf.class_log_prior_, expected.class_log_prior_, f"{what}: class_log_prior_")
+                expect_own(clf.predict_proba(Xt), expected.predict_proba(Xt), f"{what}: predict_proba(X)",
+                           rtol=1e-8, atol=1e-14)
+                continue
+            check_naive_bayes(clf, X, y, Xt, alpha, what)
+
+    carry.check(compare, uses=mixture_uses(carry))
+
+
+def check_naive_bayes(clf, X, y, Xt, alpha, what):
+    """The classifier with one component per class against sklearn's BernoulliNB, with the mistakes' hints."""
+    nb = BernoulliNB(alpha=alpha).fit(X, y)
+    expect_equal(clf.classes_, nb.classes_, f"{what}: classes_ (the sorted distinct labels)", mistakes=[
+        Mistake(np.arange(len(nb.classes_)), "classes_ holds indices 0..C−1; it holds the labels of y")])
+    counts = np.bincount(np.searchsorted(nb.classes_, y))
+    expect_close(clf.class_log_prior_, nb.class_log_prior_, f"{what}: class_log_prior_", mistakes=[
+        Mistake(np.full(len(counts), -np.log(len(counts))),
+                "the class prior is uniform; P(c) = (count of class c) / n"),
+        Mistake(counts / len(y), "class_log_prior_ holds P(c), not its logarithm")])
+    no_prior = BernoulliNB(alpha=alpha, fit_prior=False).fit(X, y).predict_proba(Xt)
+    mistakes = [Mistake(no_prior, "ignoring the class prior: p(c | x) ∝ P(c) · p(x | c), with "
+                                  "P(c) = count / n (add class_log_prior_ to log p(x | c))")]
+    y_index = np.searchsorted(nb.classes_, y)
+    ones = np.stack([X[y_index == c].sum(0) for c in range(len(nb.classes_))])
+    n_c = np.bincount(y_index)[:, None]
+    mistakes += [
+        Mistake(posterior(Xt, (ones + alpha) / (n_c + alpha), nb.class_log_prior_),
+                "the smoothing adds alpha once to the denominator: p = (count + alpha) / (N + 2·alpha) "
+                "(alpha pseudo-counts of 1 and alpha of 0), as in bmm_m_step"),
+        Mistake(posterior(Xt, ones / n_c, nb.class_log_prior_),
+                "no smoothing: p = count / N gives p = 0 or 1 for a pixel constant in a class, and a test "
+                "image that differs there gets probability 0; use p = (count + alpha) / (N + 2·alpha)"),
+    ]
+    if alpha != 1.0:
+        mistakes.append(Mistake(BernoulliNB(alpha=1.0).fit(X, y).predict_proba(Xt),
+                                f"the classifier's alpha = {alpha:g} was not passed on to its mixtures: they "
+                                "smoothed with the default alpha = 1"))
+    expect_close(clf.predict_proba(Xt), nb.predict_proba(Xt),
+                 f"{what}: predict_proba(X) against sklearn's BernoulliNB(alpha={alpha:g})", rtol=1e-8,
+                 atol=1e-14, mistakes=mistakes)
 
 
 @points(4, depends={"test_em_trajectory": "the classifier fits your BernoulliMixture"})
-def test_predict_labels(student, rng):
+def test_predict_labels(student, carry, rng):
     """BernoulliMixtureClassifier: predict returns labels from classes_ (not indices), the arg-max of your own predict_proba, and beats chance as a fit does; score is the accuracy"""
     # Label mapping only: the expected labels are those of the student's OWN predict_proba (so a
     # smoothing or prior mistake, graded in test_naive_bayes, costs nothing here).
+    runs = []
     for name, X, y, Xt, yt, alpha in naive_bayes_cases(rng):
-        clf = fitted_classifier(student, X, y, n_components=1, alpha=alpha, random_state=int(rng.integers(2**31)))
-        labels = np.unique(y)
-        what = f"BernoulliMixtureClassifier(n_components=1, alpha={alpha:g}) on {name}, labels {labels.tolist()}"
-        proba = expect_array(clf.predict_proba(Xt), f"{what}: predict_proba(X)", shape=(len(Xt), len(labels)),
-                             finite=False)
-        expect(not np.isnan(proba).any(), f"{what}: predict_proba(X) contains NaN, so predict cannot be checked "
-                                          "against it")
-        predicted = expect_array(clf.predict(Xt), f"{what}: predict(X)", shape=(len(Xt),))
-        best = proba.max(axis=1)
-        index = np.searchsorted(labels, predicted)
-        known = np.isin(predicted, labels)
-        # the arg-max, up to rounding: an exact tie may go either way
-        ok = known & (proba[np.arange(len(Xt)), np.minimum(index, len(labels) - 1)] >= best * (1 - 1e-9))
-        if not ok.all():
-            i = int(np.argmin(ok))
-            expected = labels[int(proba[i].argmax())]
-            message = (f"{what}: predict(X)[{i}] = {predicted[i]!r}, but your predict_proba(X)[{i}] is largest for "
-                       f"the label {expected!r} (column {int(proba[i].argmax())} of classes_ = {labels.tolist()})")
-            if np.array_equal(predicted, proba.argmax(axis=1)):
-                message += ("\nLikely mistake: predict returned indices 0..C−1 instead of the labels: "
-                            "return classes_[index]")
-            fail(message)
-        predicted = labels[index]
-        # ...and that predict_proba is the posterior of a fit, not any distribution (a uniform one makes
-        # every label an arg-max): the predictions beat always answering the most frequent test label by
-        # at least half of what the fitted classifier (BernoulliNB) gains over that. A prior or smoothing
-        # mistake (graded in test_naive_bayes) changes a few predictions, not half of that gain.
-        nb = float(BernoulliNB(alpha=alpha).fit(X, y).score(Xt, yt))
-        chance = float(np.max(np.unique(yt, return_counts=True)[1]) / len(yt))
-        floor = chance + (nb - chance) / 2
-        accuracy = float(np.mean(predicted == yt))
-        expect(accuracy >= floor,
-               f"{what}: predict(X) is right on {100 * accuracy:.1f} % of the {len(yt)} test rows; BernoulliNB "
-               f"fitted on the same rows gets {100 * nb:.1f} % and always answering the most frequent label "
-               f"{100 * chance:.1f} %: at least {100 * floor:.1f} % (halfway) is expected — predict_proba must be "
-               "the posterior p(c | x) of the classifier fitted on X, y")
-        expect_close(clf.score(Xt, yt), np.mean(predicted == yt), f"{what}: score(X, y) (the accuracy of your "
-                     "predict)", mistakes=[
-                         Mistake(np.mean(index == yt), "score compared indices with the labels; compare predict(X) "
-                                                       "with y")])
+        seed = int(rng.integers(2**31))
+        runs.append((name, X, y, Xt, yt, alpha, seed,
+                     fitted_classifier(student, X, y, n_components=1, alpha=alpha, random_state=seed)))
+
+    def compare(module):
+        for name, X, y, Xt, yt, alpha, seed, clf in runs:
+            if module is not None:  # the reference's classifier on your mixtures and steps
+                what = f"BernoulliMixtureClassifier(n_components=1, alpha={alpha:g}) on {name}"
+                expected = fitted_classifier(own(module), X, y, n_components=1, alpha=alpha, random_state=seed)
+                expect_own(clf.predict_proba(Xt), expected.predict_proba(Xt), f"{what}: predict_proba(X)",
+                           rtol=1e-8, atol=1e-14)
+                expect_equal(clf.predict(Xt), expected.predict(Xt), f"{what}: predict(X)")
+                expect_close(clf.score(Xt, yt), expected.score(Xt, yt), f"{what}: score(X, y)")
+                continue
+            check_labels(clf, name, X, y, Xt, yt, alpha)
+
+    carry.check(compare, uses=mixture_uses(carry))
+
+
+def check_labels(clf, name, X, y, Xt, yt, alpha):
+    labels = np.unique(y)
+    what = f"BernoulliMixtureClassifier(n_components=1, alpha={alpha:g}) on {name}, labels {labels.tolist()}"
+    proba = expect_array(clf.predict_proba(Xt), f"{what}: predict_proba(X)", shape=(len(Xt), len(labels)),
+                         finite=False)
+    expect(not np.isnan(proba).any(), f"{what}: predict_proba(X) contains NaN, so predict cannot be checked "
+                                      "against it")
+    predicted = expect_array(clf.predict(Xt), f"{what}: predict(X)", shape=(len(Xt),))
+    best = proba.max(axis=1)
+    index = np.searchsorted(labels, predicted)
+    known = np.isin(predicted, labels)
+    # the arg-max, up to rounding: an exact tie may go either way
+    ok = known & (proba[np.arange(len(Xt)), np.minimum(index, len(labels) - 1)] >= best * (1 - 1e-9))
+    if not ok.all():
+        i = int(np.argmin(ok))
+        expected = labels[int(proba[i].argmax())]
+        message = (f"{what}: predict(X)[{i}] = {predicted[i]!r}, but your predict_proba(X)[{i}] is largest for "
+                   f"the label {expected!r} (column {int(proba[i].argmax())} of classes_ = {labels.tolist()})")
+        if np.array_equal(predicted, proba.argmax(axis=1)):
+            message += ("\nLikely mistake: predict returned indices 0..C−1 instead of the labels: "
+                        "return classes_[index]")
+        fail(message)
+    predicted = labels[index]
+    # ...and that predict_proba is the posterior of a fit, not any distribution (a uniform one makes
+    # every label an arg-max): the predictions beat always answering the most frequent test label by
+    # at least half of what the fitted classifier (BernoulliNB) gains over that. A prior or smoothing
+    # mistake (graded in test_naive_bayes) changes a few predictions, not half of that gain.
+    nb = float(BernoulliNB(alpha=alpha).fit(X, y).score(Xt, yt))
+    chance = float(np.max(np.unique(yt, return_counts=True)[1]) / len(yt))
+    floor = chance + (nb - chance) / 2
+    accuracy = float(np.mean(predicted == yt))
+    expect(accuracy >= floor,
+           f"{what}: predict(X) is right on {100 * accuracy:.1f} % of the {len(yt)} test rows; BernoulliNB "
+           f"fitted on the same rows gets {100 * nb:.1f} % and always answering the most frequent label "
+           f"{100 * chance:.1f} %: at least {100 * floor:.1f} % (halfway) is expected — predict_proba must be "
+           "the posterior p(c | x) of the classifier fitted on X, y")
+    expect_close(clf.score(Xt, yt), np.mean(predicted == yt), f"{what}: score(X, y) (the accuracy of your "
+                 "predict)", mistakes=[
+                     Mistake(np.mean(index == yt), "score compared indices with the labels; compare predict(X) "
+                                                   "with y")])
 
 
 # The accuracy test: trained on the handout's 3,000 images (load_mnist_subset: 300 per digit) and
@@ -194,7 +290,7 @@ def accuracy_data():
 @points(8, timeout=60, depends={"test_em_trajectory": "the classifier fits your BernoulliMixture",
                                 "test_naive_bayes": "the classifier's predictions"})
 def test_accuracy(student, rng):
-    """BernoulliMixtureClassifier(10): mean accuracy of 3 fits on 2,000 held-out MNIST images (in no handout) >= 85.5 %"""
+    """end to end (reference only): BernoulliMixtureClassifier(10), mean accuracy of 3 fits on 2,000 held-out MNIST images (in no handout) >= 85.5 %"""
     X, y, Xt, yt = accuracy_data()
     seeds = [int(s) for s in rng.integers(0, 2**31, N_FITS)]
     accuracies = []
@@ -218,7 +314,7 @@ def test_accuracy(student, rng):
 
 
 @points(5, timeout=30, depends={"test_mixture_sample": "the classifier samples from your BernoulliMixture"})
-def test_classifier_sample(student, rng):
+def test_classifier_sample(student, carry, rng):
     """BernoulliMixtureClassifier.sample(n, label): most samples are classified as label by the reference"""
     # The judge is the reference classifier with one component per class (BernoulliNB), fitted on
     # the same images. Measured at this configuration (4 random digits, 250 images each, K = 3,
@@ -230,30 +326,64 @@ def test_classifier_sample(student, rng):
     X, z, _, _ = mnist_labelled(rng, sizes)
     codes = label_codes(rng, 4)
     y = codes[z]
-    clf = fitted_classifier(student, X, y, n_components=3, random_state=int(rng.integers(2**31)))
+    seed = int(rng.integers(2**31))
+    clf = fitted_classifier(student, X, y, n_components=3, random_state=seed)
     judge = ref.BernoulliMixtureClassifier(n_components=1).fit(X, y)
-    for label in rng.permutation(codes):
-        label = int(label)
-        images = expect_array(clf.sample(200, label), f"sample(200, label={label})", shape=(200, 784))
-        expect(np.all((images == 0) | (images == 1)), f"sample(200, label={label}): every pixel should be 0 or 1")
-        # draws, not the training images handed back: a mixture's sample equals a given training image with
-        # probability below 2⁻¹⁰⁰ (hundreds of pixels with p far from 0 and 1), so no correct sample is a copy
-        training = {bytes(row) for row in np.packbits(X.astype(bool), axis=1)}
-        copies = sum(bytes(row) in training for row in np.packbits(images.astype(bool), axis=1))
-        expect(copies == 0, f"sample(200, label={label}): {copies} of the 200 images are training images, pixel for "
-                            "pixel; samples must be drawn from the class's mixture, not copied from X")
-        predicted = judge.predict(images)
-        share = float(np.mean(predicted == label))
-        if share <= 0.5:
-            values, counts = np.unique(predicted, return_counts=True)
-            top = int(values[counts.argmax()])
-            message = (f"sample(200, label={label}) on a classifier fitted with labels {sorted(codes.tolist())}: only "
-                       f"{100 * share:.1f} % of the images look like label {label} to the reference classifier "
-                       f"(most look like label {top}); they must be drawn from the mixture of class {label}")
-            # another class's mixture draws digits as dense as the training images; inverted or
-            # unbinarised pixels are not (their own feedback comes from test_mixture_sample)
-            plausible = 0.5 <= float(images.mean()) / float(X.mean()) <= 2.0
-            if top != label and counts.max() > 100 and plausible:
-                message += (f"\nLikely mistake: the images come from another class's mixture: use the mixture "
-                            f"of the class whose classes_ entry equals label (not mixtures_[label])")
-            fail(message)
+    labels = [int(label) for label in rng.permutation(codes)]
+    draws = {}
+    for label in labels:  # each label's images, or how sample failed (raised in compare below)
+        try:
+            draws[label] = (clf.sample(200, label), None)
+        except StudentCodeError as exc:
+            if exc.kind not in ("exception", "bad_return"):
+                raise
+            draws[label] = (None, exc)
+
+    def compare(module):
+        if module is not None:
+            # the reference's classifier on your own mixtures and steps: where its samples fail this check
+            # too (or cannot be drawn), your functions explain the failure, charged in their own tests
+            own_clf = fitted_classifier(own(module), X, y, n_components=3, random_state=seed)
+            for label in labels:
+                try:
+                    own_images = np.asarray(own_clf.sample(200, label), dtype=float)
+                    explained = not (own_images.shape == (200, 784)
+                                     and float(np.mean(judge.predict(own_images) == label)) > 0.5)
+                except (StudentCodeError, ValueError, FloatingPointError):
+                    explained = True
+                if not explained:
+                    check_samples(X, codes, judge, label, *draws[label])
+            return
+        for label in labels:
+            check_samples(X, codes, judge, label, *draws[label])
+
+    carry.check(compare, uses=mixture_uses(carry))
+
+
+def check_samples(X, codes, judge, label, images, error):
+    """sample(200, label)'s images look like ``label`` to the judge (and are draws, not training images)."""
+    if error is not None:  # a failure here, so that your own functions may explain it (compare)
+        fail(str(error))
+    images = expect_array(images, f"sample(200, label={label})", shape=(200, 784))
+    expect(np.all((images == 0) | (images == 1)), f"sample(200, label={label}): every pixel should be 0 or 1")
+    # draws, not the training images handed back: a mixture's sample equals a given training image with
+    # probability below 2⁻¹⁰⁰ (hundreds of pixels with p far from 0 and 1), so no correct sample is a copy
+    training = {bytes(row) for row in np.packbits(X.astype(bool), axis=1)}
+    copies = sum(bytes(row) in training for row in np.packbits(images.astype(bool), axis=1))
+    expect(copies == 0, f"sample(200, label={label}): {copies} of the 200 images are training images, pixel for "
+                        "pixel; samples must be drawn from the class's mixture, not copied from X")
+    predicted = judge.predict(images)
+    share = float(np.mean(predicted == label))
+    if share <= 0.5:
+        values, counts = np.unique(predicted, return_counts=True)
+        top = int(values[counts.argmax()])
+        message = (f"sample(200, label={label}) on a classifier fitted with labels {sorted(codes.tolist())}: only "
+                   f"{100 * share:.1f} % of the images look like label {label} to the reference classifier "
+                   f"(most look like label {top}); they must be drawn from the mixture of class {label}")
+        # another class's mixture draws digits as dense as the training images; inverted or
+        # unbinarised pixels are not (their own feedback comes from test_mixture_sample)
+        plausible = 0.5 <= float(images.mean()) / float(X.mean()) <= 2.0
+        if top != label and counts.max() > 100 and plausible:
+            message += (f"\nLikely mistake: the images come from another class's mixture: use the mixture "
+                        f"of the class whose classes_ entry equals label (not mixtures_[label])")
+        fail(message)
