@@ -255,5 +255,7 @@ class Carry:
                     self.refused = why
                     raise GradingFailure(f"{first}\nNot carried forward: {why}, so your answer "
                                          "cannot be credited on it (GRADING.md, “Partial credit”).") from None
-            self.carried.update(own)
+            # name the functions the composition called (a replaced helper it never reached is not one)
+            called = {fn: test for fn, test in own.items() if recorded[fn].calls}
+            self.carried.update(called or own)
             return None

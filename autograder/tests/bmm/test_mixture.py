@@ -244,7 +244,7 @@ def test_em_trajectory(student, carry, rng):
                 Mistake(uniform_start.weights_, "weights_init was ignored")])
             expect_close(model.probs_, expected.probs_, f"{what}: probs_", atol=1e-9)
 
-    carry.check(compare, uses=steps_used(carry))
+    carry.check(compare, uses=steps_used(carry), iterative=True)
 
 
 @points(4, depends=STEPS)
@@ -321,7 +321,7 @@ def test_em_stopping_rule(student, carry, rng):
                      "\nLikely mistake: the stopping test is not strict: with tol = 0, a change of exactly 0 is not "
                      "< tol, so the loop runs all max_iter iterations (use <, not <=)" if hints else ""))
 
-    carry.check(compare, uses=steps_used(carry, model=True))
+    carry.check(compare, uses=steps_used(carry, model=True), iterative=True)
 
 
 @points(5, depends=STEPS)
@@ -374,7 +374,7 @@ def test_penalized_objective_never_decreases(student, carry, rng):
                        f"{drop:.6g} in iteration {t} ({objective[-2]:.10g} → {objective[-1]:.10g}); an EM "
                        f"iteration with the spec's smoothing never decreases it: check the M-step")
 
-    carry.check(compare, uses=steps_used(carry))
+    carry.check(compare, uses=steps_used(carry), iterative=True)
 
 
 @points(6)
@@ -457,7 +457,7 @@ def test_dead_component(student, carry, rng):
             expect_own(value, want, f"{what}: {name}", **tolerance)
 
     uses = steps_used(carry, model=True)
-    carry.check(compare, uses=uses)
+    carry.check(compare, uses=uses, iterative=True)
 
 
 @points(4, depends={"test_em_trajectory": "the model is fitted by your fit"})
@@ -600,7 +600,7 @@ def test_random_start_history(student, carry, rng):
                                                   "the start's random responsibilities were normalised per "
                                                   "column (axis=0), not per row: each row must sum to 1")])
 
-    carry.check(compare, uses=steps_used(carry))
+    carry.check(compare, uses=steps_used(carry), iterative=True)
 
 
 @points(1, depends={"test_em_trajectory": "the model is fitted by your fit"})
