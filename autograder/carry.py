@@ -37,8 +37,10 @@ Carried-forward points are earned only by code that does the composing:
 from __future__ import annotations
 
 import importlib.util
+import inspect
 import itertools
 import sys
+import types
 
 import numpy as np
 
@@ -50,13 +52,10 @@ CARRIES = ("value",)
 _ids = itertools.count()
 
 
-class Degenerate(Exception):
-    """A replaced function does no work (constant, or its own input)."""
-
-
 class _Recorded:
     """A student function as the composed reference calls it: plain data in, plain data out,
-    every call kept (arguments and result) for the checks of :meth:`Carry.check`."""
+    every call kept (copies of its arguments and result: the reference may change what it got
+    in place) for the checks of :meth:`Carry.check`."""
 
     def __init__(self, name, function):
         self.name = name
@@ -65,8 +64,21 @@ class _Recorded:
 
     def __call__(self, *args, **kwargs):
         result = _plain(self.function(*args, **kwargs))
-        self.calls.append((args, kwargs, result))
+        self.calls.append((_copied(args), _copied(kwargs), _copied(result)))
         return result
+
+
+def _copied(value):
+    """A copy of plain data (arrays, numbers, tuples, lists, dicts); anything else kept as it is."""
+    if isinstance(value, np.ndarray):
+        return value.copy()
+    if isinstance(value, tuple):
+        return tuple(_copied(v) for v in value)
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    return value
 
 
 def _plain(value):
@@ -90,71 +102,176 @@ def _numeric(value):
 
 
 def _arrays(value):
-    """The numeric arrays in a result or an argument list (tuples and lists opened)."""
+    """The numeric arrays in a result or an argument list (tuples and lists opened), in order."""
     if isinstance(value, dict):
         value = list(value.values())
     if isinstance(value, (tuple, list)) and not _numeric(value):
         return [a for v in value for a in _arrays(v)]
     if isinstance(value, (np.ndarray, float, int, np.floating, np.integer)) or _numeric(value):
-        arr = np.asarray(value, dtype=float)
-        return [arr]
+        return [np.asarray(value, dtype=float)]
     return []
 
 
-def _same(a, b):
-    return a.shape == b.shape and bool(np.all((a == b) | (np.isnan(a) & np.isnan(b))))
+#: what "the same" means for the checks below: equal to ~9 digits (a jitter of 1e-13 is no work)
+SAME_RTOL = 1e-9
 
 
-def _same_result(r1, r2):
-    a1, a2 = _arrays(r1), _arrays(r2)
-    return len(a1) == len(a2) and all(_same(x, y) for x, y in zip(a1, a2))
+def _near(a, b):
+    """Equal to :data:`SAME_RTOL` (NaN equal to NaN, infinities to themselves)."""
+    if a.shape != b.shape:
+        return False
+    with np.errstate(invalid="ignore", over="ignore"):
+        close = np.abs(a - b) <= SAME_RTOL * np.maximum(np.abs(a), np.abs(b)) + 1e-300
+    return bool(np.all(close | (a == b) | (np.isnan(a) & np.isnan(b))))
 
 
-def _probe_args(args, rng):
-    """The call's arguments with every numeric array but the first (the data) scaled entry by
-    entry by a random factor in [0.8, 1.25] (all of them when there is only one)."""
+def _inputs(call):
+    args, kwargs, _ = call
+    return _arrays(list(args) + list(kwargs.values()))
+
+
+def _same_inputs(c1, c2):
+    a1, a2 = _inputs(c1), _inputs(c2)
+    return len(a1) == len(a2) and all(_near(x, y) for x, y in zip(a1, a2))
+
+
+def _symmetric(a):
+    return a.ndim >= 2 and a.shape[-1] == a.shape[-2] and np.allclose(a, np.swapaxes(a, -1, -2))
+
+
+def _probes(args, rng):
+    """``(i, arguments)``: the call's arguments with the numeric array ``i`` changed by a random
+    factor in [0.8, 1.25] per entry, for every numeric array but the first (the data; the first
+    too when it is the only one); a symmetric matrix (a covariance) as S·C·S with S diagonal, so
+    that it stays symmetric and positive definite."""
     numeric = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind == "f" and a.size]
-    change = numeric[1:] or numeric
-    out = list(args)
-    for i in change:
-        out[i] = args[i] * np.exp(rng.uniform(np.log(0.8), np.log(1.25), size=args[i].shape))
-    return out, bool(change)
+    for i in numeric[1:] or numeric:
+        a, out = args[i], list(args)
+        if _symmetric(a):
+            scale = np.exp(rng.uniform(np.log(0.8), np.log(1.25), size=a.shape[:-1]))
+            out[i] = a * scale[..., :, None] * scale[..., None, :]
+        else:
+            out[i] = a * np.exp(rng.uniform(np.log(0.8), np.log(1.25), size=a.shape))
+        yield i, out
 
 
-def why_degenerate(recorded, rng, iterative=False):
-    """Why a replaced function does no work, or ``None``: it returned one of its own inputs, or
-    the same result for different inputs (a probe call with changed inputs included); in an
-    iterative composition (EM's loop), it was called again and again with the very same inputs
-    (the loop stood still at its start: a fixed point engineered for a fit that does nothing)."""
+#: a replaced function responds to a change where its output moves by at least this fraction of the
+#: reference's change: a jitter far below the tests' tolerance (1e-6) is no work, an honest mistake's
+#: scale (a mean for a total over 10⁴ rows) is
+RESPONSE = 1e-4
+
+
+def _changes(r1, r2):
+    """Per output array of two results: its entries' changes and magnitudes; None if they differ in form."""
+    o1, o2 = _arrays(r1), _arrays(r2)
+    if len(o1) != len(o2) or any(a.shape != b.shape for a, b in zip(o1, o2)):
+        return None
+    out = []
+    for a, b in zip(o1, o2):
+        with np.errstate(invalid="ignore", over="ignore"):
+            change = np.where((a == b) | (np.isnan(a) & np.isnan(b)), 0.0, np.abs(a - b))
+            size = np.maximum(np.abs(a), np.abs(b))
+        out.append((np.where(np.isnan(change), np.inf, change).ravel(),
+                    np.where(np.isfinite(size), size, 0.0).ravel()))
+    return out
+
+
+def _responses(ref_pair, got_pair):
+    """For each output the reference moves (beyond rounding): whether the student's moved with it —
+    at least 1 % of the entries the reference moves (one at least) by :data:`RESPONSE` of the
+    reference's change, entry by entry (a few extreme entries cannot hide the rest)."""
+    ref, got = _changes(*ref_pair), _changes(*got_pair)
+    if ref is None or got is None or len(ref) != len(got):
+        return []  # answers of another form: no evidence either way
+    out = []
+    for (r, size), (g, _) in zip(ref, got):
+        moved = r > 1e-12 * size
+        if moved.any():
+            followed = int(np.sum(g[moved] >= RESPONSE * r[moved]))
+            out.append(followed >= max(1, 0.01 * moved.sum()))
+    return out
+
+
+def _stood_still(calls):
+    return len(calls) >= 2 and all(_same_inputs(calls[0], c) for c in calls[1:])
+
+
+def why_degenerate(recorded, rng, iterative=False, right=None, reference_calls=None):
+    """Why a replaced function does no work, or ``None``.
+
+    ``right`` is the reference's function of the same name (``None`` for a class): where it gives
+    different outputs for two of the calls' inputs (or for one probe call with the non-data
+    arguments changed), the student's must too, output by output (responsibilities and
+    log-likelihood apart: a log-likelihood jittered by 1e-13 does not make constant
+    responsibilities work), and a probe on which the reference answers must not raise. The
+    function must never return one of its own inputs unchanged. In an iterative composition (EM's
+    loop, ``iterative``), it must not be called again and again with the same inputs (to ~9
+    digits) where the reference's own run of the same composition (``reference_calls``: its calls
+    of the reference's function) moves: the loop stood still at its start, the fixed point a "fit"
+    that does nothing needs (with K = 1 the reference's loop stands still too, and that is fine)."""
     calls = recorded.calls
     if not any(_arrays(result) for _, _, result in calls):
         return None  # a class or a method's object: its numbers are checked where they are read
-    keys = {tuple(a.tobytes() for a in _arrays(list(args) + list(kwargs.values()))) for args, kwargs, _ in calls}
-    if iterative and len(calls) >= 2 and len(keys) == 1:
+    if iterative and _stood_still(calls) and not _stood_still(reference_calls or []):
         return (f"the loop stood still: every call of your {recorded.name} had the same inputs, so the "
                 "composition never moved from its start")
     for args, kwargs, result in calls:
         ins = _arrays(list(args) + list(kwargs.values()))
         for out in _arrays(result):
-            if out.size > 1 and any(_same(out, x) for x in ins):
+            if out.size > 1 and any(out.shape == x.shape and np.array_equal(out, x) for x in ins):
                 return f"your {recorded.name} returned one of its own inputs unchanged"
-    distinct = {}
-    for args, kwargs, result in calls:
-        key = tuple(a.tobytes() for a in _arrays(list(args) + list(kwargs.values())))
-        distinct.setdefault(key, result)
-    results = list(distinct.values())
-    if len(results) >= 2 and all(_same_result(results[0], r) for r in results[1:]):
-        return f"your {recorded.name} returned the same value for different inputs"
-    if len(results) == 1:
-        args, kwargs, result = calls[-1]
-        probe, changed = _probe_args(list(args), rng)
-        if changed:
-            try:
-                again = _plain(recorded.function(*probe, **kwargs))
-            except Exception:  # noqa: BLE001 - a failing probe is a function that responds
-                return None
-            if _same_result(result, again):
-                return f"your {recorded.name} returned the same value when its inputs changed"
+    if right is None:
+        return None
+
+    def reference_of(args, kwargs):
+        try:
+            return _plain(right(*_copied(args), **_copied(kwargs)))
+        except Exception:  # noqa: BLE001 - the reference refuses these inputs: no evidence either way
+            return None
+
+    # two calls with different inputs: where the reference's outputs differ, the student's must
+    distinct = []
+    for call in calls:
+        if not any(_same_inputs(call, seen) for seen in distinct):
+            distinct.append(call)
+    # pairs of calls whose inputs have the same shapes (a loop's successive calls, or cases of one
+    # size): a constant answer hides nowhere behind answers of another shape
+    shapes = {}
+    for call in distinct[:24]:
+        shapes.setdefault(tuple(a.shape for a in _inputs(call)), []).append(call)
+    pairs = [(group[0], other) for group in shapes.values() for other in group[1:4]][:8]
+    for first, other in pairs:
+        ref_first, ref_other = reference_of(first[0], first[1]), reference_of(other[0], other[1])
+        if ref_first is None or ref_other is None:
+            continue
+        if not all(_responses((ref_first, ref_other), (first[2], other[2]))):
+            return f"your {recorded.name} returned the same value for inputs on which the answer differs"
+    # probes: the last call with one non-data argument changed at a time; where the reference's answer
+    # moves, the student's must move with it (:data:`RESPONSE`: a jitter is no work). An honest mistake
+    # may drop one input from one output — responsibilities normalised over the samples no longer see
+    # the weights — so here one output will do; the calls above compare output by output.
+    args, kwargs, result = calls[-1]
+    ref_before = reference_of(args, kwargs)
+    if ref_before is None:
+        return None
+    try:
+        names = list(inspect.signature(right).parameters)
+    except (TypeError, ValueError):
+        names = []
+    for i, probe in _probes(list(args), rng):
+        ref_after = reference_of(probe, kwargs)
+        if ref_after is None:
+            continue
+        try:
+            again = _plain(recorded.function(*probe, **_copied(kwargs)))
+        except sandbox.SandboxSetupError:
+            raise
+        except Exception:  # noqa: BLE001
+            return f"your {recorded.name} failed on slightly changed inputs on which the reference answers"
+        responses = _responses((ref_before, ref_after), (result, again))
+        if responses and not any(responses):
+            what = names[i] if i < len(names) else f"argument {i + 1}"
+            return f"your {recorded.name} did not respond to a change of its {what} (the reference's answer does)"
     return None
 
 
@@ -208,6 +325,16 @@ class Carry:
         #: why a carried-forward pass was refused (said in the feedback), or ""
         self.refused = ""
 
+    def _reference_calls(self, compare, functions):
+        """The calls the same composition makes of the reference's own functions (run here, on
+        the reference alone): what a loop that moves looks like on these data."""
+        recorded = {name: _Recorded(name, fn) for name, fn in functions.items()}
+        try:
+            compare(composed(self.assignment, recorded))
+        except Exception:  # noqa: BLE001 - the student's answer need not match the reference's run
+            pass
+        return {name: r.calls for name, r in recorded.items()}
+
     def failed(self, test):
         """Whether the test function ``test`` (run earlier in this grading) failed on a value, so
         what it checks is charged there (always False with carrying forward off)."""
@@ -249,8 +376,13 @@ class Carry:
                 raise
             except Exception:  # noqa: BLE001 - no match (or the composition broke): the first failure
                 raise first from None
+            right = reference(self.assignment)
+            functions = {name: getattr(right, name, None) for name in recorded}
+            functions = {k: v for k, v in functions.items() if isinstance(v, types.FunctionType)}
+            reference_calls = self._reference_calls(compare, functions) if iterative else {}
             for r in recorded.values():
-                why = why_degenerate(r, self._rng, iterative)
+                why = why_degenerate(r, self._rng, iterative, functions.get(r.name),
+                                     reference_calls.get(r.name))
                 if why:
                     self.refused = why
                     raise GradingFailure(f"{first}\nNot carried forward: {why}, so your answer "
