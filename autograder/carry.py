@@ -61,6 +61,7 @@ class _Recorded:
         self.name = name
         self.function = function
         self.calls = []
+        self.worked = False  # set by why_degenerate: a finite answer moved with the reference's
 
     def __call__(self, *args, **kwargs):
         result = _plain(self.function(*args, **kwargs))
@@ -172,7 +173,8 @@ def _changes(r1, r2):
             change = np.where((a == b) | (np.isnan(a) & np.isnan(b)), 0.0, np.abs(a - b))
             size = np.maximum(np.abs(a), np.abs(b))
         out.append((np.where(np.isnan(change), np.inf, change).ravel(),
-                    np.where(np.isfinite(size), size, 0.0).ravel()))
+                    np.where(np.isfinite(size), size, 0.0).ravel(),
+                    (np.isfinite(a) & np.isfinite(b)).ravel()))
     return out
 
 
@@ -184,11 +186,17 @@ def _responses(ref_pair, got_pair):
     if ref is None or got is None or len(ref) != len(got):
         return []  # answers of another form: no evidence either way
     out = []
-    for (r, size), (g, _) in zip(ref, got):
+    for (r, size, _), (g, _, finite) in zip(ref, got):
         moved = r > 1e-12 * size
-        if moved.any():
-            followed = int(np.sum(g[moved] >= RESPONSE * r[moved]))
-            out.append(followed >= max(1, 0.01 * moved.sum()))
+        if not moved.any():
+            continue
+        # entries the student's answer has as NaN or ±inf both times (a 0·log 0 of an honest mistake)
+        # are no evidence either way (Carry.check asks that some replaced function show work)
+        usable = moved & finite
+        if not usable.any():
+            continue  # the answer is NaN or ±inf wherever the reference moves: no evidence either way
+        followed = int(np.sum(g[usable] >= RESPONSE * r[usable]))
+        out.append(followed >= max(1, 0.01 * usable.sum()))
     return out
 
 
@@ -244,8 +252,10 @@ def why_degenerate(recorded, rng, iterative=False, right=None, reference_calls=N
         ref_first, ref_other = reference_of(first[0], first[1]), reference_of(other[0], other[1])
         if ref_first is None or ref_other is None:
             continue
-        if not all(_responses((ref_first, ref_other), (first[2], other[2]))):
+        responses = _responses((ref_first, ref_other), (first[2], other[2]))
+        if not all(responses):
             return f"your {recorded.name} returned the same value for inputs on which the answer differs"
+        recorded.worked = recorded.worked or bool(responses)
     # probes: the last call with one non-data argument changed at a time; where the reference's answer
     # moves, the student's must move with it (:data:`RESPONSE`: a jitter is no work). An honest mistake
     # may drop one input from one output — responsibilities normalised over the samples no longer see
@@ -269,6 +279,7 @@ def why_degenerate(recorded, rng, iterative=False, right=None, reference_calls=N
         except Exception:  # noqa: BLE001
             return f"your {recorded.name} failed on slightly changed inputs on which the reference answers"
         responses = _responses((ref_before, ref_after), (result, again))
+        recorded.worked = recorded.worked or any(responses)
         if responses and not any(responses):
             what = names[i] if i < len(names) else f"argument {i + 1}"
             return f"your {recorded.name} did not respond to a change of its {what} (the reference's answer does)"
@@ -380,13 +391,23 @@ class Carry:
             functions = {name: getattr(right, name, None) for name in recorded}
             functions = {k: v for k, v in functions.items() if isinstance(v, types.FunctionType)}
             reference_calls = self._reference_calls(compare, functions) if iterative else {}
+            why = None
             for r in recorded.values():
                 why = why_degenerate(r, self._rng, iterative, functions.get(r.name),
                                      reference_calls.get(r.name))
                 if why:
-                    self.refused = why
-                    raise GradingFailure(f"{first}\nNot carried forward: {why}, so your answer "
-                                         "cannot be credited on it (GRADING.md, “Partial credit”).") from None
+                    break
+            # answers that are NaN wherever the reference's move are no evidence either way, but some
+            # replaced function must show work: a finite answer that moved with the reference's
+            checked = [r for r in recorded.values() if r.name in functions
+                       and any(_arrays(res) for _, _, res in r.calls)]
+            if not why and checked and not any(r.worked for r in checked):
+                why = ("none of your " + ", ".join(r.name for r in checked) + " gave a finite answer that "
+                       "moves with its inputs")
+            if why:
+                self.refused = why
+                raise GradingFailure(f"{first}\nNot carried forward: {why}, so your answer "
+                                     "cannot be credited on it (GRADING.md, “Partial credit”).") from None
             # name the functions the composition called (a replaced helper it never reached is not one)
             called = {fn: test for fn, test in own.items() if recorded[fn].calls}
             self.carried.update(called or own)

@@ -150,7 +150,7 @@ def test_logpdf_far_from_data(student, carry, rng):
     carry.check(compare, uses=USES_LOGPDF)
 
 
-@points(5)
+@points(5, depends={"test_logpdf_matches_sklearn": "the density integrated is your gaussian_kde_logpdf"})
 def test_logpdf_integrates_to_one(student, rng, artifacts):
     """end to end (reference only): exp(gaussian_kde_logpdf) integrates to 1 on a fine 1-D grid
 

@@ -175,7 +175,7 @@ def check_d_dimensions(student, carry, rng, rule):
         carry.check(compare, uses=uses)
 
 
-@points(3)
+@points(3, depends={"test_scott_bandwidth_1d": "the same rule as in 1-D"})
 def test_scott_bandwidth_in_d_dimensions(student, carry, rng):
     """scott_bandwidth in d = 2, 3, 6: σ̄ times n^(−1/(d+4))
 
@@ -184,7 +184,8 @@ def test_scott_bandwidth_in_d_dimensions(student, carry, rng):
     check_d_dimensions(student, carry, rng, "scott")
 
 
-@points(2)
+@points(2, depends={"test_silverman_bandwidth_1d": "the same rule as in 1-D",
+                    "test_scott_bandwidth_in_d_dimensions": "σ̄ as in Scott's rule"})
 def test_silverman_bandwidth_in_d_dimensions(student, carry, rng):
     """silverman_bandwidth in d = 2, 3, 6: σ̄ times (n(d+2)/4)^(−1/(d+4))
 
@@ -237,7 +238,7 @@ def check_scaling(student, carry, rng, rule):
     carry.check(compare, uses=uses)
 
 
-@points(2)
+@points(2, depends={"test_scott_bandwidth_1d": "the same rule as in 1-D", "test_scott_bandwidth_in_d_dimensions": "the rule in d dimensions"})
 def test_scott_bandwidth_scales_with_the_data(student, carry, rng):
     """scott_bandwidth scales with the data (X times c gives h times c) and ignores a shift
 
@@ -246,7 +247,8 @@ def test_scott_bandwidth_scales_with_the_data(student, carry, rng):
     check_scaling(student, carry, rng, "scott")
 
 
-@points(1)
+@points(1, depends={"test_silverman_bandwidth_1d": "the same rule as in 1-D",
+                    "test_silverman_bandwidth_in_d_dimensions": "the rule in d dimensions"})
 def test_silverman_bandwidth_scales_with_the_data(student, carry, rng):
     """silverman_bandwidth scales with the data (X times c gives h times c) and ignores a shift
 

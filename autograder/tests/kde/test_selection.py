@@ -153,7 +153,7 @@ def test_loo_many_rows(student, carry, rng):
 JITTER = 1e-8
 
 
-@points(5)
+@points(5, depends={"test_loo_log_likelihood": "the same leave-one-out sum"})
 def test_loo_duplicates_and_outlier(student, carry, rng):
     """loo_log_likelihood with duplicated rows and an outlier: only j = i is left out, and it stays finite
 
