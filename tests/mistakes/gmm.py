@@ -45,6 +45,8 @@ BUGS = [
                   "counts = self._rng.multinomial(n_samples, np.full(len(weights), 1.0 / len(weights)))")]),
     Bug("e_step_mean_log_likelihood", test="test_e_step_full", says="average log-likelihood per sample",
         replace=[("    return resp, float(np.sum(log_prob_norm))", "    return resp, float(np.mean(log_prob_norm))")]),
+    Bug("e_step_sum_of_densities", test="test_e_step_full", says="sum of the densities",
+        replace=[("    return resp, float(np.sum(log_prob_norm))", "    return resp, float(np.sum(np.exp(log_prob_norm)))")]),
     Bug("e_step_not_in_log_space", test="test_e_step_far_away", says="exponentiated before normalising",
         replace=[("    log_prob_norm, resp = _normalize_log_prob(weighted_log_prob)\n",
                   "    with np.errstate(all='ignore'):\n"

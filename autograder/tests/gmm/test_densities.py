@@ -257,6 +257,8 @@ def check_e_step(student, carry, rng, covariance_type, n, d, k):
                                "Σᵢ log p(xᵢ)"),
             Mistake(logsumexp(plain, axis=1).sum(), "the weights πₖ are missing from the log-likelihood"),
             Mistake(weighted.max(axis=1).sum(), "took the largest term maxₖ instead of log Σₖ (log-sum-exp)"),
+            Mistake(np.exp(logsumexp(weighted, axis=1)).sum(),
+                    "returned the sum of the densities Σᵢ p(xᵢ), not of their logarithms Σᵢ log p(xᵢ)"),
         ])
         expect_close(got[1], ref.e_step(X, weights, means, covs, covariance_type)[1],
                      f"{what}: the log-likelihood")
