@@ -49,7 +49,7 @@ BUGS = [
     Bug("sigma_bar_divisor_n", test="test_scott_bandwidth_1d", says="divisor n;", sample=True,
         replace=[("return float(np.sqrt(np.mean(np.var(X, axis=0, ddof=1))))",
                   "return float(np.sqrt(np.mean(np.var(X, axis=0))))")]),
-    Bug("sklearn_bare_scott_factor", test="test_scott_bandwidth_scales_with_the_data",
+    Bug("sklearn_bare_scott_factor", test="test_scott_bandwidth_1d",
         says="returned the bare factor",
         replace=[("return _mean_std(X) * n_samples ** (-1.0 / (n_features + 4))",
                   "return float(n_samples ** (-1.0 / (n_features + 4)))  # like KernelDensity(bandwidth='scott')")]),
