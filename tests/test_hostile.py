@@ -1755,6 +1755,56 @@ def test_carried_forward_points_are_earned_only_by_code_that_composes(tmp_path, 
     assert res["autograder"]["carry_forward"] is True and res["autograder"]["carried"]
 
 
+# 4. (bmm) Every step answers NaN and fit sets NaN parameters: the reference's loop on those steps
+#    gives NaN too, and bmm's tests compare a NaN of the student's own steps with a NaN; but NaN is no
+#    evidence of work, and some replaced function must give a finite answer that moves. (Found by
+#    the red team's follow-up: before that rule, and while a test of BernoulliMixture could carry
+#    through the student's own BernoulliMixture — its fit compared with itself — it earned 4 points.)
+NAN_BMM = """
+
+def bernoulli_log_prob(X, probs):
+    X = np.asarray(X, dtype=float)
+    return np.full((len(X), len(np.asarray(probs))), np.nan)
+
+
+def bmm_e_step(X, weights, probs):
+    X = np.asarray(X, dtype=float)
+    return np.full((len(X), len(np.asarray(weights))), np.nan), float("nan")
+
+
+def bmm_m_step(X, resp, alpha=1.0):
+    X = np.asarray(X, dtype=float).reshape(len(X), -1)
+    k = np.asarray(resp).shape[1]
+    return np.full(k, np.nan), np.full((k, X.shape[1]), np.nan)
+
+
+_bernoulli_log_prob, _e_step, _m_step = bernoulli_log_prob, bmm_e_step, bmm_m_step
+
+
+def _nan_fit(self, X, y=None):
+    X = np.asarray(X, dtype=float).reshape(len(X), -1)
+    k = int(self.n_components)
+    self.weights_, self.probs_ = np.full(k, np.nan), np.full((k, X.shape[1]), np.nan)
+    self.log_likelihood_history_ = [float("nan")] * 2
+    self.n_iter_, self.converged_ = 2, False
+    return self
+
+
+BernoulliMixture.fit = _nan_fit
+"""
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_a_bmm_whose_steps_answer_nan_carries_nothing(tmp_path, user):
+    """NaN everywhere (steps and fit) earns only the parts it did not touch (binarize, cluster accuracy)."""
+    folder = tmp_path / "class"
+    write(folder / "nan", "bmm", reference_source("bmm") + NAN_BMM)
+    res = grade_folder("bmm", folder, user=user)["nan"]
+    assert res["autograder"]["carried"] == {}, res["autograder"]["carried"]
+    earned = {t["name"]: t["score"] for t in res["tests"] if t["score"] > 0}
+    assert all(name.startswith(("binarize", "cluster_accuracy")) for name in earned), earned
+
+
 def _lookup_bmm(images, labels):
     """The bmm reference whose classifier learns nothing: fit keeps classes_, and predict looks each
     binarised image up in a table of (images, labels) pasted into the module (compressed)."""
