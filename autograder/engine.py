@@ -106,6 +106,11 @@ REASONS = {
 DETERMINISTIC_IMPORT_FAILURES = frozenset({"syntax", "forbidden_import", "import", "not_implemented",
                                            "exit", "sandbox", "bad_return"})
 BUDGET_REASON = "time budget used up"
+#: A carried-forward composition calls the student's functions in a fresh sandbox, in the grader's
+#: order and with the grader's own work between the calls: each call may take this many times the
+#: test's per-call limit, so a busy machine does not turn a carried pass into a charge (the
+#: grading's time budget still bounds it all).
+CARRY_TIMEOUT_FACTOR = 3
 GRADER_FAILURE = "grader failure"
 
 
@@ -338,20 +343,23 @@ class GradingPlugin:
     def carry(self, request):
         """Error carried forward for this test (:class:`autograder.carry.Carry`)."""
         nodeid = request.node.nodeid
+        mark = request.node.get_closest_marker("points")
+        timeout = (mark.kwargs.get("timeout") if mark else None) or sandbox.DEFAULT_TIMEOUT
         carry = Carry(self.module_name, enabled=self.carry_forward,
                       failure_of=lambda test: self.failure_of(test, nodeid),
-                      fresh_student=self._fresh_student,
+                      fresh_student=lambda: self._fresh_student(CARRY_TIMEOUT_FACTOR * timeout),
                       seed=[self.seed_value, zlib.crc32(nodeid.encode()), 1])
         yield carry
         result = self.results.get(nodeid)
         if result is not None and carry.carried and result.score >= result.max_score:
             result.carried = dict(carry.carried)
 
-    def _fresh_student(self):
+    def _fresh_student(self, timeout=sandbox.DEFAULT_TIMEOUT):
         if self.missing:
             raise sandbox.StudentCodeError(self.missing, "missing")
         session = self._new_session()
         session.budget = self.budget
+        session.timeout = timeout
         self.carry_sessions.append(session)
         return sandbox.StudentModule(session)
 
