@@ -26,7 +26,7 @@ VENV        := .venv
 PY          := $(VENV)/bin/python
 STAMP       := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 ALL         := mle kde gmm bmm
-GRADED       = $(notdir $(patsubst %/,%,$(dir $(wildcard autograder/tests/*/test_*.py))))
+GRADED       = $(notdir $(patsubst %/,%,$(dir $(wildcard hidden_tests/*/test_*.py))))
 ASSIGNMENT  ?=
 SUBMISSIONS ?=
 JOBS        ?= 2
@@ -65,7 +65,7 @@ grader-lock: $(STAMP)
 	$(PY) -m authoring.requirements grader --write
 
 sample-class: $(STAMP)
-	$(PY) -m tests.submissions $(SAMPLE)/submissions
+	$(PY) -m samples.submissions $(SAMPLE)/submissions
 
 # grade-all's options shared by both uses of make grade (feedback pages once the reports package is in)
 GRADE_OPTS = --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) $(if $(FORCE),--force) $(if $(DASK),--dask $(DASK))

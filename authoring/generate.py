@@ -26,11 +26,11 @@ import tempfile
 import time
 from pathlib import Path
 
+from autograder.paths import ROOT, SOLUTIONS, STUDENT
+
 from . import notebooks, stubs, support
 
-ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = ROOT / "solutions"
-ASSIGNMENTS = ROOT / "assignments"
+ASSIGNMENTS = STUDENT
 #: Where --force keeps changed files (not under build/: `make clean` must not delete them).
 SAVED = ROOT / "saved-work"
 MANIFEST = "MANIFEST"

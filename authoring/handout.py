@@ -22,9 +22,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
+from autograder.paths import ROOT, SOLUTIONS
+
 from . import generate, notebooks, requirements
 
-ROOT = generate.ROOT
 OUT = ROOT / "build" / "handout"
 
 STUDENTS = """\
@@ -81,7 +82,7 @@ course, the notebook's written answers are graded by hand.
 
 def build_handout(assignment, out=None):
     """Write the handout zip of ``assignment``; return its path."""
-    known = sorted(p.name for p in generate.SOLUTIONS.iterdir() if p.is_dir())
+    known = sorted(p.name for p in SOLUTIONS.iterdir() if p.is_dir())
     if assignment not in known:
         raise SystemExit(f"unknown assignment {assignment!r}; choose one of {', '.join(known)}")
     out = Path(out) if out else OUT / f"{assignment}.zip"

@@ -11,7 +11,7 @@ in jupytext's percent format (a plain, reviewable Python file). Cells:
     code that calls the student's module and draws figures (read-only).
 ``# %% autograde="<part>"``
     where the autograder cell of part ``<part>`` goes (the hidden test module
-    ``autograder/tests/<a>/test_<part>.py``); its body is ignored. The cell is
+    ``hidden_tests/<a>/test_<part>.py``); its body is ignored. The cell is
     derived from the hidden tests present: its points are the part's
     ``@points``, a part with no cell in the source gets one at the end, a
     cell whose part has no hidden tests (yet) is left out.
@@ -36,7 +36,7 @@ Two notebooks are built from it:
   hidden block (``### BEGIN/END HIDDEN TESTS``) holding only a call
   into the kit: ``part_points("<a>", "<part>", <points>)``
   (:mod:`frontdoors.nbgrader.hook`), whose last expression is the points.
-  The checks themselves stay in ``autograder/tests/``.
+  The checks themselves stay in ``hidden_tests/``.
 
 The course itself is built by :mod:`frontdoors.nbgrader.course`. It holds ``nbgrader_config.py`` (kit root, class seed,
 the snapshot grader that replaces nbgrader's ``Execute``, ``Autograde.exclude_overwriting``
@@ -55,14 +55,12 @@ import sys
 from pathlib import Path
 
 from autograder.catalog import parts
+from autograder.paths import DATASETS, HIDDEN_TESTS, ROOT, SOLUTIONS, STUDENT
 
 from .stubs import MARKER_WORDS
 
-ROOT = Path(__file__).resolve().parents[1]
-SOLUTIONS = ROOT / "solutions"
-ASSIGNMENTS = ROOT / "assignments"
-DATASETS = ROOT / "datasets"
-TESTS = ROOT / "autograder" / "tests"
+ASSIGNMENTS = STUDENT
+TESTS = HIDDEN_TESTS
 TEXT_STUB = "YOUR ANSWER HERE"
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 #: Data files each loader of ``datasets`` reads (copied into the release when the notebook calls it).

@@ -21,7 +21,7 @@ from pathlib import Path
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 
-ROOT = Path(__file__).resolve().parents[1]
+from autograder.paths import ROOT
 LOCK = ROOT / "requirements.lock"
 GRADER_LOCK = ROOT / "requirements-grader.lock"
 

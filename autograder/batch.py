@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import intake
+from .paths import DATASETS, HIDDEN_TESTS, ROOT, reference_module
 from .text import file_stem, one_line
 
 try:  # kept for the feedback pictures of resumed students (package ``reports``)
@@ -45,7 +46,6 @@ try:  # kept for the feedback pictures of resumed students (package ``reports``)
 except ImportError:  # pragma: no cover - until the reports package is in the kit
     _artifacts = None
 
-ROOT = Path(__file__).resolve().parents[1]
 
 #: bytes of one file that are hashed or copied (the rest is counted, not read)
 MAX_FILE_BYTES = 32 << 20
@@ -376,9 +376,9 @@ def submission_hash(student, assignment):
 def tests_hash(assignment):
     """SHA-256 of what grades ``assignment``: its hidden tests, its reference, the engine."""
     h = hashlib.sha256()
-    paths = sorted((ROOT / "autograder" / "tests" / assignment).rglob("*.py"))
+    paths = sorted((HIDDEN_TESTS / assignment).rglob("*.py"))
     paths += sorted((ROOT / "autograder").glob("*.py"))
-    paths += [ROOT / "solutions" / assignment / f"{assignment}.py", ROOT / "datasets" / "SHA256SUMS"]
+    paths += [reference_module(assignment), DATASETS / "SHA256SUMS"]
     for p in paths:
         if p.is_file():
             h.update(b"\0" + str(p.relative_to(ROOT)).encode() + b"\0" + p.read_bytes())

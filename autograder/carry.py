@@ -45,7 +45,8 @@ import types
 import numpy as np
 
 from . import sandbox
-from .harness import ROOT, GradingFailure, reference
+from .harness import GradingFailure, reference
+from .paths import reference_module
 
 #: the kinds of a dependency's failure that carry forward: a wrong value (a failed check)
 CARRIES = ("value",)
@@ -302,7 +303,7 @@ def composed(assignment, overrides):
     (each a callable). The reference's code calls them through its module's globals, so every
     composition (a loop, a method) runs the replacements."""
     if assignment not in _SOURCES:
-        path = ROOT / "solutions" / assignment / f"{assignment}.py"
+        path = reference_module(assignment)
         _SOURCES[assignment] = compile(path.read_text(encoding="utf-8"), str(path), "exec")
     reference(assignment)  # the same module is importable (its own imports resolved once)
     name = f"reference_{assignment}_own_{next(_ids)}"

@@ -1,6 +1,6 @@
 """The one reader of the hidden tests' catalogue: parts, tests, names and points.
 
-A part is one hidden test module ``autograder/tests/<a>/test_<part>.py``
+A part is one hidden test module ``hidden_tests/<a>/test_<part>.py``
 whose docstring's first line reads ``"<a>, part N: title (P points)."``; a
 test is a ``test_*`` function with ``@points(n)`` above it and its name in
 the results is its docstring's first line followed by ``(n pts)``.
@@ -16,7 +16,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-TESTS = Path(__file__).resolve().parent / "tests"
+from .paths import HIDDEN_TESTS
+
+TESTS = HIDDEN_TESTS
 _DOC = re.compile(r"part\s+(\d+)\s*:\s*(.*?)\s*\(\s*[\d.]+\s*points?\s*\)\s*\.?\s*$",
                   re.IGNORECASE | re.DOTALL)
 

@@ -3,7 +3,7 @@
 ``grade(assignment, submission)`` takes the student's files through
 :mod:`autograder.intake` (a file, a folder holding the module, or a folder
 holding the assignment's notebook; regular files only, never through a link,
-under size caps), runs the hidden tests of ``autograder/tests/<assignment>/``
+under size caps), runs the hidden tests of ``hidden_tests/<assignment>/``
 with pytest in this process under the engine's own configuration
 (``autograder/grading.ini``), and returns a :class:`Report` whose every
 student-derived string has been through :func:`autograder.text.clean`. Tests reach the student's code only
@@ -31,14 +31,12 @@ import pytest
 from threadpoolctl import threadpool_limits
 
 from . import intake, sandbox
+from .paths import HIDDEN_TESTS, PYTEST_INI, ROOT
 from .carry import Carry
 from .harness import GradingFailure
 from .text import clean, one_line
 
-ROOT = Path(__file__).resolve().parents[1]
-TESTS = ROOT / "autograder" / "tests"
-#: the engine's own pytest configuration (never one found on the machine)
-PYTEST_INI = ROOT / "autograder" / "grading.ini"
+TESTS = HIDDEN_TESTS
 #: what a test's feedback or the overall output may hold at most (characters)
 OUTPUT_LIMIT = 4000
 
@@ -58,7 +56,7 @@ def carry_forward(assignment, tests_root=None):
 
     On by default; off with ``--no-carry-forward`` (``AUTOGRADER_NO_CARRY_FORWARD=1``, inherited
     by the grading processes) or when the hidden tests' package says ``CARRY_FORWARD = False``
-    in ``autograder/tests/<assignment>/settings.py`` (a strict course).
+    in ``hidden_tests/<assignment>/settings.py`` (a strict course).
     """
     if os.environ.get("AUTOGRADER_NO_CARRY_FORWARD", "").lower() in ("1", "yes", "on", "true"):
         return False
@@ -270,6 +268,14 @@ def locate_submission(assignment, submission, workdir):
 # the pytest plugin
 
 
+def seed_key(nodeid):
+    """A number naming one hidden test wherever the kit keeps its tests: the crc32 of
+    ``<assignment folder>/<file>::<test>`` (what seeds the test's data with the run's seed)."""
+    path, _, name = nodeid.partition("::")
+    where = "/".join(Path(path).parts[-2:])
+    return zlib.crc32(f"{where}::{name}".encode())
+
+
 class GradingPlugin:
     """Collects points and outcomes; provides the ``student``, ``rng``, ``seed`` fixtures."""
 
@@ -348,7 +354,7 @@ class GradingPlugin:
         carry = Carry(self.module_name, enabled=self.carry_forward,
                       failure_of=lambda test: self.failure_of(test, nodeid),
                       fresh_student=lambda: self._fresh_student(CARRY_TIMEOUT_FACTOR * timeout),
-                      seed=[self.seed_value, zlib.crc32(nodeid.encode()), 1])
+                      seed=[self.seed_value, seed_key(nodeid), 1])
         yield carry
         result = self.results.get(nodeid)
         if result is not None and carry.carried and result.score >= result.max_score:
@@ -379,7 +385,7 @@ class GradingPlugin:
     @pytest.fixture
     def rng(self, request):
         """A generator seeded by the run's seed and the test's id."""
-        return np.random.default_rng([self.seed_value, zlib.crc32(request.node.nodeid.encode())])
+        return np.random.default_rng([self.seed_value, seed_key(request.node.nodeid)])
 
     @pytest.fixture
     def seed(self):
@@ -639,7 +645,7 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_r
 
     ``submission`` is a path (a file or a folder) or an :class:`autograder.intake.Snapshot`
     taken earlier (what the nbgrader cross-check grades). ``tests_root`` replaces
-    ``autograder/tests`` (the kit's own tests grade small made-up assignments with it).
+    ``hidden_tests/`` (the kit's own tests grade small made-up assignments with it).
     ``hide`` lists more folders the submission must not see (grade-all passes the class
     folder when it grades a copy of an LMS download kept elsewhere).
     Raises :class:`GraderError` when the grader cannot run: unknown assignment,

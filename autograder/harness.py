@@ -15,15 +15,14 @@ import re
 import sys
 from collections import OrderedDict
 from functools import wraps
-from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
 import pytest
 
 from .sandbox import RemoteObject
+from .paths import reference_module
 
-ROOT = Path(__file__).resolve().parents[1]
 VISIBILITIES = ("visible", "hidden", "after_due_date", "after_published")
 
 
@@ -81,7 +80,7 @@ def reference(assignment):
     """
     name = f"reference_{assignment}"
     if name not in sys.modules:
-        path = ROOT / "solutions" / assignment / f"{assignment}.py"
+        path = reference_module(assignment)
         spec = importlib.util.spec_from_file_location(name, path)
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module

@@ -33,8 +33,9 @@ from pathlib import Path
 
 from . import _jail, wire
 from .cgroup import HEADROOM_MB, Cgroup
+from .paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
+
 
 #: Modules the assignments forbid (ASSIGNMENTS.md): the autograder compares
 #: against their implementations of these very methods.

@@ -2,7 +2,7 @@
 
     python bench/bench_bmm_threshold.py [N_SEEDS]      (default 500; ~2 min on an idle 2-core machine)
 
-test_accuracy fits ``BernoulliMixtureClassifier(**ACCURACY_SETUP)`` (autograder/tests/bmm/
+test_accuracy fits ``BernoulliMixtureClassifier(**ACCURACY_SETUP)`` (hidden_tests/bmm/
 test_mixture_classifier.py) on a fixed split of the shipped MNIST subset with N_FITS fresh
 random_states and fails when the mean accuracy is below THRESHOLD. This script measures the
 accuracy of one fit over N_SEEDS random_states for two correct implementations of the spec:
@@ -34,14 +34,14 @@ from datasets import load_mnist_heldout, load_mnist_subset  # noqa: E402
 from scipy import stats  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
-sys.path.insert(0, str(ROOT / "autograder" / "tests" / "bmm"))
+sys.path.insert(0, str(ROOT / "hidden_tests" / "bmm"))
 bmm = load_reference("bmm")
 P_FAIL = 1e-6
 
 
 def setup():
     import ast
-    source = (ROOT / "autograder" / "tests" / "bmm" / "test_mixture_classifier.py").read_text()
+    source = (ROOT / "hidden_tests" / "bmm" / "test_mixture_classifier.py").read_text()
     values = {}
     for node in ast.parse(source).body:
         if isinstance(node, ast.Assign):

@@ -2,7 +2,7 @@
 
 For every assignment with hidden tests, a generated class of N submissions
 (default 200; ``BENCH_CLASS_N=20`` for a quick run, ``0`` for the floor only): every third one the
-reference, the others the catalogued typical mistakes of ``tests/mistakes/``
+reference, the others the catalogued typical mistakes of ``samples/mistakes/``
 in turn. Timed, in the same run, on the same seed:
 
 - ``grade-all --jobs 1``, ``grade-all --jobs 2``, and ``grade-all --dask`` on a
@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import ROOT, print_table  # noqa: E402
-from tests.submissions import apply, catalogue, reference_source, write  # noqa: E402
+from samples.submissions import apply, catalogue, reference_source, write  # noqa: E402
 
 PY = sys.executable
 SEED = 1

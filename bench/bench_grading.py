@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.common import ROOT, print_table  # noqa: E402
-from tests.submissions import reference_source, sample_class, write  # noqa: E402
+from samples.submissions import reference_source, sample_class, write  # noqa: E402
 
 PY = sys.executable
 

@@ -34,7 +34,7 @@ from common import ROOT, print_table  # noqa: E402
 sys.path.insert(0, str(ROOT))
 from authoring.notebooks import write_kernelspec  # noqa: E402
 from frontdoors.nbgrader import course as nbcourse  # noqa: E402
-from tests.submissions import apply, catalogue, reference_source, stub_source  # noqa: E402
+from samples.submissions import apply, catalogue, reference_source, stub_source  # noqa: E402
 
 #: nbgrader_config_local.py of the "kernel" way: nbgrader's default preprocessors (Execute) and a
 #: plain ipykernel kernelspec (the course's own kernel refuses to run under autograde).

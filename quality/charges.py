@@ -1,7 +1,7 @@
 """One mistake, one charge: what each catalogued single mistake costs.
 
 ``python -m quality.charges [ASSIGNMENT ...] [--seed 1] [--jobs 2] [--json FILE]``
-grades the reference with each catalogued mistake of ``tests/mistakes/<a>.py``
+grades the reference with each catalogued mistake of ``samples/mistakes/<a>.py``
 applied (one mistake per submission), with ``grade-all`` and one seed, and
 prints per assignment: the median number of failing tests per mistake, the
 median points lost and the largest, and the mistakes charged in more than one
@@ -21,7 +21,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from autograder.paths import ROOT
 
 #: what must hold for a set of single mistakes (GRADING.md, "Partial credit")
 MEDIAN_FAILING_TESTS = 1.5
@@ -51,7 +51,7 @@ def figures(results_by_mistake):
 
 def grade_mistakes(assignment, seed, jobs, workdir, extra=()):
     sys.path.insert(0, str(ROOT))
-    from tests.submissions import apply, catalogue, write
+    from samples.submissions import apply, catalogue, write
 
     folder = Path(workdir) / assignment
     for bug in catalogue(assignment):

@@ -49,7 +49,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from autograder.paths import ROOT, reference_module
 EQUIVALENT = Path(__file__).resolve().parent / "equivalent"
 BEGIN = re.compile(r"^\s*### BEGIN SOLUTION\s*$")
 END = re.compile(r"^\s*### END SOLUTION\s*$")
@@ -241,7 +241,7 @@ def mutants(text):
 
 
 def reference_mutants(assignment):
-    return mutants((ROOT / "solutions" / assignment / f"{assignment}.py").read_text(encoding="utf-8"))
+    return mutants(reference_module(assignment).read_text(encoding="utf-8"))
 
 
 def equivalent(assignment):

@@ -18,7 +18,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from autograder.paths import ROOT
 SEED = 20261201
 
 
@@ -51,7 +51,7 @@ def screenshot(page, png, *, width=1000, height=1400, scale_to=760):
 def demo_class(dest, assignment):
     """A class to show: the reference twice, the untouched stub, every catalogued mistake (the sample
     class's two three times each), a syntax error, a forbidden import and a missing module."""
-    from tests.submissions import apply, catalogue, reference_source, stub_source, write
+    from samples.submissions import apply, catalogue, reference_source, stub_source, write
 
     dest = Path(dest)
     if dest.exists():

@@ -21,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from autograder import catalog
+from autograder.paths import HIDDEN_TESTS, ROOT  # noqa: F401  (the kit's tests import both from here)
 
-ROOT = Path(__file__).resolve().parents[1]
 SEED = int(os.environ.get("KIT_SEED") or secrets.randbits(31))
 
 
@@ -298,7 +298,7 @@ def graded_class(tmp_path_factory):
 
     One ``grade-all`` run per assignment per kit run, shared by every test that needs it.
     """
-    from tests.submissions import apply, catalogue, correct_variants, reference_source, stub_source, write
+    from samples.submissions import apply, catalogue, correct_variants, reference_source, stub_source, write
 
     root = tmp_path_factory.mktemp("classes")
     cache = {}

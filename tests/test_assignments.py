@@ -13,7 +13,7 @@ import pytest
 
 from autograder import catalog
 from tests.conftest import ROOT, hidden_tests
-from tests.submissions import catalogue, correct_variants, graded_assignments
+from samples.submissions import catalogue, correct_variants, graded_assignments
 
 ASSIGNMENTS = graded_assignments()
 #: The least number of typical mistakes each assignment's issue asks for.

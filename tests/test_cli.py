@@ -3,7 +3,7 @@ import csv
 import json
 
 from tests.conftest import ROOT, grade_folder, grade_one, hidden_tests
-from tests.submissions import reference_source, write
+from samples.submissions import reference_source, write
 
 
 def test_unknown_assignment_exits_2_and_still_writes_results(tmp_path):
@@ -77,7 +77,7 @@ def test_no_carry_forward_charges_every_test_a_mistake_fails(tmp_path):
     log-density (error carried forward, said in its output and in ``autograder.carried``);
     ``--no-carry-forward`` (a strict course) charges every test that fails, and says so too."""
     from tests.conftest import entry
-    from tests.submissions import apply, catalogue
+    from samples.submissions import apply, catalogue
 
     bug = next(b for b in catalogue("gmm") if b.name == "log_determinant_dropped")
     sub = write(tmp_path / "s" / "student", "gmm", apply("gmm", bug)).parent

@@ -30,7 +30,7 @@ from frontdoors.classroom.output import classroom_output
 from frontdoors.gradescope.build import gradescope_zip
 from tests.conftest import ROOT, hidden_tests
 from tests.fake_github import FakeGitHub, git_commit, utc
-from tests.submissions import apply, catalogue, reference_source, stub_source, write
+from samples.submissions import apply, catalogue, reference_source, stub_source, write
 
 
 def _bug_score(bug):
@@ -131,7 +131,7 @@ def test_classroom_template_runs_only_public_tests_and_holds_no_secret(assignmen
     for path in template.rglob("*"):
         if path.is_file() and path.suffix in (".yml", ".py", ".md", ".txt", ".ipynb"):
             text = path.read_text(encoding="utf-8")
-            assert not re.search(r"secrets\.|KIT_TOKEN|autograder/tests|token:|BEGIN SOLUTION", text), path
+            assert not re.search(r"secrets\.|KIT_TOKEN|hidden_tests|token:|BEGIN SOLUTION", text), path
     assert (template / f"{assignment}.py").read_text(encoding="utf-8") == stub_source(assignment)
     steps = _steps(template)
     python = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))

@@ -13,7 +13,7 @@ import pytest
 
 from autograder import batch, cli
 from tests.conftest import ROOT, SEED, hidden_tests
-from tests.submissions import reference_source, stub_source, write
+from samples.submissions import reference_source, stub_source, write
 
 
 def grade_all(assignment, folder, *extra, seed=SEED):

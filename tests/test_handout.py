@@ -22,7 +22,7 @@ from authoring import generate, handout, notebooks, requirements, support
 from autograder import _child
 from autograder.sandbox import FORBIDDEN_IMPORTS
 from tests.conftest import ROOT, grade_one
-from tests.submissions import reference_source
+from samples.submissions import reference_source
 
 ALL = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
 

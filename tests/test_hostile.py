@@ -31,8 +31,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tests.conftest import ROOT, SEED, entry, failed, grade_folder, grade_one, hidden_tests, runner
-from tests.submissions import Entry, Hostile, apply, build, reference_source, stub_source, write
+from tests.conftest import HIDDEN_TESTS, ROOT, SEED, entry, failed, grade_folder, grade_one, hidden_tests, runner
+from samples.submissions import Entry, Hostile, apply, build, reference_source, stub_source, write
 
 TOKEN = secrets.token_hex(4)
 ALL = frozenset(hidden_tests("mle"))
@@ -42,7 +42,7 @@ BREAK_GAUSSIAN = ("var = np.mean((x - mean) ** 2)", "var = np.var(x, ddof=1)")
 GAUSSIAN_BOTH = frozenset({"test_gaussian_mle_mean", "test_gaussian_mle_variance"})
 GAUSSIAN_VAR = frozenset({"test_gaussian_mle_variance"})
 REFERENCE = str(ROOT / "solutions" / "mle" / "mle.py")
-HIDDEN_TEST = str(ROOT / "autograder" / "tests" / "mle" / "test_gaussian.py")
+HIDDEN_TEST = str(HIDDEN_TESTS / "mle" / "test_gaussian.py")
 LINKED = "is a symbolic link: submit the file itself"
 #: gaussian_mle's body after its input check: hostile variants replace it
 _GAUSSIAN_BODY = "    mean = np.mean(x)\n    var = np.mean((x - mean) ** 2)\n    return float(mean), float(var)\n"
@@ -1102,7 +1102,7 @@ def _payload(course, kit):
     targets = [course / "submitted" / "payload" / "mle" / "mle.py",
                course / "autograded" / "payload" / "mle" / "mle.py",
                course / "snapshots" / "payload" / "mle" / "files" / "mle.py",
-               kit / "autograder" / "tests" / "mle" / "conftest.py",
+               kit / "hidden_tests" / "mle" / "conftest.py",
                kit / f"nbgrader-pwned-{TOKEN}"]
     return f"""import os as _os, shutil as _shutil
 for _t in {[str(t) for t in targets]!r}:
@@ -1265,7 +1265,7 @@ def test_nbgrader_autograde_started_no_kernel_and_no_file_outside_the_sandbox_ch
     for moved in SET_ASIDE:
         assert course_after["set_aside/" + moved.removeprefix("submitted/")] == course_before[moved]
     assert not (run.kit / f"nbgrader-pwned-{TOKEN}").exists()
-    assert not (run.kit / "autograder" / "tests" / "mle" / "conftest.py").exists()
+    assert not (run.kit / "hidden_tests" / "mle" / "conftest.py").exists()
     payload = (course / "submitted" / "payload" / "mle" / "mle.py").read_bytes()
     for where in ("autograded/payload/mle/mle.py", "snapshots/payload/mle/files/mle.py"):
         assert (course / where).read_bytes() == payload, where
@@ -1396,7 +1396,7 @@ def test_nbgrader_a_config_that_fails_to_load_runs_no_student_code(nbcourse_run)
     assert "refusing to run a student's notebook" in proc.stdout + proc.stderr
     assert _course_state(course) == before
     assert not (run.kit / f"nbgrader-pwned-{TOKEN}").exists()
-    assert not (run.kit / "autograder" / "tests" / "mle" / "conftest.py").exists()
+    assert not (run.kit / "hidden_tests" / "mle" / "conftest.py").exists()
 
 
 @pytest.mark.parametrize("user", ["root", "normal"])
@@ -1728,7 +1728,7 @@ def test_carried_forward_points_are_earned_only_by_code_that_composes(tmp_path, 
     that does nothing; an honest single mistake (the −½·log|Σ| term dropped) carries. (Their
     select_n_components, the reference's arg-min over their own models, may earn its points on
     their models: that part of their code is right.)"""
-    from tests.submissions import catalogue
+    from samples.submissions import catalogue
 
     folder = tmp_path / "class"
     write(folder / "constants", "gmm", reference_source("gmm") + CONSTANT_COMPONENTS)

@@ -9,7 +9,7 @@ only for its own mistake. Uses the ``graded_class`` fixture (one
 import pytest
 
 from tests.conftest import entry
-from tests.submissions import catalogue, graded_assignments
+from samples.submissions import catalogue, graded_assignments
 
 BUGS = [(a, b) for a in graded_assignments() for b in catalogue(a)]
 

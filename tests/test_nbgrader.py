@@ -28,8 +28,8 @@ from authoring import notebooks, stubs
 from authoring.generate import stage
 from frontdoors.nbgrader import course as nbcourse
 from frontdoors.nbgrader.hook import AutograderUnavailable, part_points, parts, split_results
-from tests.conftest import ROOT, SEED, grade_one
-from tests.submissions import apply, catalogue, reference_source, stub_source
+from tests.conftest import HIDDEN_TESTS, ROOT, SEED, grade_one
+from samples.submissions import apply, catalogue, reference_source, stub_source
 
 NOTEBOOKS = notebooks.with_notebooks()
 #: Assignments released through nbgrader: a notebook source and hidden tests.
@@ -141,7 +141,7 @@ def _solution_lines(assignment):
 def _hidden_lines(assignment, visible):
     """Code lines of the hidden tests (not comments, not docstrings) absent from ``visible``."""
     lines = set()
-    for path in (ROOT / "autograder" / "tests" / assignment).glob("*.py"):
+    for path in (HIDDEN_TESTS / assignment).glob("*.py"):
         for ln in path.read_text(encoding="utf-8").splitlines():
             s = ln.strip()
             if len(s) >= 30 and not s.startswith(("#", '"', "'")) and s not in visible:

@@ -21,7 +21,7 @@ import reports
 from autograder import catalog, engine
 from reports import artifacts as artifact_files
 from reports import classreport, feedback, figures, parse
-from tests.submissions import apply, catalogue, write
+from samples.submissions import apply, catalogue, write
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 HOSTILE_NAME = "<script>alert('name')</script>&amp;\x1b[2J"

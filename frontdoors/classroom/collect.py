@@ -58,8 +58,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from autograder.text import csv_cell, one_line
+from autograder.paths import BUILD, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 URL_COLUMNS = ("student_repository_url", "repository_url", "url", "repository", "repo")
 NAME_COLUMNS = ("roster_identifier", "github_username", "student", "login", "name")
 #: git never runs anything of a student's repository: no hooks, no filters it brings, no submodules.
@@ -564,7 +564,7 @@ def main(argv=None):
     parser.add_argument("--roster", help="roster CSV (Classroom's grades export) or a file of URLs")
     parser.add_argument("--deadline", required=True, help="with its time zone, e.g. '2026-12-01 23:59 +0100' "
                         "or '2026-12-01T23:59:00Z'")
-    parser.add_argument("--work", default=str(ROOT / "build" / "classroom"), help="clones and submissions")
+    parser.add_argument("--work", default=str(BUILD / "classroom"), help="clones and submissions")
     parser.add_argument("--csv", help="gradebook CSV (default WORK/gradebook-ASSIGNMENT.csv)")
     parser.add_argument("--feedback", help="passed to grade-all --feedback")
     parser.add_argument("--jobs", type=int)

@@ -16,9 +16,9 @@ import sys
 import zipfile
 from pathlib import Path
 
-from autograder import engine
+from autograder import engine, paths
 
-ROOT = engine.ROOT
+ROOT = paths.ROOT
 HERE = Path(__file__).resolve().parent
 SKIP = {"__pycache__", ".pytest_cache", "mnist_full"}
 
@@ -38,7 +38,7 @@ DATA_READERS = {"mnist_3k.npz": ("load_mnist_subset", "load_mnist_5k"),
 def _unused_data(assignment):
     """Large data files that neither the hidden tests nor the reference of ``assignment`` load."""
     texts = "\n".join(p.read_text(encoding="utf-8") for folder in
-                      (ROOT / "autograder" / "tests" / assignment, ROOT / "solutions" / assignment)
+                      (paths.HIDDEN_TESTS / assignment, paths.SOLUTIONS / assignment)
                       for p in folder.glob("*.py"))
     return {name for name, readers in DATA_READERS.items() if not any(r in texts for r in readers)}
 
@@ -67,7 +67,8 @@ def gradescope_zip(assignment, out, *, unisolated=False):
         for py in sorted((ROOT / "autograder").glob("*.py")):
             zf.write(py, f"autograder/{py.name}")
         zf.write(engine.PYTEST_INI, f"autograder/{engine.PYTEST_INI.name}")  # the engine's pytest config
-        _add_tree(zf, ROOT / "autograder" / "tests" / assignment, f"autograder/tests/{assignment}")
+        zf.write(paths.HIDDEN_TESTS / "__init__.py", "hidden_tests/__init__.py")
+        _add_tree(zf, paths.HIDDEN_TESTS / assignment, f"hidden_tests/{assignment}")
         _add_tree(zf, ROOT / "solutions" / assignment, f"solutions/{assignment}")
         _add_tree(zf, ROOT / "datasets", "datasets", skip={"fetch_mnist.py", "carve_mnist.py", *_unused_data(assignment)})
     return out

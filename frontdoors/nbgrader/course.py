@@ -26,9 +26,9 @@ from authoring.generate import stage
 from authoring.notebooks import (INLINE_BACKEND, TEXT_STUB, THREAD_VARIABLES, NotebookSourceError,
                                  source_path, with_notebooks, write_kernelspec)
 from autograder.catalog import parts
+from autograder.paths import BUILD, ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
-COURSE = ROOT / "build" / "nbgrader"
+COURSE = BUILD / "nbgrader"
 COURSE_ID = "density-estimation"
 KERNEL_BOOT = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); "
                "from frontdoors.nbgrader.kernel import main; main()")
@@ -151,7 +151,7 @@ def build_course(course=COURSE, assignments=None, *, seed=None, generate_release
         if not source_path(a).exists():
             raise NotebookSourceError(f"{a} has no notebook source ({source_path(a).relative_to(ROOT)})")
         if not parts(a):
-            raise NotebookSourceError(f"{a} has no hidden tests yet (autograder/tests/{a}/test_*.py)")
+            raise NotebookSourceError(f"{a} has no hidden tests yet (hidden_tests/{a}/test_*.py)")
     seed = seed if seed is not None else read_seed(course)
     seed = seed if seed is not None else secrets.randbits(31)
     graded = sorted(set(names) | {p.name for p in (course / "source").glob("*") if p.is_dir()})

@@ -1,7 +1,7 @@
 """What an nbgrader "autograder tests" cell calls: the points of one part.
 
 Each graded part of an assignment (one hidden test module,
-``autograder/tests/<a>/test_<part>.py``) has one autograder-tests cell in the
+``hidden_tests/<a>/test_<part>.py``) has one autograder-tests cell in the
 assignment's notebook. Its hidden content, restored by ``nbgrader autograde``
 and nothing more, is::
 
@@ -44,10 +44,10 @@ import tempfile
 import warnings
 from pathlib import Path
 
-from autograder.catalog import TESTS, Part, Test, parts  # noqa: F401  (the hook's public names)
+from autograder.catalog import Part, Test, parts  # noqa: F401  (the hook's public names)
+from autograder.paths import ROOT
 from autograder.text import clean
 
-ROOT = Path(__file__).resolve().parents[2]
 #: Seconds one grading may take before the cell reports that the grader did not finish.
 GRADING_TIMEOUT = 900
 

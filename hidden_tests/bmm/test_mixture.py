@@ -1,6 +1,4 @@
 """bmm, part 3: BernoulliMixture fitted by EM (34 points)."""
-import types
-
 import numpy as np
 from scipy import stats
 from scipy.special import logsumexp
@@ -9,6 +7,7 @@ from autograder.harness import (Mistake, expect, expect_array, expect_close, exp
                                 follows_history, points, reference)
 from autograder.sandbox import StudentCodeError
 from datasets import load_mnist_5k
+from hidden_tests.bmm.carried import expect_own, own, with_private
 
 ref = reference("bmm")
 IMAGES, LABELS = load_mnist_5k()
@@ -42,51 +41,6 @@ def fitted(module, k, X, **kwargs):
     model = module.BernoulliMixture(k, **kwargs)
     model.fit(X)
     return model
-
-
-#: the reference's unchecked helpers (what its loops call) and the public functions they implement
-PRIVATE = {"_bernoulli_log_prob": "bernoulli_log_prob", "_e_step": "bmm_e_step", "_m_step": "bmm_m_step"}
-
-
-def own(module):
-    """The composed reference (error carried forward) with its unchecked helpers routed to your own
-    functions where they replace the reference's: its loops call ``_bernoulli_log_prob`` /
-    ``_e_step`` / ``_m_step``, so those go to your own unchecked helper of that name (as your own
-    loop would call it, without the public function's input checks), or, where you have none (not
-    written, or failing), to your public ``bernoulli_log_prob`` / ``bmm_e_step`` / ``bmm_m_step``."""
-    def replaced(fn):
-        return not (isinstance(fn, types.FunctionType) and fn.__globals__ is module.__dict__)
-
-    def routed(private_fn, public_fn):
-        def call(*args, **kwargs):
-            try:
-                return private_fn(*args, **kwargs)
-            except StudentCodeError as exc:
-                if exc.kind not in ("not_implemented", "exception", "missing", "bad_return"):
-                    raise
-            return public_fn(*args, **kwargs)
-        return call
-
-    for private, public in PRIVATE.items():
-        public_fn, private_fn = getattr(module, public), getattr(module, private)
-        if replaced(public_fn):
-            setattr(module, private, routed(private_fn, public_fn) if replaced(private_fn) else public_fn)
-    return module
-
-
-def with_private(uses):
-    """``uses`` with each public step's unchecked helper (see :func:`own`) charged in the same test."""
-    return {**uses, **{private: uses[public] for private, public in PRIVATE.items() if public in uses}}
-
-
-def expect_own(got, expected, what, **kwargs):
-    """expect_close against what your own functions give, a NaN where they give NaN included."""
-    arr = np.asarray(expect_array(got, what, finite=False), dtype=float)
-    expected = np.asarray(expected, dtype=float)
-    if arr.shape == expected.shape:
-        both = np.isnan(arr) & np.isnan(expected)
-        arr, expected = np.where(both, 0.0, arr), np.where(both, 0.0, expected)
-    return expect_close(arr, expected, what, **kwargs)
 
 
 def log_prob_test(carry):

@@ -5,7 +5,7 @@ the reference (text replacements, each of which must match exactly once),
 never as a copy of it, so it follows the reference as the reference changes
 and fails loudly when a patch no longer applies.
 
-    python -m tests.submissions DEST     # write the sample class: DEST/<a>/<student>/<a>.py
+    python -m samples.submissions DEST     # write the sample class: DEST/<a>/<student>/<a>.py
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from autograder.paths import HIDDEN_TESTS, ROOT, reference_module, student_module
 MARKER = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*\n", re.MULTILINE)
 
 
@@ -122,12 +122,12 @@ def build(dest, assignment, hostile, *, kit=None, subst=None):
 
 def reference_source(assignment):
     """The reference module's text with the solution markers removed."""
-    text = (ROOT / "solutions" / assignment / f"{assignment}.py").read_text(encoding="utf-8")
+    text = reference_module(assignment).read_text(encoding="utf-8")
     return MARKER.sub("", text)
 
 
 def stub_source(assignment):
-    return (ROOT / "assignments" / assignment / f"{assignment}.py").read_text(encoding="utf-8")
+    return student_module(assignment).read_text(encoding="utf-8")
 
 
 def apply(assignment, patch):
@@ -145,19 +145,19 @@ def apply(assignment, patch):
 
 
 def catalogue(assignment):
-    """The assignment's typical mistakes (``tests/mistakes/<a>.py``, list ``BUGS``)."""
+    """The assignment's typical mistakes (``samples/mistakes/<a>.py``, list ``BUGS``)."""
     try:
-        module = importlib.import_module(f"tests.mistakes.{assignment}")
+        module = importlib.import_module(f"samples.mistakes.{assignment}")
     except ModuleNotFoundError:
         return []
     return list(module.BUGS)
 
 
 def correct_variants(assignment):
-    """Correct solutions written another way (``tests/mistakes/<a>.py``, list ``CORRECT``):
+    """Correct solutions written another way (``samples/mistakes/<a>.py``, list ``CORRECT``):
     each must score 100 — the hidden tests require nothing the spec does not state."""
     try:
-        module = importlib.import_module(f"tests.mistakes.{assignment}")
+        module = importlib.import_module(f"samples.mistakes.{assignment}")
     except ModuleNotFoundError:
         return []
     return list(getattr(module, "CORRECT", []))
@@ -171,7 +171,7 @@ def write(dest, assignment, text):
 
 
 def graded_assignments():
-    return sorted(p.name for p in (ROOT / "autograder" / "tests").iterdir()
+    return sorted(p.name for p in HIDDEN_TESTS.iterdir()
                   if p.is_dir() and any(p.glob("test_*.py")))
 
 

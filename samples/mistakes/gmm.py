@@ -3,7 +3,7 @@
 Every entry must lose points in the named hidden test, with feedback that
 names the mistake (tests/test_assignments.py checks both).
 """
-from tests.submissions import Bug
+from samples.submissions import Bug
 
 BUGS = [
     Bug("responsibilities_normalised_over_samples", test="test_e_step_full", says="normalised over the samples",

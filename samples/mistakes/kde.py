@@ -4,7 +4,7 @@ Every entry must lose points in the named hidden test, with feedback that
 names the mistake — and no other (tests/test_mistakes.py checks it), so
 ``says`` is a phrase of that mistake's message and of no other's.
 """
-from tests.submissions import Bug
+from samples.submissions import Bug
 
 LOGPDF_RETURN = "    return _log_kernel_sums(X_train, X_query, h) - log_norm"
 LOO_SUMS = "log_sums = _log_kernel_sums(X, X, h, exclude_self=True)"

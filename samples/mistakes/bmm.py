@@ -3,7 +3,7 @@
 Every entry must lose points in the named hidden test, with feedback that
 names the mistake (tests/test_assignments.py checks both).
 """
-from tests.submissions import Bug
+from samples.submissions import Bug
 
 BUGS = [
     Bug("random_start_normalised_per_column", test="test_random_start_history", says="normalised per column",

@@ -4,7 +4,7 @@ Every entry must lose points in the named hidden test, with feedback that
 names the mistake — and no other (tests/test_mistakes.py checks it), so
 ``says`` is a phrase of that mistake's message and of no other's.
 """
-from tests.submissions import Bug
+from samples.submissions import Bug
 
 GAUSS_LL = "return float(-0.5 * n_samples * (LOG_2PI + math.log(var)) - 0.5 * sq / var)"
 BERNOULLI_TERMS = "terms = xlogy(x, theta) + xlog1py(1.0 - x, -theta)"
