@@ -687,7 +687,7 @@ def main():
         _preimport()
         libc, contained, private = _isolate(cfg, report)
         if not contained:
-            if not cfg.get("unisolated"):  # refused before anything else is tried (GRADING.md)
+            if not cfg.get("unisolated"):  # refused before anything else is tried (docs/GRADING.md)
                 from autograder import _jail
 
                 raise _SetupError(_jail.refusal(report.get("namespaces")))

@@ -40,7 +40,7 @@ import os
 import struct
 import sys
 
-#: What a submission may import (ASSIGNMENTS.md: NumPy, scipy.special, scipy.linalg and the
+#: What a submission may import (docs/ASSIGNMENTS.md: NumPy, scipy.special, scipy.linalg and the
 #: standard library), with everything these require; matplotlib so that a module that draws
 #: (a plotting helper beside the graded functions) still imports.
 ALLOWED_DISTRIBUTIONS = ("numpy", "scipy", "matplotlib")

@@ -1,4 +1,4 @@
-"""Error carried forward: one mistake, one charge (GRADING.md, "Partial credit").
+"""Error carried forward: one mistake, one charge (docs/GRADING.md, "Partial credit").
 
 A hidden test whose expected value composes other graded functions (EM's
 loop runs ``e_step`` and ``m_step``; ``e_step`` runs ``log_gaussian_prob``)
@@ -411,7 +411,7 @@ class Carry:
             if why:
                 self.refused = why
                 raise GradingFailure(f"{first}\nNot carried forward: {why}, so your answer "
-                                     "cannot be credited on it (GRADING.md, “Partial credit”).") from None
+                                     "cannot be credited on it (docs/GRADING.md, “Partial credit”).") from None
             # name the functions the composition called (a replaced helper it never reached is not one)
             called = {fn: test for fn, test in own.items() if recorded[fn].calls}
             self.carried.update(called or own)

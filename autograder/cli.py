@@ -1,4 +1,4 @@
-"""Command line: ``python -m autograder grade | grade-all`` (GRADING.md).
+"""Command line: ``python -m autograder grade | grade-all`` (docs/GRADING.md).
 
 Exit status 0 whenever grading finished, whatever the score; 2 when the
 grader could not run (unknown assignment, missing path, nothing gradable, a
@@ -36,7 +36,7 @@ UNISOLATED_HELP = ("grade even where this machine cannot isolate student code (n
 
 
 NO_CARRY_HELP = ("charge every test that fails, also when the only cause is a function that fails its "
-                 "own test (default: error carried forward, GRADING.md \"Partial credit\")")
+                 "own test (default: error carried forward, docs/GRADING.md \"Partial credit\")")
 
 
 def main(argv=None):

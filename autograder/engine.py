@@ -52,7 +52,7 @@ DEFAULT_TIME_BUDGET = 300
 
 
 def carry_forward(assignment, tests_root=None):
-    """Whether error is carried forward for ``assignment`` (GRADING.md, "Partial credit").
+    """Whether error is carried forward for ``assignment`` (docs/GRADING.md, "Partial credit").
 
     On by default; off with ``--no-carry-forward`` (``AUTOGRADER_NO_CARRY_FORWARD=1``, inherited
     by the grading processes) or when the hidden tests' package says ``CARRY_FORWARD = False``
@@ -165,7 +165,7 @@ class Report:
     #: read reasons from text.
     reason: str = ""
     #: "" when the submission ran in the allow-listed sandbox; else what was not isolated
-    #: (only with ``--unisolated``: GRADING.md, "Isolation"). Also the output's first note.
+    #: (only with ``--unisolated``: docs/GRADING.md, "Isolation"). Also the output's first note.
     isolation: str = ""
     #: whether error was carried forward in this grading (off: ``--no-carry-forward``)
     carry_forward: bool = True

@@ -37,7 +37,7 @@ from .paths import ROOT
 
 
 
-#: Modules the assignments forbid (ASSIGNMENTS.md): the autograder compares
+#: Modules the assignments forbid (docs/ASSIGNMENTS.md): the autograder compares
 #: against their implementations of these very methods.
 FORBIDDEN_IMPORTS = ("sklearn", "scipy.stats")
 
@@ -218,7 +218,7 @@ class Session:
         os.chmod(self._tmp_base, 0o755)
         self.hidden = self._safe_hidden(hidden)
         self.isolation = None  # what the child reported it could set up
-        # grade where the child cannot be isolated only when told so (GRADING.md, "Isolation")
+        # grade where the child cannot be isolated only when told so (docs/GRADING.md, "Isolation")
         self.unisolated = unisolated_allowed() if unisolated is None else unisolated
         self.output = bytearray()
         self.output_dropped = 0

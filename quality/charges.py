@@ -5,8 +5,10 @@ grades the reference with each catalogued mistake of ``samples/mistakes/<a>.py``
 applied (one mistake per submission), with ``grade-all`` and one seed, and
 prints per assignment: the median number of failing tests per mistake, the
 median points lost and the largest, and the mistakes charged in more than one
-test. GRADING.md ("Partial credit") asks for a median ≤ 1.5 failing tests, a
-median cost ≤ 8 points and no mistake costing more than 25.
+test. The kit holds docs/GRADING.md's "one mistake, one charge" ("Partial
+credit") to a median ≤ 1.5 failing tests, a median cost ≤ 8 points and no
+mistake costing more than 25 (its own figures: docs/GRADING.md states the
+rule, not these numbers).
 
 ``charges(results)`` computes the same figures from ``{mistake: results.json}``
 (tests/test_mistakes.py uses it on the class it grades anyway).
@@ -23,7 +25,7 @@ from pathlib import Path
 
 from autograder.paths import ROOT
 
-#: what must hold for a set of single mistakes (GRADING.md, "Partial credit")
+#: what must hold for a set of single mistakes (the kit's figures for docs/GRADING.md, "Partial credit")
 MEDIAN_FAILING_TESTS = 1.5
 MAX_COST = 25
 MEDIAN_COST = 8

@@ -1,4 +1,4 @@
-"""The command line contract of GRADING.md: paths, exit codes, results files, gradebook."""
+"""The command line contract of docs/GRADING.md: paths, exit codes, results files, gradebook."""
 import csv
 import json
 
@@ -73,7 +73,7 @@ def test_grade_all_writes_one_csv_row_per_student(tmp_path):
 
 
 def test_no_carry_forward_charges_every_test_a_mistake_fails(tmp_path):
-    """GRADING.md, "Partial credit": by default a fit is credited on the student's own failed
+    """docs/GRADING.md, "Partial credit": by default a fit is credited on the student's own failed
     log-density (error carried forward, said in its output and in ``autograder.carried``);
     ``--no-carry-forward`` (a strict course) charges every test that fails, and says so too."""
     from tests.conftest import entry

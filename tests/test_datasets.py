@@ -25,7 +25,7 @@ def test_sha256sums_lists_every_shipped_data_file_and_matches():
 def test_old_faithful_is_the_r_table():
     X = datasets.load_old_faithful()
     assert X.shape == (272, 2) and X.dtype == np.float64
-    # R: colMeans(faithful), sapply(faithful, sd) — FACTS.md
+    # R: colMeans(faithful), sapply(faithful, sd) — docs/FACTS.md
     np.testing.assert_allclose(X.mean(axis=0), [3.487783, 70.897059], atol=5e-7)
     np.testing.assert_allclose(X.std(axis=0, ddof=1), [1.141371, 13.594974], atol=5e-7)
     Z = datasets.load_old_faithful(standardize=True)

@@ -1,4 +1,4 @@
-"""grade-all as an instructor runs it: the gradebook, resuming, LMS downloads, Dask (GRADING.md)."""
+"""grade-all as an instructor runs it: the gradebook, resuming, LMS downloads, Dask (docs/GRADING.md)."""
 import csv
 import datetime
 import importlib.util

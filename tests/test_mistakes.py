@@ -46,7 +46,7 @@ def test_typical_mistake_loses_points_with_a_message_naming_it_and_only_it(assig
 def test_a_typical_mistake_is_counted_once_in_its_own_test(assignment, bug, graded_class):
     """The class report counts a mistake where it is named on a "Likely mistake:" line: each
     catalogued mistake is named so in its own test and in no other (a guess downstream of a
-    failed dependency reads "Possibly …" and is not counted; GRADING.md, "Partial credit")."""
+    failed dependency reads "Possibly …" and is not counted; docs/GRADING.md, "Partial credit")."""
     results = graded_class(assignment)[bug.name]
     counted = [t["name"] for t in results["tests"]
                if any(ln.startswith("Likely mistake: ") and bug.says.lower() in ln.lower()
@@ -57,7 +57,8 @@ def test_a_typical_mistake_is_counted_once_in_its_own_test(assignment, bug, grad
 
 @pytest.mark.parametrize("assignment", graded_assignments())
 def test_one_mistake_costs_one_charge(assignment, graded_class):
-    """GRADING.md, "Partial credit", measured on the catalogue (one mistake per submission): the
+    """docs/GRADING.md, "Partial credit" (one mistake, one charge), measured on the catalogue (one
+    mistake per submission) with the kit's own figures, which docs/GRADING.md does not state: the
     median number of failing tests per mistake ≤ 1.5, the median cost ≤ 8 points, none > 25
     (``python -m quality.charges`` prints the same figures and each mistake's charges)."""
     from quality.charges import MAX_COST, MEDIAN_COST, MEDIAN_FAILING_TESTS, charges, figures
