@@ -24,7 +24,7 @@ def sklearn_converged(X, k):
 
 
 # Old Faithful, K = 2, full covariances: the maximum likelihood fit. Its total log-likelihood
-# is −1130.2640 (FACTS.md: scikit-learn and R's mclust reach the same); on the standardised
+# is −1130.2640 (docs/FACTS.md: scikit-learn and R's mclust reach the same); on the standardised
 # data it is that value + n·log(s₁s₂) (the Jacobian of the scaling).
 SK_FAITHFUL = sklearn_converged(FAITHFUL, 2)
 SK_FAITHFUL_STD = sklearn_converged(FAITHFUL_STD, 2)
@@ -462,7 +462,7 @@ def test_fit_matches_sklearn_spherical(student, carry, rng):
 def test_old_faithful(student, rng, artifacts):
     """end to end (reference only): fit on Old Faithful from k-means, K=2, full, reaches the maximum likelihood fit, total log-likelihood −1130.2640"""
     # The assignment's one end-to-end test: compared with the reference alone, never carried forward
-    # (GRADING.md, "Partial credit"), so "does it all work" still costs something.
+    # (docs/GRADING.md, "Partial credit"), so "does it all work" still costs something.
     # Every pair of distinct rows of Old Faithful (raw or standardised) leads Lloyd's algorithm to the
     # same two clusters (checked exhaustively over all 36,856 pairs), so every correct k-means start,
     # k-means++ or uniform, gives the same first EM step; EM then reaches the maximum (checked for the

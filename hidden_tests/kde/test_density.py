@@ -77,7 +77,7 @@ def test_logpdf_matches_sklearn(student, rng):
         what = f"gaussian_kde_logpdf(X_train, X_query, h={h:.4f}), d={d}, n={n}, m={m}{label}"
         got = expect_array(got, what, shape=(m,))
         # scikit-learn's tree is exact to ~1e-12 above −10; further out the exact log-sum-exp
-        # (the reference) is the answer (FACTS.md)
+        # (the reference) is the answer (docs/FACTS.md)
         near = expected_sk > -10
         expect_close(got[near], expected_sk[near], f"{what}, where log p̂ > −10 (vs scikit-learn)",
                      rtol=0, atol=1e-8, mistakes=[Mistake(k.value[near], k.message) for k in hints])
@@ -188,7 +188,7 @@ def test_logpdf_far_from_the_origin(student, carry, rng):
     X = rng.normal(size=(n, d)) + offset
     h = float(rng.uniform(0.3, 0.7))
     Q = X[rng.integers(n, size=m)] + rng.normal(size=(m, d)) * 0.5
-    # scikit-learn's tree subtracts coordinates directly; near the data it is exact (FACTS.md)
+    # scikit-learn's tree subtracts coordinates directly; near the data it is exact (docs/FACTS.md)
     expected = sklearn_logpdf(X, Q, h)
     near = expected > -10
     got = expect_array(student.gaussian_kde_logpdf(X, Q, h), "gaussian_kde_logpdf on data around "
