@@ -373,15 +373,19 @@ def submission_hash(student, assignment):
     return h.hexdigest()
 
 
-def tests_hash(assignment):
-    """SHA-256 of what grades ``assignment``: its hidden tests, its reference, the engine."""
+def tests_hash(assignment, kit=ROOT):
+    """SHA-256 of what grades ``assignment``: its hidden tests, its reference, the engine
+    (of this kit, or of the checkout ``kit``)."""
+    def at(path):
+        return Path(kit) / path.relative_to(ROOT)
+
     h = hashlib.sha256()
-    paths = sorted((HIDDEN_TESTS / assignment).rglob("*.py"))
-    paths += sorted((ROOT / "autograder").glob("*.py"))
-    paths += [reference_module(assignment), DATASETS / "SHA256SUMS"]
+    paths = sorted(at(HIDDEN_TESTS / assignment).rglob("*.py"))
+    paths += sorted(at(ROOT / "autograder").glob("*.py"))
+    paths += [at(reference_module(assignment)), at(DATASETS / "SHA256SUMS")]
     for p in paths:
         if p.is_file():
-            h.update(b"\0" + str(p.relative_to(ROOT)).encode() + b"\0" + p.read_bytes())
+            h.update(b"\0" + str(p.relative_to(kit)).encode() + b"\0" + p.read_bytes())
     from .engine import carry_forward  # the switch changes scores: a switched re-run regrades
     h.update(f"\0carry-forward={carry_forward(assignment)}".encode())
     return h.hexdigest()

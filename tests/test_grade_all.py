@@ -79,11 +79,10 @@ def test_gradebook_reasons_safe_cells_dot_folders_and_resume(tmp_path):
     assert code == 0 and "Grading 4 submissions" in err and "unchanged" not in err, err
 
 
-def test_a_changed_hidden_test_regrades_everyone(tmp_path, monkeypatch):
+def test_a_changed_hidden_test_regrades_everyone(tmp_path):
     student = batch.Student("ada", path=write(tmp_path / "ada", "mle", reference_source("mle")))
     before = batch.submission_hash(student, "mle"), batch.tests_hash("mle")
-    monkeypatch.setattr(batch, "ROOT", tmp_path)          # another kit: other hidden tests
-    assert batch.tests_hash("mle") != before[1]
+    assert batch.tests_hash("mle", kit=tmp_path) != before[1]   # another kit: other hidden tests
     (tmp_path / "ada" / "mle.py").write_text(reference_source("mle") + "\n# edited\n")
     assert batch.submission_hash(student, "mle") != before[0]
 
