@@ -49,7 +49,9 @@ except ImportError:  # pragma: no cover - until the reports package is in the ki
 
 #: bytes of one file that are hashed or copied (the rest is counted, not read)
 MAX_FILE_BYTES = 32 << 20
-MAX_FILES = 200
+#: files of one student of an LMS download that are staged (copied) for grading; the engine's
+#: intake then takes at most :data:`autograder.intake.MAX_PYTHON_FILES` Python files of them
+MAX_LMS_FILES = 200
 
 #: Canvas: anchored at the start; the student is ``<lastfirst>_<user id>`` (letters and digits only).
 CANVAS = re.compile(r"^(?P<who>[A-Za-z0-9]+?)(?:_(?:late|LATE))?_(?P<id>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
@@ -343,7 +345,7 @@ def stage(student, dest):
     for old in dest.iterdir():
         if not old.is_dir() or old.is_symlink():
             old.unlink()
-    for original, path in list(student.files.items())[:MAX_FILES]:
+    for original, path in list(student.files.items())[:MAX_LMS_FILES]:
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", original).lstrip(".") or "file"
         data = read_regular(path)
         if data is not None:

@@ -12,7 +12,7 @@ regular file:
 - a device, FIFO or socket is refused from ``lstat`` alone, never opened;
 - a file with other hard links is refused (its real place may be elsewhere);
 - each source file is at most :data:`MAX_SOURCE_BYTES`, a notebook at most
-  :data:`MAX_NOTEBOOK_BYTES`, at most :data:`MAX_FILES` files are taken and
+  :data:`MAX_NOTEBOOK_BYTES`, at most :data:`MAX_PYTHON_FILES` files are taken and
   at most :data:`MAX_ENTRIES` entries, :data:`MAX_DEPTH` folders deep, are
   looked at (a folder of a million files costs no more than one of ten
   thousand).
@@ -52,7 +52,7 @@ from .text import one_line
 MAX_SOURCE_BYTES = 1 << 20      # one .py file (module or helper)
 MAX_NOTEBOOK_BYTES = 5 << 20    # one .ipynb file
 MAX_CODE_BYTES = 1 << 20        # the module made from a notebook's code cells
-MAX_FILES = 40                  # files taken (module + helpers)
+MAX_PYTHON_FILES = 40           # Python files taken (module + helpers)
 MAX_ENTRIES = 10_000            # folder entries looked at, in all
 MAX_DEPTH = 8                   # folders below the submission's top
 MAX_NOTES = 12                  # refusals named one by one in the feedback
@@ -433,9 +433,9 @@ def _helpers(snap, root_fd, main, considered):
             snap.refused.append(Refused(e.name, f"{e.display} is not a name Python can import "
                                         "(letters, digits and _ only): it was not read"))
             continue
-        if taken >= MAX_FILES:
+        if taken >= MAX_PYTHON_FILES:
             snap.refused.append(Refused(e.name, f"{e.display} was not read: a submission may "
-                                        f"hold at most {MAX_FILES} Python files"))
+                                        f"hold at most {MAX_PYTHON_FILES} Python files"))
             continue
         if _in_dir(root_fd, e, snap, "helper"):
             taken += 1

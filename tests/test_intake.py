@@ -127,14 +127,14 @@ def test_sizes_and_counts_are_capped(tmp_path):
     folder = _folder(tmp_path, **{"mle.py": "A = 1\n"})
     with open(folder / "big.py", "wb") as f:
         f.truncate(intake.MAX_SOURCE_BYTES + 1)
-    for i in range(intake.MAX_FILES + 5):
+    for i in range(intake.MAX_PYTHON_FILES + 5):
         (folder / f"h{i:02d}.py").write_text("X = 1\n")
     (folder / "bad-name.py").write_text("X = 1\n")
     snap = intake.collect("mle", folder)
-    assert len(snap.files) == intake.MAX_FILES
+    assert len(snap.files) == intake.MAX_PYTHON_FILES
     reasons = _reasons(snap)
     assert "big.py is 1.0 MiB, more than the 1.0 MiB a file may have" in reasons
-    assert f"at most {intake.MAX_FILES} Python files" in reasons
+    assert f"at most {intake.MAX_PYTHON_FILES} Python files" in reasons
     assert "bad-name.py is not a name Python can import" in reasons
 
 

@@ -64,7 +64,7 @@ def grade_snapshot(assignment, folder, seed, results_path, timeout=GRADING_TIMEO
     return run_grader(assignment, folder, seed, results_path, timeout=timeout)
 
 
-def part_points(results, assignment):
+def points_by_part(results, assignment):
     """``{part name: points earned}`` of a results.json dict."""
     split = split_results(results, parts(assignment))
     return {name: round(sum(float(e["score"]) for e in entries), 6) for name, entries in split.items()}
@@ -123,7 +123,7 @@ class GradeSnapshot(NbGraderPreprocessor):
         # 3. one sandboxed grading of the snapshot
         results = grade_snapshot(assignment, record / "files", self.seed, record / "results.json",
                                  timeout=self.timeout)
-        points = part_points(results, assignment)
+        points = points_by_part(results, assignment)
         rec["points"] = points
         snapshot.write_json(record / "snapshot.json", rec)
 

@@ -27,7 +27,7 @@ from pathlib import Path
 from autograder.text import clean
 
 from . import snapshot
-from .autograde import PART_PREFIX, grade_snapshot, part_points
+from .autograde import PART_PREFIX, grade_snapshot, points_by_part
 from .hook import AutograderUnavailable
 
 
@@ -68,7 +68,7 @@ def check_student(course, assignment, student, *, db_url=None):
             results = grade_snapshot(assignment, record / "files", rec["seed"], Path(tmp) / "results.json")
         except AutograderUnavailable as exc:
             return [f"could not regrade: {exc}"], None
-    regrade = part_points(results, assignment)
+    regrade = points_by_part(results, assignment)
     recorded = rec.get("points", {})
     book = gradebook_points(course, assignment, student, db_url)
     for part in sorted(set(regrade) | set(recorded) | set(book)):
