@@ -67,22 +67,21 @@ grader-lock: $(STAMP)
 sample-class: $(STAMP)
 	$(PY) -m samples.submissions $(SAMPLE)/submissions
 
-# grade-all's options shared by both uses of make grade (feedback pages once the reports package is in)
+# grade-all's options shared by both uses of make grade (the pages: grade-all runs python -m reports)
 GRADE_OPTS = --jobs $(JOBS) $(if $(SEED),--seed $(SEED)) $(if $(FORCE),--force) $(if $(DASK),--dask $(DASK))
-FEEDBACK   = $(if $(wildcard reports/__init__.py),--feedback $(1)/feedback)
 
 grade: $(STAMP)
 ifeq ($(SUBMISSIONS),)
 	@$(MAKE) --no-print-directory sample-class
 	@set -e; for a in $(if $(ASSIGNMENT),$(ASSIGNMENT),$(sort $(GRADED))); do \
 	  $(PY) -m autograder grade-all $$a $(SAMPLE)/submissions/$$a $(GRADE_OPTS) \
-	    --csv $(SAMPLE)/$$a/gradebook.csv --results-dir $(SAMPLE)/$$a/results $(call FEEDBACK,$(SAMPLE)/$$a); \
-	  echo "Written: $(SAMPLE)/$$a/ (gradebook.csv, results/$(if $(call FEEDBACK,x), feedback/))"; done
+	    --csv $(SAMPLE)/$$a/gradebook.csv --results-dir $(SAMPLE)/$$a/results --feedback $(SAMPLE)/$$a/feedback; \
+	  echo "Written: $(SAMPLE)/$$a/ (gradebook.csv, results/, feedback/)"; done
 else
 	@test -n "$(ASSIGNMENT)" || { echo "make grade SUBMISSIONS=... needs ASSIGNMENT=<$(ALL)>"; exit 2; }
 	$(PY) -m autograder grade-all $(ASSIGNMENT) $(SUBMISSIONS) $(GRADE_OPTS) \
-	  --csv $(OUT)/gradebook.csv --results-dir $(OUT)/results $(call FEEDBACK,$(OUT))
-	@echo "Written: $(OUT)/ (gradebook.csv, results/$(if $(call FEEDBACK,x), feedback/))"
+	  --csv $(OUT)/gradebook.csv --results-dir $(OUT)/results --feedback $(OUT)/feedback
+	@echo "Written: $(OUT)/ (gradebook.csv, results/, feedback/)"
 endif
 
 check: $(STAMP)

@@ -24,6 +24,11 @@ top, when it reads the submission).
 Resuming: each grading is kept with the hash of what the engine's intake
 reads of the submission (its snapshot) and the hash of what grades it (the
 hidden tests, the reference, the engine), so a re-run regrades only what changed.
+
+A results folder (:class:`Store`) is what ``python -m reports RESULTS OUT``
+draws the pages from: ``<stem>.json`` (results.json, :mod:`autograder.results`)
+and ``<stem>.npz`` (the pictures' arrays) per student, and
+``.grade-all/class.json`` (the assignment, the seed and the class's students).
 """
 from __future__ import annotations
 
@@ -39,13 +44,8 @@ from pathlib import Path
 
 from . import intake
 from .paths import DATASETS, HIDDEN_TESTS, ROOT, reference_module
+from .results import ARTIFACTS_SUFFIX, load_artifacts, save_artifacts
 from .text import file_stem, one_line
-
-try:  # kept for the feedback pictures of resumed students (package ``reports``)
-    from reports import artifacts as _artifacts
-except ImportError:  # pragma: no cover - until the reports package is in the kit
-    _artifacts = None
-
 
 #: bytes of one file that are hashed or copied (the rest is counted, not read)
 MAX_FILE_BYTES = 32 << 20
@@ -398,14 +398,16 @@ def tests_hash(assignment, kit=ROOT):
 
 
 class Store:
-    """Per-student results (``DIR/<stem>.json``, Gradescope's schema) and their state.
+    """A results folder: per student ``DIR/<stem>.json`` (results.json: Gradescope's schema and
+    the kit's ``"autograder"`` block) and ``DIR/<stem>.npz`` (the pictures' arrays), and their state.
 
     ``DIR/.grade-all/students/<stem>.json`` keeps, beside each results file,
-    the hashes it was graded with, the seed, and the reason (results.json stays
-    Gradescope's schema); the class's own state (its seed) is
-    ``DIR/.grade-all/class.json``, outside the students' namespace, so no
-    student's name can take its place. Each is written as soon as the grading ends, so an
-    interrupted run resumes where it stopped.
+    the hashes it was graded with (a student without one is regraded); the
+    class's own state is ``DIR/.grade-all/class.json`` (the assignment, its
+    seed, and the class's students: ``{stem: name}``, what ``python -m reports``
+    draws), outside the students' namespace, so no student's name can take its
+    place. Each is written as soon as the grading ends, so an interrupted run
+    resumes where it stopped.
     """
 
     def __init__(self, directory):
@@ -413,8 +415,8 @@ class Store:
         if self.dir is not None:
             (self.dir / ".grade-all" / "students").mkdir(parents=True, exist_ok=True)
 
-    def _state_path(self, student, suffix=".json"):
-        return self.dir / ".grade-all" / "students" / f"{student.stem}{suffix}"
+    def _state_path(self, student):
+        return self.dir / ".grade-all" / "students" / f"{student.stem}.json"
 
     def previous_seed(self, assignment):
         if self.dir is None:
@@ -425,13 +427,15 @@ class Store:
             return None
         return data.get("seed") if data.get("assignment") == assignment else None
 
-    def save_class(self, assignment, seed):
+    def save_class(self, assignment, seed, students=()):
+        """The class's state: its assignment, seed and students (those graded: ``{stem: name}``)."""
         if self.dir is not None:
             _atomic_write(self.dir / ".grade-all" / "class.json",
-                          {"assignment": assignment, "seed": seed})
+                          {"assignment": assignment, "seed": seed,
+                           "students": {s.stem: s.name for s in students if not s.skipped}})
 
     def load(self, student, key):
-        """The kept result of ``student`` if it was graded with ``key``, else None."""
+        """The kept results of ``student`` if they were graded with ``key``, else None."""
         if self.dir is None:
             return None
         try:
@@ -441,31 +445,32 @@ class Store:
             return None
         if state.get("student") != _digest(student.key, 64) or state.get("key") != key or not isinstance(results, dict):
             return None
-        return {**results, "reason": state.get("reason", "")}
+        return results
 
-    def save(self, student, key, result, *, artifacts=None):
+    def save(self, student, key, results, *, artifacts=None, keep=True):
+        """Write ``student``'s results (and the pictures' arrays; ``None``: none were kept).
+
+        ``keep=False`` (the grader failed): written for the reports, but the next run regrades it.
+        """
         if self.dir is None:
             return
-        results = {k: v for k, v in result.items() if k != "reason"}
         _atomic_write(self.dir / f"{student.stem}.json", results)
-        pictures = self._state_path(student, ".npz")
-        if artifacts and _artifacts is not None:
-            _artifacts.save(pictures, artifacts)
+        pictures = self.dir / f"{student.stem}{ARTIFACTS_SUFFIX}"
+        if artifacts is not None:
+            save_artifacts(pictures, artifacts)
         else:
             pictures.unlink(missing_ok=True)
-        _atomic_write(self._state_path(student), {"student": _digest(student.key, 64), "key": key,
-                                                  "reason": result.get("reason", "")})
+        if keep:
+            _atomic_write(self._state_path(student), {"student": _digest(student.key, 64), "key": key})
+        else:
+            self._state_path(student).unlink(missing_ok=True)
 
     def load_artifacts(self, student):
         """The kept artifacts (plain arrays for the feedback pictures) of ``student``, or None."""
-        if self.dir is None or _artifacts is None:
+        if self.dir is None:
             return None
-        path = self._state_path(student, ".npz")
-        return _artifacts.load(path) if path.exists() else None
-
-    def forget(self, student):
-        if self.dir is not None:
-            self._state_path(student).unlink(missing_ok=True)
+        path = self.dir / f"{student.stem}{ARTIFACTS_SUFFIX}"
+        return load_artifacts(path) if path.exists() else None
 
 
 def _atomic_write(path, data):

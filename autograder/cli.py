@@ -3,8 +3,13 @@
 Exit status 0 whenever grading finished, whatever the score; 2 when the
 grader could not run (unknown assignment, missing path, nothing gradable, a
 ``--results`` path that is not a regular file or a new path, the hidden tests
-failing to start or collecting none); 1 when the grader itself broke. A
-results file is written in every case where a usable one was asked for.
+failing to start or collecting none); 1 when the grader itself broke, or
+``grade-all --feedback`` could not draw the pages. A results file is
+written in every case where a usable one was asked for.
+
+The engine never imports ``reports/``: ``grade-all --feedback OUT`` runs
+``python -m reports RESULTS_DIR OUT`` in a process of its own once the results
+are written (:func:`draw_feedback`).
 """
 from __future__ import annotations
 
@@ -14,20 +19,17 @@ import multiprocessing
 import os
 import secrets
 import shutil
+import subprocess
 import sys
 import tempfile
 import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from . import batch, engine
+from . import batch, engine, results
+from .paths import ROOT
+from .results import GraderError
 from .text import clean, csv_cell, one_line
-
-try:  # the feedback pages and the class report (package ``reports``, beside the engine;
-    # the Gradescope zip, which grades one submission, does not ship it)
-    from reports import classreport as _classreport, feedback as _feedback
-except ImportError:
-    _classreport = _feedback = None
 
 
 UNISOLATED_HELP = ("grade even where this machine cannot isolate student code (no user or mount "
@@ -79,22 +81,21 @@ def _failure_results(path, message, assignment):
     """A results file for when the grader could not grade at all."""
     if not path:
         return
-    report = engine.Report(assignment, "", 0, output=message)
     try:
-        report.write(path)
-    except (OSError, engine.GraderError) as exc:
+        results.failed_grading(assignment, 0, message).write(path)
+    except (OSError, GraderError) as exc:
         print(f"autograder: could not write {one_line(path)}: {clean(exc)}", file=sys.stderr)
 
 
 def cmd_grade(args):
     if args.results:
-        problem = engine.results_path_problem(args.results)
+        problem = results.results_path_problem(args.results)
         if problem:
             print(f"autograder: {problem}", file=sys.stderr)
             return 2
     try:
-        report = engine.grade(args.assignment, args.submission, seed=args.seed)
-    except engine.GraderError as exc:
+        grading = engine.grade(args.assignment, args.submission, seed=args.seed)
+    except GraderError as exc:
         print(f"autograder: {clean(exc)}", file=sys.stderr)
         if exc.detail:
             print(clean(exc.detail), file=sys.stderr)
@@ -108,36 +109,37 @@ def cmd_grade(args):
         return 1
     if args.results:
         try:
-            report.write(args.results)
-        except (OSError, engine.GraderError) as exc:
+            grading.write(args.results)
+        except (OSError, GraderError) as exc:
             print(f"autograder: could not write the results to {one_line(args.results)}: "
                   f"{clean(exc)}", file=sys.stderr)
             return 2
     if args.quiet:
-        print(f"{report.score:g}")
+        print(f"{grading.score:g}")
     else:
-        print_report(report)
+        print_grading(grading)
     return 0
 
 
-def print_report(report, file=sys.stdout):
-    """The terminal report; everything from the submission shown without control characters.
+def print_grading(grading, file=sys.stdout):
+    """The terminal report of one grading; everything from the submission shown without control
+    characters.
 
     The student's lines (feedback, what it printed) are indented, so only the
     grader's own last line starts with ``Total:``.
     """
-    names = [one_line(t.name) for t in report.tests]
+    names = [one_line(t.name) for t in grading.tests]
     width = max((len(n) for n in names), default=10)
-    print(f"{report.assignment} — {one_line(report.submission)}", file=file)
-    for t, name in zip(report.tests, names):
+    print(f"{grading.assignment} — {one_line(grading.submission)}", file=file)
+    for t, name in zip(grading.tests, names):
         mark = "PASS" if t.score == t.max_score else "FAIL"
         print(f"  {mark} {t.score:>5g}/{t.max_score:<4g} {name:<{width}}", file=file)
         if t.output:
             for line in clean(t.output).splitlines():
                 print(f"        {line}", file=file)
-    for line in clean(report.output).splitlines():
+    for line in clean(grading.output).splitlines():
         print(f"  {line}" if line.startswith("Total") else line, file=file)
-    print(f"Total: {report.score:g} / {report.max_score:g}  ({report.execution_time:.1f} s)", file=file)
+    print(f"Total: {grading.score:g} / {grading.max_score:g}  ({grading.execution_time:.1f} s)", file=file)
 
 
 # ----------------------------------------------------------------------------
@@ -147,23 +149,38 @@ def print_report(report, file=sys.stdout):
 def _grade_in_worker(assignment, path, seed, hide=()):
     """One grading, in a grader process (a pool worker or a Dask worker; never student code).
 
-    Returns the results.json dict plus ``reason``; a grader that cannot run
-    (broken hidden tests) is returned as ``{"grader_error": message}``.
+    Returns ``(results, artifacts)``: the results.json dict and the pictures' plain arrays
+    (None when the grader failed); a grader that cannot run (broken hidden tests) is
+    returned as ``({"grader_error": message, "detail": ...}, None)``.
     """
     try:
-        report = engine.grade(assignment, path, seed=seed, hide=hide)
-    except engine.GraderError as exc:
-        return {"grader_error": str(exc), "detail": getattr(exc, "detail", "")}
+        grading = engine.grade(assignment, path, seed=seed, hide=hide)
+    except GraderError as exc:
+        return {"grader_error": str(exc), "detail": getattr(exc, "detail", "")}, None
     except Exception as exc:  # noqa: BLE001 - one broken grading must not stop the class
-        return _grader_failure(f"{type(exc).__name__}: {exc}")
-    return {**report.to_gradescope(), "reason": report.reason,
-            "artifacts": getattr(report, "artifacts", None) or None}
+        return _grader_failure(assignment, seed, f"{type(exc).__name__}: {exc}"), None
+    return grading.to_gradescope(), grading.artifacts
 
 
-def _grader_failure(detail):
-    return {"score": 0, "execution_time": 0, "tests": [], "reason": engine.GRADER_FAILURE,
-            "output": f"The autograder failed on this submission ({one_line(detail, 500)}); "
-                      "this is not your fault, please tell your instructor."}
+def _grader_failure(assignment, seed, detail):
+    return results.failed_grading(assignment, seed, f"The autograder failed on this submission "
+                                  f"({one_line(detail, 500)}); this is not your fault, please tell "
+                                  "your instructor.").to_gradescope()
+
+
+def reason_key(res):
+    """The results' reason key (:data:`autograder.results.REASONS`; "" when the grading completed)."""
+    block = res.get("autograder")
+    return str(block.get("reason_key") or "") if isinstance(block, dict) else ""
+
+
+def reason_text(res):
+    """The results' reason as people read it ("" when the grading completed)."""
+    key = reason_key(res)
+    if key in results.REASONS:
+        return results.REASONS[key].text
+    block = res.get("autograder")  # results written by an older kit: its own phrase
+    return one_line(block.get("reason") or "") if isinstance(block, dict) else ""
 
 
 def _executor(args, n):
@@ -196,10 +213,6 @@ def cmd_grade_all(args):
     if not root.is_dir():
         print(f"autograder: no such folder: {one_line(str(root))}", file=sys.stderr)
         return 2
-    if args.feedback and _feedback is None:
-        print("autograder: --feedback needs the kit's reports package, which is not installed here",
-              file=sys.stderr)
-        return 2
     for problem in _output_problems(args):
         print(f"autograder: {problem}", file=sys.stderr)
         return 2
@@ -213,23 +226,60 @@ def cmd_grade_all(args):
     if len(ignored) > 10:
         print(f"not a submission: {len(ignored) - 10} more entries", file=sys.stderr)
 
-    store = batch.Store(args.results_dir)
+    # the pages are drawn from a results folder: --feedback without --results-dir uses a
+    # temporary one (kept, and named, if the pages cannot be drawn)
+    results_dir = args.results_dir or (tempfile.mkdtemp(prefix="autograder-results-") if args.feedback else None)
+    store = batch.Store(results_dir)
     seed = args.seed if args.seed is not None else store.previous_seed(args.assignment)
     seed_note = "" if seed is None or args.seed is not None else " (the previous run's)"
     seed = secrets.randbits(31) if seed is None else int(seed)
-    store.save_class(args.assignment, seed)
+    store.save_class(args.assignment, seed, students)
     tests_key = batch.tests_hash(args.assignment)
     staging = tempfile.TemporaryDirectory(prefix="autograder-lms-")
     try:
-        return _grade_class(args, root, students, store, seed, seed_note, tests_key, staging.name)
+        code = _grade_class(args, root, students, store, seed, seed_note, tests_key, staging.name)
     finally:
         staging.cleanup()
+    if args.feedback:
+        drawn = draw_feedback(results_dir, args.feedback, kept_results=args.results_dir is not None)
+        if drawn and args.results_dir is None:
+            shutil.rmtree(results_dir, ignore_errors=True)
+        if not drawn:
+            code = code or 1
+    return code
+
+
+def draw_feedback(results_dir, dest, *, kept_results=True):
+    """Run ``python -m reports RESULTS_DIR DEST`` in a process of its own (the grader never imports
+    ``reports``); its output (the class summary) is printed. Returns whether it succeeded; on a
+    failure says so and where the results are (they are never removed then)."""
+    # run from the kit's folder (a folder named reports where grade-all was started is not the kit's)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
+    cmd = [sys.executable, "-m", "reports", os.path.abspath(results_dir), os.path.abspath(dest)]
+    sys.stdout.flush()
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=ROOT, timeout=3600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        code, out, err = None, "", f"{type(exc).__name__}: {exc}"
+    else:
+        code, out, err = proc.returncode, proc.stdout, proc.stderr
+    if out.strip():
+        print(f"\n{clean(out).rstrip()}")
+    if code == 0:
+        return True
+    where = one_line(str(results_dir), 300)
+    print(f"autograder: the feedback pages could not be drawn (python -m reports "
+          f"{'exited with status ' + str(code) if code is not None else 'did not run'}):\n"
+          + "\n".join("  " + ln for ln in clean(err.strip()[-3000:]).splitlines()), file=sys.stderr)
+    print(f"autograder: the results are {'in' if kept_results else 'kept in'} {where}; draw the pages "
+          f"again with: python -m reports {where} {one_line(str(dest), 300)}", file=sys.stderr)
+    return False
 
 
 def _output_problems(args):
     """Why an output path cannot be used (nothing is ever replaced in a device, FIFO or link)."""
     if args.csv:
-        problem = engine.results_path_problem(args.csv)
+        problem = results.results_path_problem(args.csv)
         if problem:
             yield problem.replace("results path", "--csv path")
     for flag, folder in (("--results-dir", args.results_dir), ("--feedback", args.feedback)):
@@ -238,7 +288,7 @@ def _output_problems(args):
 
 
 def _grade_class(args, root, students, store, seed, seed_note, tests_key, staging):
-    results, keys, todo, artifacts = {}, {}, [], {}
+    graded, keys, todo = {}, {}, []
     for s in students:
         if s.skipped:
             continue
@@ -250,11 +300,11 @@ def _grade_class(args, root, students, store, seed, seed_note, tests_key, stagin
         keys[s.name] = f"{batch.submission_hash(s, args.assignment)}:{tests_key}:{seed}"
         previous = None if args.force else store.load(s, keys[s.name])
         if previous is not None:
-            results[s.name] = previous
+            graded[s.name] = previous
         else:
             todo.append((s, hide))
     where = f"on the Dask cluster {args.dask}" if args.dask else f"{args.jobs} at a time"
-    skipped = len(results)
+    skipped = len(graded)
     print(f"Grading {len(todo)} submissions of {args.assignment} with seed {seed}{seed_note} ({where})"
           + (f"; {skipped} unchanged since their last grading not regraded (--force regrades them)"
              if skipped else ""), file=sys.stderr)
@@ -268,41 +318,33 @@ def _grade_class(args, root, students, store, seed, seed_note, tests_key, stagin
                 for fut in as_completed(futures):
                     s = futures[fut]
                     try:
-                        res = fut.result()
+                        res, artifacts = fut.result()
                     except Exception as exc:  # noqa: BLE001 - a worker died: record, go on
-                        res = _grader_failure(f"its grader process died: {type(exc).__name__}: {exc}")
-                    artifacts[s.name] = res.pop("artifacts", None)
+                        res, artifacts = _grader_failure(args.assignment, seed, f"its grader process died: "
+                                                         f"{type(exc).__name__}: {exc}"), None
                     if "grader_error" in res:
                         grader_errors.append((res["grader_error"], res.get("detail", "")))
-                        res = _grader_failure("the hidden tests could not run")
-                    results[s.name] = res
-                    if res.get("reason") == engine.GRADER_FAILURE:
-                        store.forget(s)  # never kept: the next run grades it again
-                    else:
-                        store.save(s, keys[s.name], res, artifacts=artifacts[s.name])
+                        res = _grader_failure(args.assignment, seed, "the hidden tests could not run")
+                    graded[s.name] = res
+                    # a grader failure is written (the reports show it) but never kept: the next
+                    # run grades it again
+                    store.save(s, keys[s.name], res, artifacts=artifacts,
+                               keep=reason_key(res) != results.GRADER_FAILURE)
                     bar.set_postfix_str(one_line(s.name, 30), refresh=False)
                     bar.update()
         finally:
             close()
-    names = _test_names(results)
+    names = _test_names(graded)
     if args.csv:
-        write_csv(args.csv, students, results, names)
-    feedback = None
-    if args.feedback:
-        feedback = _write_feedback(args, students, results, seed, artifacts, store)
-    print_gradebook(args.assignment, students, results, names, seed, csv_path=args.csv)
-    if feedback is not None:
-        html, summary = feedback
-        print(f"\n{summary.rstrip()}")
-        if str(html) not in summary:
-            print(f"Class report: {html}")
+        write_csv(args.csv, students, graded, names)
+    print_gradebook(args.assignment, students, graded, names, seed, csv_path=args.csv)
     if grader_errors:
         message, detail = grader_errors[0]
         print(f"autograder: the grader could not run: {clean(message)}", file=sys.stderr)
         if detail:
             print(clean(detail), file=sys.stderr)
         return 2
-    failures = [n for n, r in results.items() if r.get("reason") == engine.GRADER_FAILURE]
+    failures = [n for n, r in graded.items() if reason_key(r) == results.GRADER_FAILURE]
     if failures:
         print(f"autograder: the grader itself failed on {len(failures)} submission(s): "
               f"{', '.join(failures[:5])}; run again to regrade them", file=sys.stderr)
@@ -310,33 +352,20 @@ def _grade_class(args, root, students, store, seed, seed_note, tests_key, stagin
     return 0
 
 
-def _write_feedback(args, students, results, seed, artifacts, store):
-    dest = Path(args.feedback)
-    dest.mkdir(parents=True, exist_ok=True)
-    for s in students:
-        if s.name in results:
-            pictures = artifacts.get(s.name) if s.name in artifacts else store.load_artifacts(s)
-            _feedback.write(s.name, results[s.name], dest, artifacts=pictures, seed=seed,
-                            assignment=args.assignment, page=s.stem)
-    timings = {n: float(r.get("execution_time", 0) or 0) for n, r in results.items()}
-    return _classreport.write(args.assignment, dict(sorted(results.items())), dest, timings=timings,
-                              pages={s.name: s.stem for s in students})
-
-
 def _num(x):
     return f"{float(x):g}"
 
 
-def _test_names(results):
+def _test_names(graded):
     names = []
-    for res in results.values():
+    for res in graded.values():
         for t in res.get("tests", []):
             if t["name"] not in names:
                 names.append(t["name"])
     return names
 
 
-def write_csv(path, students, results, names):
+def write_csv(path, students, graded, names):
     """The gradebook: student, total, reason, one column per test; every cell spreadsheet-safe."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -345,12 +374,11 @@ def write_csv(path, students, results, names):
         w = csv.writer(f)
         w.writerow([csv_cell(c) for c in ["student", "total", "reason", *names]])
         for s in students:
-            if s.name in results:
-                res = results[s.name]
+            if s.name in graded:
+                res = graded[s.name]
                 scores = {t["name"]: t["score"] for t in res.get("tests", [])}
                 unisolated = (res.get("autograder") or {}).get("unisolated")
-                reason = "; ".join(r for r in (res.get("reason", ""),
-                                               unisolated and "graded without isolation") if r)
+                reason = "; ".join(r for r in (reason_text(res), unisolated and "graded without isolation") if r)
                 row = [s.name, _num(res.get("score", 0)), reason,
                        *(_num(scores.get(n, 0)) for n in names)]
             else:
@@ -359,7 +387,7 @@ def write_csv(path, students, results, names):
     os.replace(tmp, path)
 
 
-def print_gradebook(assignment, students, results, names, seed, *, csv_path=None, file=None):
+def print_gradebook(assignment, students, graded, names, seed, *, csv_path=None, file=None):
     """The gradebook on the terminal; a table wider than the terminal wraps its test columns."""
     file = file or sys.stdout
     cols = max(shutil.get_terminal_size((120, 20)).columns, 60)
@@ -374,7 +402,7 @@ def print_gradebook(assignment, students, results, names, seed, *, csv_path=None
             print(f"-- tests T{block.start + 1}..T{block.stop} ({b + 1} of {len(blocks)})", file=file)
         print(f"{'student':<{sw}}  {'total':>6}  " + " ".join(f"T{i + 1:<3}" for i in block), file=file)
         for s in students:
-            res = results.get(s.name)
+            res = graded.get(s.name)
             if res is None:
                 print(f"{shown[s.name]:<{sw}}  {'—':>6}  (not graded)", file=file)
                 continue
@@ -383,7 +411,7 @@ def print_gradebook(assignment, students, results, names, seed, *, csv_path=None
                   + " ".join(f"{scores.get(names[i], 0):<4g}" for i in block), file=file)
     for i, n in enumerate(names, 1):
         print(f"  T{i}: {one_line(n)}", file=file)
-    reasons = [(s.name, s.skipped or results.get(s.name, {}).get("reason", "")) for s in students]
+    reasons = [(s.name, s.skipped or reason_text(graded.get(s.name, {}))) for s in students]
     reasons = [(n, r) for n, r in reasons if r]
     if reasons:
         print("Could not be graded in full:", file=file)

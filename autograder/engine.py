@@ -5,10 +5,13 @@
 holding the assignment's notebook; regular files only, never through a link,
 under size caps), runs the hidden tests of ``hidden_tests/<assignment>/``
 with pytest in this process under the engine's own configuration
-(``autograder/grading.ini``), and returns a :class:`Report` whose every
-student-derived string has been through :func:`autograder.text.clean`. Tests reach the student's code only
-through the ``student`` fixture, a proxy to a sandboxed child process
-(:mod:`autograder.sandbox`).
+(``autograder/grading.ini``), and returns a :class:`autograder.results.Grading`
+(the results every front door writes and ``reports/`` reads, as fields:
+:mod:`autograder.results`) whose every student-derived string has been through
+:func:`autograder.text.clean`. Tests reach the student's code only through the
+``student`` fixture, a proxy to a sandboxed child process
+(:mod:`autograder.sandbox`). In this module ``report`` is always pytest's report
+of a test; the kit's own is a ``grading``.
 """
 from __future__ import annotations
 
@@ -18,12 +21,10 @@ import json
 import os
 import re
 import secrets
-import stat
 import sys
 import tempfile
 import time
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -34,6 +35,8 @@ from . import intake, sandbox
 from .paths import HIDDEN_TESTS, PYTEST_INI, ROOT
 from .carry import Carry
 from .harness import GradingFailure
+from .results import (BUDGET, MAX_ARTIFACT_ELEMENTS, GraderError, Grading, Mistake, TestResult,
+                      import_failure_reason, named_mistakes)
 from .text import clean, one_line
 
 TESTS = HIDDEN_TESTS
@@ -83,169 +86,20 @@ def assignments():
     return sorted(p.name for p in TESTS.iterdir() if p.is_dir() and any(p.glob("test_*.py")))
 
 
-#: The reasons a grading could not complete, by the kind of the import failure
-#: (:class:`sandbox.StudentCodeError`); a short phrase the gradebook and the class
-#: report group by (the details are in the results' feedback).
-REASONS = {
-    "missing": "missing module",
-    "refused": "module refused at intake (a link, a device or too large)",
-    "syntax": "syntax error",
-    "forbidden_import": "forbidden import",
-    "timeout": "import timeout",
-    "import": "import error",
-    "exception": "import error",
-    "not_implemented": "import error",
-    "exit": "exited at import",
-    "crash": "crashed at import",
-    "memory": "out of memory at import",
-}
 #: Import failures that do not depend on the child's limits (memory, time): a module that
 #: fails so in one sandbox fails so in every other, so no further sandbox is started for it.
 DETERMINISTIC_IMPORT_FAILURES = frozenset({"syntax", "forbidden_import", "import", "not_implemented",
                                            "exit", "sandbox", "bad_return"})
-BUDGET_REASON = "time budget used up"
 #: A carried-forward composition calls the student's functions in a fresh sandbox, in the grader's
 #: order and with the grader's own work between the calls: each call may take this many times the
 #: test's per-call limit, so a busy machine does not turn a carried pass into a charge (the
 #: grading's time budget still bounds it all).
 CARRY_TIMEOUT_FACTOR = 3
-GRADER_FAILURE = "grader failure"
-
-
-class GraderError(Exception):
-    """The grader itself cannot run (unknown assignment, missing path, pytest broken).
-
-    ``str(error)`` is said to the student in the results file; ``detail``
-    (pytest's own output, for instance) is for the instructor's terminal only.
-    """
-
-    def __init__(self, message, detail=""):
-        super().__init__(message)
-        self.detail = detail
 
 
 class SandboxUnavailable(GraderError):
     """The sandbox cannot be set up on this machine (the same for every submission):
     ``grade`` exits 2; ``grade-all`` should stop the class rather than record zeros."""
-
-
-@dataclass
-class TestResult:
-    id: str
-    name: str
-    max_score: float
-    visibility: str
-    score: float = 0.0
-    output: str = ""
-    function: str = ""  # the test function's name (without parameters)
-    depends: tuple = ()  # ((test function, phrase or None), ...) from @points(depends=...)
-    notes: list = field(default_factory=list)  # warnings the student's code emitted
-    #: how the student's code failed this test (:class:`sandbox.StudentCodeError`'s ``kind``), or ""
-    failure: str = ""
-    #: {function: its test} when the test passed only on the student's own functions (error
-    #: carried forward: :mod:`autograder.carry`); {} for a plain pass or a failure
-    carried: dict = field(default_factory=dict)
-
-
-@dataclass
-class Report:
-    assignment: str
-    submission: str
-    seed: int
-    tests: list = field(default_factory=list)
-    output: str = ""
-    execution_time: float = 0.0
-    #: plain arrays the hidden tests kept for the feedback pictures (``artifacts`` fixture):
-    #: ``{name: {"test": function, "values": {...}, "errors": {...}}}``; never in results.json
-    artifacts: dict = field(default_factory=dict)
-    #: why the grading could not complete ("" when it did): one of :data:`REASONS`' values,
-    #: :data:`BUDGET_REASON` or :data:`GRADER_FAILURE`; from the engine's own state, never from
-    #: any output. In results.json as ``{"autograder": {"reason": ..., "failures": {test number:
-    #: kind}}}`` (an extra top-level key, which Gradescope's schema allows), so reports never
-    #: read reasons from text.
-    reason: str = ""
-    #: "" when the submission ran in the allow-listed sandbox; else what was not isolated
-    #: (only with ``--unisolated``: docs/GRADING.md, "Isolation"). Also the output's first note.
-    isolation: str = ""
-    #: whether error was carried forward in this grading (off: ``--no-carry-forward``)
-    carry_forward: bool = True
-
-    @property
-    def score(self):
-        return round(sum(t.score for t in self.tests), 6)
-
-    @property
-    def max_score(self):
-        return round(sum(t.max_score for t in self.tests), 6)
-
-    def to_gradescope(self):
-        """The Gradescope ``results.json`` schema."""
-        return {
-            "score": self.score,
-            "execution_time": round(self.execution_time, 3),
-            "autograder": {"reason": self.reason,
-                           "failures": {str(i): t.failure for i, t in enumerate(self.tests, 1) if t.failure},
-                           # "" in the allow-listed sandbox; else what --unisolated gave up
-                           "unisolated": self.isolation,
-                           # test number -> the student's own functions it passed on
-                           "carried": {str(i): sorted(t.carried) for i, t in enumerate(self.tests, 1)
-                                       if t.carried},
-                           "carry_forward": self.carry_forward},
-            "output": self.output,
-            "tests": [{"name": t.name, "number": str(i), "score": t.score,
-                       "max_score": t.max_score, "output": t.output,
-                       "visibility": t.visibility}
-                      for i, t in enumerate(self.tests, 1)],
-        }
-
-    def write(self, path):
-        """Write ``results.json`` at ``path`` (atomically; never into a device, FIFO or folder).
-
-        Raises :class:`GraderError` when ``path`` is not a regular file or a new path.
-        """
-        path = Path(path)
-        problem = results_path_problem(path)
-        if problem:
-            raise GraderError(problem)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(self.to_gradescope(), indent=2, ensure_ascii=False) + "\n"
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as f:
-                f.write(text)
-            os.chmod(tmp, 0o644)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-
-
-def results_path_problem(path):
-    """Why ``path`` cannot take a results file (``None`` if it can: a regular file or a new path).
-
-    A symbolic link, a device, a FIFO, a socket or a folder is refused, so
-    nothing is ever replaced there.
-    """
-    path = Path(path)
-    try:
-        st = os.lstat(path)
-    except FileNotFoundError:
-        parent = path.parent
-        while not os.path.lexists(parent) and parent != parent.parent:
-            parent = parent.parent
-        if os.path.lexists(parent) and not parent.is_dir():
-            return f"the results path {one_line(path)} is inside {one_line(parent)}, which is not a folder"
-        return None
-    except OSError as exc:
-        return f"the results path {one_line(path)} cannot be used ({exc.strerror})"
-    if stat.S_ISREG(st.st_mode):
-        return None
-    kind = ("a symbolic link" if stat.S_ISLNK(st.st_mode) else "a folder" if stat.S_ISDIR(st.st_mode)
-            else "a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
-            else "a device" if stat.S_ISCHR(st.st_mode) or stat.S_ISBLK(st.st_mode) else "not a regular file")
-    return (f"the results path {one_line(path)} is {kind}: give a regular file or a new path "
-            "(nothing was written there)")
 
 
 # ----------------------------------------------------------------------------
@@ -448,7 +302,8 @@ class GradingPlugin:
             return
         self._finished = True
         failed = {}
-        own = {nodeid: self.results[nodeid].output for nodeid in self.order}
+        own = {nodeid: (self.results[nodeid].output, list(self.results[nodeid].mistakes))
+               for nodeid in self.order}
         for nodeid in self.order:
             r = self.results[nodeid]
             if r.score < r.max_score and r.function not in failed:
@@ -471,13 +326,15 @@ class GradingPlugin:
                                      f"({why}): fix that first.")
                 if lines and r.output:
                     # a mistake guessed downstream of a failed dependency may be that dependency's:
-                    # said as a possibility, never counted as one the class made (reports.parse)
+                    # said as a possibility, never counted as one the class made (``root`` False)
                     lines.append(DOWNSTREAM_GUESS.sub(
                         r"\1Possibly (the failing part above may be the whole cause): ", r.output))
+                    r.mistakes = [Mistake(m.name, root=False) for m in r.mistakes]
             if lines:
                 r.output = "\n".join(lines)
             if r.carried:
                 r.output = _carried_text(r, self.results, self.order)
+                r.mistakes = []
             if r.notes:
                 note = ("Note (costs no points): your code emitted "
                         + "; ".join(one_line(w, 300) for w in r.notes)
@@ -495,6 +352,7 @@ class GradingPlugin:
         result = self.results.get(item.nodeid)
         if result is None:
             return
+        result.duration += report.duration
         exc = call.excinfo.value if call.excinfo is not None else None
         if isinstance(exc, sandbox.SandboxSetupError):
             self.fatal = str(exc)
@@ -509,6 +367,9 @@ class GradingPlugin:
                 result.output = self.describe(call.excinfo)
                 exc = call.excinfo.value if call.excinfo is not None else None
                 result.failure = exc.kind if isinstance(exc, sandbox.StudentCodeError) else ""
+                # only a hidden test's own check names a mistake (never the student's text)
+                result.mistakes = ([Mistake(name) for name in named_mistakes(str(exc))]
+                                   if isinstance(exc, GradingFailure) else [])
                 if (self.intake_notes and isinstance(exc, sandbox.StudentCodeError)
                         and exc.kind in ("import", "syntax") and not self.missing):
                     result.output += "\nNot read from your submission: " + "; ".join(self.intake_notes)
@@ -538,7 +399,6 @@ def _not_named(text):
 
 #: a test failed by one of these may still have its artifact functions called after it
 _CALLABLE_AFTER = ("exception", "not_implemented", "bad_return", "warning", "missing")
-MAX_ARTIFACT_ELEMENTS = 500_000  # per artifact, all values together
 
 
 def keep_artifacts(test, value, *, call=True):
@@ -609,7 +469,8 @@ def _why(exc):
 DOWNSTREAM_GUESS = re.compile(r"(?m)^(\s*)Likely mistake:\s*")
 
 
-#: The first line of a test passed on the student's own functions (reports.parse reads it).
+#: The first line of a test passed on the student's own functions (said to the student; the
+#: results' field ``carried`` says it to programs).
 CARRIED = "Passed on your own {functions}"
 
 
@@ -626,12 +487,13 @@ def _carried_text(result, results, order):
     return CARRIED.format(functions=functions) + f" (error carried forward): {where}."
 
 
-def _cause_of(output):
-    """What a failed test's feedback names as the mistake: its "Likely mistake" or first line."""
+def _cause_of(failed):
+    """What a failed test's feedback names as the mistake: its first named mistake, else the first
+    line of its feedback (``failed``: its ``(output, mistakes)`` before :meth:`GradingPlugin.finish`)."""
+    output, mistakes = failed
+    if mistakes:
+        return mistakes[0].name
     lines = [ln for ln in (output or "").splitlines() if ln.strip()]
-    for ln in lines:
-        if ln.startswith("Likely mistake: "):
-            return ln.removeprefix("Likely mistake: ")
     return lines[0] if lines else "it did not complete"
 
 
@@ -667,7 +529,7 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_r
         snap = intake.collect(assignment, submission)
     seed = secrets.randbits(31) if seed is None else int(seed)
     start = time.perf_counter()
-    report = Report(assignment, one_line(submission, limit=300), seed)
+    grading = Grading(assignment, one_line(submission, limit=300), seed)
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     with tempfile.TemporaryDirectory(prefix="autograder-src-") as tmp:
@@ -676,11 +538,12 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_r
         hidden = [*private_dirs(), where.parent, where, *(Path(os.path.abspath(h)) for h in hide)]
         sources = snap.write(tmp) or None
         budget = sandbox.Budget(TIME_BUDGET.get(assignment, DEFAULT_TIME_BUDGET))
+        grading.budget = budget.seconds
         if carry_forward is None:
             carry_forward = globals()["carry_forward"](assignment, tests_root)
-        report.carry_forward = bool(carry_forward)
+        grading.carry_forward = bool(carry_forward)
         plugin = GradingPlugin(assignment, sources, seed, hidden, python=python, budget=budget,
-                               carry_forward=report.carry_forward)
+                               carry_forward=grading.carry_forward)
         # without a module every test is still listed, with its points and 0
         plugin.missing = snap.problem if sources is None else None
         plugin.intake_notes = [r.reason for r in snap.refused[:intake.MAX_NOTES]]
@@ -716,20 +579,20 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_r
     if missing:
         raise GraderError("the hidden tests could not run completely; nothing was graded",
                           detail=detail)
-    report.tests = [plugin.results[n] for n in plugin.order]
-    for t in report.tests:
+    grading.tests = [plugin.results[n] for n in plugin.order]
+    for t in grading.tests:
         t.name = one_line(t.name, limit=300)
         t.output = clean(t.output, limit=OUTPUT_LIMIT)
-    report.artifacts = plugin.kept_artifacts
-    report.execution_time = time.perf_counter() - start
-    report.isolation = plugin.unisolated_note
-    report.output = _summary(report, plugin, snap)
-    report.reason = _reason(report, plugin, sources, snap)
-    _record_stats(report)
-    return report
+    grading.artifacts = plugin.kept_artifacts
+    grading.execution_time = time.perf_counter() - start
+    grading.isolation = plugin.unisolated_note
+    grading.output = _summary(grading, plugin, snap)
+    grading.reason = _reason(plugin, sources, snap)
+    _record_stats(grading)
+    return grading
 
 
-def _record_stats(report):
+def _record_stats(grading):
     """Append the grader's own figures to ``$AUTOGRADER_STATS`` (a JSON-lines file), if set.
 
     For the kit's tests and benchmarks: this process's peak resident memory so
@@ -740,32 +603,33 @@ def _record_stats(report):
         return
     import resource
 
-    line = {"pid": os.getpid(), "assignment": report.assignment,
-            "submission": Path(report.submission).name,
+    line = {"pid": os.getpid(), "assignment": grading.assignment,
+            "submission": Path(grading.submission).name,
             "grader_peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-            "wall_s": round(report.execution_time, 2)}
+            "wall_s": round(grading.execution_time, 2)}
     with open(path, "a", encoding="utf-8") as f:
         f.write(json.dumps(line) + "\n")
 
 
-def _reason(report, plugin, sources, snap):
-    """Why the grading could not complete, from what the engine knows ("" if it did)."""
+def _reason(plugin, sources, snap):
+    """Why the grading could not complete, from what the engine knows: a key of
+    :data:`autograder.results.REASONS` ("" if it did)."""
     if sources is None:
-        return REASONS["refused"] if snap.refused else REASONS["missing"]
+        return "refused" if snap.refused else "missing"
     failure = plugin.session.import_failure if plugin.session is not None else None
     if failure is not None:
-        return REASONS.get(failure.kind, "import failed")
+        return import_failure_reason(failure.kind)
     if plugin.budget.left() <= 0:  # the engine's own clock, never what a test's output says
-        return BUDGET_REASON
+        return BUDGET
     return ""
 
 
-def _summary(report, plugin, snap):
-    lines = [f"{report.assignment}: {report.score:g} / {report.max_score:g} points.",
-             f"Data for this run were drawn with seed {report.seed} "
-             f"(regrade: python -m autograder grade {report.assignment} SUBMISSION --seed {report.seed})."]
-    if report.isolation:
-        lines.insert(1, f"Note: Graded without isolation: {report.isolation}.")
+def _summary(grading, plugin, snap):
+    lines = [f"{grading.assignment}: {grading.score:g} / {grading.max_score:g} points.",
+             f"Data for this run were drawn with seed {grading.seed} "
+             f"(regrade: python -m autograder grade {grading.assignment} SUBMISSION --seed {grading.seed})."]
+    if grading.isolation:
+        lines.insert(1, f"Note: Graded without isolation: {grading.isolation}.")
     notes = snap.notes()
     if notes:
         lines.append("Not read from your submission (the rest was graded):")

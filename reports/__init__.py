@@ -1,17 +1,31 @@
 """Reports drawn from gradings' results: per-student feedback pages and the class report.
 
-Beside the front doors, and like them outside the engine: everything here
-reads results dicts (the Gradescope ``results.json`` schema that
-:meth:`autograder.engine.Report.to_gradescope` returns, plus an optional
-``"reason"``) and the plain arrays a grading kept for its pictures
-(:attr:`autograder.engine.Report.artifacts`). No student code runs here and
-none is imported; every student-derived string is cleaned
-(:func:`autograder.text.clean`) and HTML-escaped (Jinja2 autoescape).
+Beside the front doors, and like them outside the engine (the engine never
+imports this package): everything here reads results dicts — results.json,
+Gradescope's schema plus the kit's ``"autograder"`` block of fields
+(:mod:`autograder.results`) — and the plain arrays a grading kept for its
+pictures (:attr:`autograder.results.Grading.artifacts`, the student's values
+beside the reference's). Fields, never sentences: why a grading could not
+complete is a key of the engine's one table (``autograder.results.REASONS``),
+and so are the seed, the assignment and the named mistakes. No student code
+runs here and none is imported, nor the reference; every student-derived
+string is cleaned (:func:`autograder.text.clean`) and HTML-escaped (Jinja2
+autoescape).
 
-The API ``grade-all --feedback DIR`` calls
-------------------------------------------
+From the command line (what ``grade-all --feedback OUT`` runs, in a process of its own)
+------------------------------------------------------------------------------------------
 
-``reports.feedback.write(student, results, dest, *, artifacts=None, seed=None, assignment=None)``
+``python -m reports RESULTS_DIR OUT [--assignment A]`` draws every page from a
+results folder (``grade-all --results-dir``: ``<stem>.json`` and ``<stem>.npz``
+per student, ``.grade-all/class.json`` naming the class; or any folder of
+results.json files, each named after its student), for a class graded earlier
+or on another machine. It prints the class summary; exit 2 when the folder
+holds no results (:mod:`reports.__main__`).
+
+The API
+-------
+
+``reports.feedback.write(student, results, dest, *, artifacts=None, seed=None, assignment=None, page=None)``
     → ``(html_path, md_path)``: ``dest/<page>.html`` (self-contained: inline
     CSS, pictures as ``data:`` URIs, no script, no network, a
     Content-Security-Policy that forbids every fetch) and ``dest/<page>.md``,
@@ -21,45 +35,39 @@ The API ``grade-all --feedback DIR`` calls
     the likely mistakes the tests named, the pictures (a reason where one
     cannot be drawn), what the code printed, the seed and the command that
     regrades with the same data. ``artifacts=None``: no pictures, and the page
-    says the arrays were not kept. ``seed``/``assignment`` default to what the
-    results' output says.
+    says the arrays were not kept. ``seed``/``assignment`` default to the
+    results' fields.
 
-``reports.classreport.write(assignment, results_by_student, dest, *, timings=None)``
+``reports.classreport.write(assignment, results_by_student, dest, *, timings=None, pages=None)``
     → ``(html_path, summary_text)``: ``dest/class.html`` and the text printed
     at the end of ``grade-all``: count, mean, median, a histogram of the
     totals, the pass rate of each test, **the named mistakes ranked by how
-    many students made them** (with the students), the gradings that could
-    not complete and the zeros with their reasons, the slowest submissions
-    (``timings`` {student: seconds}, default each results'
-    ``execution_time``). Students with a page in ``dest`` are linked.
+    many students made them** (with the students; root causes only), the
+    gradings that could not complete (under their reasons' headings) and the
+    zeros with their reasons, the slowest submissions (``timings``
+    {student: seconds}, default each results' timing). Students with a page
+    in ``dest`` are linked.
 
-``reports.write_all(assignment, results_by_student, dest, *, artifacts_by_student=None, seed=None, timings=None)``
+``reports.write_all(assignment, results_by_student, dest, *, artifacts_by_student=None, seed=None, timings=None, pages=None)``
     → ``summary_text``: every feedback page, then the class report.
-
-``results["reason"]`` (set by ``grade-all``) or ``results["autograder"]["reason"]``
-(written by the engine in results.json): why the grading could not complete,
-in words starting with its kind — "missing module", "syntax error",
-"forbidden import", "import timeout", "time budget used up", "grader
-failure" …; "" when it completed. The reason is read from these fields only,
-never from the tests' messages or what the code printed, which a submission
-controls (:func:`reports.parse.reason`).
-
-Artifacts are picklable (NumPy arrays, floats, strings): a pool or Dask
-worker returns them beside ``to_gradescope()``. To keep them for a resumed
-run: ``reports.artifacts.save(path, report.artifacts)`` / ``reports.artifacts.load(path)``.
 """
 from __future__ import annotations
 
-from . import artifacts, classreport, feedback, parse  # noqa: F401
+from . import classreport, feedback, parse  # noqa: F401
 from .feedback import page_name  # noqa: F401
 
-__all__ = ["feedback", "classreport", "artifacts", "parse", "page_name", "write_all"]
+__all__ = ["feedback", "classreport", "parse", "page_name", "write_all"]
 
 
-def write_all(assignment, results_by_student, dest, *, artifacts_by_student=None, seed=None, timings=None):
-    """Every student's feedback pages and the class report in ``dest``; returns the text summary."""
+def write_all(assignment, results_by_student, dest, *, artifacts_by_student=None, seed=None, timings=None,
+              pages=None):
+    """Every student's feedback pages and the class report in ``dest``; returns the text summary.
+
+    ``pages`` maps students to their pages' file stems (default :func:`page_name` of each).
+    """
     for student, results in results_by_student.items():
         feedback.write(student, results, dest, artifacts=(artifacts_by_student or {}).get(student)
-                       if artifacts_by_student is not None else None, seed=seed, assignment=assignment)
-    _, summary = classreport.write(assignment, results_by_student, dest, timings=timings)
+                       if artifacts_by_student is not None else None, seed=seed, assignment=assignment,
+                       page=(pages or {}).get(student))
+    _, summary = classreport.write(assignment, results_by_student, dest, timings=timings, pages=pages)
     return summary

@@ -3,8 +3,10 @@
 Count, mean and median of the totals and their histogram; per test the pass
 rate; the mistakes the grader named, ranked by how many students made them,
 with the students listed; the gradings that could not complete and the
-zeros, with their reasons; the slowest submissions. Drawn from the results
-dicts only (student names and messages are cleaned, then escaped).
+zeros, with their reasons (each under the heading of its key in the engine's
+table, :data:`autograder.results.REASONS`); the slowest submissions. Drawn
+from the results dicts' fields only (student names and messages are
+cleaned, then escaped).
 """
 from __future__ import annotations
 
@@ -111,7 +113,7 @@ def analyse(assignment, results_by_student, timings=None):
     def seconds(s):
         if timings and s in timings:
             return parse.num(timings[s])
-        return parse.num(results_by_student[s].get("execution_time"))
+        return parse.timing(results_by_student[s])
 
     slowest = sorted(((s, seconds(s)) for s in students), key=lambda x: -x[1])[:SLOWEST]
     return Summary(one_line(assignment, limit=40), len(students), max_score, totals, mean, median, bins, tests,
@@ -187,8 +189,8 @@ def write(assignment, results_by_student, dest, *, timings=None, pages=None):
     """Write ``dest/class.html``; return ``(html_path, summary_text)``.
 
     ``results_by_student`` maps each student (folder name) to the results
-    dict of their grading (plus an optional ``"reason"``); ``timings`` maps
-    students to wall-clock seconds (default: the results' ``execution_time``).
+    dict of their grading; ``timings`` maps students to wall-clock seconds
+    (default: the results' timing, :func:`reports.parse.timing`).
     A student whose feedback page is in ``dest`` is linked to it: ``pages`` maps students to
     their pages' stems (default: :func:`~reports.feedback.page_name` of the name).
     """

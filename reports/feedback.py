@@ -46,7 +46,8 @@ def context(student, results, *, artifacts=None, seed=None, assignment=None):
     shown = []
     for t in tests:
         hidden = t.visibility == "hidden"
-        body = "\n".join(line for line in t.output.split("\n") if not parse.MISTAKE.match(line)).strip("\n")
+        # the mistakes the test named (its field) are shown on their own, not twice in its message
+        body = "\n".join(line for line in t.output.split("\n") if not _names(line, t.mistakes)).strip("\n")
         shown.append({"number": t.number, "name": t.name, "score": _n(t.score), "max_score": _n(t.max_score),
                       "status": t.status, "hidden": hidden, "message": "" if hidden else body,
                       "carried": t.carried,
@@ -69,7 +70,7 @@ def context(student, results, *, artifacts=None, seed=None, assignment=None):
         "unisolated": parse.unisolated(results),
         "seed": seed,
         "regrade": regrade_command(one_line(assignment, limit=40), seed if seed is not None else "N"),
-        "execution_time": parse.num(results.get("execution_time")),
+        "execution_time": parse.timing(results),
         "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
@@ -78,15 +79,22 @@ def _n(x):
     return f"{x:g}"
 
 
+_LIKELY = "Likely mistake:"
+
+
+def _names(line, mistakes):
+    """Whether ``line`` of a test's message is where it names one of ``mistakes`` (its field)."""
+    return line.startswith(_LIKELY) and one_line(line[len(_LIKELY):].strip(), limit=400) in mistakes
+
+
 def write(student, results, dest, *, artifacts=None, seed=None, assignment=None, page=None):
     """Write ``dest/<student>.html`` and ``dest/<student>.md``; return both paths.
 
-    ``results`` is the Gradescope results dict (plus an optional ``"reason"``),
-    ``artifacts`` the grading's :attr:`autograder.engine.Report.artifacts`
-    (``None``: no pictures, and the page says why), ``seed`` the seed the
-    data were drawn with when the results' output does not state it (it
-    does for every grading the engine completed: a resumed class may hold
-    gradings of several seeds).
+    ``results`` is the results.json dict, ``artifacts`` the grading's
+    :attr:`autograder.results.Grading.artifacts` (``None``: no pictures, and
+    the page says why), ``seed`` the seed the data were drawn with when the
+    results do not state it (every grading of this kit's engine does: a
+    resumed class may hold gradings of several seeds).
     The file stem is ``page`` (unique in the class, as grade-all gives it), else
     :func:`page_name` of ``student``.
     """

@@ -2,18 +2,19 @@
 
 Each assignment has one picture, tied to the hidden test that keeps its
 arrays (the ``artifacts`` fixture of :mod:`autograder.engine`): the
-student's values beside the reference's, the reference (trusted code,
-``solutions/<a>/``) run here on the same data. Nothing the student wrote
-runs: an artifact holds only numbers. When the test did not get as far as
-keeping its arrays, or the arrays cannot be drawn, the picture is replaced
-by the reason.
+student's values beside the reference's, both kept by the hidden test
+during the grading (the ``ref_*`` values: the reference's, or the expected
+values the test compared with). What a page draws comes from the results
+alone: nothing runs here, neither the student's code nor the reference; an
+artifact holds only numbers. When the test did not get as far as keeping
+its arrays, or the arrays cannot be drawn (results of an older kit hold no
+``ref_*`` values), the picture is replaced by the reason.
 
 Matplotlib is used through its object interface with the Agg canvas (no
 pyplot state, no display); a picture is a PNG's bytes.
 """
 from __future__ import annotations
 
-import functools
 import io
 from dataclasses import dataclass
 
@@ -22,8 +23,6 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Ellipse
 
-from autograder import catalog
-from autograder.harness import reference
 from autograder.text import one_line
 
 from . import parse
@@ -100,7 +99,8 @@ def draw_mle(values, errors):
     x = _array(values, "x", 1, "the data")
     mean = _scalar(values, "mean", "your mean")
     var = _scalar(values, "var", "your variance")
-    ref_mean, ref_var = (float(v) for v in reference("mle").gaussian_mle(x))
+    ref_mean = _scalar(values, "ref_mean", "the reference's mean")
+    ref_var = _scalar(values, "ref_var", "the reference's variance")
     fig = _figure()
     ax = fig.add_subplot()
     spread = np.sqrt(ref_var) if ref_var > 0 else 1.0
@@ -135,7 +135,9 @@ def draw_kde(values, errors):
     got = _array(values, "logpdf", 1, "your log-density")
     if got.shape != grid.shape:
         raise CannotDraw(f"your log-density has {got.size} values for {grid.size} grid points")
-    expected = np.asarray(reference("kde").gaussian_kde_logpdf(x, grid, h), dtype=float)
+    expected = _array(values, "ref_logpdf", 1, "the reference's log-density")
+    if expected.shape != grid.shape:
+        raise CannotDraw(f"the reference's log-density has {expected.size} values for {grid.size} grid points")
     with np.errstate(over="ignore", invalid="ignore"):
         yours = np.exp(got)
     fig = _figure()
@@ -161,14 +163,7 @@ def draw_kde(values, errors):
 # ---------------------------------------------------------------------------- gmm
 
 
-@functools.lru_cache(maxsize=4)
-def _reference_gmm(data_bytes, shape):
-    X = np.frombuffer(data_bytes).reshape(shape)
-    model = reference("gmm").GaussianMixtureEM(2, tol=1e-9, max_iter=1000, random_state=0).fit(X)
-    return model.weights_, model.means_, model.covariances_
-
-
-def _as_full(covs, k, d):
+def _as_full(covs, k, d, whose="your"):
     covs = np.asarray(covs, dtype=float)
     if covs.shape == (k, d, d):
         return covs
@@ -176,7 +171,7 @@ def _as_full(covs, k, d):
         return np.stack([np.diag(c) for c in covs])
     if covs.shape == (k,):
         return np.stack([c * np.eye(d) for c in covs])
-    raise CannotDraw(f"your covariances_ have shape {covs.shape}; for K = {k} full covariances in "
+    raise CannotDraw(f"{whose} covariances_ have shape {covs.shape}; for K = {k} full covariances in "
                      f"{d}-D, shape ({k}, {d}, {d}) is expected")
 
 
@@ -213,8 +208,10 @@ def draw_gmm(values, errors):
         raise CannotDraw(f"your means_ have shape {means.shape}; ({len(means)}, {X.shape[1]}) is expected")
     k, d = means.shape
     covs = _as_full(_array(values, "covariances", what="your covariances_"), k, d)
-    X = np.ascontiguousarray(X, dtype=float)
-    ref_weights, ref_means, ref_covs = _reference_gmm(X.tobytes(), X.shape)
+    ref_means = _array(values, "ref_means", 2, "the reference's means_")
+    ref_weights = _array(values, "ref_weights", 1, "the reference's weights_")
+    ref_covs = _as_full(_array(values, "ref_covariances", what="the reference's covariances_"),
+                        len(ref_means), d, "the reference's")
     fig = _figure(8.0, 3.4, left=0.08, top=0.91, bottom=0.15, wspace=0.06)
     left, right = fig.subplots(1, 2, sharex=True, sharey=True)
     _ellipses(left, X, weights, means, covs, YOURS, "your fit (2σ ellipses)")
@@ -278,14 +275,11 @@ FIGURES = {
 }
 
 
-def _test_message(assignment, function, results):
-    """The failing message of the hidden test ``function`` in ``results`` (by its name)."""
-    names = {t.function: t.result_name for p in catalog.parts(assignment) for t in p.tests}
-    name = names.get(function)
-    for t in parse.tests(results):
-        if t.name == one_line(name or ""):
-            return t
-    return None
+def _test_line(function, results):
+    """The :class:`~reports.parse.TestLine` of the hidden test ``function`` (the results' ``functions``
+    field names each test's function), or None."""
+    numbers = {fn: number for number, fn in parse.functions(results).items()}
+    return next((t for t in parse.tests(results) if str(t.number) == numbers.get(function)), None)
 
 
 def pictures(assignment, results, artifacts):
@@ -297,7 +291,7 @@ def pictures(assignment, results, artifacts):
         entry = (artifacts or {}).get(spec.key)
         why = parse.reason(results)
         if entry is None:
-            test = _test_message(assignment, spec.test, results)
+            test = _test_line(spec.test, results)
             if why is not None:
                 pic.reason = f"No picture: the grading did not complete ({why[1]})."
             elif artifacts is None:

@@ -1,4 +1,14 @@
-"""Reading a grading's results (the Gradescope ``results.json`` dict) for the reports.
+"""Reading a grading's results (the results.json dict) for the reports: fields, never sentences.
+
+What a grading means — why it could not complete, its seed, its assignment,
+the mistakes its tests named, how the code failed each test, what passed on
+the student's own functions — is read from the engine's fields (the
+``"autograder"`` block that :mod:`autograder.results` defines), never from
+the outputs' words: a submission can print or raise any words. The reasons
+are keys of the engine's one table, :data:`autograder.results.REASONS`.
+Results written by an older kit (no ``reason_key``) are read without
+crashing: their reason is "other", labelled as such, and they name no
+mistakes.
 
 Nothing here runs or imports student code: a results dict is plain data
 (numbers and strings), and every string in it may hold what a submission
@@ -10,33 +20,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from autograder.results import REASONS, named_mistakes
 from autograder.text import clean, one_line
 
-#: the only lines that name a mistake: written by the hidden tests' checks at the start of a
-#: line (the engine marks such a line "(quoted)" when it comes from the student's own message)
-MISTAKE = re.compile(r"^Likely mistake:\s*(.+?)\s*$", re.MULTILINE)
+#: where the results' output (a text for the student) turns to what the code printed: the page
+#: shows the two apart
 PRINTED = "Your code printed (first lines shown; printing is never graded):\n"
-_SEED = re.compile(r"drawn with seed (\d+)")
-_TOTAL = re.compile(r"^(\w+): [\d.]+ / [\d.]+ points\.", re.MULTILINE)
-
-#: why a grading could not complete: (key, label, patterns searched in the engine's reason).
-#: The reason is the engine's own phrase (``engine.REASONS``' values, written in results.json as
-#: ``results["autograder"]["reason"]``, or ``results["reason"]`` from grade-all), never any output
-#: text: a submission can print or raise any words. The first match wins.
-REASONS = [
-    ("grader", "the grader failed", (r"^grader failure", r"autograder (itself )?failed")),
-    ("time_budget", "time budget used up", (r"^time budget",)),
-    ("missing", "missing module", (r"^missing module",)),
-    ("refused", "module refused at intake", (r"^module refused at intake",)),
-    ("syntax", "syntax error", (r"^syntax error",)),
-    ("forbidden_import", "forbidden import", (r"^forbidden import",)),
-    ("import_timeout", "import timeout", (r"^import timeout",)),
-    ("import_error", "module failed to import", (r"^import error", r"^import failed")),
-    ("exit", "exited at import", (r"^exited at import",)),
-    ("crash", "the code's process kept crashing", (r"^crashed",)),
-    ("memory", "out of memory at import", (r"^out of memory",)),
-]
-LABELS = {key: label for key, label, _ in REASONS}
+#: the key and heading of a reason the engine's table does not hold (results of an older kit)
+OTHER = "other"
+OTHER_HEADING = "did not complete (the reason is not one this kit knows: results of an older kit?)"
 
 
 @dataclass
@@ -47,6 +39,8 @@ class TestLine:
     max_score: float
     visibility: str
     output: str  # cleaned
+    #: the mistakes this test named on its own evidence (the engine's field ``autograder.mistakes``,
+    #: ``root`` true): what the class report counts; a guess downstream of a failed dependency is not
     mistakes: list = field(default_factory=list)
     #: the student's own functions a full-score test passed on (error carried forward), from the
     #: engine's field ``autograder.carried``; [] for a plain pass
@@ -72,38 +66,53 @@ def num(value, default=0.0):
     return out if out == out else default  # NaN -> default
 
 
+def block(results):
+    """The kit's ``"autograder"`` block of ``results`` ({} when there is none)."""
+    found = results.get("autograder") if isinstance(results, dict) else None
+    return found if isinstance(found, dict) else {}
+
+
 def tests(results):
-    """The results' tests as :class:`TestLine` (cleaned text, named mistakes)."""
+    """The results' tests as :class:`TestLine` (cleaned text, the mistakes they named)."""
     out = []
     carried = _carried(results)
+    named = _mistakes(results)
     for i, t in enumerate(results.get("tests") or [], 1):
         if not isinstance(t, dict):
             continue
         output = clean(t.get("output") or "", limit=20_000)
         out.append(TestLine(i, one_line(t.get("name") or f"test {i}", limit=300), num(t.get("score")),
                             num(t.get("max_score")), str(t.get("visibility") or "visible"), output,
-                            mistakes(output), carried.get(str(i), [])))
+                            named.get(str(i), []), carried.get(str(i), [])))
     return out
 
 
 def _carried(results):
     """{test number: [the student's own functions it passed on]} from ``autograder.carried``."""
-    field = results.get("autograder") if isinstance(results, dict) else None
-    carried = field.get("carried") if isinstance(field, dict) else None
+    carried = block(results).get("carried")
     if not isinstance(carried, dict):
         return {}
     return {str(k): [one_line(f, limit=80) for f in v[:10] if isinstance(f, str)]
             for k, v in list(carried.items())[:1000] if isinstance(v, list)}
 
 
-def mistakes(text):
-    """The mistakes a test's output names ("Likely mistake: …" lines), in order, no repeats."""
-    found = []
-    for m in MISTAKE.finditer(clean(text)):
-        name = one_line(m.group(1), limit=400)
-        if name not in found:
-            found.append(name)
-    return found
+def _mistakes(results):
+    """{test number: [root-cause mistake names]} from ``autograder.mistakes`` (in order, no repeats)."""
+    found = block(results).get("mistakes")
+    out = {}
+    for m in found[:5000] if isinstance(found, list) else []:
+        if not (isinstance(m, dict) and m.get("root") is True and isinstance(m.get("name"), str)):
+            continue
+        names = out.setdefault(str(m.get("test")), [])
+        name = one_line(m["name"], limit=400)
+        if name not in names:
+            names.append(name)
+    return out
+
+
+#: The engine's rule for the lines of a hidden test's message that name a mistake (for a check of a
+#: message; the reports themselves read the results' ``mistakes`` field).
+mistakes = named_mistakes
 
 
 def mistake_key(name):
@@ -126,13 +135,15 @@ def _engine_part(results):
 
 
 def seed(results):
-    m = _SEED.search(_engine_part(results))
-    return int(m.group(1)) if m else None
+    """The seed the grading's data were drawn with (``autograder.seed``), or None."""
+    value = block(results).get("seed")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def assignment(results):
-    m = _TOTAL.search(_engine_part(results))
-    return m.group(1) if m else None
+    """The assignment graded (``autograder.assignment``), or None."""
+    value = block(results).get("assignment")
+    return one_line(value, limit=40) if isinstance(value, str) and value else None
 
 
 def printed(results):
@@ -145,59 +156,61 @@ def printed(results):
 def unisolated(results):
     """What the grading gave up by running without the allow-listed sandbox (``--unisolated``),
     from the engine's field; "" for an isolated grading."""
-    field = results.get("autograder") if isinstance(results, dict) else None
-    text = field.get("unisolated") if isinstance(field, dict) else ""
+    text = block(results).get("unisolated")
     return one_line(text, limit=500) if isinstance(text, str) and text else ""
 
 
 def notes(results):
-    """The grader's notes on the run ("Note: …" lines: restarts, refused files …)."""
+    """The grader's notes on the run ("Note: …" lines: restarts, refused files …), shown as written."""
     return [one_line(line[5:].strip(), limit=500) for line in _engine_part(results).splitlines()
             if line.startswith("Note: ")]
 
 
-def _classify(text):
-    for key, _, patterns in REASONS:
-        if any(re.search(p, text, re.IGNORECASE | re.MULTILINE) for p in patterns):
-            return key
-    return None
-
-
-def engine_reason(results):
-    """The engine's (or grade-all's) reason in ``results``: a string ("" when the grading
-    completed), or None when the results carry none (written by an older kit)."""
-    given = results.get("reason")
-    if isinstance(given, str):
-        return given.strip()
-    block = results.get("autograder")
-    if isinstance(block, dict) and isinstance(block.get("reason"), str):
-        return block["reason"].strip()
-    return None
-
-
 def reason(results):
-    """Why the grading could not complete: ``(key, label, detail)``, or ``None`` when it did.
+    """Why the grading could not complete: ``(key, heading, detail)``, or ``None`` when it did.
 
-    Read only from the engine's structured field (:func:`engine_reason`),
-    never from the outputs: what a submission prints or raises can imitate any
-    of the engine's words. Results without that field (an older kit's) that
-    hold no test at all are a grader failure; any other completed.
+    ``key`` is the engine's (``autograder.reason_key``, a key of
+    :data:`autograder.results.REASONS`), ``heading`` what the class report
+    files it under, ``detail`` the phrase people read. Results without a key
+    (an older kit's) that give a reason are ``"other"``; those that hold no
+    test at all and no reason are a grader failure. Never read from the
+    outputs: what a submission prints or raises can imitate any of the
+    engine's words.
     """
-    given = engine_reason(results)
+    fields = block(results)
+    key = fields.get("reason_key")
+    if isinstance(key, str) and key in REASONS:
+        return key, REASONS[key].heading, REASONS[key].text
+    given = fields.get("reason") if "reason" in fields else results.get("reason")  # an older kit's phrase
+    given = one_line(given, limit=500).strip() if isinstance(given, str) else None
+    if isinstance(key, str) and key:  # a key this kit does not know
+        return OTHER, OTHER_HEADING, given or one_line(key, limit=100)
+    if key == "":
+        return None
     if given:
-        detail = one_line(given, limit=500)
-        key = _classify(detail) or "other"
-        return key, LABELS.get(key, "did not complete"), detail
+        return OTHER, OTHER_HEADING, given
     if given is None and not tests(results):
-        return "grader", LABELS["grader"], "no tests ran"
+        return "grader", REASONS["grader"].heading, "no tests ran"
     return None
 
 
 def failure_kinds(results):
     """How the code failed each test, by test number (the engine's ``failures`` field); {} if none."""
-    block = results.get("autograder")
-    kinds = block.get("failures") if isinstance(block, dict) else None
+    kinds = block(results).get("failures")
     return {str(k): str(v) for k, v in kinds.items()} if isinstance(kinds, dict) else {}
+
+
+def functions(results):
+    """{test number: the hidden test function} (the engine's ``functions`` field); {} if none."""
+    found = block(results).get("functions")
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def timing(results):
+    """The grading's wall-clock seconds (``autograder.timings.total``, else ``execution_time``)."""
+    timings = block(results).get("timings")
+    total_s = timings.get("total") if isinstance(timings, dict) else None
+    return num(total_s if total_s is not None else results.get("execution_time"))
 
 
 def zero_reason(results):

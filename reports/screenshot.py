@@ -2,16 +2,18 @@
 
 Grades a demonstration class of one assignment (the reference, the
 untouched stub, every catalogued mistake, the sample class's two thrice, a
-syntax error, a forbidden import, a missing module; fixed seed), writes
-its feedback pages and class report under ``build/feedback-demo/``, and renders one student's page
-and the class report with headless Chromium (Debian's ``chromium``) into
-small PNGs: ``docs/feedback.png`` and ``docs/class-report.png``.
+syntax error, a forbidden import, a missing module; fixed seed) with
+``grade-all --results-dir … --feedback …`` (which draws the pages with
+``python -m reports``), all under ``build/feedback-demo/``, and renders one
+student's page and the class report with headless Chromium (Debian's
+``chromium``) into small PNGs: ``docs/feedback.png`` and ``docs/class-report.png``.
 
     python -m reports.screenshot [--assignment mle] [--student variance_divided_by_n_minus_1]
 """
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -19,6 +21,9 @@ import tempfile
 from pathlib import Path
 
 from autograder.paths import ROOT
+
+from .feedback import page_name
+
 SEED = 20261201
 
 
@@ -70,12 +75,6 @@ def demo_class(dest, assignment):
     return dest
 
 
-def _grade(assignment, folder):
-    from autograder import engine
-    report = engine.grade(assignment, folder, seed=SEED)
-    return report.to_gradescope(), report.artifacts
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m reports.screenshot", description=__doc__.splitlines()[0])
     parser.add_argument("--assignment", default="mle")
@@ -85,26 +84,18 @@ def main(argv=None):
     parser.add_argument("--docs", default=str(ROOT / "docs"))
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
-    sys.path.insert(0, str(ROOT))
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    import reports
-
     build = Path(args.build)
     folder = demo_class(build / "class" / args.assignment, args.assignment)
-    students = sorted(p for p in folder.iterdir() if p.is_dir())
-    results, kept = {}, {}
-    with ProcessPoolExecutor(args.jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        for sub, (res, art) in zip(students, pool.map(_grade, [args.assignment] * len(students), students)):
-            results[sub.name], kept[sub.name] = res, art
-            print(f"graded {sub.name}: {res['score']:g}", file=sys.stderr)
-    out = build / "feedback" / args.assignment
-    if out.exists():
-        shutil.rmtree(out)
-    print(reports.write_all(args.assignment, results, out, artifacts_by_student=kept, seed=SEED))
-    shown = next(s for s in results if s.split("_", 1)[1] == args.student)
-    print(screenshot(out / f"{reports.page_name(shown)}.html", Path(args.docs) / "feedback.png", height=1350))
+    out, kept = build / "feedback" / args.assignment, build / "results" / args.assignment
+    for old in (out, kept):
+        if old.exists():
+            shutil.rmtree(old)
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
+    subprocess.run([sys.executable, "-m", "autograder", "grade-all", args.assignment, str(folder),
+                    "--seed", str(SEED), "--jobs", str(args.jobs), "--results-dir", str(kept),
+                    "--feedback", str(out)], check=True, cwd=ROOT, env=env)
+    shown = next(p.name for p in folder.iterdir() if p.name.split("_", 1)[1] == args.student)
+    print(screenshot(out / f"{page_name(shown)}.html", Path(args.docs) / "feedback.png", height=1350))
     print(screenshot(out / "class.html", Path(args.docs) / "class-report.png", height=1500))
     return 0
 

@@ -10,6 +10,7 @@ def test_unknown_assignment_exits_2_and_still_writes_results(tmp_path):
     code, results, out = grade_one("nope", tmp_path, results=tmp_path / "r.json")
     assert code == 2 and "unknown assignment" in out
     assert results["score"] == 0 and "could not run" in results["output"]
+    assert (results["autograder"]["reason_key"], results["autograder"]["reason"]) == ("grader", "grader failure")
 
 
 def test_missing_path_exits_2_and_still_writes_results(tmp_path):
@@ -30,6 +31,14 @@ def test_nested_folder_submission_and_results_schema(tmp_path):
                                                                "after_published")
         assert t["name"].endswith("pts)") or t["name"].endswith("pt)")
     assert "seed" in results["output"] and "Total: 100 / 100" in out
+    # the kit's fields beside Gradescope's schema (autograder.results): what programs read
+    fields = results["autograder"]
+    assert set(fields) == {"assignment", "seed", "reason", "reason_key", "failures", "mistakes", "functions",
+                           "unisolated", "carried", "carry_forward", "timings"}
+    assert fields["assignment"] == "mle" and isinstance(fields["seed"], int) and str(fields["seed"]) in results["output"]
+    assert (fields["reason"], fields["reason_key"], fields["failures"], fields["mistakes"]) == ("", "", {}, [])
+    assert sorted(fields["functions"].values()) == sorted(hidden_tests("mle"))
+    assert set(fields["timings"]) == {"total", "budget", "tests"} and len(fields["timings"]["tests"]) == len(results["tests"])
 
 
 def _notebook(cells):

@@ -1,16 +1,21 @@
 """The reports: feedback pages and the class report (reports/), and the artifacts behind the pictures.
 
-Most tests build small results dicts by hand (the Gradescope schema the
-engine writes); one grades a real submission to follow the arrays from a
-hidden test to the picture. The pages are checked as rendered HTML: in a
-real headless Chromium (Debian's package) when one is installed, and always
-with the standard library's HTML parser; each test says which ran.
+Most tests build small results through the engine's own writer
+(:class:`autograder.results.Grading`, what every grading writes); one grades
+a real submission to follow the arrays from a hidden test to the picture.
+The pages are checked as rendered HTML: in a real headless Chromium
+(Debian's package) when one is installed, and always with the standard
+library's HTML parser; each test says which ran.
 """
+import ast
 import base64
 import json
+import os
 import re
 import shutil
 import subprocess
+import sys
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -18,8 +23,9 @@ import numpy as np
 import pytest
 
 import reports
-from autograder import catalog, engine
-from reports import artifacts as artifact_files
+from autograder import batch, catalog, engine, results
+from autograder.paths import ROOT
+from autograder.results import REASONS, Grading, Mistake, named_mistakes
 from reports import classreport, feedback, figures, parse
 from samples.submissions import apply, catalogue, write
 
@@ -29,23 +35,31 @@ HOSTILE_PRINT = ("<script>alert('printed')</script><img src=http://127.0.0.1:9/p
                  "\x1b[31mred\x1b[0m \u202eevil\r")
 
 
-def results_for(assignment="mle", *, fail=None, output_extra="", seed=1234, reason=None, time=1.0):
-    """A results dict with every test of ``assignment`` passed but those in ``fail`` {function: message}."""
-    fail = fail or {}
-    tests, score = [], 0.0
+def grading_for(assignment="mle", *, fail=None, output_extra="", seed=1234, reason="", time=1.0, kinds=None):
+    """A :class:`Grading` with every test of ``assignment`` passed but those in ``fail`` {function: message}.
+
+    A failed test names the mistakes its message names, as the engine records a hidden test's
+    check (:func:`autograder.results.named_mistakes`); ``kinds`` {function: how the code failed it};
+    ``reason`` a key of :data:`autograder.results.REASONS`.
+    """
+    fail, kinds = fail or {}, kinds or {}
+    grading = Grading(assignment, "submission", seed, execution_time=time, reason=reason)
     for part in catalog.parts(assignment):
         for t in part.tests:
-            failed = t.function in fail
-            tests.append({"name": t.result_name, "number": str(len(tests) + 1), "max_score": t.points,
-                          "score": 0.0 if failed else t.points, "output": fail.get(t.function, ""),
-                          "visibility": "visible"})
-            score += 0.0 if failed else t.points
-    out = {"score": score, "execution_time": time, "tests": tests,
-           "output": f"{assignment}: {score:g} / 100 points.\nData for this run were drawn with seed {seed} "
-                     f"(regrade: python -m autograder grade {assignment} SUBMISSION --seed {seed})." + output_extra}
-    if reason is not None:
-        out["reason"] = reason
-    return out
+            message = fail.get(t.function)
+            grading.tests.append(results.TestResult(
+                t.function, t.result_name, t.points, "visible", score=0.0 if message is not None else t.points,
+                output=message or "", function=t.function, failure=kinds.get(t.function, ""),
+                mistakes=[Mistake(m) for m in named_mistakes(message or "")]))
+    grading.output = (f"{assignment}: {grading.score:g} / {grading.max_score:g} points.\nData for this run were drawn "
+                      f"with seed {seed} (regrade: python -m autograder grade {assignment} SUBMISSION --seed {seed})."
+                      + output_extra)
+    return grading
+
+
+def results_for(assignment="mle", **kwargs):
+    """The results.json dict of :func:`grading_for`, as the engine writes it."""
+    return grading_for(assignment, **kwargs).to_gradescope()
 
 
 VARIANCE = ("gaussian_mle(x)[1] (the variance) with n=2: expected 0.48, got 0.96 (tolerance: relative 1e-06)\n"
@@ -53,11 +67,9 @@ VARIANCE = ("gaussian_mle(x)[1] (the variance) with n=2: expected 0.48, got 0.96
 STUB = "{} is not implemented yet (it raises NotImplementedError)"
 
 
-def stubbed(results):
-    """``results`` as the engine writes a stub's: every failed test failed with ``not_implemented``."""
-    results["autograder"] = {"reason": "", "failures": {t["number"]: "not_implemented"
-                                                       for t in results["tests"] if t["score"] < t["max_score"]}}
-    return results
+def stubbed(fail, **kwargs):
+    """A stub's results as the engine writes them: every failed test failed with ``not_implemented``."""
+    return results_for(fail=fail, kinds=dict.fromkeys(fail, "not_implemented"), **kwargs)
 
 
 class Page(HTMLParser):
@@ -116,37 +128,61 @@ def test_page_names_are_file_names_and_never_collide():
     assert feedback.page_name("a b") != feedback.page_name("a_b")
 
 
-def test_reasons_are_read_from_the_engines_field_never_from_output_text():
-    def every(message, reason=None):
-        results = results_for(fail={t.function: message for p in catalog.parts("mle") for t in p.tests})
-        if reason is not None:
-            results["autograder"] = {"reason": reason}  # as engine.Report.to_gradescope writes it
-        return results
+def every_test(message):
+    return {t.function: message for p in catalog.parts("mle") for t in p.tests}
 
-    cases = {"missing": engine.REASONS["missing"], "refused": engine.REASONS["refused"],
-             "syntax": engine.REASONS["syntax"], "forbidden_import": engine.REASONS["forbidden_import"],
-             "import_timeout": engine.REASONS["timeout"], "import_error": engine.REASONS["import"],
-             "exit": engine.REASONS["exit"], "crash": engine.REASONS["crash"],
-             "memory": engine.REASONS["memory"], "time_budget": engine.BUDGET_REASON,
-             "grader": engine.GRADER_FAILURE}
-    for key, given in cases.items():
-        assert parse.reason(every("AssertionError: x", reason=given))[0] == key, key
-        assert parse.reason(results_for(reason=given))[0] == key, key  # grade-all's "reason"
-    assert parse.reason(results_for(reason="time budget used up: 300 s for the whole grading"))[:2] == \
-        ("time_budget", "time budget used up")
+
+def test_every_reason_the_engine_can_give_lands_under_its_own_heading(tmp_path):
+    """Each key of the engine's one table (generated, not copied) goes through the engine's writer,
+    parse and the class report, and is filed under its own heading (one heading per key)."""
+    from autograder.sandbox import StudentCodeError
+
+    kinds = re.findall(r"\w+", StudentCodeError.__doc__.split("one of:", 1)[1].split(".")[0])
+    assert "syntax" in kinds and "crash" in kinds  # the kinds an import can fail with, as documented
+    produced = {results.import_failure_reason(k) for k in kinds} | {"missing", "refused", results.BUDGET,
+                                                                   results.GRADER_FAILURE}
+    assert produced <= set(REASONS), produced - set(REASONS)
+    headings = [r.heading for r in REASONS.values()]
+    assert len(set(headings)) == len(headings) and parse.OTHER_HEADING not in headings
+    cls = {f"s_{key}": results_for(fail=every_test("your module could not be imported: …"), reason=key)
+           for key in REASONS}
+    cls["s_ok"] = results_for()
+    for key in REASONS:
+        assert parse.reason(cls[f"s_{key}"]) == (key, REASONS[key].heading, REASONS[key].text), key
+    summary = classreport.analyse("mle", cls)
+    assert {student: label for student, label, _ in summary.incomplete} == \
+        {f"s_{key}": REASONS[key].heading for key in REASONS}
+    html_path, text = classreport.write("mle", cls, tmp_path)
+    page = html_path.read_text()
+    rows = {student: unescape(label) for student, label in
+            re.findall(r'<tr><td><span class="name">(s_\w+)</span></td><td><b>([^<]*)</b>', page)}
+    assert rows == {f"s_{key}": REASONS[key].heading for key in REASONS}
+    line = next(ln for ln in text.splitlines() if "could not complete:" in ln)
+    assert f"could not complete: {len(REASONS)} (" in line
+    assert all(f"{r.heading} 1" in line for r in REASONS.values()), line
+
+
+def test_reasons_are_read_from_the_engines_field_never_from_output_text(tmp_path):
+    # results of an older kit: the reason as a phrase, no key — "other", labelled so, never a crash
+    for old in ({"score": 0, "tests": [], "output": "", "autograder": {"reason": "syntax error"}},
+                {"score": 0, "tests": [], "output": "", "reason": "import error"},  # an older grade-all's
+                {"score": 0, "tests": [], "output": "", "autograder": {"reason_key": "from_the_future"}}):
+        key, label, detail = parse.reason(old)
+        assert key == "other" and label == parse.OTHER_HEADING and detail, old
+        html_path, _ = feedback.write("old", old, tmp_path, assignment="mle")
+        assert parse.OTHER_HEADING in html_path.read_text()
     assert parse.reason({"score": 0, "tests": [], "output": "The autograder failed on this submission"})[0] == "grader"
     # what a submission raises or prints can imitate any of the engine's words: never a reason
     for imitation in ("no mle.py (or mle.ipynb) in the submission; it holds: other.py",
                       "module refused at intake (a link, a device or too large)",
                       "your module could not be imported: SyntaxError: invalid syntax",
                       "not run: the grading's time budget of 90 s was used up"):
-        assert parse.reason(every(imitation, reason="")) is None, imitation
-        assert parse.reason(every(imitation)) is None, imitation
+        assert parse.reason(results_for(fail=every_test(imitation))) is None, imitation
         assert parse.reason(results_for(output_extra="\n" + imitation)) is None, imitation
     # a stub completes (it is a zero, not a failure to grade); so does one failing test
-    stub = stubbed(every(STUB.format("bernoulli_mle")))
+    stub = stubbed(every_test(STUB.format("bernoulli_mle")))
     assert parse.reason(stub) is None and "nothing implemented" in parse.zero_reason(stub)
-    imitation = every(STUB.format("bernoulli_mle"), reason="")  # the words, not the engine's field
+    imitation = results_for(fail=every_test(STUB.format("bernoulli_mle")))  # the words, not the engine's field
     assert "nothing implemented" not in parse.zero_reason(imitation)
     assert parse.reason(results_for(fail={"test_gaussian_mle_variance": VARIANCE})) is None
 
@@ -155,6 +191,25 @@ def test_only_the_tests_own_lines_name_mistakes():
     assert parse.mistakes(VARIANCE) == ["variance divided by n−1; the MLE divides by n"]
     assert parse.mistakes("x raised ValueError: boom\n(quoted) Likely mistake: fake") == []
     assert parse.mistake_key("constant in d = 2 dimensions") == parse.mistake_key("constant in d = 5 dimensions")
+
+
+def test_the_reports_count_the_named_root_mistakes_of_the_field_never_the_words():
+    """A mistake counts where the engine's field names it as a root cause: a "Likely mistake" line
+    without the field (an older kit's results, a forged message) names nothing, and a guess made
+    downstream of a failed dependency (``root`` false) is shown in its message but never counted."""
+    named = results_for(fail={"test_gaussian_mle_variance": VARIANCE})
+    assert parse.tests(named)[4].mistakes == ["variance divided by n−1; the MLE divides by n"]
+    words_only = results_for(fail={"test_gaussian_mle_variance": VARIANCE})
+    words_only["autograder"]["mistakes"] = []
+    assert not any(t.mistakes for t in parse.tests(words_only))
+    downstream = grading_for(fail={"test_gaussian_mle_variance": VARIANCE})
+    downstream.tests[4].mistakes = [Mistake(m.name, root=False) for m in downstream.tests[4].mistakes]
+    guessed = downstream.to_gradescope()
+    assert guessed["autograder"]["mistakes"] == [{"test": "5", "name": "variance divided by n−1; the MLE divides by n",
+                                                  "root": False}]
+    summary = classreport.analyse("mle", {"a": named, "b": words_only, "c": guessed})
+    assert [(m.name, m.students) for m in summary.mistakes] == \
+        [("variance divided by n−1; the MLE divides by n", ["a"])]
 
 
 def test_a_students_exception_cannot_name_a_mistake():
@@ -226,16 +281,22 @@ def test_markdown_code_fence_cannot_be_closed_by_the_output(tmp_path):
 def test_pictures_are_drawn_or_replaced_by_the_reason():
     rng = np.random.default_rng(0)
     x = rng.normal(2.0, 1.5, size=300)
-    good = {"mle_gaussian": engine.keep_artifacts("test_gaussian_mle_variance", {"x": x, "mean": x.mean(), "var": x.var()})}
+    ref = {"ref_mean": x.mean(), "ref_var": x.var()}
+    good = {"mle_gaussian": engine.keep_artifacts("test_gaussian_mle_variance",
+                                                  {"x": x, "mean": x.mean(), "var": x.var(ddof=1), **ref})}
     pic, = figures.pictures("mle", results_for(), good)
     assert pic.png.startswith(b"\x89PNG") and not pic.reason
-    bad = {"mle_gaussian": engine.keep_artifacts("test_gaussian_mle_variance", {"x": x, "mean": [1, 2], "var": 1.0})}
+    bad = {"mle_gaussian": engine.keep_artifacts("test_gaussian_mle_variance",
+                                                 {"x": x, "mean": [1, 2], "var": 1.0, **ref})}
     assert "not one number" in figures.pictures("mle", results_for(), bad)[0].reason
+    # results of an older kit hold only the student's values: the picture says so, nothing is run
+    older = {"mle_gaussian": engine.keep_artifacts("test_gaussian_mle_variance", {"x": x, "mean": 1.0, "var": 1.0})}
+    assert "the reference's mean was not kept" in figures.pictures("mle", results_for(), older)[0].reason
     failing = results_for(fail={"test_gaussian_mle_variance": "mle.py does not define 'gaussian_mle'"})
     pic, = figures.pictures("mle", failing, {})
     assert pic.png is None and "does not define 'gaussian_mle'" in pic.reason
     missing = results_for(fail={t.function: "no mle.py (or mle.ipynb) in the submission; it holds: nothing"
-                                for p in catalog.parts("mle") for t in p.tests}, reason="missing module")
+                                for p in catalog.parts("mle") for t in p.tests}, reason="missing")
     assert "did not complete (missing module)" in figures.pictures("mle", missing, {})[0].reason
     unread = {"gmm_fit": {"test": "test_old_faithful", "values": {}, "errors": {},
                           "reason": "GaussianMixtureEM has no attribute 'means_'"}}
@@ -249,9 +310,12 @@ def test_every_assignments_picture_draws_from_plain_arrays():
     x = rng.normal(size=12)
     grid = np.linspace(-4, 4, 200)
     kept = {
-        "kde": {"kde_curve": {"x": x, "grid": grid, "h": 0.4, "logpdf": np.full(200, -3.0)}},
+        "kde": {"kde_curve": {"x": x, "grid": grid, "h": 0.4, "logpdf": np.full(200, -3.0),
+                              "ref_logpdf": np.full(200, -2.0)}},
         "gmm": {"gmm_fit": {"X": X, "weights": [0.4, 0.6], "means": X[:2],
-                            "covariances": np.stack([np.eye(2), np.diag([1.0, 30.0])])}},
+                            "covariances": np.stack([np.eye(2), np.diag([1.0, 30.0])]),
+                            "ref_weights": [0.35, 0.65], "ref_means": X[2:4],
+                            "ref_covariances": np.stack([np.eye(2), np.eye(2)])}},
         "bmm": {"bmm_fit": {"weights": np.full(6, 1 / 6), "probs": rng.uniform(size=(6, 784))},
                 },
     }
@@ -279,10 +343,14 @@ def test_keep_artifacts_keeps_numbers_only_and_never_raises():
 def test_artifacts_survive_a_file(tmp_path):
     kept = {"gmm_fit": engine.keep_artifacts("test_old_faithful", {"X": np.eye(3), "h": 0.5, "why": "s"}),
             "bmm_fit": {"test": "x", "values": {}, "errors": {"samples": "boom"}, "reason": "r"}}
-    back = artifact_files.load(artifact_files.save(tmp_path / "a.npz", kept))
+    back = results.load_artifacts(results.save_artifacts(tmp_path / "a.npz", kept))
     assert np.array_equal(back["gmm_fit"]["values"]["X"], np.eye(3)) and back["gmm_fit"]["values"]["h"] == 0.5
     assert back["bmm_fit"]["errors"] == {"samples": "boom"} and back["bmm_fit"]["reason"] == "r"
-    assert artifact_files.load(tmp_path / "missing.npz") == {}
+    assert results.load_artifacts(tmp_path / "missing.npz") == {}
+    # read back bounded, as kept: an oversized array in a damaged or foreign file is left out
+    big = {"x": {"test": "t", "values": {"a": np.zeros(results.MAX_ARTIFACT_ELEMENTS + 1)}, "errors": {}}}
+    back = results.load_artifacts(results.save_artifacts(tmp_path / "big.npz", big))
+    assert back["x"]["values"] == {} and "not read" in back["x"]["errors"]["a"]
 
 
 # ---------------------------------------------------------------------------- the class report
@@ -297,13 +365,13 @@ def small_class():
                                      "test_mvn_mle": "mvn_mle(X)[1]: ...\nLikely mistake: covariance divided by "
                                                      "n−1; the MLE divides by n"}, time=9.5),
         "s04_missing": results_for(fail=dict.fromkeys(every, "no mle.py (or mle.ipynb) in the submission; "
-                                                            "it holds: notes.txt"), reason="missing module", time=0.5),
+                                                            "it holds: notes.txt"), reason="missing", time=0.5),
         "s05_syntax": results_for(fail=dict.fromkeys(every, "your module could not be imported: SyntaxError: "
-                                                           "invalid syntax (mle.py, line 3)"), reason="syntax error",
+                                                           "invalid syntax (mle.py, line 3)"), reason="syntax",
                                  time=1.0),
         "s06_budget": results_for(fail={"test_mvn_logpdf": "not run: the time budget was used up"},
-                                  reason="time budget used up: 120 s for the whole grading", time=120.0),
-        "s07_stub": stubbed(results_for(fail={f: STUB.format(f[5:]) for f in every}, time=1.5)),
+                                  reason="time_budget", time=120.0),
+        "s07_stub": stubbed({f: STUB.format(f[5:]) for f in every}, time=1.5),
         HOSTILE_NAME: results_for(fail={"test_gaussian_mle_variance": VARIANCE}, time=0.2),
     }
 
@@ -363,19 +431,108 @@ def graded_mistake(tmp_path_factory):
 
 
 def test_a_real_grading_keeps_plain_arrays_for_the_picture(graded_mistake, tmp_path):
-    report = graded_mistake
-    kept = report.artifacts["mle_gaussian"]
+    grading = graded_mistake
+    kept = grading.artifacts["mle_gaussian"]
     assert kept["test"] == "test_gaussian_mle_variance" and not kept["errors"]
     assert isinstance(kept["values"]["x"], np.ndarray) and isinstance(kept["values"]["var"], float)
-    assert "artifacts" not in json.dumps(report.to_gradescope())  # never in results.json
-    html_path, _ = feedback.write("s1", report.to_gradescope(), tmp_path, artifacts=report.artifacts)
+    written = grading.to_gradescope()
+    assert "artifacts" not in json.dumps(written)  # never in results.json
+    fields = written["autograder"]
+    assert (fields["assignment"], fields["seed"], fields["reason"], fields["reason_key"]) == ("mle", 20261201, "", "")
+    number = next(n for n, fn in fields["functions"].items() if fn == "test_gaussian_mle_variance")
+    assert {"test": number, "name": "variance divided by n−1; the MLE divides by n", "root": True} in fields["mistakes"]
+    assert set(fields["timings"]["tests"]) == {t["number"] for t in written["tests"]}
+    assert fields["timings"]["budget"] == engine.TIME_BUDGET["mle"] and fields["timings"]["total"] > 0
+    html_path, _ = feedback.write("s1", written, tmp_path, artifacts=grading.artifacts)
     page = check_inert(html_path.read_text())
     assert "img" in page.tags and "Likely mistake: variance divided by n−1" in page.all_text
     png = base64.b64decode(page.urls[0].split(",", 1)[1])
     assert png.startswith(b"\x89PNG")
-    # the picture shows the student's variance (n−1) beside the reference's (n)
+    # the picture shows the student's variance (n−1) beside the reference's (n), both kept by the test
     x = kept["values"]["x"]
     assert kept["values"]["var"] == pytest.approx(x.var(ddof=1))
+    assert kept["values"]["ref_var"] == pytest.approx(x.var()) and kept["values"]["ref_mean"] == pytest.approx(x.mean())
+
+
+def run_reports(*args):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-m", "reports", *map(str, args)], capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=600)
+
+
+def test_python_m_reports_draws_the_pages_from_a_results_folder(graded_mistake, tmp_path):
+    """A results folder as grade-all keeps it (or copied from another machine) is all the pages need:
+    the results' fields and the pictures' arrays kept beside them; nothing is graded or run again."""
+    folder = tmp_path / "results"
+    store = batch.Store(folder)
+    students = [batch.Student("s1"), batch.Student("a b"), batch.Student("missing one")]
+    store.save(students[0], "k", graded_mistake.to_gradescope(), artifacts=graded_mistake.artifacts)
+    store.save(students[1], "k", results_for(fail={"test_gaussian_mle_variance": VARIANCE}, seed=20261201),
+               artifacts={})
+    store.save(students[2], "k", results_for(fail=every_test("no mle.py"), reason="missing", seed=20261201),
+               artifacts=None)
+    store.save_class("mle", 20261201, students)
+    assert (folder / "s1.json").is_file() and (folder / "s1.npz").is_file()
+    assert not (folder / f"{students[2].stem}.npz").exists()  # no arrays kept: none written
+    proc = run_reports(folder, tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    out = tmp_path / "out"
+    stems = {s.name: s.stem for s in students}
+    assert {p.name for p in out.glob("*.html")} == {f"{stem}.html" for stem in stems.values()} | {"class.html"}
+    page = check_inert((out / "s1.html").read_text())
+    assert "img" in page.tags and "Likely mistake: variance divided by n−1" in page.all_text
+    assert "Class report — mle: 3 graded" in proc.stdout and "missing module" in proc.stdout
+    assert "a b" in check_inert((out / f"{stems['a b']}.html").read_text()).all_text  # the name, not its stem
+    report = check_inert((out / "class.html").read_text())
+    assert set(report.links) == {f"{stem}.html" for stem in stems.values()} and "seed 20261201" in report.all_text
+    # a folder of plain results.json files (grade --results): each student named after the file
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    graded_mistake.write(plain / "ada.json")
+    proc = run_reports(plain, tmp_path / "out2")
+    assert proc.returncode == 0, proc.stderr
+    assert "Class report — mle: 1 graded" in proc.stdout and (tmp_path / "out2" / "ada.html").is_file()
+    # nothing to draw: exit 2 and say why
+    (tmp_path / "empty").mkdir()
+    proc = run_reports(tmp_path / "empty", tmp_path / "out3")
+    assert proc.returncode == 2 and "no results" in proc.stderr
+    proc = run_reports(tmp_path / "nowhere", tmp_path / "out3")
+    assert proc.returncode == 2 and "no such folder" in proc.stderr
+
+
+def _imported_modules(source):
+    """Every module an ``import`` or ``from … import`` in ``source`` names (an autograder/ module's:
+    relative ones resolved), wherever it stands."""
+    names = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            names.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            base = "autograder" if node.level else ""
+            module = ".".join(p for p in (base, node.module or "") if p)
+            names.add(module)
+            names.update(f"{module}.{a.name}" for a in node.names)
+    return names
+
+
+def test_the_engine_never_imports_reports():
+    """No module of autograder/ imports reports (read with ast, wherever the import is: top level,
+    in a function, in a try); and importing the command line loads neither reports nor Matplotlib."""
+    def of_reports(source):
+        return sorted(n for n in _imported_modules(source) if n == "reports" or n.startswith("reports."))
+
+    hidden = "def f():\n    from reports import artifacts\ntry:\n    import reports.parse as p\nexcept ImportError:\n    pass\n"
+    assert of_reports(hidden) == ["reports", "reports.artifacts", "reports.parse"]  # the reader finds them
+    assert of_reports("from .results import REASONS\nimport report_tools\n") == []
+    modules = sorted((ROOT / "autograder").glob("*.py"))
+    assert len(modules) > 10
+    offenders = {p.name: of_reports(p.read_text(encoding="utf-8")) for p in modules}
+    assert not {k: v for k, v in offenders.items() if v}, offenders
+    check = ("import sys, autograder.cli; "
+             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('reports', 'matplotlib')))")
+    proc = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True, cwd=ROOT,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    assert proc.returncode == 0 and proc.stdout.strip() == "[]", proc.stdout + proc.stderr
 
 
 # ---------------------------------------------------------------------------- in a real browser

@@ -473,8 +473,10 @@ def test_old_faithful(student, rng, artifacts):
         what = f"GaussianMixtureEM(2, tol=1e-9, max_iter=1000, random_state={seed}) on {what}"
         model = student.GaussianMixtureEM(2, tol=1e-9, max_iter=1000, random_state=seed)
         model.fit(X)
-        artifacts.setdefault("gmm_fit", lambda m=model, X=X: {  # the feedback's picture (raw data), read after
-            "X": X, "weights": m.weights_, "means": m.means_, "covariances": m.covariances_})
+        artifacts.setdefault("gmm_fit", lambda m=model, X=X, gm=gm: {  # the feedback's picture (raw data), read
+            "X": X, "weights": m.weights_, "means": m.means_, "covariances": m.covariances_,  # after the test
+            # the expected fit beside the student's (the maximum-likelihood fit the test compares with)
+            "ref_weights": gm.weights_, "ref_means": gm.means_, "ref_covariances": gm.covariances_})
         expect(expect_bool(model.converged_, f"{what}: converged_"), f"{what}: did not converge")
         history = expect_array(model.log_likelihood_history_, f"{what}: log_likelihood_history_", shape=(None,))
         first = ref.GaussianMixtureEM(2, max_iter=1, random_state=0).fit(X).log_likelihood_history_[0]

@@ -164,7 +164,8 @@ def test_logpdf_integrates_to_one(student, rng, artifacts):
     grid = np.arange(x.min() - 12 * h, x.max() + 12 * h, h / 20)
     got = expect_array(student.gaussian_kde_logpdf(x, grid, h),
                        f"gaussian_kde_logpdf on a grid of {len(grid)} points", shape=(len(grid),))
-    artifacts["kde_curve"] = {"x": x, "grid": grid, "h": h, "logpdf": got}  # the feedback's picture
+    artifacts["kde_curve"] = {"x": x, "grid": grid, "h": h, "logpdf": got,  # the feedback's picture
+                              "ref_logpdf": ref.gaussian_kde_logpdf(x, grid, h)}  # the reference's curve
     integral = float(np.sum(np.exp(got)) * (h / 20))
     expect_close(integral, 1.0, f"the integral of exp(gaussian_kde_logpdf(x, grid, h={h:.4f})), "
                  f"n={n}", rtol=1e-6, mistakes=[

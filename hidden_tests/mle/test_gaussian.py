@@ -46,7 +46,8 @@ def test_gaussian_mle_variance(student, rng, artifacts):
     samples = list(gaussian_samples(rng))
     x = next(x for n, x, _ in samples if n == 1000)  # the feedback's picture: kept before any check
     got = _pair(student.gaussian_mle(x), "gaussian_mle(x)")
-    artifacts["mle_gaussian"] = {"x": x, "mean": got[0], "var": got[1]}
+    ref_mean, ref_var = ref.gaussian_mle(x)  # the picture's reference curve, kept beside the student's
+    artifacts["mle_gaussian"] = {"x": x, "mean": got[0], "var": got[1], "ref_mean": ref_mean, "ref_var": ref_var}
     for n, x, label in samples:
         got = _pair(student.gaussian_mle(x.tolist() if "list" in label else x), "gaussian_mle(x)")
         var = ref.gaussian_mle(x)[1]

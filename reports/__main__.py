@@ -1,0 +1,130 @@
+"""``python -m reports RESULTS_DIR OUT``: the feedback pages and the class report of a results folder.
+
+``RESULTS_DIR`` is what ``grade-all --results-dir`` wrote — per student
+``<stem>.json`` (results.json) and ``<stem>.npz`` (the pictures' arrays), and
+``.grade-all/class.json`` (the assignment, the seed and the class's students,
+``{stem: name}``) — for a class graded earlier or on another machine; or any
+folder of results.json files (``grade --results``), each student named after
+their file. ``grade-all --feedback OUT`` runs exactly this, in a process of
+its own. Writes ``OUT/<stem>.html`` and ``.md`` per student and
+``OUT/class.html``; prints the class summary.
+
+Exit status 0 when the pages were written; 2 when nothing could be drawn (no
+such folder, no results in it, the assignment unknown: give ``--assignment``);
+1 when the pages could not be written; a results file that cannot be read is
+named on stderr and left out.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import stat
+import sys
+from collections import Counter
+from pathlib import Path
+
+from autograder.results import ARTIFACTS_SUFFIX, load_artifacts
+from autograder.text import one_line
+
+from . import parse, write_all
+
+#: the largest results file read (the engine's are a few hundred kilobytes at most)
+MAX_RESULTS_BYTES = 64 << 20
+
+
+def _regular(path, limit=MAX_RESULTS_BYTES):
+    """Whether ``path`` is a regular file (never through a link) of at most ``limit`` bytes."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size <= limit
+
+
+def _read_json(path):
+    if not _regular(path):
+        return None
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8", errors="replace"))
+    except (OSError, ValueError):
+        return None
+
+
+def _plain_stem(stem):
+    return isinstance(stem, str) and bool(stem) and not stem.startswith(".") and Path(stem).name == stem
+
+
+def read_folder(folder):
+    """A results folder as ``(index, results, artifacts, pages, problems)``.
+
+    ``index`` is ``.grade-all/class.json`` ({} without one); ``results``
+    {student: results dict}; ``artifacts`` {student: artifacts, or None when
+    none were kept}; ``pages`` {student: file stem}; ``problems`` the files
+    that could not be read.
+    """
+    folder = Path(folder)
+    index = _read_json(folder / ".grade-all" / "class.json")
+    index = index if isinstance(index, dict) else {}
+    listed = index.get("students")
+    if isinstance(listed, dict):  # grade-all's class: its students, under their own names
+        entries = [(stem, one_line(name, limit=120)) for stem, name in listed.items()
+                   if _plain_stem(stem) and isinstance(name, str)]
+    else:
+        entries = [(p.name[:-len(".json")],) * 2 for p in sorted(folder.iterdir())
+                   if p.name.endswith(".json") and _plain_stem(p.name[:-len(".json")])]
+    results, artifacts, pages, problems = {}, {}, {}, []
+    for stem, name in entries:
+        res = _read_json(folder / f"{stem}.json")
+        if not isinstance(res, dict):
+            problems.append(f"{one_line(stem, 120)}.json (missing, not a regular file, or not a results file)")
+            continue
+        if name in results:
+            name = f"{name} ({stem})"
+        results[name], pages[name] = res, stem
+        pictures = folder / f"{stem}{ARTIFACTS_SUFFIX}"
+        artifacts[name] = load_artifacts(pictures) if _regular(pictures) else None
+    return index, results, artifacts, pages, problems
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m reports", description=__doc__.splitlines()[0])
+    parser.add_argument("results_dir", help="a results folder (grade-all --results-dir)")
+    parser.add_argument("out", help="where the pages go (OUT/<student>.html, OUT/class.html)")
+    parser.add_argument("--assignment", help="the assignment (default: what the results say)")
+    args = parser.parse_args(argv)
+    folder, out = Path(args.results_dir), Path(args.out)
+    if not folder.is_dir():
+        print(f"reports: no such folder: {one_line(str(folder))}", file=sys.stderr)
+        return 2
+    if os.path.lexists(out) and (out.is_symlink() or not out.is_dir()):
+        print(f"reports: {one_line(str(out))} is not a folder: give a folder or a new path", file=sys.stderr)
+        return 2
+    index, results, artifacts, pages, problems = read_folder(folder)
+    for problem in problems:
+        print(f"reports: not read: {problem}", file=sys.stderr)
+    if not results:
+        print(f"reports: no results in {one_line(str(folder))} (expected grade-all's --results-dir: "
+              "<student>.json files)", file=sys.stderr)
+        return 2
+    stated = Counter(a for a in map(parse.assignment, results.values()) if a)
+    assignment = args.assignment or (index.get("assignment") if isinstance(index.get("assignment"), str) else None) \
+        or (stated.most_common(1)[0][0] if stated else None)
+    if not assignment:
+        print("reports: the results do not say which assignment they grade (results of an older kit?): "
+              "give --assignment", file=sys.stderr)
+        return 2
+    seed = index.get("seed") if isinstance(index.get("seed"), int) else None
+    try:
+        summary = write_all(one_line(assignment, limit=40), dict(sorted(results.items())), out,
+                            artifacts_by_student=artifacts, seed=seed, pages=pages)
+    except OSError as exc:
+        print(f"reports: the pages could not be written in {one_line(str(out))}: {one_line(exc, 300)}",
+              file=sys.stderr)
+        return 1
+    print(summary.rstrip())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
