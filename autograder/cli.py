@@ -1,10 +1,11 @@
 """Command line: ``python -m autograder grade | grade-all`` (docs/GRADING.md).
 
 Exit status 0 whenever grading finished, whatever the score; 2 when the
-grader could not run (unknown assignment, missing path, nothing gradable, a
-``--results`` path that is not a regular file or a new path, the hidden tests
-failing to start or collecting none); 1 when the grader itself broke, or
-``grade-all --feedback`` could not draw the pages. A results file is
+grader could not run (a usage error — an unknown option, an empty or
+malformed ``--dask`` address —, unknown assignment, missing path, nothing
+gradable, a ``--results`` path that is not a regular file or a new path, the
+hidden tests failing to start or collecting none); 1 when the grader itself
+broke, or ``grade-all --feedback`` could not draw the pages. A results file is
 written in every case where a usable one was asked for.
 
 The engine never imports ``reports/``: ``grade-all --feedback OUT`` runs
@@ -17,6 +18,7 @@ import argparse
 import csv
 import multiprocessing
 import os
+import re
 import secrets
 import shutil
 import subprocess
@@ -63,8 +65,8 @@ def main(argv=None):
                    "only students whose submission or hidden tests changed")
     a.add_argument("--feedback", help="write a feedback page per student and the class report here")
     a.add_argument("--force", action="store_true", help="regrade every student")
-    a.add_argument("--dask", metavar="ADDRESS", help="run the gradings on this Dask cluster "
-                   "(tcp://scheduler:8786)")
+    a.add_argument("--dask", metavar="ADDRESS", type=dask_address, help="run the gradings on this Dask "
+                   "cluster (tcp://scheduler:8786); an empty or malformed address is a usage error")
     a.add_argument("--unisolated", action="store_true", help=UNISOLATED_HELP)
     a.add_argument("--no-carry-forward", action="store_true", help=NO_CARRY_HELP)
     args = parser.parse_args(argv)
@@ -75,6 +77,26 @@ def main(argv=None):
     if args.command == "grade":
         return cmd_grade(args)
     return cmd_grade_all(args)
+
+
+#: a Dask scheduler's address: ``[protocol://]host[:port]`` (Dask's protocols; IPv6 in brackets)
+_DASK_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ucx|ws|wss)://)?(?:[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?|\[[0-9A-Fa-f:.]+\])"
+                           r"(?::(?P<port>\d{1,5}))?$")
+
+
+def dask_address(text):
+    """``--dask``'s value: a Dask scheduler's address, or a usage error (exit 2) — never a
+    silent local run for an empty one (an unset variable in a script)."""
+    address = text.strip()
+    if not address:
+        raise argparse.ArgumentTypeError("the Dask scheduler's address is empty (an unset variable?); "
+                                         "give one such as tcp://scheduler:8786, or leave --dask out "
+                                         "to grade on this machine")
+    m = _DASK_ADDRESS.match(address)
+    if m is None or (m["port"] is not None and not 0 < int(m["port"]) < 65536):
+        raise argparse.ArgumentTypeError(f"{one_line(text, 100)!r} is not a Dask scheduler's address "
+                                         "([tcp|tls|ucx|ws|wss://]host[:port], e.g. tcp://scheduler:8786)")
+    return address
 
 
 def _failure_results(path, message, assignment):

@@ -174,6 +174,36 @@ def test_pages_that_cannot_be_drawn_fail_the_run_and_keep_the_results(tmp_path):
     assert rows(book)[1][:2] == ["ada", "100"], "the gradebook is written all the same"
 
 
+@pytest.mark.parametrize("address", ["", "   ", "tcp://", "http://scheduler:8786", "tcp://scheduler:port",
+                                     "tcp://scheduler:99999", "tcp://two words:8786"])
+def test_an_empty_or_malformed_dask_address_is_a_usage_error(address, tmp_path, capsys):
+    """``--dask "$UNSET"`` used to grade on this machine without a word: it is a usage error (exit 2,
+    argparse's, before anything is graded), and so is an address Dask cannot read."""
+    write(tmp_path / "class" / "ada", "mle", reference_source("mle"))
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["grade-all", "mle", str(tmp_path / "class"), "--dask", address, "--csv", str(tmp_path / "b.csv")])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "--dask" in err and ("empty" in err if not address.strip() else "not a Dask scheduler's address" in err)
+    assert not (tmp_path / "b.csv").exists()
+    for good in ("tcp://scheduler:8786", "scheduler:8786", "tls://10.0.0.1:8786", "tcp://[::1]:8786"):
+        assert cli.dask_address(good) == good
+
+
+def test_a_wide_gradebook_wraps_and_names_the_csv(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    names = [f"test number {i} (1 pt)" for i in range(1, 31)]
+    students = [batch.Student("a-student-with-a-long-name"), batch.Student(".x", skipped="not graded: dot")]
+    results = {"a-student-with-a-long-name": {"score": 30, "reason": "",
+                                              "tests": [{"name": n, "score": 1} for n in names]}}
+    out = io.StringIO()
+    cli.print_gradebook("mle", students, results, names, 1, csv_path="book.csv", file=out)
+    text = out.getvalue()
+    assert all(len(line) <= 60 for line in text.splitlines() if not line.startswith("  T")), text
+    assert all(f"T{i} " in text or f"T{i}\n" in text for i in range(1, 31)), "no test column is cut"
+    assert "(1 of " in text and "book.csv" in text and "not graded: dot" in text
+
+
 def test_dask_cluster_outputs_equal_a_local_run(tmp_path, monkeypatch):
     distributed = pytest.importorskip("distributed")
     folder = tmp_path / "class"
