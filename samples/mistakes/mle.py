@@ -138,3 +138,24 @@ BUGS = [
         replace=[(MC_RETURN, "with np.errstate(all='ignore'):\n"
                              "        return float(np.mean(np.log(np.exp(log_p) / np.exp(log_q))))")]),
 ]
+
+#: Correct solutions written another way: each must score 100 (tests/test_assignments.py).
+CORRECT = [
+    # np.linalg.solve and slogdet instead of Cholesky factors, the float input handled by hand,
+    # and the Monte-Carlo mean as np.average of a list
+    Bug("kl_by_solve_and_slogdet", test="", says="", replace=[
+        (KL_SOLVES + "\n    " + KL_LOG_DETS,
+         "diff = mean_q - mean_p\n"
+         "    trace = np.trace(np.linalg.solve(cov_q, cov_p))\n"
+         "    maha = diff @ np.linalg.solve(cov_q, diff)\n"
+         "    log_det_p = np.linalg.slogdet(cov_p)[1]\n"
+         "    log_det_q = np.linalg.slogdet(cov_q)[1]"),
+        (MC_RETURN, "return float(np.average(list(log_p - log_q)))")]),
+    # scipy.linalg.cho_factor / cho_solve, and the log-determinants from the factors' diagonals
+    Bug("kl_by_cho_solve", test="", says="", replace=[
+        (KL_SOLVES,
+         "factor_q = linalg.cho_factor(cov_q, lower=True)\n"
+         "    diff = mean_q - mean_p\n"
+         "    trace = np.trace(linalg.cho_solve(factor_q, cov_p))\n"
+         "    maha = diff @ linalg.cho_solve(factor_q, diff)")]),
+]
