@@ -1,4 +1,4 @@
-"""mle, part 1: the Bernoulli MLE and log-likelihood (20 points)."""
+"""mle, part 1: the Bernoulli MLE and log-likelihood (18 points)."""
 import numpy as np
 from scipy import stats
 
@@ -32,7 +32,7 @@ def test_bernoulli_mle(student, rng):
         ])
 
 
-@points(7)
+@points(6)
 def test_bernoulli_log_likelihood(student, rng):
     """bernoulli_log_likelihood: equals the sum of scipy.stats.bernoulli.logpmf (n up to 5000, lists too)"""
     # n = 5000: the likelihood itself underflows to 0. With about 40 % ones its log is
@@ -77,7 +77,7 @@ def own_limit(module, x, theta, what):
     fail(f"{what}: your own bernoulli_log_likelihood has no clear limit as θ → {theta:g} ({v})")
 
 
-@points(8)
+@points(7)
 def test_bernoulli_zero_log_zero(student, carry, rng):
     """bernoulli_log_likelihood at θ = 0 and θ = 1: 0·log 0 = 0, −inf only for impossible samples
 

@@ -1,4 +1,4 @@
-"""mle, part 2: the univariate Gaussian (20 points)."""
+"""mle, part 2: the univariate Gaussian (18 points)."""
 import numpy as np
 from scipy import stats
 
@@ -40,7 +40,7 @@ def test_gaussian_mle_mean(student, rng):
                      rtol=1e-9)
 
 
-@points(7)
+@points(6)
 def test_gaussian_mle_variance(student, rng, artifacts):
     """gaussian_mle: the variance with divisor n (not n − 1), also for data far from the origin"""
     samples = list(gaussian_samples(rng))
@@ -66,7 +66,7 @@ def test_gaussian_mle_variance(student, rng, artifacts):
         ])
 
 
-@points(6)
+@points(5)
 def test_gaussian_log_likelihood(student, rng):
     """gaussian_log_likelihood: equals the sum of scipy.stats.norm.logpdf"""
     for n in (1, 30, 800):

@@ -1,4 +1,4 @@
-"""mle, part 3: a Gaussian mixture whose labels are known (15 points)."""
+"""mle, part 3: a Gaussian mixture whose labels are known (13 points)."""
 import numpy as np
 
 from autograder.harness import Mistake, expect, expect_array, expect_close, points, reference
@@ -27,7 +27,7 @@ def fits(student, rng):
         yield f"labeled_mixture_mle with n={n}, d={d}, K={k}{label}", X, z, k, got, ref.labeled_mixture_mle(X, z, k)
 
 
-@points(3)
+@points(2)
 def test_labeled_mixture_weights(student, rng):
     """labeled_mixture_mle: weight_k = count_k / n"""
     for what, X, z, k, got, (weights, _, _) in fits(student, rng):
@@ -108,7 +108,7 @@ def test_labeled_mixture_one_feature(student, carry, rng):
     carry.check(compare, uses=uses_own(carry))
 
 
-@points(3)
+@points(2)
 def test_labeled_mixture_empty_and_single_groups(student, carry, rng):
     """labeled_mixture_mle with an empty group (weight 0, zeros, no NaN) and one-sample groups (covariance 0)
 

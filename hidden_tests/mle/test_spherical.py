@@ -1,4 +1,4 @@
-"""mle, part 5: the spherical Gaussian N(mean, var·I) (15 points)."""
+"""mle, part 5: the spherical Gaussian N(mean, var·I) (13 points)."""
 import numpy as np
 from scipy import stats
 
@@ -34,7 +34,7 @@ def test_spherical_mle_mean(student, rng):
                      f"{X.shape}{label}", rtol=1e-9)
 
 
-@points(6)
+@points(5)
 def test_spherical_mle(student, rng):
     """spherical_mle: one shared variance Σ‖x_i − mean‖² / (n·d), also for data far from the origin"""
     for X, label in spherical_samples(rng):
@@ -53,7 +53,7 @@ def test_spherical_mle(student, rng):
                      mistakes=mistakes)
 
 
-@points(7)
+@points(6)
 def test_spherical_log_likelihood(student, rng):
     """spherical_log_likelihood: equals the sum of log N(x_i; mean, var·I) from scipy.stats (lists and 1-D X too)"""
     for n, d, label in [(1, 1, ""), (50, 4, ""), (300, 12, ""), (20, 1, " (X 1-D: one feature)"),

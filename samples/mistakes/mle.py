@@ -10,6 +10,14 @@ GAUSS_LL = "return float(-0.5 * n_samples * (LOG_2PI + math.log(var)) - 0.5 * sq
 BERNOULLI_TERMS = "terms = xlogy(x, theta) + xlog1py(1.0 - x, -theta)"
 MVN_MAHA = ("z = linalg.solve_triangular(chol, (X - mean).T, lower=True)  # (d, n)\n"
             "    maha = np.sum(z**2, axis=0)")
+KL_RETURN = "return float(0.5 * (trace + maha - n_features + log_det_q - log_det_p))"
+KL_SOLVES = ("a = linalg.solve_triangular(chol_q, chol_p, lower=True)\n"
+             "    z = linalg.solve_triangular(chol_q, mean_q - mean_p, lower=True)\n"
+             "    trace = np.sum(a**2)\n"
+             "    maha = np.sum(z**2)")
+KL_LOG_DETS = ("log_det_p = 2.0 * np.sum(np.log(np.diag(chol_p)))\n"
+               "    log_det_q = 2.0 * np.sum(np.log(np.diag(chol_q)))")
+MC_RETURN = "return float(np.mean(log_p - log_q))"
 
 BUGS = [
     Bug("variance_divided_by_n_minus_1", test="test_gaussian_mle_variance", says="divided by n−1",
@@ -95,4 +103,59 @@ BUGS = [
         says="empty group's mean came out as NaN",
         replace=[("        if counts[k] == 0:\n            continue  # empty component: weight 0, mean and covariance zeros\n",
                   "")]),
+    Bug("kl_arguments_swapped", test="test_gaussian_kl", says="arguments were swapped",
+        replace=[('mean_p, cov_p = _as_gaussian(mean_p, cov_p, "p")',
+                  'mean_p, cov_p, mean_q, cov_q = mean_q, cov_q, mean_p, cov_p  # KL(q ‖ p)\n'
+                  '    mean_p, cov_p = _as_gaussian(mean_p, cov_p, "p")')]),
+    Bug("kl_minus_d_missing", test="test_gaussian_kl", says="−d term is missing",
+        replace=[(KL_RETURN, "return float(0.5 * (trace + maha + log_det_q - log_det_p))")]),
+    Bug("kl_log_determinants_swapped", test="test_gaussian_kl", says="log-determinants swapped",
+        replace=[(KL_RETURN, "return float(0.5 * (trace + maha - n_features + log_det_p - log_det_q))")]),
+    Bug("kl_half_missing", test="test_gaussian_kl", says="factor ½ is missing",
+        replace=[(KL_RETURN, "return float(trace + maha - n_features + log_det_q - log_det_p)")]),
+    Bug("kl_log_determinant_factor_2_dropped", test="test_gaussian_kl", says="factor 2 was dropped",
+        replace=[(KL_LOG_DETS, "log_det_p = np.sum(np.log(np.diag(chol_p)))\n"
+                               "    log_det_q = np.sum(np.log(np.diag(chol_q)))")]),
+    Bug("kl_quadratic_form_with_sigma_p", test="test_gaussian_kl", says="quadratic form uses Σ_p⁻¹",
+        replace=[("z = linalg.solve_triangular(chol_q, mean_q - mean_p, lower=True)",
+                  "z = linalg.solve_triangular(chol_p, mean_q - mean_p, lower=True)")]),
+    Bug("kl_explicit_inverse", test="test_gaussian_kl_ill_conditioned", says="explicit inverse of Σ_q",
+        replace=[(KL_SOLVES, "inv_q = np.linalg.inv(cov_q)\n"
+                             "    diff = mean_q - mean_p\n"
+                             "    trace = np.trace(inv_q @ cov_p)\n"
+                             "    maha = diff @ inv_q @ diff")]),
+    Bug("kl_log_of_determinants", test="test_gaussian_kl_high_dimension", says="from det(Σ_q) and det(Σ_p)",
+        replace=[(KL_LOG_DETS, "with np.errstate(all='ignore'):\n"
+                               "        log_det_p = np.log(np.linalg.det(cov_p))\n"
+                               "        log_det_q = np.log(np.linalg.det(cov_q))")]),
+    Bug("monte_carlo_kl_sum_not_mean", test="test_monte_carlo_kl", says="summed over the samples",
+        replace=[(MC_RETURN, "return float(np.sum(log_p - log_q))")]),
+    Bug("monte_carlo_kl_wrong_way_round", test="test_monte_carlo_kl", says="log q − log p was averaged",
+        replace=[(MC_RETURN, "return float(np.mean(log_q - log_p))")]),
+    Bug("monte_carlo_kl_weighted_by_density", test="test_monte_carlo_kl", says="weighted by p(x_i):",
+        replace=[(MC_RETURN, "return float(np.mean(np.exp(log_p) * (log_p - log_q)))")]),
+    Bug("monte_carlo_kl_exponentiated", test="test_monte_carlo_kl", says="densities were exponentiated",
+        replace=[(MC_RETURN, "with np.errstate(all='ignore'):\n"
+                             "        return float(np.mean(np.log(np.exp(log_p) / np.exp(log_q))))")]),
+]
+
+#: Correct solutions written another way: each must score 100 (tests/test_assignments.py).
+CORRECT = [
+    # np.linalg.solve and slogdet instead of Cholesky factors, the float input handled by hand,
+    # and the Monte-Carlo mean as np.average of a list
+    Bug("kl_by_solve_and_slogdet", test="", says="", replace=[
+        (KL_SOLVES + "\n    " + KL_LOG_DETS,
+         "diff = mean_q - mean_p\n"
+         "    trace = np.trace(np.linalg.solve(cov_q, cov_p))\n"
+         "    maha = diff @ np.linalg.solve(cov_q, diff)\n"
+         "    log_det_p = np.linalg.slogdet(cov_p)[1]\n"
+         "    log_det_q = np.linalg.slogdet(cov_q)[1]"),
+        (MC_RETURN, "return float(np.average(list(log_p - log_q)))")]),
+    # scipy.linalg.cho_factor / cho_solve, and the log-determinants from the factors' diagonals
+    Bug("kl_by_cho_solve", test="", says="", replace=[
+        (KL_SOLVES,
+         "factor_q = linalg.cho_factor(cov_q, lower=True)\n"
+         "    diff = mean_q - mean_p\n"
+         "    trace = np.trace(linalg.cho_solve(factor_q, cov_p))\n"
+         "    maha = diff @ linalg.cho_solve(factor_q, diff)")]),
 ]

@@ -11,7 +11,10 @@ the whole sample under given parameters:
 - spherical Gaussian (covariance ``var * I``): ``spherical_mle``,
   ``spherical_log_likelihood``;
 - a Gaussian mixture whose component labels are known:
-  ``labeled_mixture_mle``.
+  ``labeled_mixture_mle``;
+- the KL divergence that maximum likelihood minimises: ``gaussian_kl`` (the
+  closed form between two Gaussians, through Cholesky factors) and
+  ``monte_carlo_kl`` (its Monte-Carlo estimate from samples).
 
 Conventions: inputs are array-likes; a 1-D array where ``X`` (n_samples,
 n_features) is expected means ``n_features = 1``. Variances and covariances
@@ -117,6 +120,27 @@ def _as_cov(cov, n_features):
             f"{n_features} feature(s), got shape {cov.shape}."
         )
     return cov
+
+
+def _as_gaussian(mean, cov, name):
+    """Return ``(mean (d,), cov (d, d))`` of one Gaussian (scalars mean d = 1).
+
+    As in ``mvn_logpdf``, a scalar ``cov`` means ``cov * I`` and a 1-D array
+    the diagonal.
+    """
+    mean = np.asarray(mean, dtype=float)
+    if mean.ndim == 0:
+        mean = mean.reshape(1)
+    if mean.ndim != 1:
+        raise ValueError(f"mean_{name} must be a vector of shape (n_features,), got shape {mean.shape}.")
+    try:
+        cov = _as_cov(cov, mean.shape[0])
+    except ValueError:
+        raise ValueError(
+            f"cov_{name} must have shape ({mean.shape[0]}, {mean.shape[0]}) to match mean_{name}, "
+            f"got shape {np.shape(cov)}."
+        ) from None
+    return mean, cov
 
 
 def _check_labels(z, n_components, n_samples):
@@ -427,4 +451,114 @@ def labeled_mixture_mle(X, z, n_components):
         diff = Xk - means[k]
         covariances[k] = diff.T @ diff / counts[k]
     return weights, means, covariances
+    ### END SOLUTION
+
+
+# ---------------------------------------------------------------------------
+# Maximum likelihood minimises the KL divergence
+# ---------------------------------------------------------------------------
+
+def gaussian_kl(mean_p, cov_p, mean_q, cov_q):
+    """KL divergence KL(p || q) between two multivariate Gaussians.
+
+    With p = N(mu_p, S_p), q = N(mu_q, S_q) in d dimensions,
+
+    ``KL(p || q) = 1/2 [ tr(S_q^{-1} S_p) + (mu_q - mu_p)^T S_q^{-1} (mu_q - mu_p)
+    - d + log det S_q - log det S_p ]``,
+
+    the expectation under p of ``log p(x) - log q(x)``: never negative, 0
+    exactly when p = q, and not symmetric (KL(p || q) != KL(q || p) in
+    general).
+
+    Computed from the Cholesky factors ``S_p = L_p L_p^T`` and
+    ``S_q = L_q L_q^T``: ``tr(S_q^{-1} S_p) = ||L_q^{-1} L_p||_F^2`` (the
+    squared Frobenius norm of a triangular solve), the quadratic form is
+    ``||L_q^{-1} (mu_q - mu_p)||^2``, and ``log det S = 2 sum_j log L_jj``.
+    No inverse and no determinant is formed: both lose digits or under- and
+    overflow (det S of a 200 x 200 covariance easily exceeds 1e308).
+
+    Parameters
+    ----------
+    mean_p : array-like of shape (n_features,), or a float
+        The mean of p; a float means n_features = 1.
+    cov_p : array-like of shape (n_features, n_features), or a float
+        The covariance of p, symmetric positive definite; a float is the
+        variance (not the standard deviation) when n_features = 1.
+    mean_q : array-like of shape (n_features,), or a float
+        The mean of q.
+    cov_q : array-like of shape (n_features, n_features), or a float
+        The covariance of q, symmetric positive definite.
+
+    Returns
+    -------
+    kl : float
+        KL(p || q) in nats (natural logs), >= 0.
+    """
+    ### BEGIN SOLUTION
+    mean_p, cov_p = _as_gaussian(mean_p, cov_p, "p")
+    mean_q, cov_q = _as_gaussian(mean_q, cov_q, "q")
+    n_features = mean_p.shape[0]
+    if mean_q.shape[0] != n_features:
+        raise ValueError(
+            f"p and q must have the same dimension: mean_p has {n_features} feature(s), "
+            f"mean_q {mean_q.shape[0]}."
+        )
+    try:
+        chol_p = linalg.cholesky(cov_p, lower=True)
+        chol_q = linalg.cholesky(cov_q, lower=True)
+    except linalg.LinAlgError:
+        raise ValueError(
+            "cov_p and cov_q must be symmetric positive definite (a Cholesky "
+            "factorisation failed); add a small multiple of the identity to the diagonal."
+        ) from None
+    # tr(S_q^{-1} S_p) = ||L_q^{-1} L_p||_F^2 and (mu_q - mu_p)^T S_q^{-1} (mu_q - mu_p) = ||z||^2
+    a = linalg.solve_triangular(chol_q, chol_p, lower=True)
+    z = linalg.solve_triangular(chol_q, mean_q - mean_p, lower=True)
+    trace = np.sum(a**2)
+    maha = np.sum(z**2)
+    log_det_p = 2.0 * np.sum(np.log(np.diag(chol_p)))
+    log_det_q = 2.0 * np.sum(np.log(np.diag(chol_q)))
+    return float(0.5 * (trace + maha - n_features + log_det_q - log_det_p))
+    ### END SOLUTION
+
+
+def monte_carlo_kl(log_p, log_q):
+    """Monte-Carlo estimate of KL(p || q) from samples drawn from p.
+
+    ``KL(p || q) = E_p[log p(x) - log q(x)]``; with samples x_1, ..., x_n
+    drawn from p, the estimate is the sample mean
+
+    ``KL(p || q) ~ (1/n) sum_i [log p(x_i) - log q(x_i)]``.
+
+    The samples already come from p, so the terms are not weighted by p(x_i);
+    and the log-densities are subtracted as they are, never exponentiated (in
+    high dimension p(x_i) underflows to 0). An estimate, so it can come out
+    negative for a small sample although KL >= 0.
+
+    With p the data's distribution, ``log p(x_i)`` does not depend on q: the
+    q that minimises this estimate maximises the average log-likelihood
+    ``(1/n) sum_i log q(x_i)`` -- maximum likelihood minimises the KL
+    divergence from the data.
+
+    Parameters
+    ----------
+    log_p : array-like of shape (n_samples,)
+        ``log p(x_i)`` at samples x_i drawn from p.
+    log_q : array-like of shape (n_samples,)
+        ``log q(x_i)`` at the same samples.
+
+    Returns
+    -------
+    kl : float
+        The estimate of KL(p || q), in nats.
+    """
+    ### BEGIN SOLUTION
+    log_p = _as_1d(log_p, "log_p")
+    log_q = _as_1d(log_q, "log_q")
+    if log_p.shape != log_q.shape:
+        raise ValueError(
+            f"log_p and log_q must hold the two log-densities at the same samples: got "
+            f"{log_p.shape[0]} and {log_q.shape[0]} values."
+        )
+    return float(np.mean(log_p - log_q))
     ### END SOLUTION

@@ -29,7 +29,7 @@
 import numpy as np
 import matplotlib.pyplot as plt
 from matplotlib.patches import Ellipse
-from scipy.special import logsumexp
+from scipy.special import gammaln, logsumexp
 
 import mle  # your module, in this folder (reloaded automatically when you edit it)
 
@@ -319,9 +319,123 @@ print("log(sum(exp(...))):", naive, "   logsumexp(...):", logsumexp(far_terms))
 # %% autograde="labeled_mixture"
 
 # %% [markdown]
+# ## 6. Maximum likelihood minimises the KL divergence
+#
+# The Kullback–Leibler divergence of a model $q$ from the distribution $p$ of the data is
+#
+# $$\mathrm{KL}(p \,\|\, q) = \mathbb E_{x \sim p}\big[\log p(x) - \log q(x)\big]
+# = \underbrace{\mathbb E_p[\log p(x)]}_{\text{does not depend on } q} - \mathbb E_p[\log q(x)] \;\ge 0,$$
+#
+# zero only for $q = p$, and not symmetric. We cannot compute $\mathbb E_p$, but we have samples
+# $x_1, \dots, x_n$ from $p$, and the **Monte-Carlo estimate** replaces the expectation by the mean
+# over the samples:
+#
+# $$\mathrm{KL}(p \,\|\, q) \approx \frac1n \sum_i \big[\log p(x_i) - \log q(x_i)\big]
+# = \text{const} - \frac1n\,\ell(q).$$
+#
+# Up to a constant this is minus the average log-likelihood: **the maximum likelihood estimate is
+# the model that minimises the (estimated) KL divergence from the data.** Between two Gaussians the
+# expectation has a closed form, which your `gaussian_kl` computes:
+#
+# $$\mathrm{KL}\big(\mathcal N(\mu_p, \Sigma_p) \,\|\, \mathcal N(\mu_q, \Sigma_q)\big) = \tfrac12\Big[
+# \operatorname{tr}(\Sigma_q^{-1}\Sigma_p) + (\mu_q - \mu_p)^\top\Sigma_q^{-1}(\mu_q - \mu_p) - d
+# + \log\det\Sigma_q - \log\det\Sigma_p\Big].$$
+#
+# First the Monte-Carlo estimate itself: `monte_carlo_kl` of more and more samples from $p$ (two
+# Gaussians in 2-D, the log-densities from your `mvn_logpdf`) against the closed form, with the
+# band $\pm 2\,\mathrm{sd}/\sqrt n$ in which it should end up.
+
+# %%
+mean_p, cov_p = np.array([0.0, 0.0]), np.array([[1.0, 0.5], [0.5, 1.5]])
+mean_q, cov_q = np.array([1.0, -0.5]), np.array([[2.0, -0.3], [-0.3, 0.8]])
+exact = mle.gaussian_kl(mean_p, cov_p, mean_q, cov_q)
+
+sizes = np.unique(np.geomspace(10, 100_000, 25).astype(int))
+samples = rng.multivariate_normal(mean_p, cov_p, size=sizes[-1])
+log_p_all = mle.mvn_logpdf(samples, mean_p, cov_p)
+log_q_all = mle.mvn_logpdf(samples, mean_q, cov_q)
+estimates = [mle.monte_carlo_kl(log_p_all[:n], log_q_all[:n]) for n in sizes]
+sd = np.std(log_p_all - log_q_all)
+
+fig, ax = plt.subplots()
+ax.plot(sizes, estimates, "o-", ms=4, label="monte_carlo_kl of the first n samples")
+ax.axhline(exact, color="k", ls="--", label=f"gaussian_kl (closed form) = {exact:.4f}")
+ax.fill_between(sizes, exact - 2 * sd / np.sqrt(sizes), exact + 2 * sd / np.sqrt(sizes), color="C0",
+                alpha=0.15, label="± 2 sd/√n")
+ax.set_xscale("log")
+ax.set_xlabel("number of samples n from p")
+ax.set_ylabel("KL(p ‖ q)")
+ax.set_title("the Monte-Carlo estimate converges to the closed form")
+ax.legend()
+plt.show()
+print("KL(p || q) =", exact, "  KL(q || p) =", mle.gaussian_kl(mean_q, cov_q, mean_p, cov_p), "(not symmetric)")
+
+# %% [markdown]
+# Now the claim. The data come from a Gamma distribution — not a Gaussian — whose log-density we
+# know. Over a grid of Gaussians $q = \mathcal N(\mu, \sigma^2)$, the estimated
+# $\mathrm{KL}(p \,\|\, q)$ is smallest exactly at the maximum likelihood fit $(\hat\mu, \hat\sigma^2)$
+# of `gaussian_mle`, whatever the sample (the hidden tests check this with your functions).
+
+# %%
+k_shape, theta = 2.0, 1.5
+x_gamma = rng.gamma(k_shape, theta, size=500)
+log_p_gamma = (k_shape - 1) * np.log(x_gamma) - x_gamma / theta - gammaln(k_shape) - k_shape * np.log(theta)
+mu_g, var_g = mle.gaussian_mle(x_gamma)
+mus = mu_g + np.sqrt(var_g) * np.linspace(-0.6, 0.6, 31)
+variances = var_g * np.linspace(0.55, 1.45, 31)
+kl_grid = np.array([[mle.monte_carlo_kl(log_p_gamma, mle.mvn_logpdf(x_gamma, [m], [[v]])) for m in mus]
+                    for v in variances])
+i, j = np.unravel_index(np.argmin(kl_grid), kl_grid.shape)
+
+fig, ax = plt.subplots(figsize=(7.5, 5))
+cs = ax.contourf(mus, variances, kl_grid, levels=30, cmap="viridis_r")
+fig.colorbar(cs, label="monte_carlo_kl(p ‖ N(μ, σ²))")
+ax.plot(mu_g, var_g, "r*", ms=15, label=r"MLE $(\hat\mu, \hat\sigma^2)$ from gaussian_mle")
+ax.plot(mus[j], variances[i], "wo", mfc="none", ms=12, label="smallest value on the grid")
+ax.set_xlabel(r"$\mu$")
+ax.set_ylabel(r"$\sigma^2$")
+ax.set_title(f"{x_gamma.size} samples from Gamma({k_shape:g}, {theta:g})")
+ax.legend(loc="upper right")
+plt.show()
+print(f"MLE: ({mu_g:.3f}, {var_g:.3f});  grid minimum: ({mus[j]:.3f}, {variances[i]:.3f})")
+
+# %% [markdown]
+# Last, how close does maximum likelihood get to the truth? Draw $n$ samples from
+# $p = \mathcal N(\mu, \Sigma)$ in $d = 3$, fit $\hat p_n$ with `mvn_mle`, and measure
+# $\mathrm{KL}(p \,\|\, \hat p_n)$ with `gaussian_kl` (the mean over 30 repetitions). It falls like
+# $k / (2n)$, with $k = d + d(d+1)/2 = 9$ the number of parameters; the other direction,
+# $\mathrm{KL}(\hat p_n \,\|\, p)$, is smaller for small $n$ (a fitted covariance is too narrow on
+# average) and the two meet as $n$ grows.
+
+# %%
+d3 = 3
+true_mean, true_cov = np.array([1.0, 0.0, -1.0]), np.array([[2.0, 0.6, 0.2], [0.6, 1.0, 0.3], [0.2, 0.3, 0.5]])
+n_values = np.array([10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000])
+kl_forward, kl_backward = [], []
+for n in n_values:
+    fits = [mle.mvn_mle(rng.multivariate_normal(true_mean, true_cov, size=n)) for _ in range(30)]
+    kl_forward.append(np.mean([mle.gaussian_kl(true_mean, true_cov, m, c) for m, c in fits]))
+    kl_backward.append(np.mean([mle.gaussian_kl(m, c, true_mean, true_cov) for m, c in fits]))
+n_params = d3 + d3 * (d3 + 1) // 2
+
+fig, ax = plt.subplots()
+ax.loglog(n_values, kl_forward, "o-", label="KL(p ‖ fitted)")
+ax.loglog(n_values, kl_backward, "s-", label="KL(fitted ‖ p)")
+ax.loglog(n_values, n_params / (2 * n_values), "k--", label=rf"$k/(2n)$, $k$ = {n_params}")
+ax.set_xlabel("sample size n")
+ax.set_ylabel("KL divergence (mean of 30 fits)")
+ax.set_title("maximum likelihood fits approach the truth")
+ax.legend()
+plt.show()
+
+# %% autograde="kl"
+
+# %% [markdown]
 # ## What you have now
 #
 # Closed-form maximum likelihood for the Bernoulli, the Gaussian in one and $d$ dimensions
 # (full and spherical covariance), and a mixture whose labels are known — all computed in log
-# space. When the labels are *not* known, the mixture's MLE has no closed form; the EM algorithm
-# of the `gmm` assignment alternates between guessing soft labels and the fit of section 5.
+# space — and the reason it works: maximising the average log-likelihood minimises the KL
+# divergence from the data. When the labels are *not* known, the mixture's MLE has no closed
+# form; the EM algorithm of the `gmm` assignment alternates between guessing soft labels and the
+# fit of section 5.

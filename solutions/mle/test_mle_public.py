@@ -114,3 +114,45 @@ def test_labeled_mixture_mle_worked_example():
     assert np.allclose(weights, [0.4, 0.6])
     assert np.allclose(means, [[1.0], [11.0]])
     assert np.allclose(covs, [[[1.0]], [[2.0 / 3.0]]])
+
+
+# Sanity checks of gaussian_kl and monte_carlo_kl: small examples worked out by hand and the
+# properties every KL divergence has. The hidden tests check much more (random Gaussians in
+# several dimensions, d = 200, an ill-conditioned covariance, the lecture's claim on a grid).
+
+def test_kl_gaussian_kl_worked_example_1d():
+    # p = N(0, 1), q = N(1, 2): 1/2 [1/2 + (1 - 0)^2 / 2 - 1 + log 2 - log 1] = log(2) / 2.
+    kl = mle.gaussian_kl(0.0, 1.0, 1.0, 2.0)
+    assert isinstance(kl, float)
+    assert math.isclose(kl, 0.5 * math.log(2))
+
+
+def test_kl_gaussian_kl_is_not_symmetric():
+    # The other way round, q = N(1, 2) to p = N(0, 1): 1/2 [2 + 1 - 1 + 0 - log 2] = 1 - log(2) / 2.
+    assert math.isclose(mle.gaussian_kl(1.0, 2.0, 0.0, 1.0), 1 - 0.5 * math.log(2))
+
+
+def test_kl_gaussian_kl_of_a_gaussian_from_itself_is_zero():
+    mean, cov = np.array([1.0, -2.0]), np.array([[2.0, 0.5], [0.5, 1.0]])
+    assert abs(mle.gaussian_kl(mean, cov, mean, cov)) < 1e-12
+    assert abs(mle.gaussian_kl(3.0, 0.5, 3.0, 0.5)) < 1e-12
+
+
+def test_kl_gaussian_kl_of_independent_features_adds_up():
+    # Diagonal covariances: the features are independent and the KL is the sum of the 1-D ones.
+    kl = mle.gaussian_kl([0.0, 1.0], np.diag([1.0, 3.0]), [1.0, 0.0], np.diag([2.0, 0.5]))
+    assert math.isclose(kl, mle.gaussian_kl(0.0, 1.0, 1.0, 2.0) + mle.gaussian_kl(1.0, 3.0, 0.0, 0.5))
+
+
+def test_kl_monte_carlo_kl_worked_example():
+    # The mean of log_p - log_q = (1, 0, 2): 1 (the mean, not the sum).
+    assert math.isclose(mle.monte_carlo_kl([-1.0, -2.0, -3.0], [-2.0, -2.0, -5.0]), 1.0)
+
+
+def test_kl_monte_carlo_kl_is_close_to_gaussian_kl_for_many_samples():
+    # 200,000 samples from p = N(0, 1) (a fixed seed): the estimate is within 0.01 of log(2) / 2
+    # (its standard deviation here is sqrt(0.375 / 200,000) ≈ 0.0014).
+    x = np.random.default_rng(0).normal(size=200_000)
+    log_p = mle.mvn_logpdf(x, [0.0], [[1.0]])
+    log_q = mle.mvn_logpdf(x, [1.0], [[2.0]])
+    assert abs(mle.monte_carlo_kl(log_p, log_q) - 0.5 * math.log(2)) < 0.01
