@@ -8,7 +8,8 @@ regular file:
 - every folder and file is opened relative to its parent's descriptor with
   ``O_NOFOLLOW`` (a link anywhere is refused, so every file read lies inside
   the submission folder), ``O_NONBLOCK`` and ``O_NOCTTY``, and checked again
-  with ``fstat`` after opening;
+  with ``fstat`` after opening (each file by :func:`autograder.files.read_regular`,
+  the kit's one rule for reading an untrusted file);
 - a device, FIFO or socket is refused from ``lstat`` alone, never opened;
 - a file with other hard links is refused (its real place may be elsewhere);
 - each source file is at most :data:`MAX_SOURCE_BYTES`, a notebook at most
@@ -36,7 +37,6 @@ API (standard library only)::
 from __future__ import annotations
 
 import ast
-import errno
 import hashlib
 import io
 import json
@@ -47,6 +47,7 @@ import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import files
 from .text import one_line
 
 MAX_SOURCE_BYTES = 1 << 20      # one .py file (module or helper)
@@ -61,7 +62,6 @@ MAX_MAGIC_LINES = 50            # IPython lines rewritten per notebook cell
 #: Folders never looked into (tools' caches, version control, macOS zip debris).
 SKIPPED_DIRS = frozenset({".ipynb_checkpoints", "__pycache__", "__MACOSX", ".git", ".hg", ".svn"})
 
-_OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 _OPEN_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
@@ -161,76 +161,7 @@ def shown(name):
 
 
 # ----------------------------------------------------------------------------
-# reading without following links
-
-
-class _Refusal(Exception):
-    pass
-
-
-def _kind(mode):
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    return "not a regular file"
-
-
-def _why_not(display, mode):
-    kind = _kind(mode)
-    if kind == "a symbolic link":
-        return f"{display} is a symbolic link: submit the file itself, not a link to it"
-    return f"{display} is {kind}, not a regular file: submit the file itself"
-
-
-def _read(dir_fd, name, display, cap):
-    """The bytes of regular file ``name`` in ``dir_fd`` (at most ``cap``); raise _Refusal."""
-    try:
-        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-    except OSError as exc:
-        raise _Refusal(f"{display} could not be read ({exc.strerror})") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise _Refusal(_why_not(display, st.st_mode))
-    if st.st_size > cap:
-        raise _Refusal(f"{display} is {_size(st.st_size)}, more than the {_size(cap)} a file "
-                       "may have: it was not read")
-    if st.st_nlink > 1:
-        raise _Refusal(f"{display} has other hard links: submit a plain copy of the file")
-    try:
-        fd = os.open(name, _OPEN_FILE, dir_fd=dir_fd)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:  # it became a link since
-            raise _Refusal(_why_not(display, stat.S_IFLNK)) from None
-        raise _Refusal(f"{display} could not be read ({exc.strerror})") from None
-    try:
-        fst = os.fstat(fd)
-        if not stat.S_ISREG(fst.st_mode) or (fst.st_dev, fst.st_ino) != (st.st_dev, st.st_ino):
-            raise _Refusal(f"{display} changed while it was being read: submit it again")
-        chunks, total = [], 0
-        while total <= cap:
-            chunk = os.read(fd, min(1 << 20, cap + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        if total > cap:
-            raise _Refusal(f"{display} is more than the {_size(cap)} a file may have: "
-                           "it was not read")
-        return b"".join(chunks)
-    except OSError as exc:
-        raise _Refusal(f"{display} could not be read ({exc.strerror})") from None
-    finally:
-        os.close(fd)
-
-
-def _size(n):
-    return f"{n / (1 << 20):.1f} MiB" if n >= 1 << 20 else f"{n} bytes"
+# walking the folder without following links (each file is read by autograder.files)
 
 
 def _open_dir(root_fd, parts):
@@ -331,7 +262,7 @@ def collect(assignment, submission):
             os.close(root_fd)
         return snap
     if not stat.S_ISREG(st.st_mode):
-        snap.refused.append(Refused(path.name, _why_not(top, st.st_mode)))
+        snap.refused.append(Refused(path.name, files.why_not(top, st.st_mode)))
         snap.problem = snap.refused[-1].reason
         return snap
     if path.suffix not in (".py", ".ipynb"):
@@ -355,8 +286,8 @@ def collect(assignment, submission):
 def _take(snap, dir_fd, entry, role):
     cap = MAX_NOTEBOOK_BYTES if role == "notebook" else MAX_SOURCE_BYTES
     try:
-        data = _read(dir_fd, entry.parts[-1], entry.display, cap)
-    except _Refusal as exc:
+        data = files.read_regular(entry.parts[-1], cap, dir_fd=dir_fd, display=entry.display, one_link=True)
+    except files.NotRead as exc:
         snap.refused.append(Refused(entry.name, str(exc)))
         return False
     if role == "notebook":
@@ -391,7 +322,7 @@ def _collect_folder(snap, root_fd, assignment):
     for e in considered:  # what a student may have meant to submit, but cannot be read
         if not stat.S_ISREG(e.mode) and not stat.S_ISDIR(e.mode) and (
                 e.parts[-1].endswith((".py", ".ipynb")) or len(e.parts) == 1):
-            snap.refused.append(Refused(e.name, _why_not(e.display, e.mode)))
+            snap.refused.append(Refused(e.name, files.why_not(e.display, e.mode)))
         elif stat.S_ISDIR(e.mode) and len(e.parts) - 1 >= MAX_DEPTH and not e.parts[-1].startswith("."):
             notes.append(Refused(e.name, f"{e.display} is more than {MAX_DEPTH} folders deep: "
                                  "it was not looked into"))
@@ -521,7 +452,7 @@ def notebook_module(data, display="the notebook"):
 
 def _too_much_code(display):
     return NotebookError(f"the code cells of {display} hold more than "
-                         f"{_size(MAX_CODE_BYTES)} of code: it was not graded")
+                         f"{files.size_text(MAX_CODE_BYTES)} of code: it was not graded")
 
 
 def _is_cell_magic(source):
