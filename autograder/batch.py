@@ -446,6 +446,4 @@ class Store:
 
 
 def _atomic_write(path, data):
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
+    files.write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")

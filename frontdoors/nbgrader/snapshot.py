@@ -23,7 +23,6 @@ nothing here runs or imports student code.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from pathlib import Path
@@ -103,9 +102,7 @@ def write_record(folder, snap, meta):
 
 
 def write_json(path, data):
-    tmp = Path(f"{path}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    files.write_atomic(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 def read_record(folder):
