@@ -123,10 +123,6 @@ def _needed_paths(cfg):
     return sorted({os.path.realpath(p) for p in needed})
 
 
-def _under(path, roots):
-    return any(path == r or path.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
-
-
 def _submission_files(workdir):
     """The grader's copies of the submission's files (regular files only), read before the switch."""
     files = {}
