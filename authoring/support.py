@@ -2,7 +2,7 @@
 
 - ``conftest.py`` (:file:`authoring/student/conftest.py`): the public tests refuse the
   imports the autograder refuses, with the autograder's own message — the text of
-  :func:`autograder._child.forbidden_import_message` and the list
+  :func:`autograder._audit.forbidden_import_message` and the list
   :data:`autograder.sandbox.FORBIDDEN_IMPORTS`, written in here by the generator,
   never copied by hand — and report an unwritten function in one line.
 - ``notebook_tools.py`` (:file:`authoring/student/notebook_tools.py`): the notebook's
@@ -15,7 +15,7 @@ from __future__ import annotations
 import inspect
 from pathlib import Path
 
-from autograder import _child
+from autograder import _audit
 from autograder.sandbox import FORBIDDEN_IMPORTS
 
 from .stubs import _stamp
@@ -27,8 +27,8 @@ FILES = ("conftest.py", "notebook_tools.py")
 def conftest_text():
     text = (HERE / "conftest.py").read_text(encoding="utf-8")
     forbidden = f"#: Modules the autograder refuses (autograder/sandbox.py).\nFORBIDDEN = {tuple(FORBIDDEN_IMPORTS)!r}"
-    message = ("# The autograder's own refusal (autograder/_child.py), written here by the generator.\n"
-               + inspect.getsource(_child.forbidden_import_message).rstrip())
+    message = ("# The autograder's own refusal (autograder/_audit.py), written here by the generator.\n"
+               + inspect.getsource(_audit.forbidden_import_message).rstrip())
     for marker, value in (("#: @FORBIDDEN@", forbidden), ("#: @MESSAGE@", message)):
         assert text.count(marker) == 1, marker
         text = text.replace(marker, value)

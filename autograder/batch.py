@@ -42,7 +42,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import intake
+from . import files, intake
 from .paths import DATASETS, HIDDEN_TESTS, ROOT, reference_module
 from .results import ARTIFACTS_SUFFIX, load_artifacts, save_artifacts
 from .text import file_stem, one_line
@@ -282,32 +282,6 @@ def nothing_gradable(root, assignment, students, ignored):
 # staging an LMS student's files, hashing
 
 
-def read_regular(path, limit=MAX_FILE_BYTES):
-    """The bytes of a regular file, never following a link nor blocking on a FIFO.
-
-    Returns None for anything else (link, device, FIFO, socket, too large).
-    """
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    except OSError:
-        return None
-    try:
-        st = os.fstat(fd)
-        if not stat.S_ISREG(st.st_mode) or st.st_size > limit:
-            return None
-        chunks, left = [], limit + 1
-        while left > 0:
-            chunk = os.read(fd, min(left, 1 << 20))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            left -= len(chunk)
-        data = b"".join(chunks)
-        return None if len(data) > limit else data
-    finally:
-        os.close(fd)
-
-
 #: What a refused LMS file is replaced by in the staged copy: a link that points nowhere.
 REFUSED_LINK_TARGET = "refused-at-staging"
 
@@ -347,10 +321,9 @@ def stage(student, dest):
             old.unlink()
     for original, path in list(student.files.items())[:MAX_LMS_FILES]:
         safe = re.sub(r"[^A-Za-z0-9._-]+", "_", original).lstrip(".") or "file"
-        data = read_regular(path)
-        if data is not None:
-            (dest / safe).write_bytes(data)
-        else:
+        try:  # a regular file only, never through a link, never blocking, under the cap
+            (dest / safe).write_bytes(files.read_regular(path, MAX_FILE_BYTES))
+        except files.NotRead:
             _stand_in(path, dest / safe)
     return dest
 
@@ -382,12 +355,11 @@ def tests_hash(assignment, kit=ROOT):
         return Path(kit) / path.relative_to(ROOT)
 
     h = hashlib.sha256()
-    paths = sorted(at(HIDDEN_TESTS / assignment).rglob("*.py"))
-    paths += sorted(at(ROOT / "autograder").glob("*.py"))
-    paths += [at(reference_module(assignment)), at(DATASETS / "SHA256SUMS")]
-    for p in paths:
-        if p.is_file():
-            h.update(b"\0" + str(p.relative_to(kit)).encode() + b"\0" + p.read_bytes())
+    for what, folder in (("hidden tests", HIDDEN_TESTS / assignment), ("engine", ROOT / "autograder")):
+        h.update(f"\0{what}\0{files.tree_digest(at(folder), suffixes=('.py',))}".encode())
+    for what, p in (("reference", reference_module(assignment)), ("checksums", DATASETS / "SHA256SUMS")):
+        if at(p).is_file():
+            h.update(f"\0{what}\0".encode() + at(p).read_bytes())
     from .engine import carry_forward  # the switch changes scores: a switched re-run regrades
     h.update(f"\0carry-forward={carry_forward(assignment)}".encode())
     return h.hexdigest()
@@ -474,6 +446,4 @@ class Store:
 
 
 def _atomic_write(path, data):
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    os.replace(tmp, path)
+    files.write_atomic(path, json.dumps(data, indent=2, ensure_ascii=False) + "\n")

@@ -28,7 +28,7 @@ import traceback
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from . import batch, engine, results
+from . import batch, engine, files, results
 from .paths import ROOT
 from .results import GraderError
 from .text import clean, csv_cell, one_line
@@ -391,8 +391,7 @@ def write_csv(path, students, graded, names):
     """The gradebook: student, total, reason, one column per test; every cell spreadsheet-safe."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
+    with files.replacing(path, newline="") as f:
         w = csv.writer(f)
         w.writerow([csv_cell(c) for c in ["student", "total", "reason", *names]])
         for s in students:
@@ -406,7 +405,6 @@ def write_csv(path, students, graded, names):
             else:
                 row = [s.name, "", s.skipped, *("" for _ in names)]
             w.writerow([csv_cell(c) for c in row])
-    os.replace(tmp, path)
 
 
 def print_gradebook(assignment, students, graded, names, seed, *, csv_path=None, file=None):

@@ -103,22 +103,6 @@ class SandboxUnavailable(GraderError):
 
 
 # ----------------------------------------------------------------------------
-# finding the student's code: autograder.intake reads it (no links, no devices, caps)
-
-
-def locate_submission(assignment, submission, workdir):
-    """Return the trusted copies (written to ``workdir``) of the submission's files.
-
-    The module first. Raises :class:`LookupError` with a message for the
-    student when there is nothing to grade. See :func:`autograder.intake.collect`.
-    """
-    snap = intake.collect(assignment, submission)
-    if snap.problem:
-        raise LookupError(snap.problem)
-    return snap.write(workdir)
-
-
-# ----------------------------------------------------------------------------
 # the pytest plugin
 
 

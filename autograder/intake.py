@@ -8,7 +8,8 @@ regular file:
 - every folder and file is opened relative to its parent's descriptor with
   ``O_NOFOLLOW`` (a link anywhere is refused, so every file read lies inside
   the submission folder), ``O_NONBLOCK`` and ``O_NOCTTY``, and checked again
-  with ``fstat`` after opening;
+  with ``fstat`` after opening (each file by :func:`autograder.files.read_regular`,
+  the kit's one rule for reading an untrusted file);
 - a device, FIFO or socket is refused from ``lstat`` alone, never opened;
 - a file with other hard links is refused (its real place may be elsewhere);
 - each source file is at most :data:`MAX_SOURCE_BYTES`, a notebook at most
@@ -21,7 +22,7 @@ The result is a :class:`Snapshot`: the accepted files' bytes and SHA-256,
 the refused entries with the reason (said to the student by name), and one
 digest of the whole. Nothing here runs, imports or evaluates student code;
 a notebook is parsed as JSON and its code cells are turned into a module
-with IPython-only lines made harmless (:func:`notebook_module`).
+with IPython-only lines made harmless (:mod:`autograder.notebook_intake`).
 
 API (standard library only)::
 
@@ -35,33 +36,26 @@ API (standard library only)::
 """
 from __future__ import annotations
 
-import ast
-import errno
 import hashlib
-import io
-import json
 import os
 import re
 import stat
-import tokenize
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import files
+from .notebook_intake import MAX_NOTEBOOK_BYTES, NotebookError, notebook_module
 from .text import one_line
 
 MAX_SOURCE_BYTES = 1 << 20      # one .py file (module or helper)
-MAX_NOTEBOOK_BYTES = 5 << 20    # one .ipynb file
-MAX_CODE_BYTES = 1 << 20        # the module made from a notebook's code cells
 MAX_PYTHON_FILES = 40           # Python files taken (module + helpers)
 MAX_ENTRIES = 10_000            # folder entries looked at, in all
 MAX_DEPTH = 8                   # folders below the submission's top
 MAX_NOTES = 12                  # refusals named one by one in the feedback
-MAX_MAGIC_LINES = 50            # IPython lines rewritten per notebook cell
 
 #: Folders never looked into (tools' caches, version control, macOS zip debris).
 SKIPPED_DIRS = frozenset({".ipynb_checkpoints", "__pycache__", "__MACOSX", ".git", ".hg", ".svn"})
 
-_OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_NOCTTY | os.O_CLOEXEC
 _OPEN_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
@@ -161,76 +155,7 @@ def shown(name):
 
 
 # ----------------------------------------------------------------------------
-# reading without following links
-
-
-class _Refusal(Exception):
-    pass
-
-
-def _kind(mode):
-    if stat.S_ISLNK(mode):
-        return "a symbolic link"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO (named pipe)"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    if stat.S_ISDIR(mode):
-        return "a folder"
-    return "not a regular file"
-
-
-def _why_not(display, mode):
-    kind = _kind(mode)
-    if kind == "a symbolic link":
-        return f"{display} is a symbolic link: submit the file itself, not a link to it"
-    return f"{display} is {kind}, not a regular file: submit the file itself"
-
-
-def _read(dir_fd, name, display, cap):
-    """The bytes of regular file ``name`` in ``dir_fd`` (at most ``cap``); raise _Refusal."""
-    try:
-        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-    except OSError as exc:
-        raise _Refusal(f"{display} could not be read ({exc.strerror})") from None
-    if not stat.S_ISREG(st.st_mode):
-        raise _Refusal(_why_not(display, st.st_mode))
-    if st.st_size > cap:
-        raise _Refusal(f"{display} is {_size(st.st_size)}, more than the {_size(cap)} a file "
-                       "may have: it was not read")
-    if st.st_nlink > 1:
-        raise _Refusal(f"{display} has other hard links: submit a plain copy of the file")
-    try:
-        fd = os.open(name, _OPEN_FILE, dir_fd=dir_fd)
-    except OSError as exc:
-        if exc.errno == errno.ELOOP:  # it became a link since
-            raise _Refusal(_why_not(display, stat.S_IFLNK)) from None
-        raise _Refusal(f"{display} could not be read ({exc.strerror})") from None
-    try:
-        fst = os.fstat(fd)
-        if not stat.S_ISREG(fst.st_mode) or (fst.st_dev, fst.st_ino) != (st.st_dev, st.st_ino):
-            raise _Refusal(f"{display} changed while it was being read: submit it again")
-        chunks, total = [], 0
-        while total <= cap:
-            chunk = os.read(fd, min(1 << 20, cap + 1 - total))
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        if total > cap:
-            raise _Refusal(f"{display} is more than the {_size(cap)} a file may have: "
-                           "it was not read")
-        return b"".join(chunks)
-    except OSError as exc:
-        raise _Refusal(f"{display} could not be read ({exc.strerror})") from None
-    finally:
-        os.close(fd)
-
-
-def _size(n):
-    return f"{n / (1 << 20):.1f} MiB" if n >= 1 << 20 else f"{n} bytes"
+# walking the folder without following links (each file is read by autograder.files)
 
 
 def _open_dir(root_fd, parts):
@@ -331,7 +256,7 @@ def collect(assignment, submission):
             os.close(root_fd)
         return snap
     if not stat.S_ISREG(st.st_mode):
-        snap.refused.append(Refused(path.name, _why_not(top, st.st_mode)))
+        snap.refused.append(Refused(path.name, files.why_not(top, st.st_mode)))
         snap.problem = snap.refused[-1].reason
         return snap
     if path.suffix not in (".py", ".ipynb"):
@@ -355,8 +280,8 @@ def collect(assignment, submission):
 def _take(snap, dir_fd, entry, role):
     cap = MAX_NOTEBOOK_BYTES if role == "notebook" else MAX_SOURCE_BYTES
     try:
-        data = _read(dir_fd, entry.parts[-1], entry.display, cap)
-    except _Refusal as exc:
+        data = files.read_regular(entry.parts[-1], cap, dir_fd=dir_fd, display=entry.display, one_link=True)
+    except files.NotRead as exc:
         snap.refused.append(Refused(entry.name, str(exc)))
         return False
     if role == "notebook":
@@ -391,7 +316,7 @@ def _collect_folder(snap, root_fd, assignment):
     for e in considered:  # what a student may have meant to submit, but cannot be read
         if not stat.S_ISREG(e.mode) and not stat.S_ISDIR(e.mode) and (
                 e.parts[-1].endswith((".py", ".ipynb")) or len(e.parts) == 1):
-            snap.refused.append(Refused(e.name, _why_not(e.display, e.mode)))
+            snap.refused.append(Refused(e.name, files.why_not(e.display, e.mode)))
         elif stat.S_ISDIR(e.mode) and len(e.parts) - 1 >= MAX_DEPTH and not e.parts[-1].startswith("."):
             notes.append(Refused(e.name, f"{e.display} is more than {MAX_DEPTH} folders deep: "
                                  "it was not looked into"))
@@ -439,228 +364,3 @@ def _helpers(snap, root_fd, main, considered):
             continue
         if _in_dir(root_fd, e, snap, "helper"):
             taken += 1
-
-
-# ----------------------------------------------------------------------------
-# notebooks
-
-
-class NotebookError(ValueError):
-    """The notebook cannot be graded; ``str()`` says why, for the student."""
-
-
-#: Defined before the notebook's code: ``display`` prints, as outside IPython.
-PRELUDE = ("def display(*objs, **kwargs):  # IPython's display(), outside a notebook\n"
-           "    for _obj in objs:\n"
-           "        print(repr(_obj))\n\n\n")
-
-_ASSIGN_MAGIC = re.compile(r"^(\s*)([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*=\s*([!%])")
-
-
-def notebook_module(data, display="the notebook"):
-    """``(module source, notes)`` from a notebook's bytes; raise :class:`NotebookError`.
-
-    Only the JSON is read. Cells that are not dicts or whose source is not
-    text are skipped (and noted); a cell magic (``%%bash`` ...) drops its
-    cell whole; line magics and shell lines (``%matplotlib inline``, ``!ls``,
-    ``x = !ls``) become no-ops that keep the indentation valid; ``display``
-    is defined (it prints).
-    """
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise NotebookError(f"{display} is not UTF-8 text (byte {exc.start}): save it again "
-                            "from Jupyter") from None
-    try:
-        nb = json.loads(text)
-    except RecursionError:
-        raise NotebookError(f"{display} is not a readable notebook (its JSON is nested too "
-                            "deeply)") from None
-    except ValueError as exc:
-        raise NotebookError(f"{display} is not a readable notebook (invalid JSON: "
-                            f"{one_line(exc, 120)})") from None
-    cells = nb.get("cells") if isinstance(nb, dict) else None
-    if not isinstance(cells, list):
-        raise NotebookError(f"{display} is not a readable notebook (it has no list of cells)")
-    chunks, notes, skipped = [], [], []
-    size = len(PRELUDE)
-    for i, cell in enumerate(cells, 1):
-        if not isinstance(cell, dict):
-            skipped.append(i)
-            continue
-        if cell.get("cell_type") != "code":
-            continue
-        source = cell.get("source", "")
-        if isinstance(source, list) and all(isinstance(s, str) for s in source):
-            source = "".join(source)
-        if not isinstance(source, str):
-            skipped.append(i)
-            continue
-        if not _is_cell_magic(source):
-            # refused before any cell is rewritten: the rewriting is linear, but need not run on
-            # code the grader would refuse anyway (a 1.4 MiB cell of 50 magics cost minutes)
-            size += len(source.encode("utf-8", "surrogatepass")) + 30
-            if size > MAX_CODE_BYTES:
-                raise _too_much_code(display)
-        code = cell_code(source)
-        if code is None:
-            notes.append(f"cell {i} of {display} is a cell magic ({one_line(source.lstrip()[:30])}"
-                         "...): it was not run")
-            continue
-        chunks.append(f"# --- notebook cell {i} ---\n{code}")
-    if skipped:
-        notes.append(f"{'cells' if len(skipped) > 1 else 'cell'} "
-                     f"{', '.join(map(str, skipped[:10]))}{' ...' if len(skipped) > 10 else ''} "
-                     f"of {display} could not be read (not a cell, or its source is not text) "
-                     "and were skipped")
-    module = PRELUDE + "\n\n".join(chunks) + "\n"
-    if len(module.encode("utf-8", "surrogatepass")) > MAX_CODE_BYTES:
-        raise _too_much_code(display)
-    return module, notes
-
-
-def _too_much_code(display):
-    return NotebookError(f"the code cells of {display} hold more than "
-                         f"{_size(MAX_CODE_BYTES)} of code: it was not graded")
-
-
-def _is_cell_magic(source):
-    """Whether a code cell's first non-blank line starts with ``%%`` (the cell is dropped whole)."""
-    return source.lstrip().startswith("%%")
-
-
-def cell_code(source):
-    """A code cell's source as plain Python, or ``None`` for a cell magic (dropped whole).
-
-    A cell that parses as Python is kept as it is. Otherwise each line that
-    starts a logical line (decided with :mod:`tokenize`, so a ``%`` or ``!``
-    inside a string or brackets is left alone) and is an IPython line magic,
-    shell command or assignment from one becomes ``pass`` (or ``name = []``)
-    at the same indentation, the original kept as a comment.
-    """
-    if _is_cell_magic(source):
-        return None
-    lines = source.splitlines()
-    try:
-        ast.parse(source)
-        return source
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        pass
-    candidates = [i for i, line in enumerate(lines) if _ipython_line(line)][:MAX_MAGIC_LINES]
-    return "\n".join(_rewrite_magics(lines, candidates))
-
-
-def _rewrite_magics(lines, candidates):
-    """``lines`` with each candidate line that starts a logical line rewritten (see :func:`cell_code`).
-
-    One tokenize pass over the cell, whatever the number of candidates: the
-    tokenizer reads the cell line by line through ``readline``, and when it
-    asks for a candidate line, every token before that line has been seen, so
-    whether the line starts a logical line is known from them (the line before
-    ended with NEWLINE, or NL outside brackets). A candidate that does is
-    rewritten before the tokenizer reads it, so what follows is tokenized as
-    the rewritten cell. Time linear in the cell's size (re-tokenizing the
-    prefix before each candidate was quadratic: minutes for a 1 MiB cell).
-
-    Parameters
-    ----------
-    lines : list of str
-        The cell's lines, without line ends.
-    candidates : list of int
-        0-based numbers of the lines that look like IPython lines.
-
-    Returns
-    -------
-    list of str
-        The cell's lines, rewritten where a candidate starts a logical line;
-        ``lines`` unchanged when the cell cannot be tokenized up to a candidate
-        or the tokenizer read ahead of the tokens it gave (then no decision can
-        be trusted).
-    """
-    out = list(lines)
-    todo = set(candidates)
-    if not todo:
-        return out
-    state = {"next": 0, "row": 0, "type": tokenize.NEWLINE, "depth": 0}
-    rewritten = []
-
-    def readline():
-        i = state["next"]
-        if i >= len(out):
-            return ""
-        if i in todo and state["depth"] == 0 and (
-                i == 0 or (state["type"] in (tokenize.NEWLINE, tokenize.NL) and state["row"] == i)):
-            _rewrite(out, lines, i)
-            rewritten.append(i)
-        state["next"] = i + 1
-        return out[i] + "\n"
-
-    last = max(todo)
-    try:
-        for tok in tokenize.generate_tokens(readline):
-            if tok.type in (tokenize.INDENT, tokenize.DEDENT, tokenize.ENDMARKER):
-                continue
-            state["row"], state["type"] = tok.start[0], tok.type
-            if tok.type == tokenize.OP and tok.string in "([{":
-                state["depth"] += 1
-            elif tok.type == tokenize.OP and tok.string in ")]}":
-                state["depth"] = max(0, state["depth"] - 1)
-            if state["next"] > last and tok.start[0] > last + 1:
-                break  # every candidate decided; the rest of the cell does not matter
-    except (tokenize.TokenError, SyntaxError, RecursionError, MemoryError):
-        pass  # an error after a candidate was read leaves the decisions made so far standing
-    # a tokenizer that read ahead of its tokens (not CPython 3.11's) would decide on stale state:
-    # check once, in a second pass, that each rewritten line starts a logical line of the result
-    starts = _logical_starts("\n".join(out) + "\n")
-    if starts is not None and not starts.issuperset(rewritten):
-        return list(lines)
-    return out
-
-
-def _ipython_line(line):
-    s = line.lstrip()
-    return (s.startswith("%") or (s.startswith("!") and not s.startswith("!="))
-            or _ASSIGN_MAGIC.match(line) is not None)
-
-
-def _rewrite(out, lines, i):
-    line = lines[i]
-    indent = line[:len(line) - len(line.lstrip())]
-    m = _ASSIGN_MAGIC.match(line)
-    if m is None:
-        stmt = "pass"
-    elif "," in m.group(2):  # a, b = !cmd: each name gets None
-        stmt = " = ".join(t.strip() for t in m.group(2).split(",")) + " = None"
-    else:  # x = !cmd gives a list of lines in IPython; x = %magic its value
-        stmt = f"{m.group(2)} = {'[]' if m.group(3) == '!' else 'None'}"
-    out[i] = f"{indent}{stmt}  # IPython only, not run: {line.strip()}"
-    j = i
-    while lines[j].endswith("\\") and j + 1 < len(lines):  # a magic continued on the next line
-        out[j] = out[j][:-1]
-        j += 1
-        out[j] = f"{indent}# (continued) {lines[j].strip()}"
-
-
-def _logical_starts(code):
-    """0-based numbers of the lines where a logical line starts; ``None`` if it cannot tokenize."""
-    starts, at_start, depth = set(), True, 0
-    try:
-        for tok in tokenize.generate_tokens(io.StringIO(code).readline):
-            if tok.type == tokenize.NEWLINE:
-                at_start = True
-                continue
-            if tok.type == tokenize.NL:
-                at_start = at_start or depth == 0
-                continue
-            if tok.type in (tokenize.INDENT, tokenize.DEDENT, tokenize.COMMENT, tokenize.ENDMARKER):
-                continue
-            if at_start and depth == 0:
-                starts.add(tok.start[0] - 1)
-            at_start = False
-            if tok.type == tokenize.OP and tok.string in "([{":
-                depth += 1
-            elif tok.type == tokenize.OP and tok.string in ")]}":
-                depth = max(0, depth - 1)
-    except (tokenize.TokenError, SyntaxError, RecursionError, MemoryError):
-        return None
-    return starts

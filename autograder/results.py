@@ -35,17 +35,16 @@ machinery (pytest, the sandbox), so every reader of results can import it.
 """
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from . import files
 from .text import clean, one_line
 
 
@@ -246,16 +245,7 @@ def write_json(path, data):
         raise GraderError(problem)
     path.parent.mkdir(parents=True, exist_ok=True)
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", errors="backslashreplace") as f:
-            f.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    files.write_atomic(path, text, errors="backslashreplace")
 
 
 def results_path_problem(path):
@@ -319,10 +309,8 @@ def save_artifacts(path, artifacts):
                 m["scalars"][str(key)] = value
         meta[str(i)] = m
     arrays[_META] = np.array(json.dumps(meta, allow_nan=True))
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as f:
+    with files.replacing(path, "wb") as f:
         np.savez_compressed(f, **arrays)
-    os.replace(tmp, path)
     return path
 
 

@@ -18,10 +18,11 @@ from pathlib import Path
 
 import numpy as np
 
+from autograder import files
 from autograder.text import one_line
 
 from . import figures, parse
-from .feedback import _atomic_write, page_name
+from .feedback import page_name
 from .templating import render
 
 SLOWEST = 10
@@ -223,5 +224,5 @@ def write(assignment, results_by_student, dest, *, timings=None, pages=None):
         "seeds": ", ".join(map(str, s.seeds)) or "unknown",
         "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
-    _atomic_write(path, render("class.html.j2", **ctx))
+    files.write_atomic(path, render("class.html.j2", **ctx))
     return path, text_summary(s, path)

@@ -13,10 +13,10 @@ from __future__ import annotations
 import base64
 import datetime as _dt
 import html
-import os
 import re
 from pathlib import Path
 
+from autograder import files
 from autograder.text import file_stem, one_line
 
 from . import figures, parse
@@ -103,15 +103,9 @@ def write(student, results, dest, *, artifacts=None, seed=None, assignment=None,
     ctx = context(student, results, artifacts=artifacts, seed=seed, assignment=assignment)
     stem = page or page_name(student)
     html_path, md_path = dest / f"{stem}.html", dest / f"{stem}.md"
-    _atomic_write(html_path, render("feedback.html.j2", **ctx))
-    _atomic_write(md_path, markdown(ctx))
+    files.write_atomic(html_path, render("feedback.html.j2", **ctx))
+    files.write_atomic(md_path, markdown(ctx))
     return html_path, md_path
-
-
-def _atomic_write(path, text):
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 # ---------------------------------------------------------------------------- Markdown

@@ -7,7 +7,6 @@ secret and runs only the public tests; ``collect`` clones local repositories sta
 for the students', with a fake GitHub push log served from loopback (tests/fake_github.py),
 and grades the commit each had pushed by the deadline with ``grade-all``.
 """
-import base64
 import csv
 import json
 import os
@@ -25,8 +24,6 @@ import yaml
 from authoring import requirements
 from frontdoors.classroom import collect as classroom_collect
 from frontdoors.classroom.template import WORKFLOW, write_template
-
-from frontdoors.classroom.output import classroom_output
 from frontdoors.gradescope.build import gradescope_zip
 from tests.conftest import ROOT, hidden_tests
 from tests.fake_github import FakeGitHub, git_commit, utc
@@ -58,23 +55,6 @@ def test_the_bmm_gradescope_zip_holds_the_held_out_images_the_handout_lacks(tmp_
         names = set(zf.namelist())
     assert {"datasets/mnist_3k.npz", "datasets/mnist_heldout.npz", "datasets/SHA256SUMS"} <= names
     assert "datasets/carve_mnist.py" not in names
-
-
-def test_classroom_output_is_the_reporter_format():
-    results = {"score": 6, "tests": [
-        {"name": "a (6 pts)", "score": 6, "max_score": 6, "output": ""},
-        {"name": "b (4 pts)", "score": 0, "max_score": 4, "output": "expected 1, got 2"}]}
-    line = classroom_output(results)
-    assert line.startswith("result=")
-    payload = json.loads(base64.b64decode(line.removeprefix("result=")))
-    assert payload["max_score"] == 10 and payload["status"] == "fail"
-    assert [t["status"] for t in payload["tests"]] == ["pass", "fail"]
-    assert sum(t["score"] for t in payload["tests"]) == 6
-    assert payload["tests"][1]["message"] == "expected 1, got 2"
-
-
-# ----------------------------------------------------------------------------
-# Gradescope, slim: setup.sh for real
 
 
 def test_grader_lock_is_generated_from_the_lock():

@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 from authoring import generate, handout, notebooks, requirements, support
-from autograder import _child
+from autograder import _audit
 from autograder.sandbox import FORBIDDEN_IMPORTS
 from tests.conftest import ROOT, grade_one
 from samples.submissions import reference_source
@@ -101,7 +101,7 @@ def test_public_tests_refuse_what_the_grader_refuses_with_its_words(statement, n
     (folder / "mle.py").write_text(module, encoding="utf-8")
     proc = _pytest(folder, "-q", "test_mle_public.py")
     assert proc.returncode != 0
-    words = _child.forbidden_import_message(name, FORBIDDEN_IMPORTS)
+    words = _audit.forbidden_import_message(name, FORBIDDEN_IMPORTS)
     assert words in proc.stdout and "Traceback" not in proc.stdout
     code, results, out = grade_one("mle", folder / "mle.py", results=tmp_path / "results.json")
     assert code == 0 and results["score"] == 0
@@ -112,7 +112,7 @@ def test_conftest_carries_the_graders_own_text():
     text = support.conftest_text()
     assert repr(tuple(FORBIDDEN_IMPORTS)) in text
     import inspect
-    assert inspect.getsource(_child.forbidden_import_message).strip() in text
+    assert inspect.getsource(_audit.forbidden_import_message).strip() in text
 
 
 def _stream(nb, name):

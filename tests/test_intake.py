@@ -7,7 +7,7 @@ import threading
 
 import pytest
 
-from autograder import intake
+from autograder import intake, notebook_intake
 from tests.conftest import ROOT
 
 REFERENCE = ROOT / "solutions" / "mle" / "mle.py"
@@ -178,14 +178,14 @@ def _nb(*cells, **top):
 
 def test_pure_python_cells_are_kept_as_they_are():
     src = "x = 10 % 3\ns = '''\n%not a magic\n!nor this\n'''\n"
-    assert intake.cell_code(src) == src
+    assert notebook_intake.cell_code(src) == src
 
 
 def test_ipython_lines_become_no_ops_with_valid_indentation():
     src = ("%matplotlib inline\nimport os\nfiles = !ls\na, b = !ls\nx = %time 1 + 1\n"
            "def f():\n    %timeit g()\n    s = \"\"\"\n%inside a string\n\"\"\"\n    return s\n"
            "!echo hi\ny = (10\n%3)\n")
-    code = intake.cell_code(src)
+    code = notebook_intake.cell_code(src)
     lines = code.splitlines()
     assert len(lines) == len(src.splitlines())
     assert lines[0].startswith("pass  #") and lines[2].startswith("files = []")
@@ -196,13 +196,13 @@ def test_ipython_lines_become_no_ops_with_valid_indentation():
 
 
 def test_a_cell_magic_drops_its_cell_whole():
-    assert intake.cell_code("\n%%bash\nrm -rf /\n") is None
-    module, notes = intake.notebook_module(_nb("%%bash\nexit 1", "A = 1"), "mle.ipynb")
+    assert notebook_intake.cell_code("\n%%bash\nrm -rf /\n") is None
+    module, notes = notebook_intake.notebook_module(_nb("%%bash\nexit 1", "A = 1"), "mle.ipynb")
     assert "A = 1" in module and "exit 1" not in module and "cell 1 of mle.ipynb is a cell magic" in notes[0]
 
 
 def test_display_is_defined_and_the_module_compiles():
-    module, _ = intake.notebook_module(_nb("display(1)\n%matplotlib inline"), "nb")
+    module, _ = notebook_intake.notebook_module(_nb("display(1)\n%matplotlib inline"), "nb")
     ns = {}
     exec(compile(module, "nb", "exec"), ns)  # the kit's own text: a prelude and a no-op
     assert callable(ns["display"])
@@ -217,14 +217,14 @@ def test_display_is_defined_and_the_module_compiles():
     (b"not json", "invalid JSON"),
 ])
 def test_a_malformed_notebook_gives_a_clear_message(data, says):
-    with pytest.raises(intake.NotebookError, match=says):
-        intake.notebook_module(data, "mle.ipynb")
+    with pytest.raises(notebook_intake.NotebookError, match=says):
+        notebook_intake.notebook_module(data, "mle.ipynb")
 
 
 def test_cells_that_cannot_be_read_are_skipped_and_named():
     data = _nb("A = 1", {"cell_type": "code", "source": [1, 2]}, 7, "x",
                {"cell_type": "code", "source": {"k": "v"}})
-    module, notes = intake.notebook_module(data, "mle.ipynb")
+    module, notes = notebook_intake.notebook_module(data, "mle.ipynb")
     assert "A = 1" in module and "cells 2, 3, 5 of mle.ipynb could not be read" in notes[-1]
 
 
@@ -260,7 +260,7 @@ def _magic_cell(size, magics=50):
 def _counting_tokenize(monkeypatch, limit):
     """Count tokenize passes; fail at once past ``limit`` (the old rewriting made one per magic line)."""
     passes = []
-    real = intake.tokenize.generate_tokens
+    real = notebook_intake.tokenize.generate_tokens
 
     def counted(readline):
         passes.append(1)
@@ -268,7 +268,7 @@ def _counting_tokenize(monkeypatch, limit):
             raise AssertionError(f"more than {limit} tokenize passes over one cell")
         return real(readline)
 
-    monkeypatch.setattr(intake.tokenize, "generate_tokens", counted)
+    monkeypatch.setattr(notebook_intake.tokenize, "generate_tokens", counted)
     return passes
 
 
@@ -277,13 +277,13 @@ def test_a_cell_of_many_magics_is_rewritten_in_a_fixed_number_of_tokenize_passes
     the cell (one deciding, one checking), not one per magic line over the prefix before it."""
     passes = _counting_tokenize(monkeypatch, limit=2)
     source = _magic_cell(900_000)
-    module, _ = intake.notebook_module(_nb(source), "mle.ipynb")
+    module, _ = notebook_intake.notebook_module(_nb(source), "mle.ipynb")
     assert len(passes) == 2
     assert module.count("# IPython only, not run:") == 50
     ast.parse(module)
     small = _magic_cell(1_000)   # the same pass count for a small cell: linear in the size
     passes.clear()
-    intake.notebook_module(_nb(small), "mle.ipynb")
+    notebook_intake.notebook_module(_nb(small), "mle.ipynb")
     assert len(passes) == 2
 
 
@@ -291,9 +291,9 @@ def test_a_notebook_with_too_much_code_is_refused_by_name_before_any_rewriting(m
     """The 1.4 MiB cell of 50 magic lines is over the code cap: refused, by name, and not one
     tokenize pass is spent on it first."""
     passes = _counting_tokenize(monkeypatch, limit=0)
-    with pytest.raises(intake.NotebookError, match=r"code cells of mle\.ipynb hold more than 1\.0 MiB"):
-        intake.notebook_module(_nb(_magic_cell(1_400_000)), "mle.ipynb")
+    with pytest.raises(notebook_intake.NotebookError, match=r"code cells of mle\.ipynb hold more than 1\.0 MiB"):
+        notebook_intake.notebook_module(_nb(_magic_cell(1_400_000)), "mle.ipynb")
     assert passes == []
     # a cell magic is dropped whole, so its size does not count
-    module, notes = intake.notebook_module(_nb("%%bash\n" + "#" * (1 << 20), "A = 1"), "mle.ipynb")
+    module, notes = notebook_intake.notebook_module(_nb("%%bash\n" + "#" * (1 << 20), "A = 1"), "mle.ipynb")
     assert "A = 1" in module and "cell magic" in notes[0]

@@ -322,3 +322,19 @@ def test_course_config_points_the_kernel_and_grader_at_the_kit(course, assignmen
     assert "exclude_overwriting" in config
     spec = json.loads((course / ".jupyter" / "kernels" / "python3" / "kernel.json").read_text())
     assert os.path.samefile(spec["argv"][0], os.sys.executable)
+
+
+def test_set_aside_moves_links_and_fifos_out_of_submitted_naming_what_each_was(tmp_path):
+    """The pre-pass before nbgrader's own copy (fast: no course, no grading)."""
+    from frontdoors.nbgrader.autograde import SET_ASIDE, set_aside_special_files
+
+    folder = tmp_path / "submitted" / "ada" / "mle"
+    folder.mkdir(parents=True)
+    (folder / "mle.py").symlink_to("/dev/zero")
+    os.mkfifo(folder / "pipe.py")
+    (folder / "notes.py").write_text("x = 1\n")
+    moved = set_aside_special_files(tmp_path)
+    assert sorted(moved) == [("ada/mle/mle.py", "a symbolic link"), ("ada/mle/pipe.py", "a FIFO (named pipe)")]
+    assert sorted(p.name for p in folder.iterdir()) == ["notes.py"]
+    record = json.loads((tmp_path / "set_aside" / "ada" / "mle" / SET_ASIDE).read_text())
+    assert {e["path"]: e["kind"] for e in record} == {"mle.py": "a symbolic link", "pipe.py": "a FIFO (named pipe)"}

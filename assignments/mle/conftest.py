@@ -20,7 +20,7 @@ class ForbiddenImportError(ImportError):
     """Raised when your code imports a module the assignment forbids (as in the autograder)."""
 
 
-# The autograder's own refusal (autograder/_child.py), written here by the generator.
+# The autograder's own refusal (autograder/_audit.py), written here by the generator.
 def forbidden_import_message(name, forbidden):
     """The refusal of importing ``name`` when ``forbidden`` modules are refused, or None if allowed.
 

@@ -1,1 +1,1 @@
-"""GitHub Classroom: the workflow template and the reporter's output."""
+"""GitHub Classroom: the student template (public tests only) and the collection of each commit at the deadline."""

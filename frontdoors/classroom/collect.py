@@ -57,6 +57,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from autograder import files
 from autograder.text import csv_cell, one_line
 from autograder.paths import BUILD, ROOT
 
@@ -490,14 +491,12 @@ def annotate_gradebook(path, remarks):
         return True
     at = header.index("reason") + 1 if "reason" in header else len(header)
     who = header.index("student")
-    tmp = path.with_name(path.name + ".tmp")
-    with open(tmp, "w", newline="", encoding="utf-8") as f:
+    with files.replacing(path, newline="") as f:
         writer = csv.writer(f)
         writer.writerow(header[:at] + ["collection"] + header[at:])
         for row in rows[1:]:
             remark = remarks.get(row[who], "") if len(row) > who else ""
             writer.writerow(row[:at] + [csv_cell(remark)] + row[at:])
-    os.replace(tmp, path)
     return True
 
 

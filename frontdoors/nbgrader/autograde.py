@@ -193,7 +193,7 @@ def set_aside_special_files(course_root, *, max_entries=SET_ASIDE_MAX_ENTRIES):
     ``set_aside/<student>/<assignment>/SET_ASIDE.json``. Returns the list of
     ``(relative path, kind)`` moved. Folders are walked without following links.
     """
-    from autograder import intake
+    from autograder.files import kind as kind_of  # (not `files`: the walk below names its files so)
 
     root = Path(course_root)
     submitted, aside = root / "submitted", root / "set_aside"
@@ -220,11 +220,11 @@ def set_aside_special_files(course_root, *, max_entries=SET_ASIDE_MAX_ENTRIES):
             os.rename(path, dest)
             if name in dirs:
                 dirs.remove(name)
-            moved.append((str(rel), intake._kind(mode)))
+            moved.append((str(rel), kind_of(mode)))
             if len(rel.parts) >= 3:  # <student>/<assignment>/<file>: the student's record
                 record = aside / rel.parts[0] / rel.parts[1] / SET_ASIDE
                 entries = json.loads(record.read_text()) if record.is_file() else []
-                entries.append({"path": str(Path(*rel.parts[2:])), "kind": intake._kind(mode)})
+                entries.append({"path": str(Path(*rel.parts[2:])), "kind": kind_of(mode)})
                 record.write_text(json.dumps(entries, indent=1) + "\n")
     return moved
 

@@ -44,7 +44,9 @@ import tempfile
 import warnings
 from pathlib import Path
 
+from autograder import files
 from autograder.catalog import Part, Test, parts  # noqa: F401  (the hook's public names)
+from autograder.intake import SKIPPED_DIRS
 from autograder.paths import ROOT
 from autograder.text import clean
 
@@ -92,13 +94,9 @@ def _python():
 
 
 def _digest(folder, assignment):
-    """Hash of the files the grader would read (the module, helper modules, a notebook)."""
-    h = hashlib.sha256(assignment.encode())
-    for p in sorted(Path(folder).rglob("*")):
-        if p.is_file() and p.suffix in (".py", ".ipynb") and ".ipynb_checkpoints" not in p.parts \
-                and "__pycache__" not in p.parts:
-            h.update(str(p.relative_to(folder)).encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()
+    """Hash of the files the grader would read (the module, helper modules, a notebook); links not followed."""
+    tree = files.tree_digest(folder, suffixes=(".py", ".ipynb"), skip_dirs=SKIPPED_DIRS)
+    return hashlib.sha256(f"{assignment}\0{tree}".encode()).hexdigest()
 
 
 def _seed():

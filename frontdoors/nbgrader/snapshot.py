@@ -17,19 +17,17 @@ owns::
 :mod:`frontdoors.nbgrader.crosscheck` grades ``files/`` again and names every
 file that changed since.
 
-Standard library and the engine's intake only; nothing here runs or imports student code.
+Standard library, the engine's intake and its file rules (:mod:`autograder.files`) only;
+nothing here runs or imports student code.
 """
 from __future__ import annotations
 
-import hashlib
 import json
-import os
 import shutil
-import stat
 import time
 from pathlib import Path
 
-from autograder import intake
+from autograder import files, intake
 
 #: Folders Jupyter and Python write on their own; never part of a submission.
 SKIPPED_DIRS = intake.SKIPPED_DIRS
@@ -37,7 +35,6 @@ SKIPPED_DIRS = intake.SKIPPED_DIRS
 MAX_HASHED_BYTES = 64 << 20
 #: Entries of a folder looked at, in all (as the intake).
 MAX_ENTRIES = intake.MAX_ENTRIES
-_OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 RECORDS = "snapshots"
 
 
@@ -46,56 +43,18 @@ def collect(assignment, path):
     return intake.collect(assignment, path)
 
 
-def _kind(mode):
-    return intake._kind(mode)
-
-
 def tree_digests(path, skip_suffixes=()):
     """``{relative path: sha256 or what it is}`` of everything under ``path``, links not followed.
 
     For comparing a folder with what was collected: a file turned into a
     link, a FIFO, or a new file all show up. A file over
     :data:`MAX_HASHED_BYTES` is named with its size, not hashed; past
-    :data:`MAX_ENTRIES` entries the walk stops (and says so). Files are opened
-    with ``O_NOFOLLOW | O_NONBLOCK`` and checked again after opening.
+    :data:`MAX_ENTRIES` entries the walk stops (and says so). The kit's one
+    rule (:func:`autograder.files.tree_digests`): files are opened with
+    ``O_NOFOLLOW | O_NONBLOCK`` and checked again after opening.
     """
-    out = {}
-    top = Path(path)
-    if not top.is_dir() or top.is_symlink():
-        return out
-    seen = 0
-    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIPPED_DIRS)
-        for name in sorted(filenames) + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
-            seen += 1
-            if seen > MAX_ENTRIES:
-                out["..."] = f"<more than {MAX_ENTRIES} entries: the rest not looked at>"
-                return out
-            full = Path(dirpath) / name
-            rel = full.relative_to(top).as_posix()
-            if rel.endswith(tuple(skip_suffixes)):
-                continue
-            out[rel] = _file_digest(full)
-    return out
-
-
-def _file_digest(full):
-    try:
-        st = full.lstat()
-        if not stat.S_ISREG(st.st_mode):
-            return f"<{_kind(st.st_mode)}>"
-        if st.st_size > MAX_HASHED_BYTES:
-            return f"<{st.st_size} bytes>"
-        fd = os.open(full, _OPEN_FILE)
-    except OSError as exc:
-        return f"<unreadable: {exc.strerror}>"
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return "<not a regular file>"
-        h = hashlib.sha256()
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    return files.tree_digests(path, skip_suffixes=skip_suffixes, skip_dirs=SKIPPED_DIRS,
+                              max_entries=MAX_ENTRIES, max_bytes=MAX_HASHED_BYTES)
 
 
 def changed(before, after):
@@ -143,9 +102,7 @@ def write_record(folder, snap, meta):
 
 
 def write_json(path, data):
-    tmp = Path(f"{path}.tmp")
-    tmp.write_text(json.dumps(data, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    files.write_atomic(path, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 def read_record(folder):
