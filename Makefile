@@ -1,5 +1,6 @@
 # The kit's commands. Every target creates the pinned environment (.venv) on first use.
-#   make test                 the kit's own test suite (what CI runs)
+#   make test                 the kit's own test suite (what CI runs); it ends with one line per group
+#                             of skipped tests, naming the command that runs them (sudo .ci/setup-system)
 #   make grade                grade the bundled sample class of every assignment; all it writes
 #                             goes under build/sample_class/ (submissions/, <a>/gradebook.csv, results/, feedback/)
 #   make grade ASSIGNMENT=mle SUBMISSIONS=path [OUT=dir] [FORCE=1] [DASK=tcp://host:8786]

@@ -22,6 +22,7 @@ import pytest
 
 from autograder import catalog
 from autograder.paths import HIDDEN_TESTS, ROOT  # noqa: F401  (the kit's tests import both from here)
+from tests.helpers import skip, skip_summary
 
 SEED = int(os.environ.get("KIT_SEED") or secrets.randbits(31))
 
@@ -50,14 +51,35 @@ def pytest_report_header(config):
     return f"kit seed: {SEED} (replay with KIT_SEED={SEED})"
 
 
+def _skip_reason(report):
+    """The reason a skipped test's report gives (``Skipped: `` left off)."""
+    longrepr = report.longrepr
+    text = longrepr[2] if isinstance(longrepr, (tuple, list)) and len(longrepr) == 3 else str(longrepr)
+    return text.removeprefix("Skipped: ")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter):
+    """After the slowest durations, just above the final count: one line per group of skipped
+    tests (tests/helpers.py SKIP_GROUPS), saying what did not run and the command that runs it
+    (a fresh clone without Chromium or Debian's python3.11 skips a good part of the suite)."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if r.when in ("setup", "call")]
+    lines = skip_summary([_skip_reason(r) for r in skipped])
+    if lines:
+        terminalreporter.section("what did not run", sep="-", yellow=True, bold=True)
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 # ----------------------------------------------------------------------------
 # who runs the grader: the current user, or (as root) an unprivileged one
 
 #: The unprivileged account the kit's tests grade as when they run as root.
 NORMAL_USER = "kitgrader"
 #: The interpreter that account runs: the shared virtualenv's own python lives
-#: under /root (pyenv, mode 0700), which other users cannot enter.
-SYSTEM_PYTHON = Path("/usr/bin/python3.11")
+#: under /root (pyenv, mode 0700), which other users cannot enter. KIT_SYSTEM_PYTHON names
+#: another Python 3.11 (one that does not exist: the normal-user half skips, as on a fresh clone).
+SYSTEM_PYTHON = Path(os.environ.get("KIT_SYSTEM_PYTHON") or "/usr/bin/python3.11")
 
 
 @dataclass
@@ -133,8 +155,8 @@ def _normal_runner():
         if shutil.which(tool) is None:
             return f"grading as a normal user needs {tool}, which this machine lacks"
     if not SYSTEM_PYTHON.exists():
-        return (f"grading as a normal user needs {SYSTEM_PYTHON} (Debian's python3.11 and "
-                "python3.11-venv): the shared virtualenv's interpreter sits under /root, "
+        return (f"no {SYSTEM_PYTHON} (Debian's python3.11 and python3.11-venv), which grading as a "
+                "normal user needs: the shared virtualenv's interpreter sits under /root, "
                 "which other users cannot enter")
     try:
         account = pwd.getpwnam(NORMAL_USER)
@@ -208,17 +230,16 @@ def runner(user=None):
         if os.geteuid() != 0:
             # justified: the root mode (fresh uid per child, chmod-free private folders) cannot be
             # reached without root; the same cases still run in the "normal" mode
-            pytest.skip("grading as root: the kit's tests are not running as root")
+            skip("not as root", "the kit's tests are not running as root")
         return Runner(user="root", kit=ROOT, python=sys.executable)
     if user != "normal":
         raise ValueError(f"user must be None, 'root' or 'normal', not {user!r}")
     found = _normal_runner()
     if isinstance(found, str):
         # justified: no unprivileged account can be made or reach a Python here (no useradd,
-        # no Debian python3.11, an unreadable venv); `found` says which, and .ci/run installs
-        # python3.11 so CI never skips for that reason
-        print(f"skipped (normal user): {found}")
-        pytest.skip(found)
+        # no Debian python3.11, an unreadable venv); `found` says which, and .ci/setup-system
+        # installs python3.11 so CI never skips for that reason
+        skip("not as a normal user", found)
     return found
 
 

@@ -33,6 +33,7 @@ import pytest
 
 from tests.conftest import HIDDEN_TESTS, ROOT, SEED, entry, failed, grade_folder, grade_one, hidden_tests, runner
 from samples.submissions import Entry, Hostile, apply, build, reference_source, stub_source, write
+from tests.helpers import needs_chromium, skip
 
 TOKEN = secrets.token_hex(4)
 ALL = frozenset(hidden_tests("mle"))
@@ -971,8 +972,6 @@ def test_what_the_sandbox_holds_together_is_capped(tmp_path):
     # justified: creating control groups needs root (or a delegated cgroup v2 subtree); a normal
     # user has per-process limits only, as README's per-mode table says
     runner("root")
-    if os.geteuid() != 0:
-        pytest.skip("control groups are created by root only")
     sub = _one(tmp_path, Hostile("holds_memory_together", replace=HOLDS_MEMORY))
     code, data, out = grade_one("mle", sub)
     assert code == 0, out[-2000:]
@@ -1012,8 +1011,8 @@ def test_grade_all_without_isolation_marks_every_gradebook_row(tmp_path, user):
     """--unisolated in grade-all: the gradebook's reason cell and each results file say it."""
     run = runner(user)
     if user == "root" and not _reachable_by_others(sys.base_prefix):
-        pytest.skip("as root without namespaces the sandbox user cannot reach this machine's "
-                    "interpreter (pyenv under /root): that refusal is tested above")
+        skip("interpreter under /root", f"{sys.base_prefix} is not reachable by other users (the "
+             "refusal is tested above)")
     folder = (run.scratch_folder("unisolated") if run.scratch else tmp_path) / "class"
     build(folder / "ada", "mle", Hostile("reference"))
     build(folder / "bob", "mle", Hostile("stub", ALL, whole=stub_source("mle")))
@@ -1341,7 +1340,7 @@ def test_nbgrader_feedback_shows_student_html_as_text(nbcourse_run):
                 if any(k.startswith("on") or TOKEN in (v or "") for k, v in attrs.items())]
 
 
-@pytest.mark.skipif(not shutil.which("chromium"), reason="no chromium (Debian package) on this machine")
+@needs_chromium
 @NB_GROUP
 def test_nbgrader_feedback_runs_no_student_script_in_a_browser(nbcourse_run, tmp_path):
     course, run = nbcourse_run.course, nbcourse_run.run

@@ -12,7 +12,6 @@ import base64
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from html import unescape
@@ -28,8 +27,8 @@ from autograder.paths import ROOT
 from autograder.results import REASONS, Grading, Mistake, named_mistakes
 from reports import classreport, feedback, figures, parse
 from samples.submissions import apply, catalogue, write
+from tests.helpers import CHROMIUM, needs_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 HOSTILE_NAME = "<script>alert('name')</script>&amp;\x1b[2J"
 HOSTILE_PRINT = ("<script>alert('printed')</script><img src=http://127.0.0.1:9/p.png onerror=alert(1)>\n"
                  "\x1b[31mred\x1b[0m \u202eevil\r")
@@ -554,8 +553,7 @@ def page_requests(netlog):
     return {u for u in urls if not u.startswith(("file:", "data:")) and not BROWSER_HOSTS.match(u)}
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed: the pages were checked with the standard "
-                                              "library's HTML parser only (apt-get install chromium)")
+@needs_chromium
 def test_pages_in_headless_chromium_run_nothing_and_fetch_nothing(tmp_path, graded_mistake):
     """Checked in a real browser (Debian's Chromium, headless): the DOM it built and its network log."""
     res = results_for(fail={"test_bernoulli_mle": "raised ValueError: <img src=http://127.0.0.1:9/m.png "
