@@ -1,8 +1,14 @@
-"""Helpers the kit's test files share, besides the gradings (those are in tests/conftest.py): the
-words a test skips with.
+"""Helpers the kit's test files share, besides the gradings (those are in tests/conftest.py):
+notebooks built by hand, pages parsed as a browser would and opened in headless Chromium, the
+environments a student's shell and an nbgrader course run with, and the words a test skips with.
 """
+import json
+import os
+import re
 import shutil
+import subprocess
 from dataclasses import dataclass
+from html.parser import HTMLParser
 
 import pytest
 
@@ -70,8 +76,103 @@ def skip_summary(reasons):
     return lines
 
 
+# ----------------------------------------------------------------------------
+# notebooks
+
+
+def notebook(*cells):
+    """A notebook's bytes (nbformat 4); a cell is (kind, source) or anything else, written as it is."""
+    out = [{"cell_type": c[0], "metadata": {}, "source": c[1],
+            **({"outputs": [], "execution_count": None} if c[0] == "code" else {})}
+           if isinstance(c, tuple) else c for c in cells]
+    return json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": out}).encode()
+
+
+# ----------------------------------------------------------------------------
+# environments
+
+
+#: What the instructor's shell may carry that an nbgrader course must not depend on: everything
+#: the grading needs comes from the course's config.
+NBGRADER_UNSET = ("AUTOGRADER_SEED", "PYTHONPATH", "JUPYTER_PATH")
+
+
+def nbgrader_env():
+    """This process's environment without :data:`NBGRADER_UNSET`."""
+    return {k: v for k, v in os.environ.items() if k not in NBGRADER_UNSET}
+
+
+def student_env():
+    """A student's shell: this process's environment with no trace of the kit (no AUTOGRADER_*,
+    PYTHON* or JUPYTER* variable)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("AUTOGRADER", "PYTHON", "JUPYTER"))}
+
+
+# ----------------------------------------------------------------------------
+# pages: parsed as a browser would, and opened in a real one
+
+
+class Page(HTMLParser):
+    """What a page asks a browser to do: its elements (``tags``: names; ``elements``: with their
+    attributes), event handlers, fetched URLs, links, Content-Security-Policy, text and script bodies."""
+
+    def __init__(self, text):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.elements, self.urls, self.handlers, self.text, self.links, self.csp = [], [], [], [], [], [], []
+        self.scripts, self._in_script = [], False
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self.elements.append((tag, dict(attrs)))
+        self._in_script = tag == "script"
+        if tag == "meta" and dict(attrs).get("http-equiv", "").lower() == "content-security-policy":
+            self.csp.append(dict(attrs).get("content", ""))
+        for name, value in attrs:
+            if name.startswith("on"):
+                self.handlers.append((tag, name))
+            if name in ("src", "srcset", "poster", "data", "action", "formaction", "background"):
+                self.urls.append(value or "")
+            if name == "href":
+                (self.urls if tag != "a" else self.links).append(value or "")
+            if name == "style" and value and "url(" in value:
+                self.urls.append(value)
+
+    def handle_endtag(self, tag):
+        self._in_script = False
+
+    def handle_data(self, data):
+        self.text.append(data)
+        if self._in_script:
+            self.scripts.append(data)
+
+    @property
+    def all_text(self):
+        return "".join(self.text)
+
+
+def check_inert(text):
+    """A page that runs nothing and fetches nothing (the parser's view)."""
+    page = Page(text)
+    assert "script" not in page.tags and "iframe" not in page.tags and "object" not in page.tags
+    assert not page.handlers, page.handlers
+    assert all(u.startswith("data:image/png;base64,") for u in page.urls), page.urls
+    assert all(re.fullmatch(r"[\w.@+-]+\.html", u) for u in page.links), page.links
+    assert "url(" not in "".join(re.findall(r"<style>(.*?)</style>", text, re.S))
+    assert page.csp and "default-src 'none'" in page.csp[0] and "script" not in page.csp[0]
+    return page
+
+
 #: Headless Chromium (Debian's ``chromium``; .ci/setup-system installs it), or None.
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 #: Marks a test that opens pages in headless Chromium: skipped, saying so, where there is none.
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason=skip_reason(
     "no Chromium", "no chromium, chromium-browser or google-chrome on PATH"))
+
+
+def chromium(args, tmp_path, *, timeout=120):
+    """Run headless Chromium with ``args`` (a fresh profile under ``tmp_path``, no network of its own)."""
+    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}",
+           "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           "--disable-extensions", "--hide-scrollbars", *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)

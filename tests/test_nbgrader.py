@@ -30,6 +30,7 @@ from frontdoors.nbgrader import course as nbcourse
 from frontdoors.nbgrader.hook import AutograderUnavailable, part_points, parts, split_results
 from tests.conftest import HIDDEN_TESTS, ROOT, SEED, grade_one
 from samples.submissions import apply, catalogue, reference_source, stub_source
+from tests.helpers import nbgrader_env
 
 NOTEBOOKS = notebooks.with_notebooks()
 #: Assignments released through nbgrader: a notebook source and hidden tests.
@@ -50,13 +51,6 @@ def _module(assignment, student):
     return apply(assignment, _mistake(assignment))
 
 
-def _env():
-    env = dict(os.environ)
-    for key in ("AUTOGRADER_SEED", "PYTHONPATH", "JUPYTER_PATH"):
-        env.pop(key, None)  # everything the grading needs must come from the course's config
-    return env
-
-
 _COURSES = {}
 _CLI = {}
 
@@ -73,7 +67,7 @@ def course(assignment, tmp_path_factory):
         _COURSES[assignment] = None
         root = tmp_path_factory.mktemp(f"nbgrader-{assignment}") / "course"
         nbcourse.build_course(root, [assignment], seed=SEED, log=lambda *_: None)
-        env = _env()
+        env = nbgrader_env()  # everything the grading needs must come from the course's config
         for student in STUDENTS:
             dest = root / "submitted" / student / assignment
             shutil.copytree(root / "release" / assignment, dest)
