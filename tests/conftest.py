@@ -243,33 +243,66 @@ def runner(user=None):
     return found
 
 
-def grade_folder(assignment, folder, *, seed=SEED, jobs=2, user=None, extra=(), stats=None, env=None,
-                 gradebook=None):
-    """Grade every sub-folder of ``folder``; return {student: results.json dict}.
+def grade_all(assignment, folder, *extra, user=None, seed=SEED, env=None, timeout=1800):
+    """Run ``python -m autograder grade-all ASSIGNMENT FOLDER --seed SEED EXTRA...`` from the kit as
+    ``user`` (see :func:`runner`); return the completed process. ``seed=None`` gives no ``--seed``
+    (grade-all keeps the class's previous seed or draws one); ``env`` adds to the environment."""
+    seeded = ["--seed", str(seed)] if seed is not None else []
+    return runner(user).run(["-m", "autograder", "grade-all", assignment, str(folder), *seeded, *extra],
+                            timeout=timeout, env=env)
 
-    ``user="normal"`` runs the grader as an unprivileged user (a copy of the
-    folder is graded). ``env`` adds to the grader's environment. ``stats``, if given, is a list that receives the
-    grader's own per-grading figures (peak RSS, wall time; see the engine); ``gradebook``, if
-    given, a list that receives the gradebook CSV's rows.
+
+@dataclass
+class ClassGrading:
+    """One :func:`grade_class` run: the process, what it wrote beside the class folder (the
+    ``gradebook`` CSV's path, its ``header`` and ``rows`` by student, {stem: results.json}) and
+    the grader's own per-grading figures (peak RSS, wall time; see the engine)."""
+
+    proc: subprocess.CompletedProcess
+    gradebook: Path
+    header: list
+    rows: dict
+    results: dict
+    stats: list
+
+
+def grade_class(assignment, folder, *extra, user=None, seed=SEED, jobs=2, env=None):
+    """Grade every student of ``folder`` with ``grade-all --jobs JOBS`` as ``user``; exit 0 asserted.
+
+    ``user="normal"`` grades a copy the unprivileged user owns (the folder itself when it lies in
+    that user's scratch folder). The gradebook, results and figures are written beside the graded
+    folder, so a re-run on the same folder resumes from its previous run.
     """
     run = runner(user)
     folder = run.stage(folder, "class")
-    out = folder.parent / f"{folder.name}-results"
-    stats_file = folder.parent / f"{folder.name}-stats.jsonl"
+    out, book, stats_file = (folder.parent / f"{folder.name}{end}" for end in ("-results", ".csv", "-stats.jsonl"))
+    stats_file.write_text("")
     if run.uid is not None:
-        stats_file.touch()
         os.chown(stats_file, run.uid, run.gid)
-    cmd = ["-m", "autograder", "grade-all", assignment, str(folder),
-           "--seed", str(seed), "--jobs", str(jobs), "--results-dir", str(out),
-           "--csv", str(folder.parent / f"{folder.name}.csv"), *extra]
-    proc = run.run(cmd, timeout=1800, env={**(env or {}), "AUTOGRADER_STATS": str(stats_file)})
+    proc = grade_all(assignment, folder, "--jobs", str(jobs), "--results-dir", str(out), "--csv", str(book),
+                     *extra, user=user, seed=seed, env={**(env or {}), "AUTOGRADER_STATS": str(stats_file)})
     assert proc.returncode == 0, proc.stderr[-3000:]
-    if stats is not None and stats_file.exists():
-        stats.extend(json.loads(line) for line in stats_file.read_text().splitlines() if line)
+    with open(book, newline="", encoding="utf-8") as f:
+        header, *rows = csv.reader(f)
+    assert header[:3] == ["student", "total", "reason"], header
+    return ClassGrading(proc, book, header, {r[0]: r for r in rows},
+                        {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")},
+                        [json.loads(line) for line in stats_file.read_text().splitlines() if line])
+
+
+def grade_folder(assignment, folder, *, seed=SEED, jobs=2, user=None, extra=(), stats=None, env=None,
+                 gradebook=None):
+    """Grade every sub-folder of ``folder`` (:func:`grade_class`); return {student: results.json dict}.
+
+    ``stats``, if given, is a list that receives the grader's own per-grading figures;
+    ``gradebook``, if given, a list that receives the gradebook CSV's rows (its header first).
+    """
+    graded = grade_class(assignment, folder, *extra, user=user, seed=seed, jobs=jobs, env=env)
+    if stats is not None:
+        stats.extend(graded.stats)
     if gradebook is not None:
-        with open(folder.parent / f"{folder.name}.csv", newline="", encoding="utf-8") as f:
-            gradebook.extend(csv.reader(f))
-    return {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
+        gradebook.extend([graded.header, *graded.rows.values()])
+    return graded.results
 
 
 def grade_one(assignment, submission, *, seed=SEED, results=None, extra=(), user=None, env=None):
