@@ -290,19 +290,9 @@ def grade_class(assignment, folder, *extra, user=None, seed=SEED, jobs=2, env=No
                         [json.loads(line) for line in stats_file.read_text().splitlines() if line])
 
 
-def grade_folder(assignment, folder, *, seed=SEED, jobs=2, user=None, extra=(), stats=None, env=None,
-                 gradebook=None):
-    """Grade every sub-folder of ``folder`` (:func:`grade_class`); return {student: results.json dict}.
-
-    ``stats``, if given, is a list that receives the grader's own per-grading figures;
-    ``gradebook``, if given, a list that receives the gradebook CSV's rows (its header first).
-    """
-    graded = grade_class(assignment, folder, *extra, user=user, seed=seed, jobs=jobs, env=env)
-    if stats is not None:
-        stats.extend(graded.stats)
-    if gradebook is not None:
-        gradebook.extend([graded.header, *graded.rows.values()])
-    return graded.results
+def grade_folder(assignment, folder, *, seed=SEED, jobs=2, user=None, extra=(), env=None):
+    """Grade every sub-folder of ``folder`` (:func:`grade_class`); return {student: results.json dict}."""
+    return grade_class(assignment, folder, *extra, user=user, seed=seed, jobs=jobs, env=env).results
 
 
 def grade_one(assignment, submission, *, seed=SEED, results=None, extra=(), user=None, env=None):

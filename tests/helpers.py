@@ -77,6 +77,18 @@ def skip_summary(reasons):
 
 
 # ----------------------------------------------------------------------------
+# xdist groups
+
+
+def each_user_its_group(group, ids=("root", "normal")):
+    """The params "root" and "normal" of a module-scoped fixture that grades as that user (``ids``:
+    their test ids), each half of the tests using it in an xdist group of its own (``group/<id>``):
+    ``make test`` (-n 2) runs the two halves in parallel, and each computes the fixture once."""
+    return [pytest.param(user, id=i, marks=pytest.mark.xdist_group(f"{group}/{i}"))
+            for user, i in zip(("root", "normal"), ids)]
+
+
+# ----------------------------------------------------------------------------
 # notebooks
 
 

@@ -165,7 +165,7 @@ def test_the_childs_view_private_tmp_empty_home_no_forbidden_libraries(module, t
         if not session.isolation.get("contained"):
             # justified: the allow-listed root needs mount namespaces; without them the sandbox
             # grades only when told --unisolated (AUTOGRADER_UNISOLATED=1, refusal tested in
-            # test_hostile.py), and this check has nothing to look at. The skip names what lacked.
+            # tests/test_hostile_cli.py), and this check has nothing to look at. The skip names what lacked.
             skip("no namespaces", f"{session.isolation.get('namespaces')}")
         seen = student.view()
         assert seen["home_files"] == [] and seen["home"] != os.path.expanduser("~")
