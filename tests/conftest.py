@@ -29,7 +29,7 @@ SEED = int(os.environ.get("KIT_SEED") or secrets.randbits(31))
 
 #: Test files that share a session fixture run in one xdist worker (``make test`` runs
 #: ``pytest -n 2 --dist loadgroup``): the catalogue is graded once for both.
-SHARED_GROUPS = {"test_assignments.py": "catalogue", "test_mistakes.py": "catalogue"}
+SHARED_GROUPS = {"test_assignments.py": "graded_class", "test_mistakes.py": "graded_class"}
 
 
 @pytest.hookimpl(tryfirst=True)
