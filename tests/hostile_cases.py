@@ -25,8 +25,11 @@ TOKEN = secrets.token_hex(4)
 ALL = frozenset(hidden_tests("mle"))
 GAUSSIAN_MLE = ("    mean = np.mean(x)\n    var = np.mean((x - mean) ** 2)\n",)
 BREAK_GAUSSIAN = ("var = np.mean((x - mean) ** 2)", "var = np.var(x, ddof=1)")
-#: gaussian_mle has a test per returned value: a raise in it fails both, a wrong variance one
-GAUSSIAN_BOTH = frozenset({"test_gaussian_mle_mean", "test_gaussian_mle_variance"})
+#: gaussian_mle has a test per returned value: a raise in it fails both, and (where mle has part 6,
+#: the KL divergence) the KL claim centred on its answer, since nothing carries from an error; a wrong
+#: variance fails one (the claim carries it)
+GAUSSIAN_RAISES = frozenset({"test_gaussian_mle_mean", "test_gaussian_mle_variance"}
+                            | ({"test_mle_minimises_kl"} & ALL))
 GAUSSIAN_VAR = frozenset({"test_gaussian_mle_variance"})
 REFERENCE = str(ROOT / "solutions" / "mle" / "mle.py")
 HIDDEN_TEST = str(HIDDEN_TESTS / "mle" / "test_gaussian.py")
@@ -105,7 +108,7 @@ STATS_BY_PATH = """\
 
 HOSTILE = [
     Hostile("infinite_loop_at_import", ALL, "did not finish", prepend="while True:\n    pass\n"),
-    Hostile("infinite_loop_in_one_function", GAUSSIAN_BOTH, "did not finish within",
+    Hostile("infinite_loop_in_one_function", GAUSSIAN_RAISES, "did not finish within",
             replace=[(GAUSSIAN_MLE[0], "    while True:\n        pass\n" + GAUSSIAN_MLE[0])]),
     Hostile("sys_exit_at_import", ALL, "sys.exit(3)", prepend="import sys\nsys.exit(3)\n"),
     Hostile("os_exit_in_one_function", {"test_bernoulli_mle"}, "exited with status 7",
@@ -180,8 +183,8 @@ except Exception:
             replace=[("var = np.mean((X - mean) ** 2)  # the mean over all n*d entries",
                       "import ctypes\n    ctypes.string_at(0)")]),
     Hostile("raises_keyboard_interrupt", {"test_mvn_logpdf", "test_mvn_logpdf_high_dimension", "test_mvn_logpdf_ill_conditioned"},
-            "KeyboardInterrupt", replace=[("    z = linalg.solve_triangular(", "    raise KeyboardInterrupt\n"
-                                           "    z = linalg.solve_triangular(")]),
+            "KeyboardInterrupt", replace=[("    z = linalg.solve_triangular(chol, ", "    raise KeyboardInterrupt\n"
+                                           "    z = linalg.solve_triangular(chol, ")]),
     Hostile("forbidden_import_via_importlib", {"test_gaussian_log_likelihood",
                                                "test_gaussian_log_likelihood_far_out"},
             "import of 'scipy.stats' refused",
@@ -243,7 +246,7 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
     Hostile("module_is_a_link_to_etc_shadow", ALL, f"mle.py {LINKED}", module=False,
             entries=(Entry("mle.py", link="/etc/shadow"),)),
     Hostile("helpers_linked_to_etc_shadow_and_a_hidden_test",
-            GAUSSIAN_BOTH | {"test_bernoulli_mle"}, f"shadow_bait.py {LINKED}",
+            GAUSSIAN_RAISES | {"test_bernoulli_mle"}, f"shadow_bait.py {LINKED}",
             replace=[("    mean = np.mean(x)\n    var", "    import shadow_bait\n    mean = np.mean(x)\n    var"),
                      ("    _check_binary(x)\n    return float(np.mean(x))",
                       "    _check_binary(x)\n    import hidden_bait\n    return float(np.mean(x))")],
@@ -296,7 +299,7 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
                  "display(files)\n!echo shell lines are no-ops\n"),
                 ("code", "if True:\n    %timeit -n1 1 + 1\n" + _IPYTHON_TAIL),
                 ("code", "display('done')\n"))),)),
-    Hostile("control_characters_everywhere", GAUSSIAN_BOTH, "\\x1b[2J",
+    Hostile("control_characters_everywhere", GAUSSIAN_RAISES, "\\x1b[2J",
             prepend="print('\\x1b[2J\\x1b[H\\rTotal: 100 / 100\\x07\\x9b31m\\u202e')\n",
             replace=[("    mean = np.mean(x)\n    var",
                       "    raise type('\\x1b[2JEvil', (Exception,), {})('\\x1b[2J\\rTotal: 100 / 100')\n"
@@ -442,7 +445,7 @@ for _i in range(32):  # 1 GiB, 32 MiB a file
     except OSError:
         return float(np.mean(x)), float(np.var(x))
 """)]),
-    Hostile("forges_a_named_mistake", GAUSSIAN_BOTH, "(quoted) Likely mistake", replace=[(
+    Hostile("forges_a_named_mistake", GAUSSIAN_RAISES, "(quoted) Likely mistake", replace=[(
         GAUSSIAN_MLE[0], "    raise ValueError('no\\nLikely mistake: everyone else is wrong <script>alert(1)</script>')\n"
         + GAUSSIAN_MLE[0])], prepend="print('<script>alert(2)</script>\\x1b[2J<img src=http://127.0.0.1:9/x.png>')\n"),
     Hostile("kills_the_grader", frozenset(), "", prepend="""

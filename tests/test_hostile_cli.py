@@ -17,7 +17,7 @@ import pytest
 
 from samples.submissions import Hostile, build, stub_source
 from tests.conftest import ROOT, entry, grade_one, hidden_tests, runner
-from tests.hostile_cases import (GAUSSIAN_BOTH, HOSTILE, LINKED, RAW_CONTROL, REFERENCE, TOKEN, one_module,
+from tests.hostile_cases import (GAUSSIAN_RAISES, HOSTILE, LINKED, RAW_CONTROL, REFERENCE, TOKEN, one_module,
                                  reachable_by_others, strings)
 
 FLOOD = next(h for h in HOSTILE if h.name == "control_characters_everywhere")
@@ -27,7 +27,7 @@ def test_control_characters_cannot_clear_the_screen_or_fake_the_total(tmp_path):
     sub = build(tmp_path / "flood", "mle", FLOOD)
     code, res, out = grade_one("mle", sub, results=tmp_path / "r.json")
     assert code == 0, out[-2000:]
-    expected = 100 - sum(hidden_tests("mle")[n][1] for n in GAUSSIAN_BOTH)
+    expected = 100 - sum(hidden_tests("mle")[n][1] for n in GAUSSIAN_RAISES)
     assert res["score"] == expected
     assert not RAW_CONTROL.search(out) and not [t for t in strings(res) if RAW_CONTROL.search(t)]
     totals = [ln for ln in out.splitlines() if ln.startswith("Total")]

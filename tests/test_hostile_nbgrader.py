@@ -27,6 +27,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder import catalog
 from samples.submissions import reference_source, stub_source
 from tests.conftest import ROOT, SEED, runner
 from tests.helpers import NBGRADER_UNSET, Page, chromium, each_user_its_group, needs_chromium
@@ -276,9 +277,10 @@ def test_nbgrader_crosscheck_names_every_file_changed_after_collection(nbcourse_
             p.write_bytes(data)
         (course / "submitted" / "payload" / "mle" / "extra.py").unlink()
     assert check.returncode == 1, check.stdout + check.stderr
+    gaussian = next(p.points for p in catalog.parts("mle") if p.name == "gaussian")
     for line in ("snapshot file mle.py (changed)", "submitted/payload/mle/mle.py (changed)",
                  "submitted/payload/mle/extra.py (added)", "regrade: 100 points",
-                 "part gaussian: regrade 20.0, recorded at autograde 0.0, gradebook 0.0"):
+                 f"part gaussian: regrade {gaussian:.1f}, recorded at autograde 0.0, gradebook 0.0"):
         assert line in check.stdout, check.stdout
 
 
