@@ -1,5 +1,9 @@
 # The kit's commands. Every target creates the pinned environment (.venv) on first use.
-#   make test                 the kit's own test suite (what CI runs)
+#   make test                 the kit's own test suite (about 17 min; before a commit, and what CI runs);
+#                             it ends with one line per group of skipped tests, naming the command that
+#                             runs them (sudo .ci/setup-system)
+#   make test-fast            the unit-level tests only (no class graded, no course built; about a
+#                             minute): while working
 #   make grade                grade the bundled sample class of every assignment; all it writes
 #                             goes under build/sample_class/ (submissions/, <a>/gradebook.csv, results/, feedback/)
 #   make grade ASSIGNMENT=mle SUBMISSIONS=path [OUT=dir] [FORCE=1] [DASK=tcp://host:8786]
@@ -38,7 +42,7 @@ SAMPLE      := build/sample_class
 OUT         ?= build/grades/$(ASSIGNMENT)
 BENCH_N     ?=
 
-.PHONY: venv test grade bench-class check assignments handout grader-lock bench mnist sample-class points gradescope nbgrader mutation clean \
+.PHONY: venv test test-fast grade bench-class check assignments handout grader-lock bench mnist sample-class points gradescope nbgrader mutation clean \
         feedback-screenshot
 
 venv: $(STAMP)
@@ -53,6 +57,16 @@ $(STAMP): requirements.lock pyproject.toml
 # (sleeping submissions, nbgrader's start-up) overlaps. A file's tests stay in one worker.
 test: $(STAMP)
 	$(PY) -m pytest tests -n 2 --dist loadgroup --durations=20
+
+# The unit-level test files: text, wire, intake, harness, stubs, datasets, sandbox, the catalogue's
+# points and public tests, reports from synthetic results, mutation operators, docs/'s contracts,
+# who imports whom, the suite's own machinery (grouping, the skip summary). None grades a class,
+# builds an nbgrader course or runs the hostile suite.
+FAST_TESTS := $(addprefix tests/test_,text.py wire.py intake.py harness.py stubs.py datasets.py sandbox.py \
+                catalogue.py reports.py mutation.py docs.py house.py parallel.py skip_summary.py)
+
+test-fast: $(STAMP)
+	$(PY) -m pytest $(FAST_TESTS) -n 2 --dist loadgroup --durations=10
 
 assignments: $(STAMP)
 	$(PY) -m authoring $(if $(FORCE),--force)

@@ -22,13 +22,14 @@ import pytest
 
 from autograder import catalog
 from autograder.paths import HIDDEN_TESTS, ROOT  # noqa: F401  (the kit's tests import both from here)
+from tests.helpers import skip, skip_summary
 
 SEED = int(os.environ.get("KIT_SEED") or secrets.randbits(31))
 
 
 #: Test files that share a session fixture run in one xdist worker (``make test`` runs
 #: ``pytest -n 2 --dist loadgroup``): the catalogue is graded once for both.
-SHARED_GROUPS = {"test_assignments.py": "catalogue", "test_mistakes.py": "catalogue"}
+SHARED_GROUPS = {"test_assignments.py": "graded_class", "test_mistakes.py": "graded_class"}
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -50,14 +51,35 @@ def pytest_report_header(config):
     return f"kit seed: {SEED} (replay with KIT_SEED={SEED})"
 
 
+def _skip_reason(report):
+    """The reason a skipped test's report gives (``Skipped: `` left off)."""
+    longrepr = report.longrepr
+    text = longrepr[2] if isinstance(longrepr, (tuple, list)) and len(longrepr) == 3 else str(longrepr)
+    return text.removeprefix("Skipped: ")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_terminal_summary(terminalreporter):
+    """After the slowest durations, just above the final count: one line per group of skipped
+    tests (tests/helpers.py SKIP_GROUPS), saying what did not run and the command that runs it
+    (a fresh clone without Chromium or Debian's python3.11 skips a good part of the suite)."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if r.when in ("setup", "call")]
+    lines = skip_summary([_skip_reason(r) for r in skipped])
+    if lines:
+        terminalreporter.section("what did not run", sep="-", yellow=True, bold=True)
+        for line in lines:
+            terminalreporter.write_line(line)
+
+
 # ----------------------------------------------------------------------------
 # who runs the grader: the current user, or (as root) an unprivileged one
 
 #: The unprivileged account the kit's tests grade as when they run as root.
 NORMAL_USER = "kitgrader"
 #: The interpreter that account runs: the shared virtualenv's own python lives
-#: under /root (pyenv, mode 0700), which other users cannot enter.
-SYSTEM_PYTHON = Path("/usr/bin/python3.11")
+#: under /root (pyenv, mode 0700), which other users cannot enter. KIT_SYSTEM_PYTHON names
+#: another Python 3.11 (one that does not exist: the normal-user half skips, as on a fresh clone).
+SYSTEM_PYTHON = Path(os.environ.get("KIT_SYSTEM_PYTHON") or "/usr/bin/python3.11")
 
 
 @dataclass
@@ -133,8 +155,8 @@ def _normal_runner():
         if shutil.which(tool) is None:
             return f"grading as a normal user needs {tool}, which this machine lacks"
     if not SYSTEM_PYTHON.exists():
-        return (f"grading as a normal user needs {SYSTEM_PYTHON} (Debian's python3.11 and "
-                "python3.11-venv): the shared virtualenv's interpreter sits under /root, "
+        return (f"no {SYSTEM_PYTHON} (Debian's python3.11 and python3.11-venv), which grading as a "
+                "normal user needs: the shared virtualenv's interpreter sits under /root, "
                 "which other users cannot enter")
     try:
         account = pwd.getpwnam(NORMAL_USER)
@@ -208,47 +230,69 @@ def runner(user=None):
         if os.geteuid() != 0:
             # justified: the root mode (fresh uid per child, chmod-free private folders) cannot be
             # reached without root; the same cases still run in the "normal" mode
-            pytest.skip("grading as root: the kit's tests are not running as root")
+            skip("not as root", "the kit's tests are not running as root")
         return Runner(user="root", kit=ROOT, python=sys.executable)
     if user != "normal":
         raise ValueError(f"user must be None, 'root' or 'normal', not {user!r}")
     found = _normal_runner()
     if isinstance(found, str):
         # justified: no unprivileged account can be made or reach a Python here (no useradd,
-        # no Debian python3.11, an unreadable venv); `found` says which, and .ci/run installs
-        # python3.11 so CI never skips for that reason
-        print(f"skipped (normal user): {found}")
-        pytest.skip(found)
+        # no Debian python3.11, an unreadable venv); `found` says which, and .ci/setup-system
+        # installs python3.11 so CI never skips for that reason
+        skip("not as a normal user", found)
     return found
 
 
-def grade_folder(assignment, folder, *, seed=SEED, jobs=2, user=None, extra=(), stats=None, env=None,
-                 gradebook=None):
-    """Grade every sub-folder of ``folder``; return {student: results.json dict}.
+def grade_all(assignment, folder, *extra, user=None, seed=SEED, env=None, timeout=1800):
+    """Run ``python -m autograder grade-all ASSIGNMENT FOLDER --seed SEED EXTRA...`` from the kit as
+    ``user`` (see :func:`runner`); return the completed process. ``seed=None`` gives no ``--seed``
+    (grade-all keeps the class's previous seed or draws one); ``env`` adds to the environment."""
+    seeded = ["--seed", str(seed)] if seed is not None else []
+    return runner(user).run(["-m", "autograder", "grade-all", assignment, str(folder), *seeded, *extra],
+                            timeout=timeout, env=env)
 
-    ``user="normal"`` runs the grader as an unprivileged user (a copy of the
-    folder is graded). ``env`` adds to the grader's environment. ``stats``, if given, is a list that receives the
-    grader's own per-grading figures (peak RSS, wall time; see the engine); ``gradebook``, if
-    given, a list that receives the gradebook CSV's rows.
+
+@dataclass
+class ClassGrading:
+    """One :func:`grade_class` run: the process, what it wrote beside the class folder (the
+    ``gradebook`` CSV's path, its ``header`` and ``rows`` by student, {stem: results.json}) and
+    the grader's own per-grading figures (peak RSS, wall time; see the engine)."""
+
+    proc: subprocess.CompletedProcess
+    gradebook: Path
+    header: list
+    rows: dict
+    results: dict
+    stats: list
+
+
+def grade_class(assignment, folder, *extra, user=None, seed=SEED, jobs=2, env=None):
+    """Grade every student of ``folder`` with ``grade-all --jobs JOBS`` as ``user``; exit 0 asserted.
+
+    ``user="normal"`` grades a copy the unprivileged user owns (the folder itself when it lies in
+    that user's scratch folder). The gradebook, results and figures are written beside the graded
+    folder, so a re-run on the same folder resumes from its previous run.
     """
     run = runner(user)
     folder = run.stage(folder, "class")
-    out = folder.parent / f"{folder.name}-results"
-    stats_file = folder.parent / f"{folder.name}-stats.jsonl"
+    out, book, stats_file = (folder.parent / f"{folder.name}{end}" for end in ("-results", ".csv", "-stats.jsonl"))
+    stats_file.write_text("")
     if run.uid is not None:
-        stats_file.touch()
         os.chown(stats_file, run.uid, run.gid)
-    cmd = ["-m", "autograder", "grade-all", assignment, str(folder),
-           "--seed", str(seed), "--jobs", str(jobs), "--results-dir", str(out),
-           "--csv", str(folder.parent / f"{folder.name}.csv"), *extra]
-    proc = run.run(cmd, timeout=1800, env={**(env or {}), "AUTOGRADER_STATS": str(stats_file)})
+    proc = grade_all(assignment, folder, "--jobs", str(jobs), "--results-dir", str(out), "--csv", str(book),
+                     *extra, user=user, seed=seed, env={**(env or {}), "AUTOGRADER_STATS": str(stats_file)})
     assert proc.returncode == 0, proc.stderr[-3000:]
-    if stats is not None and stats_file.exists():
-        stats.extend(json.loads(line) for line in stats_file.read_text().splitlines() if line)
-    if gradebook is not None:
-        with open(folder.parent / f"{folder.name}.csv", newline="", encoding="utf-8") as f:
-            gradebook.extend(csv.reader(f))
-    return {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
+    with open(book, newline="", encoding="utf-8") as f:
+        header, *rows = csv.reader(f)
+    assert header[:3] == ["student", "total", "reason"], header
+    return ClassGrading(proc, book, header, {r[0]: r for r in rows},
+                        {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")},
+                        [json.loads(line) for line in stats_file.read_text().splitlines() if line])
+
+
+def grade_folder(assignment, folder, *, seed=SEED, jobs=2, user=None, extra=(), env=None):
+    """Grade every sub-folder of ``folder`` (:func:`grade_class`); return {student: results.json dict}."""
+    return grade_class(assignment, folder, *extra, user=user, seed=seed, jobs=jobs, env=env).results
 
 
 def grade_one(assignment, submission, *, seed=SEED, results=None, extra=(), user=None, env=None):

@@ -1,9 +1,9 @@
 """The command line contract of docs/GRADING.md: paths, exit codes, results files, gradebook."""
 import csv
-import json
 
 from tests.conftest import ROOT, grade_folder, grade_one, hidden_tests
 from samples.submissions import reference_source, write
+from tests.helpers import notebook
 
 
 def test_unknown_assignment_exits_2_and_still_writes_results(tmp_path):
@@ -41,12 +41,6 @@ def test_nested_folder_submission_and_results_schema(tmp_path):
     assert set(fields["timings"]) == {"total", "budget", "tests"} and len(fields["timings"]["tests"]) == len(results["tests"])
 
 
-def _notebook(cells):
-    return {"nbformat": 4, "nbformat_minor": 5, "metadata": {},
-            "cells": [{"cell_type": kind, "metadata": {}, "source": src, **(
-                {"outputs": [], "execution_count": None} if kind == "code" else {})} for kind, src in cells]}
-
-
 def test_a_notebook_is_graded_from_its_code_cells(tmp_path):
     code_text = reference_source("mle")
     head, tail = code_text[:len(code_text) // 2], code_text[len(code_text) // 2:]
@@ -55,7 +49,7 @@ def test_a_notebook_is_graded_from_its_code_cells(tmp_path):
              ("code", head[cut:] + tail), ("code", "!echo shell lines are dropped")]
     folder = tmp_path / "nb"
     folder.mkdir()
-    (folder / "mle.ipynb").write_text(json.dumps(_notebook(cells)))
+    (folder / "mle.ipynb").write_bytes(notebook(*cells))
     code, results, out = grade_one("mle", folder, results=tmp_path / "r.json")
     assert code == 0 and results["score"] == 100, out
 

@@ -28,6 +28,7 @@ from frontdoors.gradescope.build import gradescope_zip
 from tests.conftest import ROOT, hidden_tests
 from tests.fake_github import FakeGitHub, git_commit, utc
 from samples.submissions import apply, catalogue, reference_source, stub_source, write
+from tests.helpers import student_env
 
 
 def _bug_score(bug):
@@ -122,7 +123,7 @@ def test_classroom_template_runs_only_public_tests_and_holds_no_secret(assignmen
     ids = [s["id"] for s in graders]
     assert reporter["with"]["runners"].split(",") == ids
     assert reporter["env"] == {f"{i.upper()}_RESULTS": f"${{{{ steps.{i}.outputs.result }}}}" for i in ids}
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "AUTOGRADER"))}
+    env = student_env()
     env["PATH"] = os.pathsep.join([str(ROOT / ".venv" / "bin"), env.get("PATH", "")])
     selected = set()
     for module, want in ((stub_source(assignment), "fail"), (reference_source(assignment), "pass")):

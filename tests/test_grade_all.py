@@ -13,16 +13,8 @@ from pathlib import Path
 import pytest
 
 from autograder import batch, cli
-from tests.conftest import ROOT, SEED, hidden_tests
+from tests.conftest import ROOT, grade_all, hidden_tests
 from samples.submissions import reference_source, stub_source, write
-
-
-def grade_all(assignment, folder, *extra, seed=SEED):
-    cmd = [sys.executable, "-m", "autograder", "grade-all", assignment, str(folder), "--seed", str(seed),
-           *extra]
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=1800, env=env)
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def rows(path):
@@ -52,8 +44,8 @@ def test_gradebook_reasons_safe_cells_dot_folders_and_resume(tmp_path):
     (folder / "dee").mkdir()
     (folder / "dee" / "mle.py").symlink_to(ROOT / "solutions" / "mle" / "mle.py")
     results, book = tmp_path / "results", tmp_path / "class.csv"
-    code, out, err = grade_all("mle", folder, "--jobs", "2", "--csv", str(book), "--results-dir", str(results))
-    assert code == 0, err
+    proc = grade_all("mle", folder, "--jobs", "2", "--csv", str(book), "--results-dir", str(results))
+    assert proc.returncode == 0, proc.stderr
     table = rows(book)
     assert table[0][:3] == ["student", "total", "reason"]
     assert len(table[0]) == 3 + len(hidden_tests("mle"))
@@ -64,20 +56,23 @@ def test_gradebook_reasons_safe_cells_dot_folders_and_resume(tmp_path):
     assert by_name["cy"][1:3] == ["0", "missing module"]
     assert by_name["dee"][1] == "0" and "refused at intake" in by_name["dee"][2]
     assert by_name[".late"][1] == "" and "begins with a dot" in by_name[".late"][2]
-    assert ".late" in out and "begins with a dot" in out, "a dot folder is listed, never dropped"
-    assert "\r" not in err and "it/s" not in err, "no progress bar when stderr is not a terminal"
+    assert ".late" in proc.stdout and "begins with a dot" in proc.stdout, "a dot folder is listed, never dropped"
+    assert "\r" not in proc.stderr and "it/s" not in proc.stderr, "no progress bar when stderr is not a terminal"
     kept = {p.stem: json.loads(p.read_text()) for p in results.glob("*.json")}
     assert kept["ada"]["score"] == 100 and "reason" not in kept["ada"], "results.json stays Gradescope's"
     # a re-run regrades nothing; a changed submission is regraded alone; --force regrades everyone
-    code, out2, err = grade_all("mle", folder, "--jobs", "2", "--csv", str(book), "--results-dir", str(results))
-    assert code == 0 and "Grading 0 submissions" in err and "4 unchanged" in err, err
+    proc = grade_all("mle", folder, "--jobs", "2", "--csv", str(book), "--results-dir", str(results))
+    err = proc.stderr
+    assert proc.returncode == 0 and "Grading 0 submissions" in err and "4 unchanged" in err, err
     assert rows(book) == table
     write(folder / "cy", "mle", stub_source("mle"))
-    code, _, err = grade_all("mle", folder, "--jobs", "2", "--csv", str(book), "--results-dir", str(results))
-    assert code == 0 and "Grading 1 submissions" in err and "3 unchanged" in err, err
+    proc = grade_all("mle", folder, "--jobs", "2", "--csv", str(book), "--results-dir", str(results))
+    err = proc.stderr
+    assert proc.returncode == 0 and "Grading 1 submissions" in err and "3 unchanged" in err, err
     assert {r[0]: r[1:3] for r in rows(book)[1:]}["cy"] == ["0", ""]
-    code, _, err = grade_all("mle", folder, "--jobs", "2", "--results-dir", str(results), "--force")
-    assert code == 0 and "Grading 4 submissions" in err and "unchanged" not in err, err
+    proc = grade_all("mle", folder, "--jobs", "2", "--results-dir", str(results), "--force")
+    err = proc.stderr
+    assert proc.returncode == 0 and "Grading 4 submissions" in err and "unchanged" not in err, err
 
 
 def test_a_changed_hidden_test_regrades_everyone(tmp_path):
@@ -102,11 +97,11 @@ def test_an_lms_download_is_grouped_into_students(tmp_path):
     for name, text in files.items():
         (folder / name).write_text(text)
     book = tmp_path / "book.csv"
-    code, out, err = grade_all("mle", folder, "--jobs", "2", "--csv", str(book))
-    assert code == 0, err
+    proc = grade_all("mle", folder, "--jobs", "2", "--csv", str(book))
+    assert proc.returncode == 0, proc.stderr
     got = {r[0]: r[1] for r in rows(book)[1:]}
     assert got == {"smithbob_340934": "100", "Jane Doe_12345": "0", "jdoe": "100"}
-    assert "an earlier attempt" in err
+    assert "an earlier attempt" in proc.stderr
 
 
 def test_a_folder_with_nothing_gradable_exits_2_and_says_what_it_found(tmp_path):
@@ -114,19 +109,20 @@ def test_a_folder_with_nothing_gradable_exits_2_and_says_what_it_found(tmp_path)
     folder.mkdir()
     (folder / "grades.xlsx").write_text("not a submission")
     (folder / "mle.py").write_text(reference_source("mle"))
-    code, out, err = grade_all("mle", folder)
-    assert code == 2
+    proc = grade_all("mle", folder)
+    assert proc.returncode == 2
+    err = proc.stderr
     assert "nothing gradable" in err and "grades.xlsx" in err and "mle.py" in err
     assert "one sub-folder per student" in err and "Canvas" in err and "Moodle" in err
 
 
 def test_an_output_path_that_is_a_device_or_a_file_is_refused(tmp_path):
     write(tmp_path / "class" / "ada", "mle", reference_source("mle"))
-    code, _, err = grade_all("mle", tmp_path / "class", "--csv", os.devnull)
-    assert code == 2 and "--csv path" in err and "device" in err
+    proc = grade_all("mle", tmp_path / "class", "--csv", os.devnull)
+    assert proc.returncode == 2 and "--csv path" in proc.stderr and "device" in proc.stderr
     (tmp_path / "file").write_text("x")
-    code, _, err = grade_all("mle", tmp_path / "class", "--results-dir", str(tmp_path / "file"))
-    assert code == 2 and "not a folder" in err
+    proc = grade_all("mle", tmp_path / "class", "--results-dir", str(tmp_path / "file"))
+    assert proc.returncode == 2 and "not a folder" in proc.stderr
 
 
 def test_feedback_pages_and_the_class_report_also_for_resumed_students(tmp_path):
@@ -135,18 +131,18 @@ def test_feedback_pages_and_the_class_report_also_for_resumed_students(tmp_path)
     write(tmp_path / "class" / "ada", "mle", reference_source("mle"))
     write(tmp_path / "class" / ".dot", "mle", reference_source("mle"))
     fb, kept = tmp_path / "fb", tmp_path / "kept"
-    code, out, err = grade_all("mle", tmp_path / "class", "--feedback", str(fb), "--results-dir", str(kept))
-    assert code == 0, err
+    proc = grade_all("mle", tmp_path / "class", "--feedback", str(fb), "--results-dir", str(kept))
+    assert proc.returncode == 0, proc.stderr
     assert {p.name for p in fb.iterdir()} >= {"ada.html", "ada.md", "class.html"}
     assert {p.name for p in kept.iterdir()} == {".grade-all", "ada.json", "ada.npz"}
     assert json.loads((kept / ".grade-all" / "class.json").read_text())["students"] == {"ada": "ada"}
-    assert out.count("class.html") == 1, "the summary is printed once, naming the class report"
-    assert out.index("Gradebook — mle") < out.index("Class report — mle: 1 graded")
+    assert proc.stdout.count("class.html") == 1, "the summary is printed once, naming the class report"
+    assert proc.stdout.index("Gradebook — mle") < proc.stdout.index("Class report — mle: 1 graded")
     first = (fb / "ada.md").read_text()
     assert "No picture" not in first and "Your Gaussian fit" in first
     (fb / "ada.md").unlink()
-    code, out, err = grade_all("mle", tmp_path / "class", "--feedback", str(fb), "--results-dir", str(kept))
-    assert code == 0 and "Grading 0 submissions" in err, err
+    proc = grade_all("mle", tmp_path / "class", "--feedback", str(fb), "--results-dir", str(kept))
+    assert proc.returncode == 0 and "Grading 0 submissions" in proc.stderr, proc.stderr
     assert (fb / "ada.md").read_text() == first, "a resumed student's page is the same (pictures kept)"
     # the same pages again, from the results folder alone (a class graded earlier or elsewhere)
     proc = subprocess.run([sys.executable, "-m", "reports", str(kept), str(tmp_path / "again")], cwd=ROOT,
@@ -161,9 +157,9 @@ def test_pages_that_cannot_be_drawn_fail_the_run_and_keep_the_results(tmp_path):
     write(tmp_path / "class" / "ada", "mle", reference_source("mle"))
     (tmp_path / "file").write_text("not a folder")
     book = tmp_path / "book.csv"
-    code, out, err = grade_all("mle", tmp_path / "class", "--csv", str(book), "--feedback",
-                               str(tmp_path / "file" / "fb"))
-    assert code == 1, err
+    proc = grade_all("mle", tmp_path / "class", "--csv", str(book), "--feedback", str(tmp_path / "file" / "fb"))
+    err = proc.stderr
+    assert proc.returncode == 1, err
     assert "the feedback pages could not be drawn" in err and "Not a directory" in err
     kept = re.search(r"the results are kept in (\S+); draw the pages again with: python -m reports \1 ", err)
     assert kept, err
@@ -211,16 +207,16 @@ def test_dask_cluster_outputs_equal_a_local_run(tmp_path, monkeypatch):
     write(folder / "bo", "mle", stub_source("mle"))
     write(folder / "kills_itself", "mle", patched(KILLS_ITSELF))
     write(folder / "loops", "mle", patched(LOOPS))
-    code, _, err = grade_all("mle", folder, "--jobs", "2", "--csv", str(tmp_path / "local.csv"),
-                             "--results-dir", str(tmp_path / "local"))
-    assert code == 0, err
+    proc = grade_all("mle", folder, "--jobs", "2", "--csv", str(tmp_path / "local.csv"),
+                     "--results-dir", str(tmp_path / "local"))
+    assert proc.returncode == 0, proc.stderr
     monkeypatch.setenv("PYTHONPATH", str(ROOT))     # the workers import the kit, as on a real cluster
     with distributed.LocalCluster(n_workers=2, processes=True, threads_per_worker=1, host="127.0.0.1",
                                   dashboard_address=None) as cluster:
-        code, out, err = grade_all("mle", folder, "--dask", cluster.scheduler_address,
-                                   "--csv", str(tmp_path / "dask.csv"), "--results-dir", str(tmp_path / "dask"))
-    assert code == 0, err
-    assert "on the Dask cluster" in err
+        proc = grade_all("mle", folder, "--dask", cluster.scheduler_address,
+                         "--csv", str(tmp_path / "dask.csv"), "--results-dir", str(tmp_path / "dask"))
+    assert proc.returncode == 0, proc.stderr
+    assert "on the Dask cluster" in proc.stderr
     assert rows(tmp_path / "dask.csv") == rows(tmp_path / "local.csv")
     for p in (tmp_path / "local").glob("*.json"):
         local, remote = json.loads(p.read_text()), json.loads((tmp_path / "dask" / p.name).read_text())

@@ -7,15 +7,11 @@ grader's own words); the notebook run headless (nbclient) on the stub writes eve
 output, each stop naming the function to write. `nbgrader validate` of a released notebook
 reports the failing public tests of an untouched stub.
 """
-import json
-import os
 import re
 import subprocess
 import sys
 import zipfile
-from pathlib import Path
 
-import nbformat
 import pytest
 
 from authoring import generate, handout, notebooks, requirements, support
@@ -23,13 +19,14 @@ from autograder import _audit
 from autograder.sandbox import FORBIDDEN_IMPORTS
 from tests.conftest import ROOT, grade_one
 from samples.submissions import reference_source
+from tests.helpers import student_env
 
 ALL = sorted(p.name for p in (ROOT / "solutions").iterdir() if p.is_dir())
 
 
 def _clean_env():
     """No trace of the kit: a student's shell, with the kit's interpreter standing in for theirs."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AUTOGRADER", "PYTHON", "JUPYTER"))}
+    env = student_env()
     env["MPLBACKEND"] = "Agg"
     for key in notebooks.THREAD_VARIABLES:
         env.setdefault(key, "1")

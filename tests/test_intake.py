@@ -9,6 +9,7 @@ import pytest
 
 from autograder import intake, notebook_intake
 from tests.conftest import ROOT
+from tests.helpers import skip_reason
 
 REFERENCE = ROOT / "solutions" / "mle" / "mle.py"
 
@@ -71,7 +72,7 @@ def _collect_without_blocking(assignment, path):
     return out["snap"]
 
 
-@pytest.mark.skipif(os.geteuid() != 0, reason="mknod needs root")
+@pytest.mark.skipif(os.geteuid() != 0, reason=skip_reason("not as root", "mknod needs root"))
 def test_a_device_node_is_refused_without_being_opened(tmp_path):
     folder = _folder(tmp_path, **{"mle.py": "A = 1\n"})
     os.mknod(folder / "zero.py", 0o666 | stat.S_IFCHR, os.makedev(1, 5))

@@ -30,10 +30,13 @@ from frontdoors.nbgrader import course as nbcourse
 from frontdoors.nbgrader.hook import AutograderUnavailable, part_points, parts, split_results
 from tests.conftest import HIDDEN_TESTS, ROOT, SEED, grade_one
 from samples.submissions import apply, catalogue, reference_source, stub_source
+from tests.helpers import nbgrader_env
 
 NOTEBOOKS = notebooks.with_notebooks()
-#: Assignments released through nbgrader: a notebook source and hidden tests.
-RELEASED = [a for a in NOTEBOOKS if parts(a)]
+#: Assignments released through nbgrader: a notebook source and hidden tests (mle first: the course
+#: config is checked on the first, and pytest orders module-scoped parameters by their index, so the
+#: first course is built once for both).
+RELEASED = sorted((a for a in NOTEBOOKS if parts(a)), key=lambda a: a != "mle")
 STUDENTS = ("reference", "stub", "mistake")
 
 
@@ -50,45 +53,36 @@ def _module(assignment, student):
     return apply(assignment, _mistake(assignment))
 
 
-def _env():
-    env = dict(os.environ)
-    for key in ("AUTOGRADER_SEED", "PYTHONPATH", "JUPYTER_PATH"):
-        env.pop(key, None)  # everything the grading needs must come from the course's config
-    return env
+@pytest.fixture(scope="module")
+def built(assignment, tmp_path_factory):
+    """(the course folder, {student: `python -m autograder grade` results}) for ``assignment`` (one
+    course per assignment, so one assignment's trouble stays its own): released, three submissions
+    collected, autograded, feedback generated, exported.
 
-
-_COURSES = {}
-_CLI = {}
+    `python -m autograder grade` grades the same three modules meanwhile (same seed), in a
+    thread, so the comparison costs no extra wall-clock time. Module-scoped, with ``assignment``
+    parametrised at module scope: each course is built once (a failed build fails each of its tests).
+    """
+    root = tmp_path_factory.mktemp(f"nbgrader-{assignment}") / "course"
+    nbcourse.build_course(root, [assignment], seed=SEED, log=lambda *_: None)
+    env = nbgrader_env()  # everything the grading needs must come from the course's config
+    for student in STUDENTS:
+        dest = root / "submitted" / student / assignment
+        shutil.copytree(root / "release" / assignment, dest)
+        (dest / f"{assignment}.py").write_text(_module(assignment, student), encoding="utf-8")
+    results_dir = root.parent / "cli-results"
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        cli = pool.submit(lambda: {s: _cli(root, assignment, s, results_dir) for s in STUDENTS})
+        nbcourse.nbgrader(root, "autograde", assignment, "--force", env=env)
+        nbcourse.nbgrader(root, "generate_feedback", assignment, "--force", env=env)
+        nbcourse.nbgrader(root, "export", env=env)
+        return root, cli.result()
 
 
 @pytest.fixture
-def course(assignment, tmp_path_factory):
-    """A course folder for ``assignment`` (one per assignment, so one assignment's trouble stays
-    its own): released, three submissions collected, autograded, feedback generated, exported.
-
-    `python -m autograder grade` grades the same three modules meanwhile (same seed), in a
-    thread, so the comparison costs no extra wall-clock time.
-    """
-    if assignment not in _COURSES:
-        _COURSES[assignment] = None
-        root = tmp_path_factory.mktemp(f"nbgrader-{assignment}") / "course"
-        nbcourse.build_course(root, [assignment], seed=SEED, log=lambda *_: None)
-        env = _env()
-        for student in STUDENTS:
-            dest = root / "submitted" / student / assignment
-            shutil.copytree(root / "release" / assignment, dest)
-            (dest / f"{assignment}.py").write_text(_module(assignment, student), encoding="utf-8")
-        results_dir = root.parent / "cli-results"
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            cli = pool.submit(lambda: {s: _cli(root, assignment, s, results_dir) for s in STUDENTS})
-            nbcourse.nbgrader(root, "autograde", assignment, "--force", env=env)
-            nbcourse.nbgrader(root, "generate_feedback", assignment, "--force", env=env)
-            nbcourse.nbgrader(root, "export", env=env)
-            _CLI[assignment] = cli.result()
-        _COURSES[assignment] = root
-    if _COURSES[assignment] is None:
-        pytest.fail(f"building the {assignment} course failed in an earlier test")
-    return _COURSES[assignment]
+def course(built):
+    """The course folder of ``built``."""
+    return built[0]
 
 
 def _gradebook(course, assignment):
@@ -246,7 +240,7 @@ def test_notebook_runs_through_the_stub_naming_each_unwritten_function(assignmen
 # nbgrader, end to end
 
 
-@pytest.mark.parametrize("assignment", RELEASED)
+@pytest.mark.parametrize("assignment", RELEASED, scope="module")
 def test_release_holds_the_stub_and_no_solution_answer_or_hidden_check(course, assignment):
     release = course / "release" / assignment
     assert (release / f"{assignment}.py").read_text(encoding="utf-8") == stub_source(assignment)
@@ -260,13 +254,14 @@ def test_release_holds_the_stub_and_no_solution_answer_or_hidden_check(course, a
     assert not _leaks(texts, _hidden_lines(assignment, "\n".join(texts.values())))
 
 
-@pytest.mark.parametrize("assignment", RELEASED)
-def test_nbgrader_scores_equal_the_cli_grades(course, assignment):
+@pytest.mark.parametrize("assignment", RELEASED, scope="module")
+def test_nbgrader_scores_equal_the_cli_grades(built, assignment):
+    course, cli = built
     book = _gradebook(course, assignment)
     split_points = {p.name: p.points for p in parts(assignment)}
     totals = {}
     for student in STUDENTS:
-        results = _CLI[assignment][student]
+        results = cli[student]
         auto = {gid[5:]: score for gid, (score, _) in book[student].items() if gid.startswith("part_")}
         expected = {name: round(sum(e["score"] for e in es), 6)
                     for name, es in split_results(results, parts(assignment)).items()}
@@ -286,7 +281,7 @@ def test_nbgrader_scores_equal_the_cli_grades(course, assignment):
         assert float(rows[student]["max_score"]) == pytest.approx(100 + manual)
 
 
-@pytest.mark.parametrize("assignment", RELEASED)
+@pytest.mark.parametrize("assignment", RELEASED, scope="module")
 def test_feedback_shows_the_messages_and_leaks_nothing(course, assignment):
     release_texts = "\n".join(_texts(course / "release" / assignment).values())
     bug = _mistake(assignment)
@@ -315,7 +310,7 @@ def test_feedback_shows_the_messages_and_leaks_nothing(course, assignment):
     assert bug.says.lower() in mistake_page.lower()
 
 
-@pytest.mark.parametrize("assignment", [a for a in RELEASED if a == "mle"] or RELEASED[:1])
+@pytest.mark.parametrize("assignment", RELEASED[:1], scope="module")
 def test_course_config_points_the_kernel_and_grader_at_the_kit(course, assignment):
     config = (course / "nbgrader_config.py").read_text()
     assert f"SEED = {SEED}" in config and repr(str(ROOT)) in config

@@ -12,11 +12,9 @@ import base64
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from html import unescape
-from html.parser import HTMLParser
 from pathlib import Path
 
 import numpy as np
@@ -28,8 +26,8 @@ from autograder.paths import ROOT
 from autograder.results import REASONS, Grading, Mistake, named_mistakes
 from reports import classreport, feedback, figures, parse
 from samples.submissions import apply, catalogue, write
+from tests.helpers import Page, check_inert, chromium, needs_chromium
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 HOSTILE_NAME = "<script>alert('name')</script>&amp;\x1b[2J"
 HOSTILE_PRINT = ("<script>alert('printed')</script><img src=http://127.0.0.1:9/p.png onerror=alert(1)>\n"
                  "\x1b[31mred\x1b[0m \u202eevil\r")
@@ -70,48 +68,6 @@ STUB = "{} is not implemented yet (it raises NotImplementedError)"
 def stubbed(fail, **kwargs):
     """A stub's results as the engine writes them: every failed test failed with ``not_implemented``."""
     return results_for(fail=fail, kinds=dict.fromkeys(fail, "not_implemented"), **kwargs)
-
-
-class Page(HTMLParser):
-    """What a page asks a browser to do: elements, attributes, fetched URLs, text."""
-
-    def __init__(self, text):
-        super().__init__(convert_charrefs=True)
-        self.tags, self.urls, self.handlers, self.text, self.links, self.csp = [], [], [], [], [], []
-        self.feed(text)
-
-    def handle_starttag(self, tag, attrs):
-        self.tags.append(tag)
-        if tag == "meta" and dict(attrs).get("http-equiv", "").lower() == "content-security-policy":
-            self.csp.append(dict(attrs).get("content", ""))
-        for name, value in attrs:
-            if name.startswith("on"):
-                self.handlers.append((tag, name))
-            if name in ("src", "srcset", "poster", "data", "action", "formaction", "background"):
-                self.urls.append(value or "")
-            if name == "href":
-                (self.urls if tag != "a" else self.links).append(value or "")
-            if name == "style" and value and "url(" in value:
-                self.urls.append(value)
-
-    def handle_data(self, data):
-        self.text.append(data)
-
-    @property
-    def all_text(self):
-        return "".join(self.text)
-
-
-def check_inert(text):
-    """A page that runs nothing and fetches nothing (the parser's view)."""
-    page = Page(text)
-    assert "script" not in page.tags and "iframe" not in page.tags and "object" not in page.tags
-    assert not page.handlers, page.handlers
-    assert all(u.startswith("data:image/png;base64,") for u in page.urls), page.urls
-    assert all(re.fullmatch(r"[\w.@+-]+\.html", u) for u in page.links), page.links
-    assert "url(" not in "".join(re.findall(r"<style>(.*?)</style>", text, re.S))
-    assert page.csp and "default-src 'none'" in page.csp[0] and "script" not in page.csp[0]
-    return page
 
 
 # ---------------------------------------------------------------------------- names and parsing
@@ -540,22 +496,13 @@ def test_the_engine_never_imports_reports():
 BROWSER_HOSTS = re.compile(r"^https?://([\w-]+\.)*(google\.com|googleapis\.com|gvt1\.com|gstatic\.com)[/:]")
 
 
-def chromium(args, tmp_path):
-    profile = tmp_path / "profile"
-    cmd = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}", "--no-first-run",
-           "--disable-background-networking", "--disable-component-update", "--disable-sync",
-           "--disable-extensions", "--hide-scrollbars", *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=120)
-
-
 def page_requests(netlog):
     """URLs the page asked for (the browser's own service calls left out)."""
     urls = set(re.findall(r'"url":"([^"]+)"', Path(netlog).read_text(errors="replace")))
     return {u for u in urls if not u.startswith(("file:", "data:")) and not BROWSER_HOSTS.match(u)}
 
 
-@pytest.mark.skipif(CHROMIUM is None, reason="no Chromium installed: the pages were checked with the standard "
-                                              "library's HTML parser only (apt-get install chromium)")
+@needs_chromium
 def test_pages_in_headless_chromium_run_nothing_and_fetch_nothing(tmp_path, graded_mistake):
     """Checked in a real browser (Debian's Chromium, headless): the DOM it built and its network log."""
     res = results_for(fail={"test_bernoulli_mle": "raised ValueError: <img src=http://127.0.0.1:9/m.png "

@@ -1,12 +1,12 @@
 """The sandbox on its own: sessions, restarts, limits (fast, no pytest-in-pytest)."""
 import os
 import textwrap
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from autograder.sandbox import Budget, RemoteObject, Session, StudentCodeError, StudentModule
+from tests.helpers import skip
 
 MODULE = textwrap.dedent('''
     import os, signal
@@ -165,8 +165,8 @@ def test_the_childs_view_private_tmp_empty_home_no_forbidden_libraries(module, t
         if not session.isolation.get("contained"):
             # justified: the allow-listed root needs mount namespaces; without them the sandbox
             # grades only when told --unisolated (AUTOGRADER_UNISOLATED=1, refusal tested in
-            # test_hostile.py), and this check has nothing to look at. The skip names what lacked.
-            pytest.skip(f"no namespaces here: {session.isolation.get('namespaces')}")
+            # tests/test_hostile_cli.py), and this check has nothing to look at. The skip names what lacked.
+            skip("no namespaces", f"{session.isolation.get('namespaces')}")
         seen = student.view()
         assert seen["home_files"] == [] and seen["home"] != os.path.expanduser("~")
         # a /tmp of its own (its HOME is the hidden /tmp/.home): nothing in it but the way to an
@@ -195,7 +195,7 @@ def test_the_sandboxs_control_group_goes_with_it_and_stale_ones_are_swept(module
         groups = list(session.cgroup.dirs) if session.cgroup else []
         if not groups:
             # justified: control groups are made by root (or in a delegated cgroup v2 subtree)
-            pytest.skip(f"no control group here: {session.isolation.get('cgroup')}")
+            skip("no control groups", f"{session.isolation.get('cgroup')}")
         assert session.isolation["cgroup"] == "memory, processes, one CPU"
         assert all(str(os.getpid()) not in (g / "cgroup.procs").read_text() for g in groups)
     finally:
