@@ -35,6 +35,7 @@ machinery (pytest, the sandbox), so every reader of results can import it.
 """
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -280,6 +281,8 @@ def results_path_problem(path):
 
 #: numbers one artifact may hold, all its values together (:func:`autograder.engine.keep_artifacts`)
 MAX_ARTIFACT_ELEMENTS = 500_000
+#: the largest artifacts file read back (compressed; the engine's are far smaller)
+MAX_ARTIFACTS_BYTES = 64 << 20
 #: the suffix of the artifacts kept beside ``<stem>.json`` in a results folder
 ARTIFACTS_SUFFIX = ".npz"
 _META = "__meta__"
@@ -318,10 +321,12 @@ def load_artifacts(path):
     """The artifacts written by :func:`save_artifacts` (``{}`` when the file is missing or unreadable).
 
     Each entry's values are bounded as when they were kept: an array of more than
-    :data:`MAX_ARTIFACT_ELEMENTS` numbers in all is left out, with the reason.
+    :data:`MAX_ARTIFACT_ELEMENTS` numbers in all is left out, with the reason. The file is read
+    with :func:`autograder.files.read_regular` (a link, FIFO or file over
+    :data:`MAX_ARTIFACTS_BYTES` reads as ``{}``).
     """
-    try:
-        with np.load(path, allow_pickle=False) as data:
+    try:  # never through a link, never blocking on a FIFO, never more than the cap
+        with np.load(io.BytesIO(files.read_regular(path, MAX_ARTIFACTS_BYTES)), allow_pickle=False) as data:
             meta = json.loads(str(data[_META][()]))
             out = {}
             for m in meta.values():
@@ -339,5 +344,5 @@ def load_artifacts(path):
                     entry["reason"] = m["reason"]
                 out[m["name"]] = entry
             return out
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (files.NotRead, OSError, ValueError, KeyError, TypeError, AttributeError):
         return {}

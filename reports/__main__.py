@@ -19,11 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import stat
 import sys
 from collections import Counter
 from pathlib import Path
 
+from autograder import files
 from autograder.results import ARTIFACTS_SUFFIX, load_artifacts
 from autograder.text import one_line
 
@@ -33,21 +33,12 @@ from . import parse, write_all
 MAX_RESULTS_BYTES = 64 << 20
 
 
-def _regular(path, limit=MAX_RESULTS_BYTES):
-    """Whether ``path`` is a regular file (never through a link) of at most ``limit`` bytes."""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return False
-    return stat.S_ISREG(st.st_mode) and st.st_size <= limit
-
-
 def _read_json(path):
-    if not _regular(path):
-        return None
+    """The JSON in the regular file ``path`` (never through a link, never blocking on a FIFO, at
+    most :data:`MAX_RESULTS_BYTES`), or None."""
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8", errors="replace"))
-    except (OSError, ValueError):
+        return json.loads(files.read_regular(path, MAX_RESULTS_BYTES).decode("utf-8", errors="replace"))
+    except (files.NotRead, ValueError):
         return None
 
 
@@ -83,7 +74,7 @@ def read_folder(folder):
             name = f"{name} ({stem})"
         results[name], pages[name] = res, stem
         pictures = folder / f"{stem}{ARTIFACTS_SUFFIX}"
-        artifacts[name] = load_artifacts(pictures) if _regular(pictures) else None
+        artifacts[name] = load_artifacts(pictures) if os.path.lexists(pictures) else None
     return index, results, artifacts, pages, problems
 
 

@@ -9,7 +9,6 @@
   ``__init__`` while that ``__init__`` imports the module).
 """
 import ast
-from pathlib import Path
 
 from autograder.paths import ROOT
 
