@@ -533,7 +533,7 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_r
         plugin.intake_notes = [r.reason for r in snap.refused[:intake.MAX_NOTES]]
         args = [str(tests_root / assignment), "-q", "-c", str(PYTEST_INI), "--rootdir", str(ROOT),
                 "-p", "no:cacheprovider", "--assert=plain", "--import-mode=importlib",
-                "-p", "no:randomly",
+                "-p", "no:randomly", "--tb=native",
                 # its two gc.collect() per run cost 0.3-0.9 s a grading (bench_class.py)
                 "-p", "no:unraisableexception"]
         sink = io.StringIO()

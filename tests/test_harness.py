@@ -195,3 +195,23 @@ def test_the_log_space_hint_only_where_the_value_is_a_log_quantity():
     with pytest.raises(GradingFailure) as logpdf:
         expect_array([-np.inf, -1.0], "gaussian_kde_logpdf(X_train, X_query, h)")
     assert "log-sum-exp keeps it so" in str(logpdf.value)
+
+
+def test_failures_are_not_drawn_as_pytest_tracebacks_the_grader_never_shows(tmp_path, monkeypatch):
+    """The engine writes its own message for each failed test; pytest's long traceback (which parses
+    the source of every file it passes through, with ``ast``) is never read. Drawing it cost a
+    submission with a syntax error 24 s of CPU (27 failed tests; 2 s without) -- so none is drawn."""
+    import importlib
+
+    from autograder.engine import grade
+    from samples.submissions import reference_source
+
+    code = importlib.import_module("_pytest._code.code")
+    drawn = []
+    original = code.ExceptionInfoFormatter.repr_traceback_entry
+    monkeypatch.setattr(code.ExceptionInfoFormatter, "repr_traceback_entry",
+                        lambda self, *a, **k: drawn.append(1) or original(self, *a, **k))
+    (tmp_path / "mle.py").write_text(reference_source("mle").replace("def gaussian_mle(", "def gaussian_mle((", 1))
+    report = grade("mle", tmp_path / "mle.py", seed=1)
+    assert report.score == 0 and {t.failure for t in report.tests} == {"syntax"}, report.tests[0]
+    assert drawn == []
