@@ -244,3 +244,11 @@ def test_every_pair_page_name_is_unique_and_never_a_students_page():
     pages = {similarity.page_for(x, y, {student}) for x, y in itertools.combinations("abcd", 2)}
     assert len(pages) == 6 and student not in pages
     assert all(re.fullmatch(r"similar_[0-9a-f]{12,}", p) for p in pages)
+
+
+def test_a_comparison_out_of_memory_says_so_and_raises_nothing(monkeypatch):
+    """The comparison's process has an address-space limit (set in the child before it starts)."""
+    monkeypatch.setattr(similarity, "MEMORY_LIMIT", 64 << 20)
+    found = similarity.compare("mle", {"a": similar.lee(), "b": similar.kim()})
+    assert found.pairs == [] and found.problem
+    assert "ran out of memory" in found.problem or "the comparison failed" in found.problem, found.problem
