@@ -203,6 +203,7 @@ def similar_context(comparison, student):
                    "share_b": f"{100 * p.share_b:.0f}", "lines": p.lines, "page": p.page} for p in c.pairs],
         "more": max(0, c.eligible - len(c.pairs)),
         "empty": [student(x) for x in c.empty],
+        "identical": [[student(x) for x in group] for group in c.identical],
         "not_compared": [{**student(x), "why": why} for x, why in c.not_compared],
         "cut": [student(x) for x in c.cut], "max_chars": f"{similarity.MAX_CHARS:,}",
     }

@@ -22,7 +22,10 @@ listed when
   the reference): a student who wrote three lines of their own, two of them
   alike another's, is 67 % alike and no evidence of anything.
 
-Both are options of ``python -m reports`` (``--similarity-threshold``,
+Modules that are the same text (line ends aside) are named as such whatever the
+thresholds (:func:`identical_groups`; untouched stubs left out).
+
+Both thresholds are options of ``python -m reports`` (``--similarity-threshold``,
 ``--similarity-min-lines``), and the class report states them. Each listed pair
 gets a side-by-side page (``similar_<hash>.html``: the two modules, the
 matching regions marked; inline CSS, no script, every character of the
@@ -109,6 +112,7 @@ class Comparison:
     pairs: list = field(default_factory=list)         # Pair, most similar first
     eligible: int = 0                                 # pairs that met both thresholds (listed or not)
     empty: list = field(default_factory=list)         # students with no code of their own left
+    identical: list = field(default_factory=list)     # groups of students whose modules are the same text
     not_compared: list = field(default_factory=list)  # (student, why)
     cut: list = field(default_factory=list)           # students compared on their first MAX_CHARS only
     seconds: float = 0.0
@@ -185,6 +189,17 @@ def known_texts(assignment):
     return out
 
 
+def identical_groups(texts, *, stub):
+    """Groups (two students or more, sorted) whose modules are the same text, character for character
+    (line ends aside), whatever the thresholds: a copy of a module close to the reference has almost
+    nothing of its own left to compare, but is still a copy. Untouched stubs are left out."""
+    groups = {}
+    for name, text in texts.items():
+        if text != stub:
+            groups.setdefault(hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest(), []).append(name)
+    return sorted(sorted(g) for g in groups.values() if len(g) > 1)
+
+
 def _limits():  # pragma: no cover - runs in the child, before it execs
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -204,6 +219,7 @@ def compare(assignment, texts, *, threshold=THRESHOLD, min_lines=MIN_LINES, not_
     except ValueError as exc:
         out.problem = str(exc)
         return out
+    out.identical = identical_groups(texts, stub=known[0])
     if len(texts) < 2:
         out.empty = sorted(texts)
         out.problem = f"{len(texts)} module{'s' if len(texts) != 1 else ''} to compare: a pair needs two"
@@ -368,12 +384,14 @@ def summary_lines(comparison, limit=5):
             "common; evidence to read, not a verdict):")
     if c.problem:
         return [f"  similar submissions: not compared: {one_line(c.problem, 200)}"]
+    same = [f"    identical modules: {' = '.join(one_line(x, 40) for x in g[:5])}{' …' if len(g) > 5 else ''}"
+            for g in c.identical[:limit]]
     if not c.pairs:
-        return [head, f"    none among {len(c.texts)} modules"]
+        return [head, f"    none among {len(c.texts)} modules"] + same
     out = [head]
     for p in c.pairs[:limit]:
         out.append(f"    {one_line(p.a, 40)} ↔ {one_line(p.b, 40)}: {100 * p.share_a:.0f} % / "
                    f"{100 * p.share_b:.0f} %, {p.lines} lines")
     if c.eligible > limit:
         out.append(f"    … and {c.eligible - limit} more (the HTML report lists the {len(c.pairs)} most similar)")
-    return out
+    return out + same

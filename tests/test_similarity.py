@@ -45,7 +45,7 @@ def test_the_renamed_copy_is_the_only_pair_listed_at_the_default_thresholds(plan
     assert pair.lines >= 60, pair.lines  # most of Lee's ~110 lines of her own
     # what every student received and the reference are nobody's own code
     assert {"01_reference", "02_untouched_stub"} <= set(found.empty)
-    assert LEE not in found.empty and found.not_compared == []
+    assert LEE not in found.empty and found.not_compared == [] and found.identical == []
 
 
 def test_the_stub_and_the_reference_are_never_marked(planted):
@@ -252,3 +252,14 @@ def test_a_comparison_out_of_memory_says_so_and_raises_nothing(monkeypatch):
     found = similarity.compare("mle", {"a": similar.lee(), "b": similar.kim()})
     assert found.pairs == [] and found.problem
     assert "ran out of memory" in found.problem or "the comparison failed" in found.problem, found.problem
+
+
+def test_identical_modules_are_named_whatever_the_thresholds():
+    """Two copies of one typical mistake have a line of their own each, too little to be a pair; the
+    same text twice is named as such. Untouched stubs are not (every student received one)."""
+    bug = apply("mle", catalogue("mle")[0])
+    texts = {"a": bug, "b": bug, "c": apply("mle", catalogue("mle")[1]), "s1": stub_source("mle"),
+             "s2": stub_source("mle")}
+    found = similarity.compare("mle", texts)
+    assert found.pairs == [] and found.identical == [["a", "b"]]
+    assert "    identical modules: a = b" in similarity.summary_lines(found)
