@@ -27,8 +27,10 @@ hidden tests, the reference, the engine), so a re-run regrades only what changed
 
 A results folder (:class:`Store`) is what ``python -m reports RESULTS OUT``
 draws the pages from: ``<stem>.json`` (results.json, :mod:`autograder.results`)
-and ``<stem>.npz`` (the pictures' arrays) per student, and
-``.grade-all/class.json`` (the assignment, the seed and the class's students).
+and ``<stem>.npz`` (the pictures' arrays) per student,
+``.grade-all/class.json`` (the assignment, the seed and the class's students)
+and ``.grade-all/sources/<stem>.py`` (the module each student was graded on,
+as the engine's intake read it: what the similarity report compares).
 """
 from __future__ import annotations
 
@@ -348,6 +350,19 @@ def submission_hash(student, assignment):
     return h.hexdigest()
 
 
+def graded_source(student, assignment):
+    """The module the engine's intake takes from ``student``'s submission, as bytes (a notebook's:
+    its code cells made a module), or None when there is none (nothing read, a refused module)."""
+    try:
+        snap = intake.collect(assignment, student.path)
+    except OSError:
+        return None
+    module = snap.module
+    if snap.problem is not None or module is None:
+        return None
+    return snap.module_source if module.role == "notebook" else module.data
+
+
 def tests_hash(assignment, kit=ROOT):
     """SHA-256 of what grades ``assignment``: its hidden tests, its reference, the engine
     (of this kit, or of the checkout ``kit``)."""
@@ -379,7 +394,8 @@ class Store:
     seed, and the class's students: ``{stem: name}``, what ``python -m reports``
     draws), outside the students' namespace, so no student's name can take its
     place. Each is written as soon as the grading ends, so an interrupted run
-    resumes where it stopped.
+    resumes where it stopped. ``DIR/.grade-all/sources/<stem>.py`` keeps the module each
+    student is graded on (:func:`graded_source`), for the similarity report.
     """
 
     def __init__(self, directory):
@@ -405,6 +421,17 @@ class Store:
             _atomic_write(self.dir / ".grade-all" / "class.json",
                           {"assignment": assignment, "seed": seed,
                            "students": {s.stem: s.name for s in students if not s.skipped}})
+
+    def save_source(self, student, source):
+        """Keep ``student``'s graded module (bytes; None: there is none, and an older copy goes)."""
+        if self.dir is None:
+            return
+        path = source_path(self.dir, student.stem)
+        if source is None:
+            path.unlink(missing_ok=True)
+            return
+        path.parent.mkdir(parents=True, exist_ok=True)
+        files.write_atomic(path, source)
 
     def load(self, student, key):
         """The kept results of ``student`` if they were graded with ``key``, else None."""
@@ -443,6 +470,11 @@ class Store:
             return None
         path = self.dir / f"{student.stem}{ARTIFACTS_SUFFIX}"
         return load_artifacts(path) if path.exists() else None
+
+
+def source_path(results_dir, stem):
+    """Where a results folder keeps the module of the student whose files are named ``stem``."""
+    return Path(results_dir) / ".grade-all" / "sources" / f"{stem}.py"
 
 
 def _atomic_write(path, data):

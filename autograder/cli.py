@@ -320,6 +320,7 @@ def _grade_class(args, root, students, store, seed, seed_note, tests_key, stagin
             s.path = batch.stage(s, base / s.stem)
             hide = (str(root.resolve()),)
         keys[s.name] = f"{batch.submission_hash(s, args.assignment)}:{tests_key}:{seed}"
+        store.save_source(s, batch.graded_source(s, args.assignment))  # what the similarity report reads
         previous = None if args.force else store.load(s, keys[s.name])
         if previous is not None:
             graded[s.name] = previous

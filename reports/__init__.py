@@ -38,36 +38,50 @@ The API
     says the arrays were not kept. ``seed``/``assignment`` default to the
     results' fields.
 
-``reports.classreport.write(assignment, results_by_student, dest, *, timings=None, pages=None)``
+``reports.classreport.write(assignment, results_by_student, dest, *, timings=None, pages=None, similar=None)``
     → ``(html_path, summary_text)``: ``dest/class.html`` and the text printed
     at the end of ``grade-all``: count, mean, median, a histogram of the
     totals, the pass rate of each test, **the named mistakes ranked by how
     many students made them** (with the students; root causes only), the
     gradings that could not complete (under their reasons' headings) and the
-    zeros with their reasons, the slowest submissions (``timings``
+    zeros with their reasons, the pairs of similar submissions (``similar``, a
+    :class:`reports.similarity.Comparison`), the slowest submissions (``timings``
     {student: seconds}, default each results' timing). Students with a page
     in ``dest`` are linked.
 
-``reports.write_all(assignment, results_by_student, dest, *, artifacts_by_student=None, seed=None, timings=None, pages=None)``
-    → ``summary_text``: every feedback page, then the class report.
+``reports.similarity.compare(assignment, texts, *, threshold=40, min_lines=8)``
+    → a :class:`~reports.similarity.Comparison` of every pair of modules
+    ``texts`` ({student: text}), the stub and the reference removed first;
+    ``reports.similarity.write_pages(comparison, dest, assignment=..., pages=...)``
+    writes each listed pair's side-by-side page (``similar_<hash>.html``).
+    Evidence for a person to read: see :mod:`reports.similarity`.
+
+``reports.write_all(assignment, results_by_student, dest, *, artifacts_by_student=None, seed=None, timings=None, pages=None, similar=None)``
+    → ``summary_text``: every feedback page, the pairs' side-by-side pages, then the class report.
 """
 from __future__ import annotations
 
-from . import classreport, feedback, parse  # noqa: F401
+from . import classreport, feedback, parse, similarity  # noqa: F401
 from .feedback import page_name  # noqa: F401
 
-__all__ = ["feedback", "classreport", "parse", "page_name", "write_all"]
+__all__ = ["feedback", "classreport", "parse", "similarity", "page_name", "write_all"]
 
 
 def write_all(assignment, results_by_student, dest, *, artifacts_by_student=None, seed=None, timings=None,
-              pages=None):
-    """Every student's feedback pages and the class report in ``dest``; returns the text summary.
+              pages=None, similar=None):
+    """Every student's feedback pages, the similar pairs' pages and the class report in ``dest``;
+    returns the text summary.
 
-    ``pages`` maps students to their pages' file stems (default :func:`page_name` of each).
+    ``pages`` maps students to their pages' file stems (default :func:`page_name` of each);
+    ``similar`` is a :class:`reports.similarity.Comparison` (None: nothing was compared).
     """
     for student, results in results_by_student.items():
         feedback.write(student, results, dest, artifacts=(artifacts_by_student or {}).get(student)
                        if artifacts_by_student is not None else None, seed=seed, assignment=assignment,
                        page=(pages or {}).get(student))
-    _, summary = classreport.write(assignment, results_by_student, dest, timings=timings, pages=pages)
+    if similar is not None:
+        similarity.write_pages(similar, dest, assignment=assignment,
+                               pages={s: (pages or {}).get(s) or page_name(s) for s in results_by_student})
+    _, summary = classreport.write(assignment, results_by_student, dest, timings=timings, pages=pages,
+                                   similar=similar)
     return summary

@@ -6,8 +6,16 @@
 ``{stem: name}``) — for a class graded earlier or on another machine; or any
 folder of results.json files (``grade --results``), each student named after
 their file. ``grade-all --feedback OUT`` runs exactly this, in a process of
-its own. Writes ``OUT/<stem>.html`` and ``.md`` per student and
-``OUT/class.html``; prints the class summary.
+its own. Writes ``OUT/<stem>.html`` and ``.md`` per student,
+``OUT/class.html`` and a side-by-side page per pair of similar submissions
+(``OUT/similar_<hash>.html``); prints the class summary.
+
+The similarity section compares the modules ``grade-all`` kept
+(``RESULTS_DIR/.grade-all/sources/``; a folder of bare results.json files has
+none, and the section says so): ``--similarity-threshold PERCENT`` (default
+40) and ``--similarity-min-lines N`` (default 8) choose which pairs are listed
+(:mod:`reports.similarity`); drawing the pages again with other values
+regrades nothing.
 
 Exit status 0 when the pages were written; 2 when nothing could be drawn (no
 such folder, no results in it, the assignment unknown: give ``--assignment``);
@@ -27,7 +35,7 @@ from autograder import files
 from autograder.results import ARTIFACTS_SUFFIX, load_artifacts
 from autograder.text import one_line
 
-from . import parse, write_all
+from . import parse, similarity, write_all
 
 #: the largest results file read (the engine's are a few hundred kilobytes at most)
 MAX_RESULTS_BYTES = 64 << 20
@@ -78,11 +86,41 @@ def read_folder(folder):
     return index, results, artifacts, pages, problems
 
 
+def _option(check):
+    """An argparse type from a checker that raises ValueError with a message saying what to give."""
+    def parse_option(text):
+        try:
+            return check(text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+    return parse_option
+
+
+def compare_kept(folder, assignment, pages, *, kept, threshold, min_lines):
+    """The similarity section of a results folder: its kept modules compared (``pages``:
+    {student: stem}); ``kept``: whether the folder is grade-all's (which keeps them)."""
+    if not kept:
+        return similarity.Comparison(threshold=threshold, min_lines=min_lines, problem=(
+            "this results folder holds no copy of the submitted code (grade-all --results-dir keeps "
+            "each student's module in .grade-all/sources/)"))
+    texts, not_compared, cut = similarity.read_sources(folder, pages)
+    return similarity.compare(assignment, texts, threshold=threshold, min_lines=min_lines,
+                              not_compared=not_compared, cut=cut)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m reports", description=__doc__.splitlines()[0])
     parser.add_argument("results_dir", help="a results folder (grade-all --results-dir)")
     parser.add_argument("out", help="where the pages go (OUT/<student>.html, OUT/class.html)")
     parser.add_argument("--assignment", help="the assignment (default: what the results say)")
+    parser.add_argument("--similarity-threshold", type=_option(similarity.check_threshold), metavar="PERCENT",
+                        default=similarity.THRESHOLD,
+                        help="list a pair of students when at least this share of either one's own code "
+                             f"is also in the other's (default {similarity.THRESHOLD:g})")
+    parser.add_argument("--similarity-min-lines", type=_option(similarity.check_min_lines), metavar="N",
+                        default=similarity.MIN_LINES,
+                        help="... and the shared code covers at least N lines of each one's own code "
+                             f"(default {similarity.MIN_LINES})")
     args = parser.parse_args(argv)
     folder, out = Path(args.results_dir), Path(args.out)
     if not folder.is_dir():
@@ -106,9 +144,12 @@ def main(argv=None):
               "give --assignment", file=sys.stderr)
         return 2
     seed = index.get("seed") if isinstance(index.get("seed"), int) else None
+    similar = compare_kept(folder, assignment, pages, kept=isinstance(index.get("students"), dict),
+                           threshold=args.similarity_threshold, min_lines=args.similarity_min_lines)
     try:
+        out.mkdir(parents=True, exist_ok=True)
         summary = write_all(one_line(assignment, limit=40), dict(sorted(results.items())), out,
-                            artifacts_by_student=artifacts, seed=seed, pages=pages)
+                            artifacts_by_student=artifacts, seed=seed, pages=pages, similar=similar)
     except OSError as exc:
         print(f"reports: the pages could not be written in {one_line(str(out))}: {one_line(exc, 300)}",
               file=sys.stderr)

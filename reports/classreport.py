@@ -4,9 +4,10 @@ Count, mean and median of the totals and their histogram; per test the pass
 rate; the mistakes the grader named, ranked by how many students made them,
 with the students listed; the gradings that could not complete and the
 zeros, with their reasons (each under the heading of its key in the engine's
-table, :data:`autograder.results.REASONS`); the slowest submissions. Drawn
-from the results dicts' fields only (student names and messages are
-cleaned, then escaped).
+table, :data:`autograder.results.REASONS`); the pairs of similar submissions
+(:mod:`reports.similarity`, from the modules kept with the results); the
+slowest submissions. Drawn from the results dicts' fields only (student names
+and messages are cleaned, then escaped).
 """
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ import numpy as np
 from autograder import files
 from autograder.text import one_line
 
-from . import figures, parse
+from . import figures, parse, similarity
 from .feedback import page_name
 from .templating import render
 
@@ -142,7 +143,7 @@ def histogram_png(summary):
     return figures.to_png(fig)
 
 
-def text_summary(summary, html_path=None, width=40):
+def text_summary(summary, html_path=None, similar=None, width=40):
     """The summary printed at the end of ``grade-all`` (plain text; names cleaned)."""
     s = summary
     out = [f"Class report — {s.assignment}: {s.count} graded"]
@@ -180,20 +181,44 @@ def text_summary(summary, html_path=None, width=40):
         out.append(f"  zeros (graded, every test failed): {len(s.zeros)}")
         for student, why in s.zeros[:10]:
             out.append(f"    {one_line(student, limit=40)}: {one_line(why, limit=100)}")
+    if similar is not None:
+        out.extend(similarity.summary_lines(similar))
     out.append("  slowest: " + ", ".join(f"{one_line(x, limit=40)} {t:.1f} s" for x, t in s.slowest[:5]))
     if html_path:
         out.append(f"  report: {html_path}")
     return "\n".join(out)
 
 
-def write(assignment, results_by_student, dest, *, timings=None, pages=None):
+def similar_context(comparison, student):
+    """The similarity section's data for the template (``comparison``: a
+    :class:`reports.similarity.Comparison`, or None when no modules were given)."""
+    c = comparison
+    if c is None:
+        c = similarity.Comparison(problem="no submitted code was given to compare (grade-all keeps each "
+                                          "student's module in its --results-dir; python -m reports compares them)")
+    return {
+        "problem": c.problem or "", "threshold": f"{c.threshold:g}", "min_lines": c.min_lines,
+        "settings": similarity.settings_text(), "compared": len(c.texts), "seconds": f"{c.seconds:.1f}",
+        "pairs": [{"a": student(p.a), "b": student(p.b), "share_a": f"{100 * p.share_a:.0f}",
+                   "share_b": f"{100 * p.share_b:.0f}", "lines": p.lines, "page": p.page} for p in c.pairs],
+        "more": max(0, c.eligible - len(c.pairs)),
+        "empty": [student(x) for x in c.empty],
+        "identical": [[student(x) for x in group] for group in c.identical],
+        "not_compared": [{**student(x), "why": why} for x, why in c.not_compared],
+        "cut": [student(x) for x in c.cut], "max_chars": f"{similarity.MAX_CHARS:,}",
+    }
+
+
+def write(assignment, results_by_student, dest, *, timings=None, pages=None, similar=None):
     """Write ``dest/class.html``; return ``(html_path, summary_text)``.
 
     ``results_by_student`` maps each student (folder name) to the results
     dict of their grading; ``timings`` maps students to wall-clock seconds
     (default: the results' timing, :func:`reports.parse.timing`).
     A student whose feedback page is in ``dest`` is linked to it: ``pages`` maps students to
-    their pages' stems (default: :func:`~reports.feedback.page_name` of the name).
+    their pages' stems (default: :func:`~reports.feedback.page_name` of the name). ``similar``
+    is the similarity section's :class:`reports.similarity.Comparison` (its pair pages written
+    first, :func:`reports.similarity.write_pages`); None: the section says nothing was compared.
     """
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
@@ -222,7 +247,8 @@ def write(assignment, results_by_student, dest, *, timings=None, pages=None):
                       "reason": next((label for y, label, _ in s.incomplete if y == x), "")}
                      for x in sorted(s.totals, key=lambda x: (-s.totals[x], str(x)))],
         "seeds": ", ".join(map(str, s.seeds)) or "unknown",
+        "similar": similar_context(similar, student),
         "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
     files.write_atomic(path, render("class.html.j2", **ctx))
-    return path, text_summary(s, path)
+    return path, text_summary(s, path, similar)

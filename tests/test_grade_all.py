@@ -277,3 +277,29 @@ def test_an_lms_file_name_gives_the_file_to_exactly_one_student_or_to_none():
             batch.lms_reading(name, now=now)
     # within a day of now is a server in another time zone, not the future
     assert batch.lms_reading("x_jdoe_attempt_2026-06-01-20-00-00_mle.py", now=now).who == "jdoe"
+
+
+def test_the_class_report_lists_a_planted_pair_and_links_its_side_by_side_page(tmp_path):
+    """grade-all keeps the module each student was graded on (.grade-all/sources/, as intake read it:
+    here an LMS download's staged copy too), and --feedback's class report compares them: the renamed
+    copy is listed, the typical mistake and the reference are not (issue #23 part 3)."""
+    from samples import similar
+    from samples.submissions import apply, catalogue
+
+    folder = tmp_path / "class"
+    lee, kim = similar.PAIR
+    write(folder / lee, "mle", similar.lee())
+    (folder / "kimdoe_340934_208490284_mle.py").write_text(similar.kim())  # a Canvas download's file
+    write(folder / "ref", "mle", reference_source("mle"))
+    write(folder / "typo", "mle", apply("mle", catalogue("mle")[0]))
+    fb, kept = tmp_path / "fb", tmp_path / "kept"
+    proc = grade_all("mle", folder, "--jobs", "2", "--feedback", str(fb), "--results-dir", str(kept))
+    assert proc.returncode == 0, proc.stderr
+    sources = kept / ".grade-all" / "sources"
+    assert {p.name for p in sources.iterdir()} == {f"{lee}.py", "kimdoe_340934.py", "ref.py", "typo.py"}
+    assert (sources / "kimdoe_340934.py").read_text() == similar.kim()
+    assert f"{lee} ↔ kimdoe_340934: 100 % / 100 %" in proc.stdout, proc.stdout
+    report = (fb / "class.html").read_text()
+    pages = re.findall(r'href="(similar_[0-9a-f]+\.html)"', report)
+    assert len(pages) == 1 and "kimdoe_340934" in (fb / pages[0]).read_text()
+    assert "typo" not in re.search(r'<table id="similar-pairs">.*?</table>', report, re.S)[0]
