@@ -60,14 +60,17 @@ __all__ = ["feedback", "classreport", "parse", "page_name", "write_all"]
 
 
 def write_all(assignment, results_by_student, dest, *, artifacts_by_student=None, seed=None, timings=None,
-              pages=None):
+              pages=None, late=None, rule=""):
     """Every student's feedback pages and the class report in ``dest``; returns the text summary.
 
-    ``pages`` maps students to their pages' file stems (default :func:`page_name` of each).
+    ``pages`` maps students to their pages' file stems (default :func:`page_name` of each);
+    ``late`` {student: row} and ``rule``: the late policy ``python -m gradebook`` applied (its
+    ``late.json``), which every page and the class report state.
     """
     for student, results in results_by_student.items():
         feedback.write(student, results, dest, artifacts=(artifacts_by_student or {}).get(student)
                        if artifacts_by_student is not None else None, seed=seed, assignment=assignment,
-                       page=(pages or {}).get(student))
-    _, summary = classreport.write(assignment, results_by_student, dest, timings=timings, pages=pages)
+                       page=(pages or {}).get(student), late=(late or {}).get(student), rule=rule)
+    _, summary = classreport.write(assignment, results_by_student, dest, timings=timings, pages=pages,
+                                   late=late, rule=rule)
     return summary

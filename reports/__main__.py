@@ -87,6 +87,16 @@ def read_folder(folder):
     return index, results, artifacts, pages, problems
 
 
+def read_late(folder, pages):
+    """``(rule, {student: row})`` of the late policy applied to the class (``.grade-all/late.json``,
+    written by ``python -m gradebook``); ``("", {})`` without one."""
+    data = _read_json(Path(folder) / ".grade-all" / "late.json")
+    if not isinstance(data, dict) or not isinstance(data.get("students"), dict) or not isinstance(data.get("rule"), str):
+        return "", {}
+    rows = data["students"]
+    return data["rule"], {name: rows[stem] for name, stem in pages.items() if isinstance(rows.get(stem), dict)}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m reports", description=__doc__.splitlines()[0])
     parser.add_argument("results_dir", help="a results folder (grade-all --results-dir)")
@@ -115,9 +125,10 @@ def main(argv=None):
               "give --assignment", file=sys.stderr)
         return 2
     seed = index.get("seed") if isinstance(index.get("seed"), int) else None
+    rule, late = read_late(folder, pages)
     try:
         summary = write_all(one_line(assignment, limit=40), dict(sorted(results.items())), out,
-                            artifacts_by_student=artifacts, seed=seed, pages=pages)
+                            artifacts_by_student=artifacts, seed=seed, pages=pages, late=late, rule=rule)
     except OSError as exc:
         print(f"reports: the pages could not be written in {one_line(str(out))}: {one_line(exc, 300)}",
               file=sys.stderr)

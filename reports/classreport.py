@@ -22,7 +22,7 @@ from autograder import files
 from autograder.text import one_line
 
 from . import figures, parse
-from .feedback import page_name
+from .feedback import late_context, page_name
 from .templating import render
 
 SLOWEST = 10
@@ -186,7 +186,7 @@ def text_summary(summary, html_path=None, width=40):
     return "\n".join(out)
 
 
-def write(assignment, results_by_student, dest, *, timings=None, pages=None):
+def write(assignment, results_by_student, dest, *, timings=None, pages=None, late=None, rule=""):
     """Write ``dest/class.html``; return ``(html_path, summary_text)``.
 
     ``results_by_student`` maps each student (folder name) to the results
@@ -194,6 +194,8 @@ def write(assignment, results_by_student, dest, *, timings=None, pages=None):
     (default: the results' timing, :func:`reports.parse.timing`).
     A student whose feedback page is in ``dest`` is linked to it: ``pages`` maps students to
     their pages' stems (default: :func:`~reports.feedback.page_name` of the name).
+    ``late`` {student: row} and ``rule``: the late policy applied; the report states the rule and
+    lists each student's submission time, lateness, penalty and the evidence of the time.
     """
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
@@ -222,6 +224,9 @@ def write(assignment, results_by_student, dest, *, timings=None, pages=None):
                       "reason": next((label for y, label, _ in s.incomplete if y == x), "")}
                      for x in sorted(s.totals, key=lambda x: (-s.totals[x], str(x)))],
         "seeds": ", ".join(map(str, s.seeds)) or "unknown",
+        "late": {"rule": one_line(rule, limit=600),
+                 "rows": [{**student(x), **late_context((late or {}).get(x), rule)}
+                          for x in sorted(late or {}) if late_context((late or {}).get(x), rule)]} if rule else None,
         "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
     files.write_atomic(path, render("class.html.j2", **ctx))
