@@ -94,7 +94,10 @@ class Policy:
 
 
 def _shown(when):
-    return when.strftime("%Y-%m-%d %H:%M %Z (UTC%z)").replace("(UTC+0000)", "").strip()
+    """``2026-05-01 23:59 Europe/Berlin (UTC+02:00)``: the zone's IANA name where it has one."""
+    zone = getattr(when.tzinfo, "key", None) or when.tzname() or ""
+    offset = when.strftime("%z")
+    return f"{when:%Y-%m-%d %H:%M} {zone} (UTC{offset[:3]}:{offset[3:]})"
 
 
 def _zone(value, key):
