@@ -9,6 +9,10 @@
 #   make grade ASSIGNMENT=mle SUBMISSIONS=path [OUT=dir] [FORCE=1] [DASK=tcp://host:8786]
 #                             grade a class (one sub-folder per student, or an LMS download);
 #                             writes OUT (default build/grades/<a>/); a re-run regrades only what changed
+#   make grade ASSIGNMENT=mle SUBMISSIONS=download EXPORT=canvas [EXPORT_FILE=f.csv] [ROSTER=export.csv] [POLICY=late.toml]
+#                             also write the gradebook as Canvas / Moodle / Blackboard imports it (default
+#                             OUT/<EXPORT>.csv; ROSTER: the LMS's own gradebook export, filled in), and
+#                             apply a late policy (the CSV gains submitted_at, late_by, penalty, evidence)
 #   make check ASSIGNMENT=mle the public tests, as a student runs them, on assignments/<a>
 #   make assignments          regenerate assignments/ (student stubs) from solutions/; refuses to
 #                             overwrite a file changed by hand (FORCE=1 saves it under saved-work/ first)
@@ -41,6 +45,12 @@ DASK        ?=
 SAMPLE      := build/sample_class
 OUT         ?= build/grades/$(ASSIGNMENT)
 BENCH_N     ?=
+EXPORT      ?=
+EXPORT_FILE ?= $(OUT)/$(EXPORT).csv
+ROSTER      ?=
+POLICY      ?=
+LMS_OPTS     = $(if $(EXPORT),--export $(EXPORT) $(EXPORT_FILE)) $(if $(ROSTER),--roster $(ROSTER)) \
+               $(if $(POLICY),--policy $(POLICY))
 
 .PHONY: venv test test-fast grade bench-class check assignments handout grader-lock bench mnist sample-class points gradescope nbgrader mutation clean \
         feedback-screenshot
@@ -94,9 +104,9 @@ ifeq ($(SUBMISSIONS),)
 	  echo "Written: $(SAMPLE)/$$a/ (gradebook.csv, results/, feedback/)"; done
 else
 	@test -n "$(ASSIGNMENT)" || { echo "make grade SUBMISSIONS=... needs ASSIGNMENT=<$(ALL)>"; exit 2; }
-	$(PY) -m autograder grade-all $(ASSIGNMENT) $(SUBMISSIONS) $(GRADE_OPTS) \
+	$(PY) -m autograder grade-all $(ASSIGNMENT) $(SUBMISSIONS) $(GRADE_OPTS) $(LMS_OPTS) \
 	  --csv $(OUT)/gradebook.csv --results-dir $(OUT)/results --feedback $(OUT)/feedback
-	@echo "Written: $(OUT)/ (gradebook.csv, results/, feedback/)"
+	@echo "Written: $(OUT)/ (gradebook.csv, results/, feedback/)$(if $(EXPORT), and $(EXPORT_FILE))"
 endif
 
 check: $(STAMP)

@@ -373,6 +373,10 @@ def _output_problems(args):
         problem = results.results_path_problem(args.csv)
         if problem:
             yield problem.replace("results path", "--csv path")
+    if args.export:
+        problem = results.results_path_problem(args.export[1])
+        if problem:
+            yield problem.replace("results path", "--export path")
     for flag, folder in (("--results-dir", args.results_dir), ("--feedback", args.feedback)):
         if folder and os.path.lexists(folder) and (os.path.islink(folder) or not os.path.isdir(folder)):
             yield f"the {flag} path {one_line(folder)} is not a folder: give a folder or a new path"

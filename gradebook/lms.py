@@ -96,8 +96,12 @@ def identity_key(identity, fmt):
     return who, who
 
 
-def _fold(text):
-    return re.sub(r"[\W_]+", "", unicodedata.normalize("NFKC", str(text)).casefold())
+def _folds(text):
+    """The forms an LMS may have made a name into for a file name: letters and digits only, case
+    folded; with its accents, without them, or with non-ASCII letters dropped (Canvas's ``lastfirst``)."""
+    text = unicodedata.normalize("NFKC", str(text)).casefold()
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    return {re.sub(r"[\W_]+", "", text), re.sub(r"[^a-z0-9]+", "", plain), re.sub(r"[^a-z0-9]+", "", text)}
 
 
 def _number(x):
@@ -238,7 +242,7 @@ def _name_matches(fmt, header, row, entry):
     column = {"canvas": "Student", "moodle": "Full name"}.get(fmt)
     if not entry.lms or column not in header:
         return True
-    return _fold(row[header.index(column)]) == _fold(entry.label)
+    return bool(_folds(row[header.index(column)]) & _folds(entry.label))
 
 
 def fill_roster(header, rows, fmt, entries, column):

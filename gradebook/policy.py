@@ -301,6 +301,18 @@ def apply(policy, who, raw, max_score, ev):
     return row
 
 
+def last_accepted(policy, who, now=None):
+    """The latest time a submission of ``who`` still counts for something (aware), or None when late
+    work is accepted without end: their deadline plus the grace, or plus ``nothing_after`` periods.
+
+    What Classroom's collect takes: the last push before it, whose server time then decides the penalty.
+    """
+    deadline = policy.extensions.get(who, policy.deadline)
+    if policy.nothing_after is None:
+        return None if policy.percent < 100 else deadline + policy.grace
+    return deadline + max(policy.grace, policy.nothing_after * PERIODS[policy.per])
+
+
 def _unknown(policy, row):
     return "no penalty applied" if policy.without_evidence == "no-penalty" else "scored nothing (without_evidence = \"zero\")"
 

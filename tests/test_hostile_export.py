@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import math
 import os
+import subprocess
 
 import pytest
 
@@ -188,3 +189,62 @@ def test_a_late_class_is_charged_from_blackboards_stamps_never_from_file_times(t
     report = (feedback / "class.html").read_text()
     assert 'id="late-rule"' in report and "America/New_York" in report
     assert "Late policy: " + pol.rule() in graded.proc.stdout
+
+
+class _PushLog:
+    """Push times as the server recorded them, per repository: {url: [(sha, aware time)]}."""
+
+    def __init__(self, pushes):
+        self.log = pushes
+
+    def pushes(self, url, branch):
+        from frontdoors.classroom import collect
+
+        return [collect.Push(sha, at) for sha, at in self.log[url]]
+
+
+def test_classroom_collect_with_a_policy_charges_by_the_servers_push_time(tmp_path):
+    """collect --policy: each student's commit is the last pushed before their work stops counting,
+    and its server push time (never the commit date, which one student backdates) decides the
+    penalty; an extension moves that student's deadline."""
+    from frontdoors.classroom import collect
+    from tests.fake_github import git_commit
+
+    pol = policy.parse(POLICY)
+    deadline = pol.deadline
+    ref = reference_source("mle")
+    hour, day = dt.timedelta(hours=1), dt.timedelta(days=1)
+    plan = {   # student: (commit date the student wrote, push time the server recorded)
+        "ontime": (deadline - hour, deadline - hour),
+        "backdated": (deadline - hour, deadline + day + hour),   # pushed two started days late
+        "erin": (deadline + day, deadline + day),                # within the extension
+        "toolate": (deadline + 3 * day, deadline + 3 * day),     # after the last accepted time: not taken
+    }
+    repos, pushes = [], {}
+    for who, (dated, pushed) in plan.items():
+        repo = tmp_path / "org" / who
+        repo.mkdir(parents=True)
+        subprocess.run(["git", "init", "-q", "-b", "main", str(repo)], check=True)
+        sha = git_commit(repo, dated.isoformat(), {"mle.py": ref})
+        repos.append((who, repo.as_uri()))
+        pushes[repo.as_uri()] = [(sha, pushed.astimezone(dt.timezone.utc))]
+    policy_file = tmp_path / "policy.toml"
+    policy_file.write_text(POLICY)
+    work = tmp_path / "work"
+    status = collect.collect("mle", repos, None, work, jobs=2, seed=1, push_log=_PushLog(pushes),
+                             policy=policy_file, log=lambda *_: None)
+    assert status == 0
+    with open(work / "gradebook-mle.csv", newline="") as f:
+        book = {r["student"]: r for r in csv.DictReader(f)}
+    for who, (_, pushed) in plan.items():
+        row = book[who]
+        if who == "toolate":
+            assert row["submitted_at"] == "" and "no push before" in row["collection"]
+            continue
+        late_by = pushed - pol.extensions.get(who, deadline)
+        periods = 0 if late_by <= pol.grace else math.ceil(late_by / day)
+        raw = float(row["raw_total"])
+        assert raw > 0 and math.isclose(float(row["penalty"]), raw * pol.percent / 100 * periods), (who, row)
+        assert row["evidence"] == "the server's push time (collected.csv)"
+        assert dt.datetime.fromisoformat(row["submitted_at"]) == pushed
+    assert float(book["backdated"]["penalty"]) > 0 == float(book["ontime"]["penalty"])
