@@ -178,6 +178,10 @@ def run(args):
     late_path = results_dir / ".grade-all" / LATE_FILE
     late = {}
     if pol is not None:
+        known = {str(i.get("who") or "") for i in identities.values()}
+        for who in sorted(set(pol.extensions) - known):
+            print(f"gradebook: the policy's extension for {one_line(who, 80)!r} names no student of this class "
+                  "(name them as the gradebook does: the LMS download's name or the folder name)", file=sys.stderr)
         late = late_rows(pol, identities, results, pushed)
         files.write_atomic(late_path, json.dumps({"rule": pol.rule(), "students": late}, indent=2,
                                                  ensure_ascii=False) + "\n")

@@ -198,7 +198,7 @@ def read_roster(path):
         raise ExportError(f"the roster {shown} is neither UTF-8 nor UTF-16 text: export it from the LMS again "
                           "(or save it as CSV UTF-8)") from None
     first = text.split("\n", 1)[0]
-    delimiter = "\t" if "\t" in first and "," not in first else ","
+    delimiter = "\t" if first.count("\t") > first.count(",") else ","
     try:
         rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     except csv.Error as exc:

@@ -183,6 +183,12 @@ def test_a_blackboard_utf16_tab_download_is_read(tmp_path):
     assert gradebook(out, "--export", "blackboard", tmp_path / "b.csv", "--roster", roster).returncode == 0
     (row,) = read(tmp_path / "b.csv", delimiter="\t")
     assert float(row["mle [Total Pts: 100 Score] |777"]) == 6 and row["Last Name"] == "Smith"
+    # a column name with a comma in a tab-delimited download is still one column
+    header[5] = "Availability, term 1"
+    _write_csv(roster, [header, ["Smith", "Bob", "bsmith", "1", "", "Available", "3"]], delimiter="\t", encoding="utf-16")
+    assert gradebook(out, "--export", "blackboard", tmp_path / "b.csv", "--roster", roster).returncode == 0
+    (row,) = read(tmp_path / "b.csv", delimiter="\t")
+    assert float(row["mle [Total Pts: 100 Score] |777"]) == 6 and row["Availability, term 1"] == "Available"
 
 
 def test_a_folder_class_needs_a_download_or_a_roster(tmp_path):
@@ -245,6 +251,9 @@ def test_penalties_follow_the_rule_from_blackboards_stamps(tmp_path):
         assert math.isclose(row["total"], 10 - want) and row["raw"] == 10
         assert row["evidence"].startswith("Blackboard's attempt stamp")
     assert {r["penalty"] for r in rows.values()} >= {0, 1, 2, 10}   # every branch of the rule was met
+    (tmp_path / "typo.toml").write_text(POLICY.replace("erin =", "eirn ="))
+    proc = gradebook(out, "--policy", tmp_path / "typo.toml")
+    assert proc.returncode == 0 and "extension for 'eirn' names no student" in proc.stderr
     exported = {r["Username"]: float(r["mle [Total Pts: 15 Score]"]) for r in read(tmp_path / "b.csv")}
     by_stem = late["students"]
     assert exported == {s: by_stem[s]["total"] for s in by_stem}
