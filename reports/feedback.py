@@ -64,6 +64,9 @@ def context(student, results, *, artifacts=None, seed=None, assignment=None, lat
     seed = stated if stated is not None else seed
     tests = parse.tests(results)
     score, max_score = parse.total(results), parse.max_total(results)
+    late = late_context(late, rule)
+    if late and late["charged"] and late["total"]:  # the total is the score after the late penalty
+        score = float(late["total"])
     reason = parse.reason(results)
     pics = figures.pictures(assignment, results, artifacts)
     shown = []
@@ -94,7 +97,7 @@ def context(student, results, *, artifacts=None, seed=None, assignment=None, lat
         "seed": seed,
         "regrade": regrade_command(one_line(assignment, limit=40), seed if seed is not None else "N"),
         "execution_time": parse.timing(results),
-        "late": late_context(late, rule),
+        "late": late,
         "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
@@ -155,7 +158,9 @@ def markdown(ctx):
     out.append(f"# {md_text(a)}: feedback for {md_text(ctx['student'])}\n")
     out.append(f"**Total: {ctx['score']} / {ctx['max_score']} points** "
                f"({ctx['passed']} of {ctx['count']} tests passed"
-               + (f", {ctx['carried']} on your own parts" if ctx["carried"] else "") + ")\n")
+               + (f", {ctx['carried']} on your own parts" if ctx["carried"] else "")
+               + (f"; {ctx['late']['raw']} before the late penalty" if ctx["late"] and ctx["late"]["charged"] else "")
+               + ")\n")
     late = ctx["late"]
     if late:
         out.append("## Late policy\n")

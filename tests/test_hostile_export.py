@@ -185,7 +185,7 @@ def test_a_late_class_is_charged_from_blackboards_stamps_never_from_file_times(t
     assert float(mo[col["penalty"]]) == 0 and mo[col["submitted_at"]] == ""
     assert mo[col["evidence"]] == "no evidence of the time: no penalty applied"
     page = (feedback / "oneday.html").read_text()
-    assert pol.rule().replace("'", "&#39;") in page and "Penalty: −" in page
+    assert pol.rule().replace("'", "&#39;") in page and "Penalty: −" in page and "before the late penalty" in page
     report = (feedback / "class.html").read_text()
     assert 'id="late-rule"' in report and "America/New_York" in report
     assert "Late policy: " + pol.rule() in graded.proc.stdout
