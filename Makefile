@@ -9,6 +9,10 @@
 #   make grade ASSIGNMENT=mle SUBMISSIONS=path [OUT=dir] [FORCE=1] [DASK=tcp://host:8786]
 #                             grade a class (one sub-folder per student, or an LMS download);
 #                             writes OUT (default build/grades/<a>/); a re-run regrades only what changed
+#   make grade ASSIGNMENT=mle SUBMISSIONS=download EXPORT=canvas [EXPORT_FILE=f.csv] [ROSTER=export.csv] [POLICY=late.toml]
+#                             also write the gradebook as Canvas / Moodle / Blackboard imports it (default
+#                             OUT/<EXPORT>.csv; ROSTER: the LMS's own gradebook export, filled in), and
+#                             apply a late policy (the CSV gains submitted_at, late_by, penalty, evidence)
 #   make check ASSIGNMENT=mle the public tests, as a student runs them, on assignments/<a>
 #   make assignments          regenerate assignments/ (student stubs) from solutions/; refuses to
 #                             overwrite a file changed by hand (FORCE=1 saves it under saved-work/ first)
@@ -41,6 +45,12 @@ DASK        ?=
 SAMPLE      := build/sample_class
 OUT         ?= build/grades/$(ASSIGNMENT)
 BENCH_N     ?=
+EXPORT      ?=
+EXPORT_FILE ?= $(OUT)/$(EXPORT).csv
+ROSTER      ?=
+POLICY      ?=
+LMS_OPTS     = $(if $(EXPORT),--export $(EXPORT) $(EXPORT_FILE)) $(if $(ROSTER),--roster $(ROSTER)) \
+               $(if $(POLICY),--policy $(POLICY))
 
 .PHONY: venv test test-fast grade bench-class check assignments handout grader-lock bench mnist sample-class points gradescope nbgrader mutation clean \
         feedback-screenshot
@@ -61,9 +71,11 @@ test: $(STAMP)
 # The unit-level test files: text, wire, intake, harness, stubs, datasets, sandbox, the catalogue's
 # points and public tests, reports from synthetic results, the similarity report on the catalogue's
 # modules, mutation operators, docs/'s contracts, who imports whom, the suite's own machinery
-# (grouping, the skip summary). None grades a class, builds an nbgrader course or runs the hostile suite.
+# (grouping, the skip summary), the LMS exports and late policy on results folders made by the
+# test. None grades a class, builds an nbgrader course or runs the hostile suite.
 FAST_TESTS := $(addprefix tests/test_,text.py wire.py intake.py harness.py stubs.py datasets.py sandbox.py \
-                catalogue.py reports.py similarity.py mutation.py docs.py house.py parallel.py skip_summary.py)
+                catalogue.py reports.py similarity.py mutation.py docs.py house.py parallel.py skip_summary.py \
+                gradebook.py)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest $(FAST_TESTS) -n 2 --dist loadgroup --durations=10
@@ -93,9 +105,9 @@ ifeq ($(SUBMISSIONS),)
 	  echo "Written: $(SAMPLE)/$$a/ (gradebook.csv, results/, feedback/)"; done
 else
 	@test -n "$(ASSIGNMENT)" || { echo "make grade SUBMISSIONS=... needs ASSIGNMENT=<$(ALL)>"; exit 2; }
-	$(PY) -m autograder grade-all $(ASSIGNMENT) $(SUBMISSIONS) $(GRADE_OPTS) \
+	$(PY) -m autograder grade-all $(ASSIGNMENT) $(SUBMISSIONS) $(GRADE_OPTS) $(LMS_OPTS) \
 	  --csv $(OUT)/gradebook.csv --results-dir $(OUT)/results --feedback $(OUT)/feedback
-	@echo "Written: $(OUT)/ (gradebook.csv, results/, feedback/)"
+	@echo "Written: $(OUT)/ (gradebook.csv, results/, feedback/)$(if $(EXPORT), and $(EXPORT_FILE))"
 endif
 
 check: $(STAMP)

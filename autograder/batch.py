@@ -56,7 +56,9 @@ MAX_FILE_BYTES = 32 << 20
 MAX_LMS_FILES = 200
 
 #: Canvas: anchored at the start; the student is ``<lastfirst>_<user id>`` (letters and digits only).
-CANVAS = re.compile(r"^(?P<who>[A-Za-z0-9]+?)(?:_(?:late|LATE))?_(?P<id>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
+#: ``_late`` / ``_LATE`` is Canvas's own mark of a submission made after its due date (Canvas
+#: writes it; the time itself is not in the name).
+CANVAS = re.compile(r"^(?P<who>[A-Za-z0-9]+?)(?P<late>_(?:late|LATE))?_(?P<id>\d+)_(?P<sub>\d+)_(?P<file>.+)$")
 #: Moodle: what follows ``<Full Name>``; found anywhere, so that a second one is seen.
 MOODLE_MARK = re.compile(r"_(?P<id>\d+)_assignsubmission_(?:file|onlinetext)_")
 #: Blackboard: what follows ``<Assignment>_<username>``; found anywhere, so that a second one is seen.
@@ -90,6 +92,14 @@ class Student:
     skipped: str = ""               # why it is not graded ("" when it is)
     key: str = ""                   # the identity (raw name); defaults to ``name``
     stem: str = ""                  # file stem of its results; defaults to file_stem(name)
+    who: str = ""                   # the LMS's name of the student (raw), or the raw folder name
+    stamp: str = ""                 # Blackboard: the graded attempt's stamp (the server's clock)
+    late_marker: bool = False       # Canvas: the download's name carries Canvas's "late" mark
+
+    def identity(self):
+        """What the gradebook exports and the late policy read of this student (plain JSON)."""
+        return {"name": self.name, "lms": self.lms, "who": self.who or self.key, "stamp": self.stamp,
+                "late_marker": self.late_marker, "skipped": self.skipped}
 
     def __post_init__(self):
         self.key = self.key or self.name
@@ -115,6 +125,7 @@ class Reading:
     who: str          # the student, as the LMS names them
     stamp: str        # Blackboard's attempt stamp ("" elsewhere)
     file: str | None  # the original file name; None for a receipt
+    late: bool = False  # Canvas's "late" mark in the name
 
 
 def _readings(name):
@@ -124,7 +135,7 @@ def _readings(name):
     if m:
         r = CANVAS_RESUBMITTED.match(m["file"])
         out.append(Reading("canvas", f"{m['who']}_{m['id']}", "",
-                           (r["stem"] + r["ext"]) if r else m["file"]))
+                           (r["stem"] + r["ext"]) if r else m["file"], bool(m["late"])))
     for m in MOODLE_MARK.finditer(name):
         if m.start() > 0:
             out.append(Reading("moodle", f"{name[:m.start()]}_{m['id']}", "", name[m.end():] or None))
@@ -169,12 +180,13 @@ def lms_reading(name, now=None):
 
 
 def _lms_key(name):
-    """(lms, student key, attempt stamp, original file name or None) for an LMS file name.
+    """(lms, student key, attempt stamp, original file name or None, Canvas late mark) for an
+    LMS file name.
 
     Raises ValueError for a name no single student can be given (see :func:`lms_reading`).
     """
     r = lms_reading(name)
-    return None if r is None else (r.lms, r.who, r.stamp, r.file)
+    return None if r is None else (r.lms, r.who, r.stamp, r.file, r.late)
 
 
 def _unique(students):
@@ -230,7 +242,8 @@ def discover(root, assignment):
                                                "(rename it to grade it)"))
             else:
                 folders.append(Student(name, path=Path(entry.path), key=entry.name,
-                                       lms="moodle" if moodle_folder else ""))
+                                       lms="moodle" if moodle_folder else "",
+                                       who=moodle_folder["who"] if moodle_folder else entry.name))
             continue
         try:
             key = _lms_key(entry.name)
@@ -248,11 +261,11 @@ def discover(root, assignment):
                    "neither a student folder nor an LMS download's file name")
             ignored.append((shown, why))
             continue
-        lms, who, stamp, original = key
+        lms, who, stamp, original, late = key
         if original is None:
             ignored.append((shown, f"a {lms} receipt (no submitted file)"))
             continue
-        groups.setdefault((lms, who), {}).setdefault(stamp, []).append((original, Path(entry.path), lms))
+        groups.setdefault((lms, who), {}).setdefault(stamp, []).append((original, Path(entry.path), late))
     students = list(folders)
     for (lms, who), attempts in groups.items():
         latest = attempts[max(attempts)]          # Blackboard: the latest attempt counts
@@ -263,7 +276,9 @@ def discover(root, assignment):
         for original, path, _ in sorted(latest, key=lambda t: t[1].name):
             files.setdefault(original, path)      # Canvas: the first (lowest -n) wins a name clash
         # "\0" is in no folder name: an LMS student never shares a key with a folder
-        students.append(Student(one_line(who, limit=120), files=files, lms=lms, key=f"\0{lms}\0{who}"))
+        students.append(Student(one_line(who, limit=120), files=files, lms=lms, key=f"\0{lms}\0{who}",
+                                who=who, stamp=max(attempts),
+                                late_marker=any(late for _, _, late in latest)))
     _unique(students)
     students.sort(key=lambda s: (s.name, s.key))
     return students, ignored
@@ -416,11 +431,14 @@ class Store:
         return data.get("seed") if data.get("assignment") == assignment else None
 
     def save_class(self, assignment, seed, students=()):
-        """The class's state: its assignment, seed and students (those graded: ``{stem: name}``)."""
+        """The class's state: its assignment, seed and students (those graded: ``{stem: name}``),
+        and every student's identity (``{stem: Student.identity()}``, the skipped ones too: what
+        ``python -m gradebook`` exports and applies a late policy to)."""
         if self.dir is not None:
             _atomic_write(self.dir / ".grade-all" / "class.json",
                           {"assignment": assignment, "seed": seed,
-                           "students": {s.stem: s.name for s in students if not s.skipped}})
+                           "students": {s.stem: s.name for s in students if not s.skipped},
+                           "identities": {s.stem: s.identity() for s in students}})
 
     def save_source(self, student, source):
         """Keep ``student``'s graded module (bytes; None: there is none, and an older copy goes)."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import multiprocessing
 import os
 import re
@@ -69,7 +70,19 @@ def main(argv=None):
                    "cluster (tcp://scheduler:8786); an empty or malformed address is a usage error")
     a.add_argument("--unisolated", action="store_true", help=UNISOLATED_HELP)
     a.add_argument("--no-carry-forward", action="store_true", help=NO_CARRY_HELP)
+    a.add_argument("--policy", help="the assignment's late policy (TOML: deadline, time zone, extensions, "
+                   "grace, penalty); the gradebook gains submitted_at, late_by, penalty and evidence")
+    a.add_argument("--pushed", help=argparse.SUPPRESS)  # collect's collected.csv: the server's push times
+    a.add_argument("--export", nargs=2, metavar=("FORMAT", "FILE"), help="also write the gradebook as "
+                   "FORMAT (canvas, moodle or blackboard) imports it, keyed by the LMS download's identities")
+    a.add_argument("--roster", help="with --export: the LMS's own gradebook export, whose rows the "
+                   "export fills in (every other column and row left as they are)")
+    a.add_argument("--column", help="with --export: the assignment's column in the LMS (default: the assignment)")
+    a.add_argument("--out-of", type=float, help="with --export: the LMS assignment's maximum points "
+                   "(the totals are rescaled; default: the kit's points)")
     args = parser.parse_args(argv)
+    if args.command == "grade-all" and (args.roster or args.column or args.out_of) and not args.export:
+        parser.error("--roster, --column and --out-of go with --export FORMAT FILE")
     if args.no_carry_forward:  # inherited by the grading processes, like --unisolated
         os.environ["AUTOGRADER_NO_CARRY_FORWARD"] = "1"
     if args.unisolated:  # inherited by the grading processes (a Dask worker needs it in its own)
@@ -248,14 +261,22 @@ def cmd_grade_all(args):
     if len(ignored) > 10:
         print(f"not a submission: {len(ignored) - 10} more entries", file=sys.stderr)
 
-    # the pages are drawn from a results folder: --feedback without --results-dir uses a
-    # temporary one (kept, and named, if the pages cannot be drawn)
-    results_dir = args.results_dir or (tempfile.mkdtemp(prefix="autograder-results-") if args.feedback else None)
+    # the pages, the late policy and the export are drawn from a results folder: without
+    # --results-dir a temporary one is used (kept, and named, if the pages cannot be drawn)
+    gradebook = args.policy or args.export
+    results_dir = args.results_dir or (tempfile.mkdtemp(prefix="autograder-results-")
+                                       if args.feedback or gradebook else None)
     store = batch.Store(results_dir)
     seed = args.seed if args.seed is not None else store.previous_seed(args.assignment)
     seed_note = "" if seed is None or args.seed is not None else " (the previous run's)"
     seed = secrets.randbits(31) if seed is None else int(seed)
     store.save_class(args.assignment, seed, students)
+    if results_dir is not None:  # an old run's penalties never outlive its policy
+        (Path(results_dir) / ".grade-all" / "late.json").unlink(missing_ok=True)
+    if gradebook and not run_gradebook(results_dir, args, check=True):
+        if args.results_dir is None:
+            shutil.rmtree(results_dir, ignore_errors=True)
+        return 2
     tests_key = batch.tests_hash(args.assignment)
     staging = tempfile.TemporaryDirectory(prefix="autograder-lms-")
     try:
@@ -268,7 +289,55 @@ def cmd_grade_all(args):
             shutil.rmtree(results_dir, ignore_errors=True)
         if not drawn:
             code = code or 1
+    elif gradebook and args.results_dir is None:
+        shutil.rmtree(results_dir, ignore_errors=True)
     return code
+
+
+def _gradebook_args(results_dir, args, check):
+    cmd = [sys.executable, "-m", "gradebook", os.path.abspath(results_dir)]
+    for flag, value in (("--policy", args.policy), ("--pushed", args.pushed), ("--roster", args.roster),
+                        ("--column", args.column)):
+        if value:
+            cmd += [flag, os.path.abspath(value) if flag in ("--policy", "--pushed", "--roster") else value]
+    if args.out_of is not None:
+        cmd += ["--out-of", repr(args.out_of)]
+    if args.export:
+        cmd += ["--export", args.export[0], os.path.abspath(args.export[1])]
+    return cmd + (["--check"] if check else [])
+
+
+def run_gradebook(results_dir, args, *, check=False):
+    """Run ``python -m gradebook RESULTS_DIR`` (the late policy, the LMS export) in a process of its
+    own: the engine never imports the instructor's side. ``check``: only whether the policy, the
+    roster and the class can be used (asked before anything is graded). Returns whether it succeeded;
+    its messages are printed."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
+    sys.stdout.flush()
+    try:
+        proc = subprocess.run(_gradebook_args(results_dir, args, check), capture_output=True, text=True,
+                              env=env, cwd=ROOT, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        print(f"autograder: python -m gradebook did not run: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return False
+    if proc.stdout.strip():
+        print(clean(proc.stdout).rstrip())
+    if proc.stderr.strip():
+        print(clean(proc.stderr.strip()[-20000:]).replace("gradebook: ", "autograder: ", 1), file=sys.stderr)
+    return proc.returncode == 0
+
+
+def read_late(results_dir):
+    """``(rule, {stem: row})`` of the late policy ``python -m gradebook`` applied (``("", {})`` without one)."""
+    if results_dir is None:
+        return "", {}
+    try:
+        data = json.loads(files.read_regular(Path(results_dir) / ".grade-all" / "late.json", 64 << 20))
+    except (files.NotRead, ValueError):
+        return "", {}
+    if not isinstance(data, dict) or not isinstance(data.get("students"), dict):
+        return "", {}
+    return str(data.get("rule") or ""), data["students"]
 
 
 def draw_feedback(results_dir, dest, *, kept_results=True):
@@ -304,6 +373,10 @@ def _output_problems(args):
         problem = results.results_path_problem(args.csv)
         if problem:
             yield problem.replace("results path", "--csv path")
+    if args.export:
+        problem = results.results_path_problem(args.export[1])
+        if problem:
+            yield problem.replace("results path", "--export path")
     for flag, folder in (("--results-dir", args.results_dir), ("--feedback", args.feedback)):
         if folder and os.path.lexists(folder) and (os.path.islink(folder) or not os.path.isdir(folder)):
             yield f"the {flag} path {one_line(folder)} is not a folder: give a folder or a new path"
@@ -331,7 +404,7 @@ def _grade_class(args, root, students, store, seed, seed_note, tests_key, stagin
     print(f"Grading {len(todo)} submissions of {args.assignment} with seed {seed}{seed_note} ({where})"
           + (f"; {skipped} unchanged since their last grading not regraded (--force regrades them)"
              if skipped else ""), file=sys.stderr)
-    grader_errors = []
+    grader_errors, done = [], True
     if todo:
         executor, close = _executor(args, len(todo))
         try:
@@ -358,15 +431,24 @@ def _grade_class(args, root, students, store, seed, seed_note, tests_key, stagin
         finally:
             close()
     names = _test_names(graded)
+    rule, late = "", {}
+    if args.policy or args.export:
+        done = run_gradebook(store.dir, args)
+        rule, late = read_late(store.dir) if args.policy else ("", {})
+        if not done:
+            print("autograder: the late policy or the LMS export could not be applied (see above); the "
+                  "gradebook below is without it", file=sys.stderr)
     if args.csv:
-        write_csv(args.csv, students, graded, names)
-    print_gradebook(args.assignment, students, graded, names, seed, csv_path=args.csv)
+        write_csv(args.csv, students, graded, names, late=late)
+    print_gradebook(args.assignment, students, graded, names, seed, csv_path=args.csv, late=late, rule=rule)
     if grader_errors:
         message, detail = grader_errors[0]
         print(f"autograder: the grader could not run: {clean(message)}", file=sys.stderr)
         if detail:
             print(clean(detail), file=sys.stderr)
         return 2
+    if not done:
+        return 1
     failures = [n for n, r in graded.items() if reason_key(r) == results.GRADER_FAILURE]
     if failures:
         print(f"autograder: the grader itself failed on {len(failures)} submission(s): "
@@ -388,29 +470,47 @@ def _test_names(graded):
     return names
 
 
-def write_csv(path, students, graded, names):
-    """The gradebook: student, total, reason, one column per test; every cell spreadsheet-safe."""
+#: the columns a late policy adds to the gradebook (after ``reason``)
+LATE_COLUMNS = ("raw_total", "submitted_at", "late_by", "penalty", "evidence")
+
+
+def write_csv(path, students, graded, names, *, late=None):
+    """The gradebook: student, total, reason, one column per test; every cell spreadsheet-safe.
+
+    ``late`` ({stem: row} of a late policy, :func:`read_late`): ``total`` is the score after the
+    penalty, and ``raw_total``, ``submitted_at``, ``late_by``, ``penalty`` and ``evidence`` follow ``reason``.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     with files.replacing(path, newline="") as f:
         w = csv.writer(f)
-        w.writerow([csv_cell(c) for c in ["student", "total", "reason", *names]])
+        w.writerow([csv_cell(c) for c in ["student", "total", "reason", *(LATE_COLUMNS if late else ()), *names]])
         for s in students:
+            row_late = (late or {}).get(s.stem) or {}
+            extra = ([_num(row_late["raw"]) if row_late.get("raw") is not None else "",
+                      row_late.get("submitted_at", ""), row_late.get("late_by", ""),
+                      _num(row_late.get("penalty") or 0) if row_late.get("raw") is not None else "",
+                      row_late.get("evidence", "")] if late else [])
             if s.name in graded:
                 res = graded[s.name]
                 scores = {t["name"]: t["score"] for t in res.get("tests", [])}
                 unisolated = (res.get("autograder") or {}).get("unisolated")
                 reason = "; ".join(r for r in (reason_text(res), unisolated and "graded without isolation") if r)
-                row = [s.name, _num(res.get("score", 0)), reason,
-                       *(_num(scores.get(n, 0)) for n in names)]
+                total = row_late["total"] if row_late.get("total") is not None else res.get("score", 0)
+                row = [s.name, _num(total), reason, *extra, *(_num(scores.get(n, 0)) for n in names)]
             else:
-                row = [s.name, "", s.skipped, *("" for _ in names)]
+                row = [s.name, "", s.skipped, *extra, *("" for _ in names)]
             w.writerow([csv_cell(c) for c in row])
 
 
-def print_gradebook(assignment, students, graded, names, seed, *, csv_path=None, file=None):
-    """The gradebook on the terminal; a table wider than the terminal wraps its test columns."""
+def print_gradebook(assignment, students, graded, names, seed, *, csv_path=None, file=None, late=None, rule=""):
+    """The gradebook on the terminal; a table wider than the terminal wraps its test columns.
+
+    With a late policy (``late``, ``rule``: :func:`read_late`) the totals are after the penalty,
+    and the penalties are listed under the rule.
+    """
     file = file or sys.stdout
+    late = late or {}
     cols = max(shutil.get_terminal_size((120, 20)).columns, 60)
     shown = {s.name: one_line(s.name, limit=40) for s in students}
     sw = max([7, *(len(v) for v in shown.values())])
@@ -428,7 +528,9 @@ def print_gradebook(assignment, students, graded, names, seed, *, csv_path=None,
                 print(f"{shown[s.name]:<{sw}}  {'—':>6}  (not graded)", file=file)
                 continue
             scores = {t["name"]: t["score"] for t in res.get("tests", [])}
-            print(f"{shown[s.name]:<{sw}}  {float(res.get('score', 0)):>6g}  "
+            total = (late.get(s.stem) or {}).get("total")
+            total = res.get("score", 0) if total is None else total
+            print(f"{shown[s.name]:<{sw}}  {float(total):>6g}  "
                   + " ".join(f"{scores.get(names[i], 0):<4g}" for i in block), file=file)
     for i, n in enumerate(names, 1):
         print(f"  T{i}: {one_line(n)}", file=file)
@@ -438,5 +540,12 @@ def print_gradebook(assignment, students, graded, names, seed, *, csv_path=None,
         print("Could not be graded in full:", file=file)
         for n, r in reasons:
             print(f"  {shown[n]}: {one_line(r)}", file=file)
+    if rule:
+        print(f"Late policy: {one_line(rule, 400)}", file=file)
+        for s in students:
+            row = late.get(s.stem) or {}
+            if row.get("penalty") or (s.name in graded and not row.get("submitted_at") and row.get("evidence")):
+                what = f"-{row['penalty']:g} (late by {row['late_by']})" if row.get("penalty") else "no penalty"
+                print(f"  {shown[s.name]}: {what}; {one_line(row.get('evidence', ''), 200)}", file=file)
     if csv_path:
         print(f"Full gradebook (names uncut, every column): {one_line(str(csv_path))}", file=file)

@@ -68,20 +68,22 @@ __all__ = ["feedback", "classreport", "parse", "similarity", "page_name", "write
 
 
 def write_all(assignment, results_by_student, dest, *, artifacts_by_student=None, seed=None, timings=None,
-              pages=None, similar=None):
+              pages=None, similar=None, late=None, rule=""):
     """Every student's feedback pages, the similar pairs' pages and the class report in ``dest``;
     returns the text summary.
 
     ``pages`` maps students to their pages' file stems (default :func:`page_name` of each);
-    ``similar`` is a :class:`reports.similarity.Comparison` (None: nothing was compared).
+    ``similar`` is a :class:`reports.similarity.Comparison` (None: nothing was compared);
+    ``late`` {student: row} and ``rule``: the late policy ``python -m gradebook`` applied (its
+    ``late.json``), which every page and the class report state.
     """
     for student, results in results_by_student.items():
         feedback.write(student, results, dest, artifacts=(artifacts_by_student or {}).get(student)
                        if artifacts_by_student is not None else None, seed=seed, assignment=assignment,
-                       page=(pages or {}).get(student))
+                       page=(pages or {}).get(student), late=(late or {}).get(student), rule=rule)
     if similar is not None:
         similarity.write_pages(similar, dest, assignment=assignment,
                                pages={s: (pages or {}).get(s) or page_name(s) for s in results_by_student})
     _, summary = classreport.write(assignment, results_by_student, dest, timings=timings, pages=pages,
-                                   similar=similar)
+                                   similar=similar, late=late, rule=rule)
     return summary

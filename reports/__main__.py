@@ -108,6 +108,16 @@ def compare_kept(folder, assignment, pages, *, kept, threshold, min_lines):
                               not_compared=not_compared, cut=cut)
 
 
+def read_late(folder, pages):
+    """``(rule, {student: row})`` of the late policy applied to the class (``.grade-all/late.json``,
+    written by ``python -m gradebook``); ``("", {})`` without one."""
+    data = _read_json(Path(folder) / ".grade-all" / "late.json")
+    if not isinstance(data, dict) or not isinstance(data.get("students"), dict) or not isinstance(data.get("rule"), str):
+        return "", {}
+    rows = data["students"]
+    return data["rule"], {name: rows[stem] for name, stem in pages.items() if isinstance(rows.get(stem), dict)}
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m reports", description=__doc__.splitlines()[0])
     parser.add_argument("results_dir", help="a results folder (grade-all --results-dir)")
@@ -146,10 +156,12 @@ def main(argv=None):
     seed = index.get("seed") if isinstance(index.get("seed"), int) else None
     similar = compare_kept(folder, assignment, pages, kept=isinstance(index.get("students"), dict),
                            threshold=args.similarity_threshold, min_lines=args.similarity_min_lines)
+    rule, late = read_late(folder, pages)
     try:
         out.mkdir(parents=True, exist_ok=True)
         summary = write_all(one_line(assignment, limit=40), dict(sorted(results.items())), out,
-                            artifacts_by_student=artifacts, seed=seed, pages=pages, similar=similar)
+                            artifacts_by_student=artifacts, seed=seed, pages=pages, similar=similar,
+                            late=late, rule=rule)
     except OSError as exc:
         print(f"reports: the pages could not be written in {one_line(str(out))}: {one_line(exc, 300)}",
               file=sys.stderr)

@@ -23,7 +23,7 @@ from autograder import files
 from autograder.text import one_line
 
 from . import figures, parse, similarity
-from .feedback import page_name
+from .feedback import late_context, page_name
 from .templating import render
 
 SLOWEST = 10
@@ -209,7 +209,8 @@ def similar_context(comparison, student):
     }
 
 
-def write(assignment, results_by_student, dest, *, timings=None, pages=None, similar=None):
+def write(assignment, results_by_student, dest, *, timings=None, pages=None, similar=None, late=None,
+          rule=""):
     """Write ``dest/class.html``; return ``(html_path, summary_text)``.
 
     ``results_by_student`` maps each student (folder name) to the results
@@ -219,6 +220,8 @@ def write(assignment, results_by_student, dest, *, timings=None, pages=None, sim
     their pages' stems (default: :func:`~reports.feedback.page_name` of the name). ``similar``
     is the similarity section's :class:`reports.similarity.Comparison` (its pair pages written
     first, :func:`reports.similarity.write_pages`); None: the section says nothing was compared.
+    ``late`` {student: row} and ``rule``: the late policy applied; the report states the rule and
+    lists each student's submission time, lateness, penalty and the evidence of the time.
     """
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
@@ -248,6 +251,9 @@ def write(assignment, results_by_student, dest, *, timings=None, pages=None, sim
                      for x in sorted(s.totals, key=lambda x: (-s.totals[x], str(x)))],
         "seeds": ", ".join(map(str, s.seeds)) or "unknown",
         "similar": similar_context(similar, student),
+        "late": {"rule": one_line(rule, limit=600),
+                 "rows": [{**student(x), **late_context((late or {}).get(x), rule)}
+                          for x in sorted(late or {}) if late_context((late or {}).get(x), rule)]} if rule else None,
         "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
     files.write_atomic(path, render("class.html.j2", **ctx))

@@ -34,13 +34,39 @@ def regrade_command(assignment, seed):
     return f"python -m autograder grade {assignment} SUBMISSION --seed {seed}"
 
 
-def context(student, results, *, artifacts=None, seed=None, assignment=None):
-    """What both pages show, as plain cleaned data (the templates escape it)."""
+def late_context(late, rule):
+    """The late policy's row of a student (``python -m gradebook``'s late.json) as the pages show it, or None."""
+    if not rule or not isinstance(late, dict):
+        return None
+
+    def num(x):
+        try:
+            return _n(float(x))
+        except (TypeError, ValueError):
+            return ""
+
+    return {"rule": one_line(rule, limit=600), "deadline": one_line(late.get("deadline") or "", limit=100),
+            "submitted_at": one_line(late.get("submitted_at") or "", limit=60),
+            "late_by": one_line(late.get("late_by") or "", limit=200),
+            "evidence": one_line(late.get("evidence") or "", limit=400),
+            "penalty": num(late.get("penalty") or 0), "charged": bool(late.get("penalty")),
+            "raw": num(late.get("raw")) if late.get("raw") is not None else "",
+            "total": num(late.get("total")) if late.get("total") is not None else ""}
+
+
+def context(student, results, *, artifacts=None, seed=None, assignment=None, late=None, rule=""):
+    """What both pages show, as plain cleaned data (the templates escape it).
+
+    ``late`` / ``rule``: the student's row of a late policy and the rule applied (:func:`late_context`).
+    """
     assignment = assignment or parse.assignment(results) or "assignment"
     stated = parse.seed(results)  # the seed the data were drawn with, as the engine wrote it
     seed = stated if stated is not None else seed
     tests = parse.tests(results)
     score, max_score = parse.total(results), parse.max_total(results)
+    late = late_context(late, rule)
+    if late and late["charged"] and late["total"]:  # the total is the score after the late penalty
+        score = float(late["total"])
     reason = parse.reason(results)
     pics = figures.pictures(assignment, results, artifacts)
     shown = []
@@ -71,6 +97,7 @@ def context(student, results, *, artifacts=None, seed=None, assignment=None):
         "seed": seed,
         "regrade": regrade_command(one_line(assignment, limit=40), seed if seed is not None else "N"),
         "execution_time": parse.timing(results),
+        "late": late,
         "generated": _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
     }
 
@@ -87,7 +114,7 @@ def _names(line, mistakes):
     return line.startswith(_LIKELY) and one_line(line[len(_LIKELY):].strip(), limit=400) in mistakes
 
 
-def write(student, results, dest, *, artifacts=None, seed=None, assignment=None, page=None):
+def write(student, results, dest, *, artifacts=None, seed=None, assignment=None, page=None, late=None, rule=""):
     """Write ``dest/<student>.html`` and ``dest/<student>.md``; return both paths.
 
     ``results`` is the results.json dict, ``artifacts`` the grading's
@@ -96,11 +123,12 @@ def write(student, results, dest, *, artifacts=None, seed=None, assignment=None,
     results do not state it (every grading of this kit's engine does: a
     resumed class may hold gradings of several seeds).
     The file stem is ``page`` (unique in the class, as grade-all gives it), else
-    :func:`page_name` of ``student``.
+    :func:`page_name` of ``student``. ``late`` / ``rule``: the student's row of a late policy and
+    the rule applied (the page states both: the total after the penalty, and why).
     """
     dest = Path(dest)
     dest.mkdir(parents=True, exist_ok=True)
-    ctx = context(student, results, artifacts=artifacts, seed=seed, assignment=assignment)
+    ctx = context(student, results, artifacts=artifacts, seed=seed, assignment=assignment, late=late, rule=rule)
     stem = page or page_name(student)
     html_path, md_path = dest / f"{stem}.html", dest / f"{stem}.md"
     files.write_atomic(html_path, render("feedback.html.j2", **ctx))
@@ -130,7 +158,21 @@ def markdown(ctx):
     out.append(f"# {md_text(a)}: feedback for {md_text(ctx['student'])}\n")
     out.append(f"**Total: {ctx['score']} / {ctx['max_score']} points** "
                f"({ctx['passed']} of {ctx['count']} tests passed"
-               + (f", {ctx['carried']} on your own parts" if ctx["carried"] else "") + ")\n")
+               + (f", {ctx['carried']} on your own parts" if ctx["carried"] else "")
+               + (f"; {ctx['late']['raw']} before the late penalty" if ctx["late"] and ctx["late"]["charged"] else "")
+               + ")\n")
+    late = ctx["late"]
+    if late:
+        out.append("## Late policy\n")
+        out.append(f"{md_text(late['rule'])}\n")
+        out.append(f"- Your deadline: {md_text(late['deadline'])}")
+        out.append(f"- Submitted: {md_text(late['submitted_at'] or 'time unknown')}"
+                   + (f" ({md_text(late['late_by'])})" if late["late_by"] else ""))
+        out.append(f"- Evidence: {md_text(late['evidence'])}")
+        if late["charged"]:
+            out.append(f"- **Penalty: −{late['penalty']} points: total {late['total']} (before the penalty "
+                       f"{late['raw']})**")
+        out.append("")
     if ctx["unisolated"]:
         out.append(f"> **Graded without isolation:** {md_text(ctx['unisolated'])}\n")
     if ctx["reason"]:

@@ -13,7 +13,7 @@ import ast
 from autograder.paths import ROOT
 
 #: the folders of the kit that hold importable Python (what students get is generated elsewhere)
-PACKAGES = ["autograder", "authoring", "bench", "datasets", "frontdoors", "hidden_tests", "quality",
+PACKAGES = ["autograder", "authoring", "bench", "datasets", "frontdoors", "gradebook", "hidden_tests", "quality",
             "reports", "samples", "solutions", "tests"]
 #: what the engine may import of the kit (besides its own modules): the data it grades with
 ENGINE_MAY_IMPORT = {"autograder", "datasets"}

@@ -204,6 +204,29 @@ def test_feedback_page_shows_total_tests_mistakes_output_and_regrade(tmp_path):
     assert "No picture: the arrays of this grading were not kept." in page.all_text
 
 
+def test_a_late_policy_is_stated_on_the_page_and_the_report_with_the_total_after_it(tmp_path):
+    """The late policy's rule and a student's row (gradebook's late.json): the page's total is after
+    the penalty and says what it was before; the class report states the rule and lists the row; a
+    hostile evidence string is text."""
+    from gradebook import policy
+
+    pol = policy.parse('deadline = 2026-05-01T23:59:00\ntimezone = "UTC"\n[late]\npenalty_percent = 25\n')
+    res = results_for()
+    raw = res["score"]
+    ev = policy.Evidence(pol.deadline + policy.PERIODS["day"] * 1.25, None, "<b>stamp</b>")
+    row = policy.apply(pol, "alice", raw, raw, ev)
+    assert row["penalty"] > 0
+    html_path, md_path = feedback.write("alice", res, tmp_path, assignment="mle", late=row, rule=pol.rule())
+    html, md = html_path.read_text(), md_path.read_text()
+    for text in (html, md):
+        assert f"{row['total']:g} / 100" in text and f"{raw:g} before the late penalty" in text
+        assert pol.rule().replace("'", "&#39;") in text or pol.rule() in text
+    assert "<b>stamp</b>" in check_inert(html).all_text
+    path, _ = classreport.write("mle", {"alice": res}, tmp_path, late={"alice": row}, rule=pol.rule())
+    report = check_inert(path.read_text())
+    assert pol.rule() in report.all_text and f"−{row['penalty']:g}" in report.all_text
+
+
 def test_hostile_names_output_and_messages_are_escaped(tmp_path):
     res = results_for(fail={"test_bernoulli_mle": "bernoulli_mle(...) raised ValueError: <b onmouseover=alert(1)>x"
                                                   "</b>\n(quoted) Likely mistake: <script>alert(2)</script>"},

@@ -1,6 +1,6 @@
 """GitHub Classroom, for the record: grade every student repository at the deadline, on our side.
 
-    python -m frontdoors.classroom.collect ASSIGNMENT (--roster CSV | URL ...) --deadline WHEN
+    python -m frontdoors.classroom.collect ASSIGNMENT (--roster CSV | URL ...) (--deadline WHEN | --policy FILE)
         [--work DIR] [--csv FILE] [--feedback DIR] [--jobs N] [--seed N]
 
 For each student repository (a roster CSV — GitHub Classroom's "download grades"
@@ -29,6 +29,14 @@ export, with ``student_repository_url`` and ``roster_identifier`` /
    gradebook CSV, to which a ``collection`` column is added: empty when the
    commit was collected on server evidence and nothing is to be said, else
    the status, the flags and the files left out).
+
+With ``--policy FILE`` (a late policy, :mod:`gradebook.policy`) the deadline is
+the policy's, and each student's commit is the last one pushed before the
+latest time their work still counts (their extension, the grace, the periods
+the policy still charges: :func:`gradebook.policy.last_accepted`); ``grade-all
+--policy FILE --pushed WORK/collected.csv`` then charges it by the server's
+push time. Without push times there is no evidence of the time, and the row
+says so (the policy's ``without_evidence``).
 
 ``WORK/collected.csv`` records student, repository, commit, the push time
 the server recorded (``date``), the committer date the student wrote
@@ -60,6 +68,7 @@ from pathlib import Path
 from autograder import files
 from autograder.text import csv_cell, one_line
 from autograder.paths import BUILD, ROOT
+from gradebook import policy as late_policy
 
 URL_COLUMNS = ("student_repository_url", "repository_url", "url", "repository", "repo")
 NAME_COLUMNS = ("roster_identifier", "github_username", "student", "login", "name")
@@ -501,13 +510,20 @@ def annotate_gradebook(path, remarks):
 
 
 def collect(assignment, repos, deadline, work, *, csv_path=None, feedback=None, jobs=None, seed=None,
-            log=print, push_log="env", now=None):
+            log=print, push_log="env", now=None, policy=None):
     """Fetch every repository at the deadline and grade them with ``grade-all``; return its exit status.
 
     ``push_log`` is where push times come from: ``"env"`` (default) a
     :class:`GitHubPushLog` when ``GITHUB_TOKEN`` is set, else none; ``None``
-    for none; or any object :func:`fetch_at_deadline` takes.
+    for none; or any object :func:`fetch_at_deadline` takes. ``policy``: the
+    path of a late policy; each student is fetched at the last time their work
+    still counts (:func:`gradebook.policy.last_accepted`, ``deadline`` is then
+    the policy's) and ``grade-all`` charges it by its push time.
     """
+    rules = None
+    if policy is not None:
+        rules = late_policy.load(policy)
+        deadline = rules.deadline
     deadline = deadline if isinstance(deadline, datetime) else parse_deadline(deadline)
     if push_log == "env":
         push_log = push_log_from_env()
@@ -524,8 +540,11 @@ def collect(assignment, repos, deadline, work, *, csv_path=None, feedback=None, 
         while name in seen:
             name, n = f"{student}_{n}", n + 1
         seen.add(name)
+        until = deadline
+        if rules is not None:
+            until = late_policy.last_accepted(rules, name) or (now() if now else datetime.now(timezone.utc))
         try:
-            got = fetch_at_deadline(url, work / "repos" / f"{name}.git", subs / name, deadline,
+            got = fetch_at_deadline(url, work / "repos" / f"{name}.git", subs / name, until,
                                     push_log=push_log, now=now)
         except (CollectError, subprocess.TimeoutExpired, OSError, ValueError) as exc:
             (subs / name).mkdir(exist_ok=True)
@@ -548,6 +567,8 @@ def collect(assignment, repos, deadline, work, *, csv_path=None, feedback=None, 
         cmd += ["--jobs", str(jobs)]
     if seed is not None:
         cmd += ["--seed", str(seed)]
+    if policy is not None:
+        cmd += ["--policy", str(policy), "--pushed", str(work / "collected.csv")]
     env = {k: v for k, v in os.environ.items() if k not in SECRET_ENV}   # no grading holds the token
     status = subprocess.run(cmd, cwd=ROOT, env=env).returncode
     if not annotate_gradebook(book, remarks) and book.exists():
@@ -561,8 +582,10 @@ def main(argv=None):
     parser.add_argument("assignment")
     parser.add_argument("urls", nargs="*", help="student repository URLs (or use --roster)")
     parser.add_argument("--roster", help="roster CSV (Classroom's grades export) or a file of URLs")
-    parser.add_argument("--deadline", required=True, help="with its time zone, e.g. '2026-12-01 23:59 +0100' "
+    parser.add_argument("--deadline", help="with its time zone, e.g. '2026-12-01 23:59 +0100' "
                         "or '2026-12-01T23:59:00Z'")
+    parser.add_argument("--policy", help="a late policy (TOML, README \"Deadlines, extensions, late work\"): "
+                        "its deadline, extensions and late work; instead of --deadline")
     parser.add_argument("--work", default=str(BUILD / "classroom"), help="clones and submissions")
     parser.add_argument("--csv", help="gradebook CSV (default WORK/gradebook-ASSIGNMENT.csv)")
     parser.add_argument("--feedback", help="passed to grade-all --feedback")
@@ -570,11 +593,16 @@ def main(argv=None):
     parser.add_argument("--seed", type=int)
     args = parser.parse_args(argv)
     repos = [(_name_from_url(u), u) for u in args.urls]
+    if (args.deadline is None) == (args.policy is None):
+        parser.error("give the deadline: --deadline WHEN, or --policy FILE (a late policy holds it), not both")
     try:
-        deadline = parse_deadline(args.deadline)
+        if args.policy:
+            deadline = late_policy.load(args.policy).deadline
+        else:
+            deadline = parse_deadline(args.deadline)
         if args.roster:
             repos += read_roster(args.roster)
-    except (OSError, CollectError) as exc:
+    except (OSError, CollectError, ValueError) as exc:   # a PolicyError is a ValueError naming its key
         print(f"collect: {exc}", file=sys.stderr)
         return 2
     if not repos:
@@ -583,7 +611,7 @@ def main(argv=None):
         print("collect: no GITHUB_TOKEN: without the server's push times, each repository's branch head as "
               "fetched now is graded (collect at the deadline); collected.csv says so", file=sys.stderr)
     return collect(args.assignment, repos, deadline, args.work, csv_path=args.csv, feedback=args.feedback,
-                   jobs=args.jobs, seed=args.seed)
+                   jobs=args.jobs, seed=args.seed, policy=args.policy)
 
 
 if __name__ == "__main__":
