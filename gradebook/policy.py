@@ -273,7 +273,7 @@ def apply(policy, who, raw, max_score, ev):
         else:
             row["late_by"] = "on time" if late_by <= dt.timedelta(0) else f"{_fmt_delta(late_by)}, within the grace"
     elif ev.late is True and ext:
-        row["evidence"] += (f"; Canvas's mark is against its own due date, not this extension: "
+        row["evidence"] += ("; Canvas's mark is against its own due date, not this extension: "
                             + _unknown(policy, row))
         periods = _unknown_periods(policy)
     elif ev.late is True:
