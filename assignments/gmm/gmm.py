@@ -605,24 +605,38 @@ def n_parameters(n_components, n_features, covariance_type="full"):
     raise NotImplementedError("n_parameters is not written yet")
 
 
-def select_n_components(X, candidates, criterion="bic", random_state=None):
-    """The number of components with the lowest BIC (or AIC).
+def select_n_components(X, candidates, criterion="bic", random_state=None, X_val=None):
+    """The number of components with the lowest BIC or AIC, or the best held-out likelihood.
 
     Fits ``GaussianMixtureEM(n_components=K, random_state=random_state)``
-    (full covariances, other parameters at their defaults) for every K in
-    ``candidates`` and returns the K whose fit has the lowest criterion; on
-    an exact tie, the earliest candidate.
+    (full covariances, other parameters at their defaults) on ``X`` for every
+    K in ``candidates`` and returns the K whose fit has
+
+    - ``criterion="bic"`` / ``"aic"``: the lowest ``bic(X)`` / ``aic(X)``;
+    - ``criterion="validation"``: the largest total log-likelihood of the
+      held-out data, sum_i log p(x_val_i) over the rows of ``X_val`` (the
+      fit never sees ``X_val``).
+
+    On an exact tie, the earliest candidate.
 
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features) or (n_samples,)
+        The training data.
     candidates : iterable of int
-    criterion : {"bic", "aic"}, default="bic"
+    criterion : {"bic", "aic", "validation"}, default="bic"
     random_state : None, int or numpy.random.Generator, default=None
+    X_val : array-like of shape (n_val, n_features) or (n_val,), optional
+        The held-out data; required with ``criterion="validation"``.
 
     Returns
     -------
     n_components : int
+
+    Raises
+    ------
+    ValueError
+        For an unknown criterion, or ``criterion="validation"`` without ``X_val``.
     """
     # TODO: write select_n_components (see its docstring for what it returns).
     raise NotImplementedError("select_n_components is not written yet")

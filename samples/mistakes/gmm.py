@@ -112,7 +112,7 @@ BUGS = [
         replace=[("    shift = X.mean(axis=0)\n    means = means - shift\n", "    shift = X.sum(axis=0)\n    means = means - shift\n")]),
 ]
 
-# soft k-means (part 7)
+# soft k-means (part 7) and choosing K on held-out data (part 6)
 
 SOFT_LOOP_RESP = '        resp, _ = e_step(X, weights, centers, variances, "spherical")\n        totals'
 SOFT_LAST_RESP = '            break\n    resp, _ = e_step(X, weights, centers, variances, "spherical")\n'
@@ -151,4 +151,26 @@ BUGS += [
         says="the start drew a row twice; the K starting rows must be distinct (rng.choice",
         replace=[("choice(X.shape[0], size=n_clusters, replace=False)",
                   "choice(X.shape[0], size=n_clusters, replace=True)")]),
+]
+BUGS += [
+    Bug("validation_on_the_training_data", test="test_select_n_components_on_held_out_data", says="validated on X",
+        replace=[("value = -float(np.sum(model.score_samples(X_val)))", "value = -float(np.sum(model.score_samples(X)))")]),
+    Bug("validation_picks_the_smallest_likelihood", test="test_select_n_components_on_held_out_data",
+        says="smallest held-out log-likelihood",
+        replace=[("value = -float(np.sum(model.score_samples(X_val)))", "value = float(np.sum(model.score_samples(X_val)))")]),
+    Bug("validation_tie_goes_to_the_last", test="test_select_n_components_on_held_out_data_ties_and_no_X_val",
+        says="latest of the tied candidates",
+        replace=[("        if best_k is None or value < best_value:\n            best_k, best_value = k, value\n    return best_k",
+                  "        if best_k is None or value <= best_value:\n            best_k, best_value = k, value\n    return best_k")]),
+    Bug("validation_without_X_val_not_checked", test="test_select_n_components_on_held_out_data_ties_and_no_X_val",
+        says="without X_val was not checked",
+        replace=[("    if criterion == \"validation\" and X_val is None:\n"
+                  "        raise ValueError(\"criterion='validation' needs the held-out data: pass X_val\")\n", "")]),
+]
+
+#: correct solutions written another way: each must score 100 (tests/test_assignments.py)
+CORRECT = [
+    # the mean held-out log-likelihood ranks the candidates as the total does (the same n_val for each)
+    Bug("validation_by_the_mean_log_likelihood", test="", says="",
+        replace=[("value = -float(np.sum(model.score_samples(X_val)))", "value = -float(model.score(X_val))")]),
 ]

@@ -811,28 +811,44 @@ def n_parameters(n_components, n_features, covariance_type="full"):
     ### END SOLUTION
 
 
-def select_n_components(X, candidates, criterion="bic", random_state=None):
-    """The number of components with the lowest BIC (or AIC).
+def select_n_components(X, candidates, criterion="bic", random_state=None, X_val=None):
+    """The number of components with the lowest BIC or AIC, or the best held-out likelihood.
 
     Fits ``GaussianMixtureEM(n_components=K, random_state=random_state)``
-    (full covariances, other parameters at their defaults) for every K in
-    ``candidates`` and returns the K whose fit has the lowest criterion; on
-    an exact tie, the earliest candidate.
+    (full covariances, other parameters at their defaults) on ``X`` for every
+    K in ``candidates`` and returns the K whose fit has
+
+    - ``criterion="bic"`` / ``"aic"``: the lowest ``bic(X)`` / ``aic(X)``;
+    - ``criterion="validation"``: the largest total log-likelihood of the
+      held-out data, sum_i log p(x_val_i) over the rows of ``X_val`` (the
+      fit never sees ``X_val``).
+
+    On an exact tie, the earliest candidate.
 
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features) or (n_samples,)
+        The training data.
     candidates : iterable of int
-    criterion : {"bic", "aic"}, default="bic"
+    criterion : {"bic", "aic", "validation"}, default="bic"
     random_state : None, int or numpy.random.Generator, default=None
+    X_val : array-like of shape (n_val, n_features) or (n_val,), optional
+        The held-out data; required with ``criterion="validation"``.
 
     Returns
     -------
     n_components : int
+
+    Raises
+    ------
+    ValueError
+        For an unknown criterion, or ``criterion="validation"`` without ``X_val``.
     """
     ### BEGIN SOLUTION
-    if criterion not in ("bic", "aic"):
-        raise ValueError(f"criterion must be 'bic' or 'aic'; got {criterion!r}")
+    if criterion not in ("bic", "aic", "validation"):
+        raise ValueError(f"criterion must be 'bic', 'aic' or 'validation'; got {criterion!r}")
+    if criterion == "validation" and X_val is None:
+        raise ValueError("criterion='validation' needs the held-out data: pass X_val")
     X = _check_X(X)
     candidates = [int(k) for k in candidates]
     if not candidates:
@@ -840,7 +856,10 @@ def select_n_components(X, candidates, criterion="bic", random_state=None):
     best_k, best_value = None, np.inf
     for k in candidates:
         model = GaussianMixtureEM(n_components=k, random_state=random_state).fit(X)
-        value = model.bic(X) if criterion == "bic" else model.aic(X)
+        if criterion == "validation":  # lower is better: minus the held-out log-likelihood
+            value = -float(np.sum(model.score_samples(X_val)))
+        else:
+            value = model.bic(X) if criterion == "bic" else model.aic(X)
         if best_k is None or value < best_value:
             best_k, best_value = k, value
     return best_k

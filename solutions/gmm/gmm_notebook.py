@@ -251,6 +251,59 @@ ax.legend()
 plt.show()
 print("parameters per K:", [gmm.n_parameters(k, 2, "full") for k in candidates])
 
+# %% [markdown]
+# ### On held-out data
+#
+# The criteria penalise the parameters because the training log-likelihood always prefers more components.
+# Another way is to hold out part of the data: fit each $K$ on the rest, and keep the $K$ whose model gives
+# the held-out eruptions the largest log-likelihood (`criterion="validation"`). Left: the training and the
+# held-out log-likelihood per eruption (standardised data, a random third held out); right: BIC on the
+# training part.
+
+# %%
+rows = rng.permutation(len(Xs))
+train, held_out = Xs[rows[:182]], Xs[rows[182:]]
+candidates = range(1, 9)
+fitted = {k: gmm.GaussianMixtureEM(n_components=k, random_state=0).fit(train) for k in candidates}
+train_ll = [np.mean(fitted[k].score_samples(train)) for k in candidates]
+held_ll = [np.mean(fitted[k].score_samples(held_out)) for k in candidates]
+chosen_k = gmm.select_n_components(train, candidates, criterion="validation", random_state=0, X_val=held_out)
+
+fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+axes[0].plot(candidates, train_ll, "o-", label="training (182 eruptions)")
+axes[0].plot(candidates, held_ll, "s-", label="held out (90 eruptions)")
+axes[0].axvline(chosen_k, color="C3", ls="--", label=f"best held out: K = {chosen_k}")
+axes[0].set_ylabel("log-likelihood per eruption")
+axes[1].plot(candidates, [fitted[k].bic(train) for k in candidates], "o-", color="C2")
+axes[1].set_ylabel("BIC on the training part")
+for ax in axes:
+    ax.set_xlabel("number of components K")
+axes[0].legend()
+plt.show()
+
+# %% [markdown]
+# A kernel density estimate is the other end of the scale: it keeps every training point and puts a small
+# Gaussian on each, $\hat p(x) = \frac1n \sum_i \mathcal N(x; x_i, h^2 I)$. On the same held-out eruptions,
+# the mixture compresses the training set into a few numbers and loses little or nothing:
+
+# %%
+from scipy.special import logsumexp
+
+
+def kde_log_density(train, query, h):
+    """log of the Gaussian KDE with bandwidth h (every kernel N(x_i, h² I)), in log space."""
+    d = train.shape[1]
+    sq = ((query[:, None, :] - train[None, :, :]) ** 2).sum(axis=2)
+    return logsumexp(-sq / (2 * h**2), axis=1) - np.log(len(train)) - d / 2 * np.log(2 * np.pi * h**2)
+
+
+scott = len(train) ** (-1 / (train.shape[1] + 4))     # Scott's rule on standardised data
+print(f"{'model':28} {'numbers stored':>15} {'held-out log-likelihood per eruption':>38}")
+for h in (0.5 * scott, scott, 2 * scott):
+    print(f"{f'KDE, h = {h:.2f}':28} {train.size + 1:>15} {np.mean(kde_log_density(train, held_out, h)):>38.3f}")
+for k in (2, chosen_k):
+    print(f"{f'Gaussian mixture, K = {k}':28} {gmm.n_parameters(k, 2, 'full'):>15} {held_ll[k - 1]:>38.3f}")
+
 # %% autograde="selection" public="n_parameters or select_n_components or bic_and_aic"
 
 # %% [markdown]
@@ -302,5 +355,5 @@ plt.show()
 # ## What you have now
 #
 # k-means and soft k-means, the E- and M-steps in log space, a `GaussianMixtureEM` that matches
-# scikit-learn's `GaussianMixture`, model selection by BIC/AIC, and sampling. The last assignment applies the same
+# scikit-learn's `GaussianMixture`, model selection by BIC/AIC and on held-out data, and sampling. The last assignment applies the same
 # EM to binary images: mixtures of Bernoulli distributions on MNIST.

@@ -150,6 +150,15 @@ def test_select_n_components_returns_a_candidate(blobs):
     assert int(k) in (1, 2, 3)
 
 
+def test_select_n_components_validation_returns_a_candidate_and_needs_X_val(blobs):
+    # With criterion="validation" the K is chosen on held-out data X_val (here: every other
+    # row held out); without X_val that criterion is a ValueError that names X_val.
+    k = gmm.select_n_components(blobs[::2], [1, 2, 3], criterion="validation", random_state=0,
+                                X_val=blobs[1::2])
+    assert int(k) in (1, 2, 3)
+    with pytest.raises(ValueError, match="X_val"):
+        gmm.select_n_components(blobs, [1, 2], criterion="validation", random_state=0)
+
 
 # ---------------------------------------------------------------- soft k-means
 
