@@ -95,8 +95,7 @@ BUGS = [
                   "                  else np.sqrt(covariances))\n"
                   "    log_prob = _estimate_mahalanobis(X, means, sigma_chol, covariance_type)\n")]),
     Bug("select_the_highest_bic", test="test_select_n_components", says="highest BIC",
-        replace=[("best_k, best_value = None, np.inf", "best_k, best_value = None, -np.inf"),
-                 ("if best_k is None or value < best_value:", "if best_k is None or value > best_value:")]),
+        replace=[("better = best_value is None or value < best_value", "better = best_value is None or value > best_value")]),
     Bug("kmeans_empty_cluster_becomes_nan", test="test_kmeans_matches_sklearn", says="the mean of no rows is 0/0",
         replace=[("    nonempty = counts > 0\n", "    nonempty = counts >= 0\n")]),
     Bug("kmeans_plusplus_distances_never_lowered", test="test_kmeans_random_start", says="the start drew a row twice",
@@ -154,14 +153,13 @@ BUGS += [
 ]
 BUGS += [
     Bug("validation_on_the_training_data", test="test_select_n_components_on_held_out_data", says="validated on X",
-        replace=[("value = -float(np.sum(model.score_samples(X_val)))", "value = -float(np.sum(model.score_samples(X)))")]),
+        replace=[("value = float(np.sum(model.score_samples(X_val)))", "value = float(np.sum(model.score_samples(X)))")]),
     Bug("validation_picks_the_smallest_likelihood", test="test_select_n_components_on_held_out_data",
         says="smallest held-out log-likelihood",
-        replace=[("value = -float(np.sum(model.score_samples(X_val)))", "value = float(np.sum(model.score_samples(X_val)))")]),
+        replace=[("better = best_value is None or value > best_value", "better = best_value is None or value < best_value")]),
     Bug("validation_tie_goes_to_the_last", test="test_select_n_components_on_held_out_data_ties_and_no_X_val",
         says="latest of the tied candidates",
-        replace=[("        if best_k is None or value < best_value:\n            best_k, best_value = k, value\n    return best_k",
-                  "        if best_k is None or value <= best_value:\n            best_k, best_value = k, value\n    return best_k")]),
+        replace=[("better = best_value is None or value > best_value", "better = best_value is None or value >= best_value")]),
     Bug("validation_without_X_val_not_checked", test="test_select_n_components_on_held_out_data_ties_and_no_X_val",
         says="without X_val was not checked",
         replace=[("    if criterion == \"validation\" and X_val is None:\n"
@@ -172,5 +170,5 @@ BUGS += [
 CORRECT = [
     # the mean held-out log-likelihood ranks the candidates as the total does (the same n_val for each)
     Bug("validation_by_the_mean_log_likelihood", test="", says="",
-        replace=[("value = -float(np.sum(model.score_samples(X_val)))", "value = -float(model.score(X_val))")]),
+        replace=[("value = float(np.sum(model.score_samples(X_val)))", "value = float(model.score(X_val))")]),
 ]

@@ -853,14 +853,16 @@ def select_n_components(X, candidates, criterion="bic", random_state=None, X_val
     candidates = [int(k) for k in candidates]
     if not candidates:
         raise ValueError("candidates is empty; give at least one number of components")
-    best_k, best_value = None, np.inf
+    best_k = best_value = None
     for k in candidates:
         model = GaussianMixtureEM(n_components=k, random_state=random_state).fit(X)
-        if criterion == "validation":  # lower is better: minus the held-out log-likelihood
-            value = -float(np.sum(model.score_samples(X_val)))
-        else:
+        if criterion == "validation":  # the largest held-out log-likelihood wins
+            value = float(np.sum(model.score_samples(X_val)))
+            better = best_value is None or value > best_value
+        else:  # the lowest criterion wins
             value = model.bic(X) if criterion == "bic" else model.aic(X)
-        if best_k is None or value < best_value:
+            better = best_value is None or value < best_value
+        if better:  # strict: on an exact tie the earliest candidate stays
             best_k, best_value = k, value
     return best_k
     ### END SOLUTION
