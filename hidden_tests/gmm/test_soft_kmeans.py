@@ -2,7 +2,8 @@
 import numpy as np
 from scipy.special import logsumexp
 
-from autograder.harness import Mistake, expect, expect_array, expect_close, expect_equal, points, reference
+from autograder.harness import (GradingFailure, Mistake, expect, expect_array, expect_close, expect_equal, points,
+                                reference)
 from datasets import load_old_faithful, random_gmm, sample_gmm
 
 ref = reference("gmm")
@@ -373,14 +374,13 @@ def test_soft_kmeans_stops_at_a_fixed_point(student, carry, rng):
         carry.check(compare, uses=uses(RESP_TEST, CENTRES_TEST, FAR_TEST), iterative=True)
     # without init_centers: K distinct rows drawn with rng. With K = n and a stiff β every row is its own
     # cluster, so the centres are the rows themselves whichever rows start where (a row drawn twice leaves
-    # two equal centres). With your responsibilities or centre update failing their own tests, the centres
-    # cannot be expected to be the rows: only the same-seed check is made.
+    # two equal centres). Where they are not and a formula soft k-means runs fails its own test (the
+    # responsibilities, the centre update, or the e_step / log_gaussian_prob it may be written on), that
+    # test has the charge: a wrong formula need not keep the rows (only the same-seed check is made then).
     X6 = rng.normal(size=(6, 2)) * 3.0
     d2 = sq_distances(X6, X6)
     beta6 = float(200.0 / d2[d2 > 0].min())  # a Python float: np.float64 crosses the wire as shape (1,)
-    charged = [test for test in (RESP_TEST, CENTRES_TEST) if carry.failed(test)]
-    if charged:
-        carry.note("soft_kmeans", charged[0])
+    formulas = [RESP_TEST, CENTRES_TEST] + [t for tests in E_STEP_USES.values() for t in tests]
     for seed in rng.integers(2**31, size=4):
         what = f"soft_kmeans(X, 6, beta={beta6:.3g}, rng={int(seed)}) on 6 distinct rows in 2-D (K = n_samples)"
         got = as_pair(student.soft_kmeans(X6, 6, beta6, rng=int(seed)), what)
@@ -389,21 +389,18 @@ def test_soft_kmeans_stops_at_a_fixed_point(student, carry, rng):
                              f"{what}, called a second time: the centres", shape=(6, 2))
         expect_close(again, centers, f"{what}: a second call with the same int rng should give the same centres",
                      rtol=1e-12, atol=0)
-        if charged:
-            continue
-
-        def rows(module, centers=centers, seed=seed, what=what):
-            ordered = centers[np.lexsort(centers.T)]
-            if module is not None:  # the reference's soft k-means on your own e_step (its own distinct rows)
-                own = np.asarray(module.soft_kmeans(X6, 6, beta6, rng=int(seed))[0])
-                expect_close(ordered, own[np.lexsort(own.T)], f"{what}: the centres (sorted), against the "
-                             "reference's soft k-means on your own e_step", atol=1e-9)
-                return
-            twice = len(np.unique(centers, axis=0)) < len(centers)
+        ordered = centers[np.lexsort(centers.T)]
+        twice = len(np.unique(centers, axis=0)) < len(centers)
+        try:
             expect_close(ordered, X6[np.lexsort(X6.T)], f"{what}: the centres (sorted), which must be the 6 rows "
                          "themselves", atol=1e-9, mistakes=[Mistake(ordered, ROW_TWICE)] if twice else ())
-
-        carry.check(rows, uses=uses())
+        except GradingFailure:
+            charged = [test for test in formulas if carry.failed(test)]
+            if not charged:
+                raise
+            carry.note("soft_kmeans" if charged[0] in (RESP_TEST, CENTRES_TEST) else
+                       "e_step" if charged[0].startswith("test_e_step") else "log_gaussian_prob", charged[0])
+            break
 
 
 # ----------------------------------------------------------------------------- the limits
@@ -474,15 +471,20 @@ def test_soft_kmeans_small_beta_centres_at_the_data_mean(student, carry, rng):
     got = as_pair(student.soft_kmeans(X, k, beta, start), what)
     centers = expect_array(got[0], f"{what}: the centres", shape=(k, 3))
     resp = expect_array(got[1], f"{what}: resp", shape=(len(X), k))
+    charged = [test for test in (RESP_TEST, CENTRES_TEST) if carry.failed(test)]
+    if charged:
+        # the limit of other formulas is not the data mean, and they are charged in their own tests
+        carry.note("soft_kmeans", charged[0])
+        return
 
     def compare(module):
-        if module is not None:  # the spec's loop on your own rounds
+        if module is not None:  # the reference's soft k-means on your own e_step
             own_c, own_r = own_run(module, X, k, beta, start)
-            expect_close(centers, own_c, f"{what}: the centres (the spec's loop on your own rounds)", atol=1e-9)
-            expect_close(resp, own_r, f"{what}: resp (those of your own last round)", atol=1e-12)
+            expect_close(centers, own_c, f"{what}: the centres (on your own e_step)", atol=1e-9)
+            expect_close(resp, own_r, f"{what}: resp (on your own e_step)", atol=1e-12)
             return
         expect_close(centers, np.tile(X.mean(axis=0), (k, 1)), f"{what}: the centres, against the data mean "
                      f"{np.round(X.mean(axis=0), 4).tolist()}", rtol=0, atol=1e-5)
         expect_close(resp, np.full(resp.shape, 1.0 / k), f"{what}: resp, against 1/K", rtol=0, atol=1e-6)
 
-    carry.check(compare, uses=uses(RESP_TEST, CENTRES_TEST, FAR_TEST), iterative=True)
+    carry.check(compare, uses=uses(), iterative=True)
