@@ -344,9 +344,12 @@ def test_soft_kmeans_stops_at_a_fixed_point(student, carry, rng):
                  [Mistake(path[stop + 1], STOPPED_LATE), Mistake(path[summed], SUMMED_MOVE)])),
              (f"soft_kmeans(X, {k}, beta={beta:g}, init_centers, max_iter=3, tol=0) on Old Faithful "
               "(standardised)", X, beta, start, 3, 0.0, [Mistake(path[-1], MAX_ITER_IGNORED)])]
+    # a 1-D x whose two centres both start below its two clusters: every coordinate moves up in the first
+    # round, so a move measured with its sign (max of the decreases) would stop there
     x1 = FAITHFUL_STD[:, 0].copy()
-    cases.append(("soft_kmeans(x, 2, beta=2, init_centers) on a 1-D x of 272 values (default tol 1e-6)", x1,
-                  2.0, start_rows(rng, column(x1), 2), 300, 1e-6, []))
+    low = x1.min() - rng.uniform(0.5, 1.0)
+    cases.append((f"soft_kmeans(x, 2, beta=2, init_centers=[[{low:.3f}], [{low + 0.5:.3f}]]) on a 1-D x of "
+                  "272 values (default tol 1e-6)", x1, 2.0, np.array([[low], [low + 0.5]]), 300, 1e-6, []))
     for what, X, beta, start, max_iter, tol, mistakes in cases:
         X2 = column(X)
         got = as_pair(student.soft_kmeans(X, len(start), beta, start, max_iter=max_iter, tol=tol), what)
