@@ -136,7 +136,7 @@ BUGS += [
     Bug("soft_kmeans_resp_one_round_stale", test=SOFT_RESP, says="one round stale",
         replace=[(SOFT_LAST_RESP, "            break\n")]),
     Bug("soft_kmeans_centres_divided_by_n", test="test_soft_kmeans_centres_are_the_resp_weighted_means",
-        says="divided by n", replace=[("(resp[:, moved].T @ X) / totals[moved, np.newaxis]",
+        says="the centres were divided by n", replace=[("(resp[:, moved].T @ X) / totals[moved, np.newaxis]",
                                        "(resp[:, moved].T @ X) / X.shape[0]")]),
     Bug("soft_kmeans_without_log_sum_exp", test="test_soft_kmeans_far_from_every_centre",
         says="normalised without log-sum-exp",
