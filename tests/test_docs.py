@@ -4,7 +4,7 @@
   the reference ``solutions/<a>/<a>.py`` and in the student stub
   ``assignments/<a>/<a>.py`` with the parameters (names, kinds, defaults) written
   there; the methods and fitted attributes its class paragraphs name exist; what is
-  marked "(new)" does not exist yet; and the names the hidden tests grade — read from
+  marked "(new)" does not exist yet (nothing is since issue #22 was implemented); and the names the hidden tests grade — read from
   a grading of each stub, where every test stops at the first function not written
   yet and names it — are exactly the names the contract lists.
 - docs/GRADING.md: the assignments, the command lines and options, the exit codes and
@@ -230,24 +230,37 @@ def test_every_graded_name_exists_with_the_written_parameters(assignment, name):
                              f"{entry.signature}")
 
 
-NEW = [(a, n) for a in sorted(api()) for n, e in api()[a].items() if e.new]
+def test_what_is_marked_new_does_not_exist_yet():
+    """A name marked "(new)" (issue #22's were, until implemented) exists neither in the reference nor in
+    the stub; whoever implements one drops its mark (then the tests above check its parameters)."""
+    new = [(a, n) for a in sorted(api()) for n, e in api()[a].items() if e.new]
+    for assignment, name in new:
+        for where, module in modules(assignment):
+            assert not hasattr(module, name), (
+                f"{name} now exists in {where}{assignment}: drop its \"(new)\" mark in docs/ASSIGNMENTS.md and "
+                "the note on it in its 'Notes on this copy' (then this test checks its parameters)")
 
 
-@pytest.mark.parametrize("assignment,name", NEW, ids=[f"{a}-{n}" for a, n in NEW])
-def test_what_is_marked_new_does_not_exist_yet(assignment, name):
-    """Issue #22 implements these; whoever does must drop the "(new)" mark in docs/ASSIGNMENTS.md."""
-    for where, module in modules(assignment):
-        assert not hasattr(module, name), (
-            f"{name} now exists in {where}{assignment}: drop its \"(new)\" mark in docs/ASSIGNMENTS.md and "
-            "the note on it in its 'Notes on this copy' (then this test checks its parameters)")
-
-
-def test_select_n_components_refuses_the_new_criterion_until_it_is_implemented():
+def test_select_n_components_takes_the_criteria_of_its_row():
+    """Every criterion its row names is the reference's: "validation" without X_val is the ValueError the
+    row writes, with X_val a candidate; an unknown criterion is refused (a criterion still marked "(new)"
+    would be refused like one)."""
     row = api()["gmm"]["select_n_components"].row
-    new = found(r'with `criterion="(\w+)"` \(new\)', row, "select_n_components' new criterion").group(1)
-    X = np.random.default_rng(0).normal(size=(30, 2))
+    criteria = re.findall(r'`criterion="(\w+)"`( \(new\))?', row)
+    assert [c for c, _ in criteria] == ["validation"], f"the row's named criteria changed: {criteria}; update the test"
+    select = reference("gmm").select_n_components
+    rng = np.random.default_rng(0)
+    X, X_val = rng.normal(size=(30, 2)), rng.normal(size=(10, 2))
+    for criterion, new in criteria:
+        if new:
+            with pytest.raises(ValueError, match="criterion"):
+                select(X, [1, 2], criterion=criterion, random_state=0)
+            continue
+        with pytest.raises(ValueError, match="X_val"):
+            select(X, [1, 2], criterion=criterion, random_state=0)
+        assert select(X, [1, 2], criterion=criterion, random_state=0, X_val=X_val) in (1, 2)
     with pytest.raises(ValueError, match="criterion"):
-        reference("gmm").select_n_components(X, [1, 2], criterion=new, random_state=0)
+        select(X, [1, 2], criterion="likelihood", random_state=0, X_val=X_val)
 
 
 def fitted(assignment, cls, doc_fit):

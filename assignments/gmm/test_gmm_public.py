@@ -152,6 +152,51 @@ def test_select_n_components_returns_a_candidate(blobs):
     assert int(k) in (1, 2, 3)
 
 
+def test_select_n_components_validation_returns_a_candidate_and_needs_X_val(blobs):
+    # With criterion="validation" the K is chosen on held-out data X_val (here: every other
+    # row held out); without X_val that criterion is a ValueError that names X_val.
+    k = gmm.select_n_components(blobs[::2], [1, 2, 3], criterion="validation", random_state=0,
+                                X_val=blobs[1::2])
+    assert int(k) in (1, 2, 3)
+    with pytest.raises(ValueError, match="X_val"):
+        gmm.select_n_components(blobs, [1, 2], criterion="validation", random_state=0)
+
+
+# ---------------------------------------------------------------- soft k-means
+
+
+def test_soft_kmeans_one_round_by_hand():
+    # Points 0 and 2 on a line, centres starting on them, beta = ln(3)/4: exp(-beta * 2²) = 1/3,
+    # so the responsibilities are (3/4, 1/4) for the point 0 and (1/4, 3/4) for the point 2,
+    # and after one round the centres are 3/4·0 + 1/4·2 = 0.5 and 1/4·0 + 3/4·2 = 1.5.
+    X = np.array([[0.0], [2.0]])
+    centers, resp = gmm.soft_kmeans(X, 2, math.log(3) / 4, init_centers=np.array([[0.0], [2.0]]),
+                                    max_iter=1)
+    np.testing.assert_allclose(np.asarray(centers).ravel(), [0.5, 1.5], rtol=1e-12)
+    assert np.asarray(resp).shape == (2, 2)
+
+
+def test_soft_kmeans_shapes_and_rows_sum_to_one(blobs):
+    # (K, d) centres and (n, K) responsibilities whose rows sum to 1, also far from every
+    # centre (log space: exp(-beta * 10⁶) underflows to 0).
+    centers, resp = gmm.soft_kmeans(blobs, 3, 2.0, rng=0)
+    assert np.asarray(centers).shape == (3, 2)
+    np.testing.assert_allclose(np.asarray(resp).sum(axis=1), 1.0, rtol=1e-10)
+    far = blobs + 1000.0
+    centers, resp = gmm.soft_kmeans(far, 2, 1.0, init_centers=np.array([[0.0, 0.0], [1.0, -1.0]]), max_iter=1)
+    assert np.all(np.isfinite(resp)) and np.all(np.isfinite(centers))
+    np.testing.assert_allclose(np.asarray(resp).sum(axis=1), 1.0, rtol=1e-10)
+
+
+def test_soft_kmeans_resp_is_e_step_with_equal_weights_and_variance_1_over_2beta(blobs):
+    # The responsibilities are those of your e_step with weights 1/K and spherical
+    # covariances sigma² = 1/(2 beta), at the returned centres.
+    beta = 0.7
+    centers, resp = gmm.soft_kmeans(blobs, 3, beta, rng=1, max_iter=2)
+    expected, _ = gmm.e_step(blobs, np.full(3, 1 / 3), centers, np.full(3, 1 / (2 * beta)), "spherical")
+    np.testing.assert_allclose(np.asarray(resp), np.asarray(expected), rtol=1e-8, atol=1e-12)
+
+
 # ---------------------------------------------------------------- the estimator
 
 

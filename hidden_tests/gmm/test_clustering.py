@@ -1,4 +1,4 @@
-"""gmm, part 1: k-means, the initialisation of EM (12 points)."""
+"""gmm, part 1: k-means, the initialisation of EM (11 points)."""
 import numpy as np
 from sklearn.cluster import KMeans
 
@@ -94,7 +94,7 @@ def nearest(X, centers):
     return np.argmin(((X[:, None, :] - np.asarray(centers)[None]) ** 2).sum(-1), axis=1)
 
 
-@points(7)
+@points(6)
 def test_kmeans_matches_sklearn(student, rng):
     """kmeans with init_centers: the centres and labels of sklearn.cluster.KMeans (Lloyd, n_init=1, tol=0); an empty cluster keeps its centre"""
     for what, X, init, max_iter in kmeans_cases(rng):

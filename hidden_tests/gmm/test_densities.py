@@ -1,4 +1,4 @@
-"""gmm, part 2: Gaussian log-densities and the E-step (20 points)."""
+"""gmm, part 2: Gaussian log-densities and the E-step (18 points)."""
 import numpy as np
 from scipy import stats
 from scipy.special import logsumexp
@@ -49,7 +49,7 @@ def mahalanobis_with_sigma(X, means, matrices):
     return -0.5 * (d * np.log(2 * np.pi) + log_det(matrices)[None] + quad)
 
 
-@points(5)
+@points(4)
 def test_log_gaussian_prob_full(student, rng):
     """log_gaussian_prob, full covariances: equals scipy.stats.multivariate_normal.logpdf"""
     for n, d, k in [(1, 1, 1), (60, 3, 4), (200, 6, 3)]:
@@ -103,7 +103,7 @@ def check_log_gaussian_prob_diag_spherical(student, carry, rng, covariance_type)
                     uses={"log_gaussian_prob": "test_log_gaussian_prob_full"})
 
 
-@points(3, depends={"test_log_gaussian_prob_full": "the same formula as the full case"})
+@points(2, depends={"test_log_gaussian_prob_full": "the same formula as the full case"})
 def test_log_gaussian_prob_diag(student, carry, rng):
     """log_gaussian_prob, diag covariances: equals scipy.stats.multivariate_normal.logpdf"""
     check_log_gaussian_prob_diag_spherical(student, carry, rng, "diag")

@@ -1,4 +1,4 @@
-"""gmm, part 3: the M-step (11 points)."""
+"""gmm, part 3: the M-step (10 points)."""
 import numpy as np
 from sklearn.mixture._gaussian_mixture import _estimate_gaussian_parameters
 
@@ -66,7 +66,7 @@ def check_m_step(student, X, resp, covariance_type, reg_covar, what, got=None):
     expect_close(got[2], ref.m_step(X, resp, covariance_type, reg_covar)[2], f"{what}: the covariances")
 
 
-@points(5)
+@points(4)
 def test_m_step_full(student, rng):
     """m_step, full covariances: weights Nₖ/n, means, covariances (divisor Nₖ, reg_covar added) as scikit-learn's"""
     for n, d, k, reg in [(100, 2, 3, 1e-6), (300, 4, 2, 1e-6), (150, 3, 4, 0.01), (120, 3, 2, 0.0)]:

@@ -1,4 +1,4 @@
-"""gmm, part 5: using a fitted model — predict, predict_proba, score_samples, score, sample (16 points)."""
+"""gmm, part 5: using a fitted model — predict, predict_proba, score_samples, score, sample (14 points)."""
 import numpy as np
 from scipy import stats
 from scipy.special import logsumexp
@@ -98,7 +98,7 @@ def own_model(module, X, covariance_type, start):
                                     means_init=means, covariances_init=covs, max_iter=0).fit(X)
 
 
-@points(5, depends=FIT_DEPENDS)
+@points(4, depends=FIT_DEPENDS)
 def test_predict_proba_and_predict(student, carry, rng):
     """predict_proba and predict: scikit-learn's, for a model built from given parameters (max_iter=0)"""
     for what, model, covariance_type, X_fit, X_new, start in models(student, rng):
@@ -135,7 +135,7 @@ def check_predict(model, covariance_type, X_new, start, what, proba, labels):
     ])
 
 
-@points(4, depends=FIT_DEPENDS)
+@points(3, depends=FIT_DEPENDS)
 def test_score_samples_and_score(student, carry, rng):
     """score_samples = log p(x) and score = its mean: scikit-learn's, for a model built from given parameters"""
     for what, model, covariance_type, X_fit, X_new, start in models(student, rng):

@@ -5,6 +5,8 @@ names the mistake (tests/test_assignments.py checks both).
 """
 from samples.submissions import Bug
 
+SOFT_RESP = "test_soft_kmeans_resp_is_the_e_step_with_weights_1_over_K_and_variance_1_over_2beta"
+
 BUGS = [
     Bug("responsibilities_normalised_over_samples", test="test_e_step_full", says="normalised over the samples",
         replace=[("    log_prob_norm, resp = _normalize_log_prob(weighted_log_prob)\n",
@@ -93,8 +95,7 @@ BUGS = [
                   "                  else np.sqrt(covariances))\n"
                   "    log_prob = _estimate_mahalanobis(X, means, sigma_chol, covariance_type)\n")]),
     Bug("select_the_highest_bic", test="test_select_n_components", says="highest BIC",
-        replace=[("best_k, best_value = None, np.inf", "best_k, best_value = None, -np.inf"),
-                 ("if best_k is None or value < best_value:", "if best_k is None or value > best_value:")]),
+        replace=[("better = best_value is None or value < best_value", "better = best_value is None or value > best_value")]),
     Bug("kmeans_empty_cluster_becomes_nan", test="test_kmeans_matches_sklearn", says="the mean of no rows is 0/0",
         replace=[("    nonempty = counts > 0\n", "    nonempty = counts >= 0\n")]),
     Bug("kmeans_plusplus_distances_never_lowered", test="test_kmeans_random_start", says="the start drew a row twice",
@@ -108,4 +109,66 @@ BUGS = [
         replace=[("    nonempty = counts > 0\n", "    nonempty = counts > 1\n")]),
     Bug("mahalanobis_centred_on_the_sum", test="test_log_gaussian_prob_extremes", says="digits lost",
         replace=[("    shift = X.mean(axis=0)\n    means = means - shift\n", "    shift = X.sum(axis=0)\n    means = means - shift\n")]),
+]
+
+# soft k-means (part 7) and choosing K on held-out data (part 6)
+
+SOFT_LOOP_RESP = '        resp, _ = e_step(X, weights, centers, variances, "spherical")\n        totals'
+SOFT_LAST_RESP = '            break\n    resp, _ = e_step(X, weights, centers, variances, "spherical")\n'
+
+
+def soft_resp(expression):
+    """Both responsibility computations of the reference's soft_kmeans replaced by ``expression`` (in
+    terms of ``d2``, the (n, K) squared distances, and ``beta``)."""
+    compute = ("d2 = ((X[:, np.newaxis, :] - centers[np.newaxis]) ** 2).sum(axis=2)\n"
+               f"{{indent}}resp = {expression}\n")
+    return [(SOFT_LOOP_RESP, "        " + compute.format(indent="        ") + "        totals"),
+            (SOFT_LAST_RESP, "            break\n    " + compute.format(indent="    "))]
+
+
+BUGS += [
+    Bug("soft_kmeans_beta_as_a_variance", test=SOFT_RESP, says="β was used as a variance",
+        replace=[("variances = np.full(n_clusters, 0.5 / beta)", "variances = np.full(n_clusters, beta)")]),
+    Bug("soft_kmeans_variance_one_over_beta", test=SOFT_RESP, says="σ² = 1/β",
+        replace=[("variances = np.full(n_clusters, 0.5 / beta)", "variances = np.full(n_clusters, 1.0 / beta)")]),
+    Bug("soft_kmeans_softmax_over_the_samples", test=SOFT_RESP, says="softmax was taken over the samples",
+        replace=soft_resp("np.exp(-beta * d2 - logsumexp(-beta * d2, axis=0))")),
+    Bug("soft_kmeans_resp_one_round_stale", test=SOFT_RESP, says="one round stale",
+        replace=[(SOFT_LAST_RESP, "            break\n")]),
+    Bug("soft_kmeans_centres_divided_by_n", test="test_soft_kmeans_centres_are_the_resp_weighted_means",
+        says="the centres were divided by n", replace=[("(resp[:, moved].T @ X) / totals[moved, np.newaxis]",
+                                       "(resp[:, moved].T @ X) / X.shape[0]")]),
+    Bug("soft_kmeans_without_log_sum_exp", test="test_soft_kmeans_far_from_every_centre",
+        says="normalised without log-sum-exp",
+        replace=soft_resp("np.exp(-beta * d2) / np.exp(-beta * d2).sum(axis=1, keepdims=True)")),
+    Bug("soft_kmeans_empty_cluster_becomes_nan", test="test_soft_kmeans_far_from_every_centre",
+        says="became NaN (0/0)", replace=[("        moved = totals > 0\n", "        moved = totals >= 0\n")]),
+    Bug("soft_kmeans_stops_on_the_summed_move", test="test_soft_kmeans_stops_at_a_fixed_point",
+        says="sum of the moves", replace=[("shift = np.max(np.abs(new_centers - centers))",
+                                           "shift = np.sum(np.abs(new_centers - centers))")]),
+    Bug("soft_kmeans_start_rows_drawn_with_replacement", test="test_soft_kmeans_stops_at_a_fixed_point",
+        says="the start drew a row twice; the K starting rows must be distinct (rng.choice",
+        replace=[("choice(X.shape[0], size=n_clusters, replace=False)",
+                  "choice(X.shape[0], size=n_clusters, replace=True)")]),
+]
+BUGS += [
+    Bug("validation_on_the_training_data", test="test_select_n_components_on_held_out_data", says="validated on X",
+        replace=[("value = float(np.sum(model.score_samples(X_val)))", "value = float(np.sum(model.score_samples(X)))")]),
+    Bug("validation_picks_the_smallest_likelihood", test="test_select_n_components_on_held_out_data",
+        says="smallest held-out log-likelihood",
+        replace=[("better = best_value is None or value > best_value", "better = best_value is None or value < best_value")]),
+    Bug("validation_tie_goes_to_the_last", test="test_select_n_components_on_held_out_data_ties_and_no_X_val",
+        says="latest of the tied candidates",
+        replace=[("better = best_value is None or value > best_value", "better = best_value is None or value >= best_value")]),
+    Bug("validation_without_X_val_not_checked", test="test_select_n_components_on_held_out_data_ties_and_no_X_val",
+        says="without X_val was not checked",
+        replace=[("    if criterion == \"validation\" and X_val is None:\n"
+                  "        raise ValueError(\"criterion='validation' needs the held-out data: pass X_val\")\n", "")]),
+]
+
+#: correct solutions written another way: each must score 100 (tests/test_assignments.py)
+CORRECT = [
+    # the mean held-out log-likelihood ranks the candidates as the total does (the same n_val for each)
+    Bug("validation_by_the_mean_log_likelihood", test="", says="",
+        replace=[("value = float(np.sum(model.score_samples(X_val)))", "value = float(model.score(X_val))")]),
 ]

@@ -115,6 +115,30 @@ def _check_weights(weights, n_components):
     return weights
 
 
+def _check_soft_kmeans_args(X, n_clusters, beta, init_centers, max_iter, tol):
+    """``(X, n_clusters, beta, init_centers or None)`` checked for :func:`soft_kmeans`."""
+    X = _check_X(X)
+    n_samples, n_features = X.shape
+    n_clusters = int(n_clusters)
+    if not 1 <= n_clusters <= n_samples:
+        raise ValueError(
+            f"n_clusters must be between 1 and n_samples = {n_samples}; got {n_clusters}"
+        )
+    beta = float(beta)
+    if not (np.isfinite(beta) and beta > 0):
+        raise ValueError(f"beta must be a positive finite number; got {beta}")
+    if int(max_iter) < 0 or not tol >= 0:
+        raise ValueError(f"max_iter and tol must be non-negative; got {max_iter} and {tol}")
+    if init_centers is not None:
+        init_centers = _check_means(init_centers, n_features).copy()
+        if init_centers.shape[0] != n_clusters or not np.all(np.isfinite(init_centers)):
+            raise ValueError(
+                f"init_centers must be finite, of shape ({n_clusters}, {n_features}); "
+                f"got shape {init_centers.shape}"
+            )
+    return X, n_clusters, beta, init_centers
+
+
 def _check_resp(resp, n_samples):
     resp = np.asarray(resp, dtype=np.float64)
     if resp.ndim == 1:
@@ -685,6 +709,80 @@ def m_step(X, resp, covariance_type="full", reg_covar=1e-6):
 
 
 ###############################################################################
+# Soft k-means
+
+
+def soft_kmeans(X, n_clusters, beta, init_centers=None, max_iter=300, tol=1e-6, rng=None):
+    """Soft k-means: EM with equal weights and one shared spherical variance.
+
+    Each round computes the responsibilities
+
+        r_ik = softmax_k(-beta ||x_i - mu_k||²)
+             = exp(-beta ||x_i - mu_k||²) / sum_j exp(-beta ||x_i - mu_j||²)
+
+    in log space (subtract each row's largest exponent, or use
+    ``scipy.special.logsumexp``: far from every centre every exp() underflows
+    to 0), then moves every centre to the responsibility-weighted mean
+
+        mu_k = sum_i r_ik x_i / sum_i r_ik
+
+    (a cluster whose total responsibility sum_i r_ik is 0 keeps its centre).
+    These responsibilities are exactly those of :func:`e_step` for a mixture
+    with equal weights pi_k = 1/K and spherical covariances sigma² I with
+    sigma² = 1/(2 beta): log pi_k, the normalising constant and sigma² are the
+    same for every component and cancel in the softmax, and
+    ||x - mu||² / (2 sigma²) = beta ||x - mu||². As beta -> infinity the
+    responsibilities become the one-hot labels of the nearest centre: k-means.
+
+    The loop stops when no centre coordinate moved by more than ``tol``
+    (max_k,j |mu_kj(new) - mu_kj(old)| <= tol), or after ``max_iter`` rounds.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_samples, n_features) or (n_samples,)
+    n_clusters : int
+        Number of clusters K, 1 <= K <= n_samples.
+    beta : float
+        The stiffness beta > 0 (an inverse temperature).
+    init_centers : array-like of shape (n_clusters, n_features), optional
+        Starting centres. If None, K distinct rows of ``X`` drawn with ``rng``.
+    max_iter : int, default=300
+        Maximum number of rounds (with 0: the start and its responsibilities).
+    tol : float, default=1e-6
+    rng : None, int or numpy.random.Generator, default=None
+        Only used when ``init_centers`` is None.
+
+    Returns
+    -------
+    centers : ndarray of shape (n_clusters, n_features)
+    resp : ndarray of shape (n_samples, n_clusters)
+        The responsibilities of the returned centres; each row sums to 1.
+    """
+    ### BEGIN SOLUTION
+    X, n_clusters, beta, centers = _check_soft_kmeans_args(
+        X, n_clusters, beta, init_centers, max_iter, tol
+    )
+    if centers is None:
+        rows = np.random.default_rng(rng).choice(X.shape[0], size=n_clusters, replace=False)
+        centers = X[rows]
+    weights = np.full(n_clusters, 1.0 / n_clusters)
+    variances = np.full(n_clusters, 0.5 / beta)  # sigma² = 1/(2 beta)
+    for _ in range(int(max_iter)):
+        resp, _ = e_step(X, weights, centers, variances, "spherical")
+        totals = resp.sum(axis=0)
+        moved = totals > 0
+        new_centers = centers.copy()
+        new_centers[moved] = (resp[:, moved].T @ X) / totals[moved, np.newaxis]
+        shift = np.max(np.abs(new_centers - centers))
+        centers = new_centers
+        if shift <= tol:
+            break
+    resp, _ = e_step(X, weights, centers, variances, "spherical")
+    return centers, resp
+    ### END SOLUTION
+
+
+###############################################################################
 # Model selection
 
 
@@ -713,37 +811,58 @@ def n_parameters(n_components, n_features, covariance_type="full"):
     ### END SOLUTION
 
 
-def select_n_components(X, candidates, criterion="bic", random_state=None):
-    """The number of components with the lowest BIC (or AIC).
+def select_n_components(X, candidates, criterion="bic", random_state=None, X_val=None):
+    """The number of components with the lowest BIC or AIC, or the best held-out likelihood.
 
     Fits ``GaussianMixtureEM(n_components=K, random_state=random_state)``
-    (full covariances, other parameters at their defaults) for every K in
-    ``candidates`` and returns the K whose fit has the lowest criterion; on
-    an exact tie, the earliest candidate.
+    (full covariances, other parameters at their defaults) on ``X`` for every
+    K in ``candidates`` and returns the K whose fit has
+
+    - ``criterion="bic"`` / ``"aic"``: the lowest ``bic(X)`` / ``aic(X)``;
+    - ``criterion="validation"``: the largest total log-likelihood of the
+      held-out data, sum_i log p(x_val_i) over the rows of ``X_val`` (the
+      fit never sees ``X_val``).
+
+    On an exact tie, the earliest candidate.
 
     Parameters
     ----------
     X : array-like of shape (n_samples, n_features) or (n_samples,)
+        The training data.
     candidates : iterable of int
-    criterion : {"bic", "aic"}, default="bic"
+    criterion : {"bic", "aic", "validation"}, default="bic"
     random_state : None, int or numpy.random.Generator, default=None
+    X_val : array-like of shape (n_val, n_features) or (n_val,), optional
+        The held-out data; required with ``criterion="validation"``.
 
     Returns
     -------
     n_components : int
+
+    Raises
+    ------
+    ValueError
+        For an unknown criterion, or ``criterion="validation"`` without ``X_val``.
     """
     ### BEGIN SOLUTION
-    if criterion not in ("bic", "aic"):
-        raise ValueError(f"criterion must be 'bic' or 'aic'; got {criterion!r}")
+    if criterion not in ("bic", "aic", "validation"):
+        raise ValueError(f"criterion must be 'bic', 'aic' or 'validation'; got {criterion!r}")
+    if criterion == "validation" and X_val is None:
+        raise ValueError("criterion='validation' needs the held-out data: pass X_val")
     X = _check_X(X)
     candidates = [int(k) for k in candidates]
     if not candidates:
         raise ValueError("candidates is empty; give at least one number of components")
-    best_k, best_value = None, np.inf
+    best_k = best_value = None
     for k in candidates:
         model = GaussianMixtureEM(n_components=k, random_state=random_state).fit(X)
-        value = model.bic(X) if criterion == "bic" else model.aic(X)
-        if best_k is None or value < best_value:
+        if criterion == "validation":  # the largest held-out log-likelihood wins
+            value = float(np.sum(model.score_samples(X_val)))
+            better = best_value is None or value > best_value
+        else:  # the lowest criterion wins
+            value = model.bic(X) if criterion == "bic" else model.aic(X)
+            better = best_value is None or value < best_value
+        if better:  # strict: on an exact tie the earliest candidate stays
             best_k, best_value = k, value
     return best_k
     ### END SOLUTION

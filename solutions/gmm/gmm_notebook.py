@@ -91,7 +91,7 @@ ax.set_title("k-means, K = 2, on the raw data")
 ax.legend()
 plt.show()
 
-# %% autograde="clustering" public="kmeans"
+# %% autograde="clustering" public="kmeans and not soft_kmeans"
 
 # %% [markdown]
 # ## 2. EM, one iteration at a time
@@ -175,7 +175,59 @@ plt.show()
 # %% autograde="mixture_fit" public="fit_returns or log_likelihood_never or fit_one_dimensional"
 
 # %% [markdown]
-# ## 4. How many components? BIC and AIC
+# ## 4. Soft k-means: EM with equal weights and one shared variance
+#
+# k-means is EM with *hard* responsibilities: each point belongs to its nearest centre. **Soft k-means**
+# gives each point to every cluster with a weight that decays with its squared distance, at a stiffness
+# $\beta > 0$:
+#
+# $$r_{ik} = \frac{e^{-\beta\|x_i - \mu_k\|^2}}{\sum_j e^{-\beta\|x_i - \mu_j\|^2}}, \qquad
+# \mu_k = \frac{\sum_i r_{ik}\, x_i}{\sum_i r_{ik}} .$$
+#
+# That is exactly the E-step of a mixture with equal weights $\pi_k = 1/K$ and one shared spherical covariance
+# $\sigma^2 I$ with $\sigma^2 = 1/(2\beta)$: $\log \pi_k$, the normalising constant and $\sigma^2$ are the
+# same for every component and cancel in the ratio, and $\|x - \mu\|^2 / (2\sigma^2) = \beta\|x - \mu\|^2$;
+# the centre update is the M-step's mean. As $\beta \to \infty$ the responsibilities become one-hot: k-means.
+# For a small $\beta$ (a variance $\sigma^2$ larger than the data's largest variance $\lambda$, i.e.
+# $\beta < 1/(2\lambda)$) every centre ends at the data mean: the clusters only appear as $\beta$ grows.
+#
+# One shared spherical variance only makes sense when the features have comparable scales, so below the
+# data are standardised. Colour = the responsibility of cluster 1; the last two panels are k-means from the
+# same start and the full Gaussian mixture (its own weights and covariances).
+
+# %%
+Xs = load_old_faithful(standardize=True)
+lam = np.linalg.eigvalsh(np.cov(Xs.T, bias=True)).max()
+start = Xs[[0, 1]]                                   # two rows as the common start
+betas = [0.2, 2.0, 50.0]
+print(f"largest variance λ = {lam:.2f}: every centre at the mean for β < 1/(2λ) = {1 / (2 * lam):.2f}")
+fits = {beta: gmm.soft_kmeans(Xs, 2, beta, init_centers=start) for beta in betas}
+km_centers, km_labels = gmm.kmeans(Xs, 2, init_centers=start)
+full = gmm.GaussianMixtureEM(2, random_state=0).fit(Xs)
+
+fig, axes = plt.subplots(1, 5, figsize=(20, 4), sharex=True, sharey=True)
+for ax, beta in zip(axes, betas):
+    c, r = fits[beta]
+    ax.scatter(*Xs.T, s=6, c=np.asarray(r)[:, 1], cmap="coolwarm", vmin=0, vmax=1)
+    ax.plot(*np.asarray(c).T, "k*", ms=14)
+    ax.set_title(f"soft k-means, β = {beta:g} (σ² = {1 / (2 * beta):.2g})")
+axes[3].scatter(*Xs.T, s=6, c=km_labels, cmap="coolwarm", vmin=0, vmax=1)
+axes[3].plot(*km_centers.T, "k*", ms=14)
+axes[3].set_title("k-means (β → ∞)")
+axes[4].scatter(*Xs.T, s=6, c=full.predict_proba(Xs)[:, 1], cmap="coolwarm", vmin=0, vmax=1)
+draw_components(axes[4], full.means_, full.covariances_, color="k")
+axes[4].set_title("full Gaussian mixture")
+for ax in axes:
+    ax.set_xlabel("duration (standardised)")
+axes[0].set_ylabel("waiting (standardised)")
+plt.show()
+for beta in betas:
+    print(f"β = {beta:5g}: centres {np.round(np.asarray(fits[beta][0]), 3).tolist()}")
+
+# %% autograde="soft_kmeans" public="soft_kmeans"
+
+# %% [markdown]
+# ## 5. How many components? BIC and AIC
 #
 # The log-likelihood always increases with $K$; the information criteria charge for the $p$ free
 # parameters ($K - 1$ weights, $Kd$ means, $K d(d+1)/2$ covariance entries for full covariances):
@@ -199,10 +251,63 @@ ax.legend()
 plt.show()
 print("parameters per K:", [gmm.n_parameters(k, 2, "full") for k in candidates])
 
+# %% [markdown]
+# ### On held-out data
+#
+# The criteria penalise the parameters because the training log-likelihood always prefers more components.
+# Another way is to hold out part of the data: fit each $K$ on the rest, and keep the $K$ whose model gives
+# the held-out eruptions the largest log-likelihood (`criterion="validation"`). Left: the training and the
+# held-out log-likelihood per eruption (standardised data, a random third held out); right: BIC on the
+# training part.
+
+# %%
+rows = rng.permutation(len(Xs))
+train, held_out = Xs[rows[:182]], Xs[rows[182:]]
+candidates = range(1, 9)
+fitted = {k: gmm.GaussianMixtureEM(n_components=k, random_state=0).fit(train) for k in candidates}
+train_ll = [np.mean(fitted[k].score_samples(train)) for k in candidates]
+held_ll = [np.mean(fitted[k].score_samples(held_out)) for k in candidates]
+chosen_k = gmm.select_n_components(train, candidates, criterion="validation", random_state=0, X_val=held_out)
+
+fig, axes = plt.subplots(1, 2, figsize=(12, 4))
+axes[0].plot(candidates, train_ll, "o-", label="training (182 eruptions)")
+axes[0].plot(candidates, held_ll, "s-", label="held out (90 eruptions)")
+axes[0].axvline(chosen_k, color="C3", ls="--", label=f"best held out: K = {chosen_k}")
+axes[0].set_ylabel("log-likelihood per eruption")
+axes[1].plot(candidates, [fitted[k].bic(train) for k in candidates], "o-", color="C2")
+axes[1].set_ylabel("BIC on the training part")
+for ax in axes:
+    ax.set_xlabel("number of components K")
+axes[0].legend()
+plt.show()
+
+# %% [markdown]
+# A kernel density estimate is the other end of the scale: it keeps every training point and puts a small
+# Gaussian on each, $\hat p(x) = \frac1n \sum_i \mathcal N(x; x_i, h^2 I)$. On the same held-out eruptions,
+# the mixture compresses the training set into a few numbers and loses little or nothing:
+
+# %%
+from scipy.special import logsumexp
+
+
+def kde_log_density(train, query, h):
+    """log of the Gaussian KDE with bandwidth h (every kernel N(x_i, h² I)), in log space."""
+    d = train.shape[1]
+    sq = ((query[:, None, :] - train[None, :, :]) ** 2).sum(axis=2)
+    return logsumexp(-sq / (2 * h**2), axis=1) - np.log(len(train)) - d / 2 * np.log(2 * np.pi * h**2)
+
+
+scott = len(train) ** (-1 / (train.shape[1] + 4))     # Scott's rule on standardised data
+print(f"{'model':28} {'numbers stored':>15} {'held-out log-likelihood per eruption':>38}")
+for h in (0.5 * scott, scott, 2 * scott):
+    print(f"{f'KDE, h = {h:.2f}':28} {train.size + 1:>15} {np.mean(kde_log_density(train, held_out, h)):>38.3f}")
+for k in (2, chosen_k):
+    print(f"{f'Gaussian mixture, K = {k}':28} {gmm.n_parameters(k, 2, 'full'):>15} {held_ll[k - 1]:>38.3f}")
+
 # %% autograde="selection" public="n_parameters or select_n_components or bic_and_aic"
 
 # %% [markdown]
-# ## 5. The density, and new eruptions drawn from it
+# ## 6. The density, and new eruptions drawn from it
 #
 # The fitted model is a density: its log-density over a grid (left) and samples drawn from it
 # (right, component by component).
@@ -249,6 +354,6 @@ plt.show()
 # %% [markdown]
 # ## What you have now
 #
-# k-means, the E- and M-steps in log space, a `GaussianMixtureEM` that matches scikit-learn's
-# `GaussianMixture`, model selection by BIC/AIC, and sampling. The last assignment applies the same
+# k-means and soft k-means, the E- and M-steps in log space, a `GaussianMixtureEM` that matches
+# scikit-learn's `GaussianMixture`, model selection by BIC/AIC and on held-out data, and sampling. The last assignment applies the same
 # EM to binary images: mixtures of Bernoulli distributions on MNIST.
