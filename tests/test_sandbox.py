@@ -201,15 +201,19 @@ def test_the_sandboxs_control_group_goes_with_it_and_stale_ones_are_swept(module
     finally:
         session.close()
     assert not any(g.exists() for g in groups)
-    stale = groups[0].parent / f"{cgroup.PREFIX}stale-{os.getpid()}"
-    fresh = groups[0].parent / f"{cgroup.PREFIX}fresh-{os.getpid()}"
+    # this test's own groups only: a clock moved forward must not sweep the fresh, still empty
+    # group of a grading running beside it (it did, once: "could not join its control group")
+    mine = f"{cgroup.PREFIX}test-{os.getpid()}-"
+    stale, fresh = (groups[0].parent / f"{mine}{what}" for what in ("stale", "fresh"))
     stale.mkdir()
     fresh.mkdir()
     try:
-        cgroup.sweep(now=time.time() + cgroup.STALE_S / 2)
+        cgroup.sweep(now=time.time() + cgroup.STALE_S / 2, prefix=mine)
         assert stale.exists() and fresh.exists()  # neither is old enough yet
-        cgroup.sweep(now=time.time() + cgroup.STALE_S + 1)
+        cgroup.sweep(now=time.time() + cgroup.STALE_S + 1, prefix=mine)
         assert not stale.exists() and not fresh.exists()
+        with pytest.raises(ValueError, match="only the kit's groups"):
+            cgroup.sweep(prefix="")
     finally:
         for g in (stale, fresh):
             if g.exists():
