@@ -60,10 +60,11 @@ test: $(STAMP)
 
 # The unit-level test files: text, wire, intake, harness, stubs, datasets, sandbox, the catalogue's
 # points and public tests, reports from synthetic results, mutation operators, docs/'s contracts,
-# who imports whom, the suite's own machinery (grouping, the skip summary). None grades a class,
+# who imports whom, the suite's own machinery (grouping, the skip summary), the latency bench's
+# measuring function (on trivial commands, never timed). None grades a class,
 # builds an nbgrader course or runs the hostile suite.
 FAST_TESTS := $(addprefix tests/test_,text.py wire.py intake.py harness.py stubs.py datasets.py sandbox.py \
-                catalogue.py reports.py mutation.py docs.py house.py parallel.py skip_summary.py)
+                catalogue.py reports.py mutation.py docs.py house.py parallel.py skip_summary.py bench.py)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest $(FAST_TESTS) -n 2 --dist loadgroup --durations=10
