@@ -64,15 +64,27 @@ def chunked_loo(X, h, chunk=500, keep_self=False):
     """brute_force_loo for large n: the same sums, ``chunk`` rows of the (n, n) matrix at a time.
 
     ``keep_self``: the mistake of keeping j = i (still divided by n − 1).
+
+    The squared distances are summed feature by feature (for d = 1 the very numbers of
+    ``((rows[:, None] − X[None]) ** 2).sum(-1)``), and each row's log-sum-exp is its maximum plus
+    the log of the sum of exp(· − maximum), in place: the same sums as scipy's ``logsumexp``
+    (measured equal to the last digit at this test's sizes), without its general path (weights,
+    signs, complex input), which took three quarters of the grader's time in this test.
     """
     n, d = X.shape
     total = 0.0
     for start in range(0, n, chunk):
         rows = X[start:start + chunk]
-        log_k = -0.5 * ((rows[:, None, :] - X[None, :, :]) ** 2).sum(-1) / h**2
+        sq = (rows[:, 0, None] - X[None, :, 0]) ** 2
+        for k in range(1, d):
+            sq += (rows[:, k, None] - X[None, :, k]) ** 2
+        log_k = -0.5 * sq / h**2
         if not keep_self:
             log_k[np.arange(len(rows)), np.arange(start, start + len(rows))] = -np.inf
-        total += float(np.sum(logsumexp(log_k, axis=1)))
+        top = log_k.max(axis=1, keepdims=True)  # finite: every row keeps n − 1 ≥ 1 terms
+        log_k -= top
+        np.exp(log_k, out=log_k)
+        total += float(np.sum(top[:, 0] + np.log(log_k.sum(axis=1))))
     return total / n - math.log(n - 1) - 0.5 * d * (LOG_2PI + 2 * math.log(h))
 
 
