@@ -129,6 +129,7 @@ class GradingPlugin:
         self.python = python
         self.session = None
         self.extra_sessions = []
+        self.early = {}  # nodeid -> the sandbox of a memory-limited test, started at collection
         self.results = {}
         self.order = []
         self.problems = []
@@ -159,7 +160,7 @@ class GradingPlugin:
                                hidden=self.hidden, python=self.python, budget=self.budget)
 
     def close(self):
-        for s in [self.session, *self.extra_sessions, *self.carry_sessions]:
+        for s in [self.session, *self.extra_sessions, *self.carry_sessions, *self.early.values()]:
             if s is not None:
                 s.close()
 
@@ -171,7 +172,7 @@ class GradingPlugin:
         mark = request.node.get_closest_marker("points")
         opts = mark.kwargs if mark else {}
         if opts.get("memory_mb"):
-            session = self._new_session(opts["memory_mb"])
+            session = self.early.pop(request.node.nodeid, None) or self._new_session(opts["memory_mb"])
             self.extra_sessions.append(session)
         else:
             if self.session is None:
@@ -343,6 +344,16 @@ class GradingPlugin:
 
     def pytest_collection_finish(self, session):
         self.limit_threads()
+        if self.missing:
+            return
+        # a memory-limited test's sandbox (a process of its own) sets itself up while the tests
+        # before it run; it imports the module at the test's first call, as any sandbox does
+        for item in session.items:
+            mark = item.get_closest_marker("points")
+            memory_mb = mark.kwargs.get("memory_mb") if mark else None
+            if memory_mb:
+                self.early[item.nodeid] = self._new_session(memory_mb)
+                self.early[item.nodeid].prestart()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):
