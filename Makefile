@@ -72,10 +72,11 @@ test: $(STAMP)
 # points and public tests, reports from synthetic results, the similarity report on the catalogue's
 # modules, mutation operators, docs/'s contracts, who imports whom, the suite's own machinery
 # (grouping, the skip summary), the LMS exports and late policy on results folders made by the
-# test. None grades a class, builds an nbgrader course or runs the hostile suite.
+# test, the latency bench's measuring function (on trivial commands, never timed). None grades a
+# class, builds an nbgrader course or runs the hostile suite.
 FAST_TESTS := $(addprefix tests/test_,text.py wire.py intake.py harness.py stubs.py datasets.py sandbox.py \
                 catalogue.py reports.py similarity.py mutation.py docs.py house.py parallel.py skip_summary.py \
-                gradebook.py)
+                gradebook.py bench.py)
 
 test-fast: $(STAMP)
 	$(PY) -m pytest $(FAST_TESTS) -n 2 --dist loadgroup --durations=10

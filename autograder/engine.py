@@ -129,6 +129,7 @@ class GradingPlugin:
         self.python = python
         self.session = None
         self.extra_sessions = []
+        self.early = {}  # nodeid -> the sandbox of a memory-limited test, started at collection
         self.results = {}
         self.order = []
         self.problems = []
@@ -139,13 +140,27 @@ class GradingPlugin:
         self.kept_artifacts = {}
         self.failures = {}  # nodeid -> the exception that failed the test's call
         self.unisolated_note = ""  # a session ran without the allow-listed root (--unisolated)
+        self._thread_limits = []  # threadpoolctl limits entered by this grading (restored at its end)
+        self._modules_seen = None
+
+    def limit_threads(self):
+        """One BLAS/OpenMP thread for every native library loaded so far (threadpoolctl limits only
+        those loaded when it is called: SciPy's own OpenBLAS and scikit-learn's OpenMP load when a
+        hidden test module imports them). Checked again whenever new modules were imported."""
+        if len(sys.modules) != self._modules_seen:
+            self._modules_seen = len(sys.modules)
+            self._thread_limits.append(threadpool_limits(limits=1))
+
+    def restore_threads(self):
+        while self._thread_limits:
+            self._thread_limits.pop().restore_original_limits()
 
     def _new_session(self, memory_mb=sandbox.DEFAULT_MEMORY_MB):
         return sandbox.Session(self.module_name, self.sources, memory_mb=memory_mb,
                                hidden=self.hidden, python=self.python, budget=self.budget)
 
     def close(self):
-        for s in [self.session, *self.extra_sessions, *self.carry_sessions]:
+        for s in [self.session, *self.extra_sessions, *self.carry_sessions, *self.early.values()]:
             if s is not None:
                 s.close()
 
@@ -157,7 +172,7 @@ class GradingPlugin:
         mark = request.node.get_closest_marker("points")
         opts = mark.kwargs if mark else {}
         if opts.get("memory_mb"):
-            session = self._new_session(opts["memory_mb"])
+            session = self.early.pop(request.node.nodeid, None) or self._new_session(opts["memory_mb"])
             self.extra_sessions.append(session)
         else:
             if self.session is None:
@@ -167,6 +182,8 @@ class GradingPlugin:
             # the same module fails to import the same way in every child: say so at once
             # instead of starting (and timing) another sandbox per memory-limited test
             session.import_failure = self.import_failure
+        # a new sandbox sets itself up while the test computes its expected values
+        session.prestart()
         session.timeout = opts.get("timeout") or sandbox.DEFAULT_TIMEOUT
         session.warnings = []
         yield sandbox.StudentModule(session)
@@ -324,6 +341,23 @@ class GradingPlugin:
                         + "; ".join(one_line(w, 300) for w in r.notes)
                         + "; values were graded, not warnings.")
                 r.output = f"{r.output}\n{note}" if r.output else note
+
+    def pytest_collection_finish(self, session):
+        self.limit_threads()
+        if self.missing:
+            return
+        # a memory-limited test's sandbox (a process of its own) sets itself up while the tests
+        # before it run; it imports the module at the test's first call, as any sandbox does
+        for item in session.items:
+            mark = item.get_closest_marker("points")
+            memory_mb = mark.kwargs.get("memory_mb") if mark else None
+            if memory_mb:
+                self.early[item.nodeid] = self._new_session(memory_mb)
+                self.early[item.nodeid].prestart()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_setup(self, item):
+        self.limit_threads()
 
     def pytest_collectreport(self, report):
         if report.failed:
@@ -531,19 +565,28 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_r
         # without a module every test is still listed, with its points and 0
         plugin.missing = snap.problem if sources is None else None
         plugin.intake_notes = [r.reason for r in snap.refused[:intake.MAX_NOTES]]
+        if sources is not None:
+            # the sandbox sets itself up (its own process: interpreter, NumPy, SciPy, namespaces)
+            # while pytest collects the hidden tests here; nothing of the student's runs before
+            # the first test's first call
+            plugin.session = plugin._new_session()
+            plugin.session.prestart()
         args = [str(tests_root / assignment), "-q", "-c", str(PYTEST_INI), "--rootdir", str(ROOT),
                 "-p", "no:cacheprovider", "--assert=plain", "--import-mode=importlib",
-                "-p", "no:randomly", "--tb=native",
+                # no plugin of the machine's (xdist, anyio, ...): none is needed, each costs
+                # start-up, and the hidden tests run the same wherever the kit is installed
+                "--disable-plugin-autoload", "-p", "no:randomly", "--tb=native",
                 # its two gc.collect() per run cost 0.3-0.9 s a grading (bench_class.py)
                 "-p", "no:unraisableexception"]
         sink = io.StringIO()
         try:
             # one BLAS thread for the grader's own computations (scikit-learn, SciPy, the
             # reference): on a busy machine multi-threaded BLAS spins and runs many times slower
-            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink), \
-                    threadpool_limits(limits=1):
+            with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+                plugin.limit_threads()
                 code = pytest.main(args, plugins=[plugin])
         finally:
+            plugin.restore_threads()
             plugin.close()
     plugin.finish()
     detail = clean(sink.getvalue()[-3000:])
