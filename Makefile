@@ -1,5 +1,5 @@
 # The kit's commands. Every target creates the pinned environment (.venv) on first use.
-#   make test                 the kit's own test suite (about 17 min; before a commit, and what CI runs);
+#   make test                 the kit's own test suite (about 11 min; before a commit, and what CI runs);
 #                             it ends with one line per group of skipped tests, naming the command that
 #                             runs them (sudo .ci/setup-system)
 #   make test-fast            the unit-level tests only (no class graded, no course built; about a
