@@ -269,8 +269,9 @@ FIGURES = {
                  "GaussianMixtureEM(2) fitted on Old Faithful from a k-means start: your components' "
                  "2σ ellipses and weights (left) and the reference's (right).", draw_gmm)],
     "bmm": [Spec("bmm_fit", "test_mixture_predictions", "Your mixture of MNIST digits",
-                 "Your BernoulliMixture(6) after 5 EM iterations on 500 binarised MNIST images: each "
-                 "component's probs_ as a 28×28 image (top) and 8 images from its sample (bottom).",
+                 "Your BernoulliMixture(6) after one EM iteration from the test's start on 500 binarised "
+                 "MNIST images: each component's probs_ as a 28×28 image (top) and 8 images from its "
+                 "sample (bottom).",
                  draw_bmm)],
 }
 
