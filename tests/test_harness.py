@@ -215,3 +215,30 @@ def test_failures_are_not_drawn_as_pytest_tracebacks_the_grader_never_shows(tmp_
     report = grade("mle", tmp_path / "mle.py", seed=1)
     assert report.score == 0 and {t.failure for t in report.tests} == {"syntax"}, report.tests[0]
     assert drawn == []
+
+
+def test_a_carried_composition_keeps_a_bounded_record_of_the_calls_it_checks():
+    """Carrying forward records the student's functions as the reference's loop calls them; a loop of
+    max_iter rounds once kept a copy of every round's arrays in the grader (5 GB for bmm's
+    no-smoothing mistake on 600 MNIST images). The first calls and the latest are kept; what the
+    checks need of the others (how many, whether the loop stood still, whether one returned its own
+    input) is kept as the calls come."""
+    from autograder import carry
+
+    x = np.arange(1000.0)
+    moving = carry._Recorded("f", lambda a, i: a * 2 + i)
+    for i in range(500):
+        moving(x, float(i))
+    assert moving.count == 500 and len(moving.calls) == carry.KEPT_CALLS + 1
+    assert moving.calls[-1][1] == {} and moving.calls[-1][0][1] == 499.0  # the latest call is last
+    assert not carry._stood_still(moving) and not moving.echoed
+
+    still = carry._Recorded("g", lambda a: a * 2)
+    for _ in range(100):
+        still(x)
+    assert carry._stood_still(still) and len(still.calls) == carry.KEPT_CALLS + 1
+
+    late = carry._Recorded("h", lambda a, i: a if i == 400 else a + 1)  # echoes its input once, late
+    for i in range(500):
+        late(x if i < 300 else x + 1, float(i))
+    assert late.echoed and not carry._stood_still(late)  # inputs moved after the kept calls
