@@ -37,9 +37,21 @@ from copydetect import CodeFingerprint, compare_files
 LEXED_AS = "submission.py"
 
 
+def lexable(text):
+    """``text`` as Pygments will read it, of the same length: Pygments drops a leading BOM, turns
+    CRLF into LF and strips leading newlines before it lexes, and copydetect's regions are offsets
+    in what was lexed; a module that began with 20 000 blank lines had every region marked 20 000
+    characters early, on blank lines, and its copy was never listed. Spaces stand in for what it drops."""
+    text = text.replace("\r\n", " \n")
+    if text.startswith("\ufeff"):
+        text = " " + text[1:]
+    lead = len(text) - len(text.lstrip("\r\n"))
+    return " " * lead + text[lead:]
+
+
 def fingerprint(text, noise, window, known=None):
     """copydetect's fingerprint of ``text``, the fingerprints in ``known`` removed."""
-    return CodeFingerprint(LEXED_AS, noise, window, boilerplate=known, fp=io.StringIO(text))
+    return CodeFingerprint(LEXED_AS, noise, window, boilerplate=known, fp=io.StringIO(lexable(text)))
 
 
 def known_hashes(texts, noise):

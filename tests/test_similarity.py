@@ -263,3 +263,17 @@ def test_identical_modules_are_named_whatever_the_thresholds():
     found = similarity.compare("mle", texts)
     assert found.pairs == [] and found.identical == [["a", "b"]]
     assert "    identical modules: a = b" in similarity.summary_lines(found)
+
+
+@pytest.mark.parametrize("padding", ["\n" * 20_000, "\r\r\n" * 10_000, "\ufeff" + "\r" * 20_000],
+                         ids=["newlines", "cr-crlf", "bom-cr"])
+def test_a_copy_behind_blank_lines_is_still_listed_and_marked_on_its_own_lines(padding):
+    """Pygments drops a leading BOM and leading newlines and turns CRLF into LF before it lexes:
+    copydetect's regions were offsets in that shorter text, so a copy that began with 20 000 blank
+    lines (which Python ignores) had its regions marked on blank lines, no line of its own, and the
+    pair was never listed."""
+    padded = padding + similar.kim()
+    found = similarity.compare("mle", {LEE: similar.lee(), KIM: padded})
+    assert [(p.a, p.b) for p in found.pairs] == [(LEE, KIM)] and found.pairs[0].lines >= 60, found.pairs
+    for start, end in found.pairs[0].regions_b:
+        assert padded[start:end].strip() and padded[start:end] in similar.kim()
