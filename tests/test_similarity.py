@@ -277,3 +277,17 @@ def test_a_copy_behind_blank_lines_is_still_listed_and_marked_on_its_own_lines(p
     assert [(p.a, p.b) for p in found.pairs] == [(LEE, KIM)] and found.pairs[0].lines >= 60, found.pairs
     for start, end in found.pairs[0].regions_b:
         assert padded[start:end].strip() and padded[start:end] in similar.kim()
+
+
+def test_a_copy_below_a_long_comment_is_compared_and_listed(tmp_path):
+    """The kept modules were compared on their first 200 000 characters only: a copy below 200 000
+    characters of comment (a 0.2 MB module, well under intake's 1 MiB) was never compared, and the
+    report only named its student in small print. Every module intake accepted is compared whole."""
+    store = batch.Store(tmp_path)
+    students = [batch.Student(n) for n in (LEE, KIM)]
+    store.save_source(students[0], similar.lee().encode())
+    store.save_source(students[1], ("# notes\n" + "#" * 200_000 + "\n" + similar.kim()).encode())
+    texts, not_compared, cut = similarity.read_sources(tmp_path, {s.name: s.stem for s in students})
+    assert cut == [] and not_compared == []
+    found = similarity.compare("mle", texts, not_compared=not_compared, cut=cut)
+    assert [(p.a, p.b) for p in found.pairs] == [(LEE, KIM)] and found.pairs[0].lines >= 60
