@@ -291,3 +291,26 @@ def test_a_copy_below_a_long_comment_is_compared_and_listed(tmp_path):
     assert cut == [] and not_compared == []
     found = similarity.compare("mle", texts, not_compared=not_compared, cut=cut)
     assert [(p.a, p.b) for p in found.pairs] == [(LEE, KIM)] and found.pairs[0].lines >= 60
+
+
+def _after_every_statement(source, extra):
+    """``source`` with ``extra`` (e.g. ``;pass``) after every simple statement: still the same program."""
+    import ast
+    compound = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.If, ast.For, ast.While, ast.With, ast.Try)
+    ends = sorted({(n.end_lineno, n.end_col_offset) for n in ast.walk(ast.parse(source))
+                   if isinstance(n, ast.stmt) and not isinstance(n, compound)}, reverse=True)
+    lines = source.split("\n")
+    for number, col in ends:
+        lines[number - 1] = lines[number - 1][:col] + extra + lines[number - 1][col:]
+    return "\n".join(lines)
+
+
+@pytest.mark.xfail(strict=True, reason="k-gram fingerprints (copydetect, as MOSS) find no match of 25 "
+                   "characters of tokenised code once a no-op statement follows every statement: the "
+                   "renamed copy with ';pass' appended to each line shares nothing; not fixed (needs a "
+                   "normalisation that drops no-op statements, or an AST comparison)")
+def test_a_copy_with_a_no_op_after_every_statement_is_still_listed():
+    padded = _after_every_statement(similar.kim(), ";pass")
+    compile(padded, "kim", "exec")
+    found = similarity.compare("mle", {LEE: similar.lee(), KIM: padded})
+    assert [(p.a, p.b) for p in found.pairs] == [(LEE, KIM)], found.eligible
