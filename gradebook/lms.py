@@ -102,7 +102,8 @@ def _folds(text):
     folded; with its accents, without them, or with non-ASCII letters dropped (Canvas's ``lastfirst``)."""
     text = unicodedata.normalize("NFKC", str(text)).casefold()
     plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return {re.sub(r"[\W_]+", "", text), re.sub(r"[^a-z0-9]+", "", plain), re.sub(r"[^a-z0-9]+", "", text)}
+    forms = {re.sub(r"[\W_]+", "", text), re.sub(r"[^a-z0-9]+", "", plain), re.sub(r"[^a-z0-9]+", "", text)}
+    return forms - {""}   # a name of no Latin letter has an empty ASCII form: "" matched every such name
 
 
 def _number(x):

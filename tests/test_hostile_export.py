@@ -287,3 +287,25 @@ def test_blackboard_usernames_holding_an_underscore_are_two_students_with_their_
     assert float(rows["john_smith"][column]) == float(rows["jane_smith"][column]) == float(full) > 0
     assert rows["ann"][column] == "" and "smith" not in rows
     assert "names no student" not in graded.proc.stderr and "ends with" not in graded.proc.stderr
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_a_moodle_download_under_another_non_latin_name_is_refused(tmp_path, user):
+    """The roster's name for an id and the download's are compared in forms with the non-ASCII
+    letters dropped (Canvas's ``lastfirst``): for two names of no Latin letter both forms were
+    empty, and "" matched "", so any such name passed for any other."""
+    folder = class_folder(user, tmp_path, "moodle-cjk")
+    (folder / "李娜_101_assignsubmission_file_mle.py").write_text(reference_source("mle"))
+    (folder / "Ζωή Παππά_102_assignsubmission_file_mle.py").write_text(reference_source("mle"))
+    runner(user).own(folder)
+    header = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
+              "Grade can be changed", "Last modified (submission)", "Last modified (grade)", "Feedback comments"]
+    roster = _csv(folder.parent / "worksheet.csv", [
+        header,
+        ["Participant 101", "王伟", "w@example.org", "Submitted", "", "100", "Yes", "", "", ""],
+        ["Participant 102", "Ζωή Παππά", "z@example.org", "Submitted", "", "100", "Yes", "", "", ""]], user)
+    export = _out(folder, user, "moodle.csv")
+    graded = grade_class("mle", folder, "--export", "moodle", str(export), "--roster", str(roster), user=user)
+    rows = _rows(export, "Identifier")
+    assert rows["Participant 101"]["Grade"] == "" and "the roster does not" in rows["Participant 101"]["Feedback comments"]
+    assert float(rows["Participant 102"]["Grade"]) == max(r["score"] for r in graded.results.values()) > 0
