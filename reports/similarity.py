@@ -146,8 +146,9 @@ def check_min_lines(value):
 
 
 def _text(data):
-    """A module's bytes as the text compared (UTF-8, undecodable bytes replaced, CRLF as LF, cut)."""
-    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    """A module's bytes as the text compared (UTF-8, undecodable bytes replaced, CRLF and CR as LF
+    as Python reads a module: a copy saved with CR line ends was one line, fewer than MIN_LINES, cut)."""
+    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     return text[:MAX_CHARS], len(text) > MAX_CHARS
 
 

@@ -314,3 +314,16 @@ def test_a_copy_with_a_no_op_after_every_statement_is_still_listed():
     compile(padded, "kim", "exec")
     found = similarity.compare("mle", {LEE: similar.lee(), KIM: padded})
     assert [(p.a, p.b) for p in found.pairs] == [(LEE, KIM)], found.eligible
+
+
+def test_a_copy_with_cr_line_ends_is_compared_line_by_line(tmp_path):
+    """Python reads a lone CR as a line end (the copy is graded in full), but the kept module was
+    split into lines at LF only: a renamed copy saved with CR line ends was one line, fewer than
+    MIN_LINES of its own, and never listed."""
+    store = batch.Store(tmp_path)
+    students = [batch.Student(n) for n in (LEE, KIM)]
+    store.save_source(students[0], similar.lee().encode())
+    store.save_source(students[1], similar.kim().replace("\n", "\r").encode())
+    texts, not_compared, cut = similarity.read_sources(tmp_path, {s.name: s.stem for s in students})
+    found = similarity.compare("mle", texts, not_compared=not_compared, cut=cut)
+    assert [(p.a, p.b) for p in found.pairs] == [(LEE, KIM)] and found.pairs[0].lines >= 60, found.pairs
