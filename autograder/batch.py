@@ -95,11 +95,12 @@ class Student:
     who: str = ""                   # the LMS's name of the student (raw), or the raw folder name
     stamp: str = ""                 # Blackboard: the graded attempt's stamp (the server's clock)
     late_marker: bool = False       # Canvas: the download's name carries Canvas's "late" mark
+    prefix: str = ""                # Blackboard: ``<assignment>_<username>`` as the download names it
 
     def identity(self):
         """What the gradebook exports and the late policy read of this student (plain JSON)."""
         return {"name": self.name, "lms": self.lms, "who": self.who or self.key, "stamp": self.stamp,
-                "late_marker": self.late_marker, "skipped": self.skipped}
+                "late_marker": self.late_marker, "skipped": self.skipped, "prefix": self.prefix}
 
     def __post_init__(self):
         self.key = self.key or self.name
@@ -126,6 +127,8 @@ class Reading:
     stamp: str        # Blackboard's attempt stamp ("" elsewhere)
     file: str | None  # the original file name; None for a receipt
     late: bool = False  # Canvas's "late" mark in the name
+    prefix: str = ""    # Blackboard: ``<assignment>_<username>`` (a username may hold "_": which
+                        # underscore ends the assignment, only the LMS's roster can tell)
 
 
 def _readings(name):
@@ -143,7 +146,8 @@ def _readings(name):
         assignment, _, who = name[:m.start()].rpartition("_")
         if assignment and who:
             rest = name[m.end():]
-            out.append(Reading("blackboard", who, m["stamp"], rest[1:] or None if rest.startswith("_") else None))
+            out.append(Reading("blackboard", who, m["stamp"], rest[1:] or None if rest.startswith("_") else None,
+                               prefix=name[:m.start()]))
     return out
 
 
@@ -180,13 +184,13 @@ def lms_reading(name, now=None):
 
 
 def _lms_key(name):
-    """(lms, student key, attempt stamp, original file name or None, Canvas late mark) for an
-    LMS file name.
+    """(lms, student key, attempt stamp, original file name or None, Canvas late mark, Blackboard
+    prefix) for an LMS file name.
 
     Raises ValueError for a name no single student can be given (see :func:`lms_reading`).
     """
     r = lms_reading(name)
-    return None if r is None else (r.lms, r.who, r.stamp, r.file, r.late)
+    return None if r is None else (r.lms, r.who, r.stamp, r.file, r.late, r.prefix)
 
 
 def _unique(students):
@@ -261,13 +265,15 @@ def discover(root, assignment):
                    "neither a student folder nor an LMS download's file name")
             ignored.append((shown, why))
             continue
-        lms, who, stamp, original, late = key
+        lms, who, stamp, original, late, prefix = key
         if original is None:
             ignored.append((shown, f"a {lms} receipt (no submitted file)"))
             continue
-        groups.setdefault((lms, who), {}).setdefault(stamp, []).append((original, Path(entry.path), late))
+        # Blackboard: keyed by the whole "<assignment>_<username>", so that "HW1_john_smith" and
+        # "HW1_jane_smith" (both read as username "smith") stay two students
+        groups.setdefault((lms, who, prefix), {}).setdefault(stamp, []).append((original, Path(entry.path), late))
     students = list(folders)
-    for (lms, who), attempts in groups.items():
+    for (lms, who, prefix), attempts in groups.items():
         latest = attempts[max(attempts)]          # Blackboard: the latest attempt counts
         for stamp in attempts:
             if stamp != max(attempts):
@@ -276,8 +282,9 @@ def discover(root, assignment):
         for original, path, _ in sorted(latest, key=lambda t: t[1].name):
             files.setdefault(original, path)      # Canvas: the first (lowest -n) wins a name clash
         # "\0" is in no folder name: an LMS student never shares a key with a folder
-        students.append(Student(one_line(who, limit=120), files=files, lms=lms, key=f"\0{lms}\0{who}",
-                                who=who, stamp=max(attempts),
+        students.append(Student(one_line(who, limit=120), files=files, lms=lms,
+                                key=f"\0{lms}\0{who}" + (f"\0{prefix}" if prefix else ""),
+                                who=who, stamp=max(attempts), prefix=prefix,
                                 late_marker=any(late for _, _, late in latest)))
     _unique(students)
     students.sort(key=lambda s: (s.name, s.key))

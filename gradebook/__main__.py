@@ -96,13 +96,28 @@ def read_pushed(path):
     return {row.get("student", ""): row.get("date", "") for row in csv.DictReader(io.StringIO(text, newline=""))}
 
 
-def late_rows(pol, identities, results, pushed=None):
+def policy_name(ident, pol, usernames=None):
+    """The name the policy's ``[extensions]`` know the student by: the download's name, or for
+    Blackboard the username its ``<assignment>_<username>`` ends with. A username may hold "_":
+    ``HW1_john_smith`` is John Smith's, not ``smith``'s. With the roster's ``usernames``, the one
+    that fits (none when two do); without, the longest extension that fits."""
+    who = str(ident.get("who") or "")
+    prefix = str(ident.get("prefix") or "")
+    if ident.get("lms") == "blackboard" and prefix:
+        fits = lms.username_fits(prefix, pol.extensions if usernames is None else usernames)
+        if usernames is not None:
+            return fits[0] if len(fits) == 1 else prefix
+        return max(fits, key=len) if fits else who
+    return who
+
+
+def late_rows(pol, identities, results, pushed=None, usernames=None):
     """``{stem: row}`` of :func:`gradebook.policy.apply` for every student of the class."""
     rows = {}
     for stem, ident in identities.items():
         res = results.get(stem)
-        who = str(ident.get("who") or "")
-        ev = policy_mod.evidence(ident, pol, (pushed or {}).get(who))
+        who = policy_name(ident, pol, usernames)
+        ev = policy_mod.evidence(ident, pol, (pushed or {}).get(str(ident.get("who") or "")))
         raw = None if res is None or _reason(res) else _score(res, "score")
         rows[stem] = policy_mod.apply(pol, who, raw, _score(res or {}, "max_score"), ev)
     return rows
@@ -131,7 +146,7 @@ def entries(identities, results, late, fmt):
                     comment = (f"late by {row['late_by']} ({row['evidence']}): -{row['penalty']:g} points "
                                f"(raw score {row['raw']:g})")
         out.append(lms.Entry(stem, ident.get("lms") or "", who, key, label, total,
-                             _score(res or {}, "max_score"), comment))
+                             _score(res or {}, "max_score"), comment, str(ident.get("prefix") or "")))
     return out
 
 
@@ -175,14 +190,17 @@ def run(args):
         raise lms.ExportError("--roster, --column and --out-of go with --export FORMAT FILE")
     if args.check:
         return 0
+    usernames = None  # Blackboard: the roster's usernames, which split "<assignment>_<username>"
+    if fmt == "blackboard" and args.roster:
+        usernames = lms.roster_usernames(*lms.read_roster(args.roster)[:2])
     late_path = results_dir / ".grade-all" / LATE_FILE
     late = {}
     if pol is not None:
-        known = {str(i.get("who") or "") for i in identities.values()}
+        known = {policy_name(i, pol, usernames) for i in identities.values()}
         for who in sorted(set(pol.extensions) - known):
             print(f"gradebook: the policy's extension for {one_line(who, 80)!r} names no student of this class "
                   "(name them as the gradebook does: the LMS download's name or the folder name)", file=sys.stderr)
-        late = late_rows(pol, identities, results, pushed)
+        late = late_rows(pol, identities, results, pushed, usernames)
         files.write_atomic(late_path, json.dumps({"rule": pol.rule(), "students": late}, indent=2,
                                                  ensure_ascii=False) + "\n")
     else:

@@ -78,6 +78,7 @@ class Entry:
     total: float | None
     max_score: float
     comment: str
+    prefix: str = ""    # Blackboard: the download's "<assignment>_<username>" (the username may hold "_")
 
 
 def identity_key(identity, fmt):
@@ -101,7 +102,8 @@ def _folds(text):
     folded; with its accents, without them, or with non-ASCII letters dropped (Canvas's ``lastfirst``)."""
     text = unicodedata.normalize("NFKC", str(text)).casefold()
     plain = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
-    return {re.sub(r"[\W_]+", "", text), re.sub(r"[^a-z0-9]+", "", plain), re.sub(r"[^a-z0-9]+", "", text)}
+    forms = {re.sub(r"[\W_]+", "", text), re.sub(r"[^a-z0-9]+", "", plain), re.sub(r"[^a-z0-9]+", "", text)}
+    return forms - {""}   # a name of no Latin letter has an empty ASCII form: "" matched every such name
 
 
 def _number(x):
@@ -245,6 +247,44 @@ def _name_matches(fmt, header, row, entry):
     return bool(_folds(row[header.index(column)]) & _folds(entry.label))
 
 
+def roster_usernames(header, rows):
+    """The ``Username`` column's values of a Blackboard roster (empty without that column)."""
+    if "Username" not in header:
+        return set()
+    i = header.index("Username")
+    return {row[i].strip() for row in rows if len(row) > i and row[i].strip()}
+
+
+def username_fits(prefix, names):
+    """The usernames of ``names`` that a download's ``<assignment>_<username>`` can end with, sorted."""
+    return sorted(u for u in names if len(prefix) > len(u) + 1 and prefix.endswith("_" + u))
+
+
+def resolve_usernames(header, rows, entries):
+    """Blackboard: give each download its roster username; ``problems``.
+
+    A download's ``<assignment>_<username>`` cannot be split alone (either may hold "_"):
+    ``HW1_john_smith`` was read as username ``smith``, and a roster's ``smith`` got John Smith's
+    grade. The username is the roster's that the download's name ends with (after a "_"); a name
+    two roster usernames end it with (``john_smith`` and ``smith``) is refused, said.
+    """
+    names = roster_usernames(header, rows)
+    problems = []
+    for e in entries:
+        if e.lms != "blackboard" or not e.prefix:
+            continue
+        fits = username_fits(e.prefix, names)
+        if len(fits) == 1:
+            e.key = fits[0]
+        elif len(fits) > 1:
+            e.total = None
+            e.comment = (f"not exported: the download {one_line(e.prefix, 80)!r} ends with more than one "
+                         f"roster username ({', '.join(one_line(u, 40) for u in fits)}); grade it by hand")
+            problems.append(f"{one_line(e.prefix, 80)}: {e.comment}")
+            e.key = ""
+    return problems
+
+
 def fill_roster(header, rows, fmt, entries, column):
     """The roster's rows with this assignment's cells filled in; ``(rows, problems)``.
 
@@ -292,7 +332,7 @@ def fill_roster(header, rows, fmt, entries, column):
             row[comment_i] = csv_cell(comment) if comment else ""
         out.append(row)
     for e in entries:
-        if e.stem not in seen:
+        if e.stem not in seen and e.key:
             problems.append(f"{one_line(e.who, 80)} is not in the roster: their grade is in no row of the export")
     return out, problems
 
@@ -314,8 +354,13 @@ def export(path, fmt, entries, *, column, roster=None, out_of=None, now=None):
         for e in entries:
             if e.total is not None and e.max_score:
                 e.total = e.total * out_of / e.max_score
+    resolved = []
+    if roster is not None and fmt == "blackboard":
+        header, rows, _ = read_roster(roster)
+        resolved = resolve_usernames(header, rows, entries)
     _refuse_duplicates(entries)
-    problems = [f"{one_line(e.who, 80)}: {e.comment}" for e in entries if e.total is None and e.comment]
+    problems = [f"{one_line(e.who, 80)}: {e.comment}" for e in entries
+                if e.total is None and e.comment and e.key] + resolved
     if roster is None:  # a student folder among an LMS download's files has no LMS id
         for e in [e for e in entries if not e.lms]:
             problems.append(f"{one_line(e.who, 80)} is a folder, not the LMS's download: not exported "

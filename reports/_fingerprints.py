@@ -21,6 +21,7 @@ fingerprint) and ``seconds``.
 """
 from __future__ import annotations
 
+import ast
 import bisect
 import heapq
 import io
@@ -37,9 +38,55 @@ from copydetect import CodeFingerprint, compare_files
 LEXED_AS = "submission.py"
 
 
+def lexable(text):
+    """``text`` as Pygments will read it, of the same length: Pygments drops a leading BOM, turns
+    CRLF into LF and strips leading newlines before it lexes, and copydetect's regions are offsets
+    in what was lexed; a module that began with 20 000 blank lines had every region marked 20 000
+    characters early, on blank lines, and its copy was never listed. Spaces stand in for what it drops."""
+    text = text.replace("\r\n", " \n")
+    if text.startswith("\ufeff"):
+        text = " " + text[1:]
+    lead = len(text) - len(text.lstrip("\r\n"))
+    return " " * lead + text[lead:]
+
+
+def without_no_ops(text):
+    """``text`` with its statements that do nothing (``pass``, a bare constant, ``...`` or name, a
+    docstring) and their ``;`` blanked with spaces, of the same length: ``x = y;pass`` after every
+    statement left no 25 characters of tokenised code in common with the original, and a copy was
+    never listed. A module that does not parse (or holds a CR) is left as it is."""
+    if "\r" in text:
+        return text
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return text
+    lines = text.split("\n")
+    starts = list(itertools.accumulate((len(line) + 1 for line in lines), initial=0))
+
+    def offset(line, col):  # ast's columns count UTF-8 bytes
+        return starts[line - 1] + len(lines[line - 1].encode("utf-8")[:col].decode("utf-8", "replace"))
+
+    chars = list(text)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Pass) or (isinstance(node, ast.Expr)
+                                          and isinstance(node.value, (ast.Constant, ast.Name))):
+            start, end = offset(node.lineno, node.col_offset), offset(node.end_lineno, node.end_col_offset)
+            before = start
+            while before > 0 and chars[before - 1] in " \t":
+                before -= 1
+            if before > 0 and chars[before - 1] == ";":
+                start = before - 1
+            for i in range(start, end):
+                if chars[i] != "\n":
+                    chars[i] = " "
+    return "".join(chars)
+
+
 def fingerprint(text, noise, window, known=None):
     """copydetect's fingerprint of ``text``, the fingerprints in ``known`` removed."""
-    return CodeFingerprint(LEXED_AS, noise, window, boilerplate=known, fp=io.StringIO(text))
+    return CodeFingerprint(LEXED_AS, noise, window, boilerplate=known,
+                           fp=io.StringIO(lexable(without_no_ops(text))))
 
 
 def known_hashes(texts, noise):

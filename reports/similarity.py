@@ -32,7 +32,7 @@ matching regions marked; inline CSS, no script, every character of the
 students' escaped and control characters shown as ``\\xNN``).
 
 Bounds: a module is read under intake's cap (1 MiB, never through a link) and
-compared on its first :data:`MAX_CHARS` characters; the comparison runs in a
+compared whole (:data:`MAX_CHARS`: intake's cap); the comparison runs in a
 process of its own (:mod:`reports._fingerprints`) with a fixed hash seed (the
 same class gives the same figures on every run), at most :data:`MEMORY_LIMIT`
 bytes of memory and :data:`TIME_LIMIT` seconds; at most :data:`MAX_PAIRS`
@@ -66,8 +66,10 @@ MIN_LINES = 8
 #: copydetect's noise threshold (k, in characters of tokenised code: shorter matches are never seen)
 #: and guarantee threshold (every match this long is seen; the winnowing window is their difference + 1)
 NOISE, GUARANTEE = 25, 30
-#: characters of a module compared (the kit's longest reference has about 40 000)
-MAX_CHARS = 200_000
+#: characters of a module compared: all that intake accepts (a byte is at most one character). A
+#: shorter cut was a way to hide a copy: 200 000 characters of comment above it, and nothing of it
+#: was compared (measured: a 1 MiB module of dense tokens takes about 10 s to fingerprint)
+MAX_CHARS = MAX_SOURCE_BYTES
 #: pairs listed, the most similar first
 MAX_PAIRS = 100
 #: the comparison's process: wall-clock seconds and bytes of address space
@@ -144,8 +146,9 @@ def check_min_lines(value):
 
 
 def _text(data):
-    """A module's bytes as the text compared (UTF-8, undecodable bytes replaced, CRLF as LF, cut)."""
-    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n")
+    """A module's bytes as the text compared (UTF-8, undecodable bytes replaced, CRLF and CR as LF
+    as Python reads a module: a copy saved with CR line ends was one line, fewer than MIN_LINES, cut)."""
+    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     return text[:MAX_CHARS], len(text) > MAX_CHARS
 
 

@@ -248,3 +248,64 @@ def test_classroom_collect_with_a_policy_charges_by_the_servers_push_time(tmp_pa
         assert row["evidence"] == "the server's push time (collected.csv)"
         assert dt.datetime.fromisoformat(row["submitted_at"]) == pushed
     assert float(book["backdated"]["penalty"]) > 0 == float(book["ontime"]["penalty"])
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_blackboard_usernames_holding_an_underscore_are_two_students_with_their_own_rows(tmp_path, user):
+    """Blackboard names a download ``<assignment>_<username>_attempt_…`` and a username may hold "_":
+    ``HW1_john_smith`` and ``HW1_jane_smith`` were both read as the username ``smith`` — one student,
+    Jane's later attempt graded and John's dropped as "an earlier attempt", the total exported to the
+    roster's ``smith`` (who submitted nothing) and John and Jane left with "no submission"; Jane's
+    extension, named by her username, named no student. The roster's usernames split the name."""
+    pol = policy.parse(POLICY.replace("erin =", "jane_smith ="))
+    deadline = pol.deadline.replace(tzinfo=None)
+    folder = class_folder(user, tmp_path, "bb-underscore")
+    for who, when in (("john_smith", deadline - dt.timedelta(hours=2)), ("jane_smith", deadline + dt.timedelta(days=1))):
+        (folder / f"HW1_{who}_attempt_{when:%Y-%m-%d-%H-%M-%S}_mle.py").write_text(reference_source("mle"))
+    runner(user).own(folder)
+    policy_file = folder.parent / "policy.toml"
+    policy_file.write_text(POLICY.replace("erin =", "jane_smith ="))
+    column = "mle [Total Pts: 100 Score] |_4521"
+    roster = _csv(folder.parent / "bb.csv", [
+        ["Last Name", "First Name", "Username", "Student ID", "Last Access", "Availability", column],
+        ["Smith", "John", "john_smith", "1", "", "Yes", ""], ["Smith", "Jane", "jane_smith", "2", "", "Yes", ""],
+        ["Smith", "Sam", "smith", "3", "", "Yes", ""], ["Bo", "Ann", "ann", "4", "", "Yes", ""]], user)
+    export = _out(folder, user, "bb-out.csv")
+    graded = grade_class("mle", folder, "--export", "blackboard", str(export), "--roster", str(roster),
+                         "--policy", str(policy_file), user=user)
+    assert "earlier attempt" not in graded.proc.stdout + graded.proc.stderr
+    rows = _rows(export, "Username")
+    # "smith" is a username too: each download ends with two of the roster's, and is refused, said
+    assert rows["smith"][column] == "" and rows["john_smith"][column] == "" and rows["jane_smith"][column] == ""
+    assert "ends with more than one roster username" in graded.proc.stderr
+    # without that ambiguity each gets their own row, Jane within her extension
+    roster2 = _csv(folder.parent / "bb2.csv", [r for r in csv.reader(open(roster)) if r[2] != "smith"], user)
+    graded = grade_class("mle", folder, "--export", "blackboard", str(export), "--roster", str(roster2),
+                         "--policy", str(policy_file), user=user)
+    rows = _rows(export, "Username")
+    full = str(graded.results[next(iter(graded.results))]["score"])
+    assert float(rows["john_smith"][column]) == float(rows["jane_smith"][column]) == float(full) > 0
+    assert rows["ann"][column] == "" and "smith" not in rows
+    assert "names no student" not in graded.proc.stderr and "ends with" not in graded.proc.stderr
+
+
+@pytest.mark.parametrize("user", USERS)
+def test_a_moodle_download_under_another_non_latin_name_is_refused(tmp_path, user):
+    """The roster's name for an id and the download's are compared in forms with the non-ASCII
+    letters dropped (Canvas's ``lastfirst``): for two names of no Latin letter both forms were
+    empty, and "" matched "", so any such name passed for any other."""
+    folder = class_folder(user, tmp_path, "moodle-cjk")
+    (folder / "李娜_101_assignsubmission_file_mle.py").write_text(reference_source("mle"))
+    (folder / "Ζωή Παππά_102_assignsubmission_file_mle.py").write_text(reference_source("mle"))
+    runner(user).own(folder)
+    header = ["Identifier", "Full name", "Email address", "Status", "Grade", "Maximum Grade",
+              "Grade can be changed", "Last modified (submission)", "Last modified (grade)", "Feedback comments"]
+    roster = _csv(folder.parent / "worksheet.csv", [
+        header,
+        ["Participant 101", "王伟", "w@example.org", "Submitted", "", "100", "Yes", "", "", ""],
+        ["Participant 102", "Ζωή Παππά", "z@example.org", "Submitted", "", "100", "Yes", "", "", ""]], user)
+    export = _out(folder, user, "moodle.csv")
+    graded = grade_class("mle", folder, "--export", "moodle", str(export), "--roster", str(roster), user=user)
+    rows = _rows(export, "Identifier")
+    assert rows["Participant 101"]["Grade"] == "" and "the roster does not" in rows["Participant 101"]["Feedback comments"]
+    assert float(rows["Participant 102"]["Grade"]) == max(r["score"] for r in graded.results.values()) > 0
