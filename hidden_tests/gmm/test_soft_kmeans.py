@@ -89,6 +89,30 @@ def own_run(module, X, k, beta, start, max_iter=300, tol=1e-6):
     return centers, np.asarray(resp, dtype=float)
 
 
+def check_limit(student, carry, X, k, beta, start, what, limit):
+    """A limit of soft k-means (large or small β): your ``soft_kmeans(X, k, beta, start)`` checked by
+    ``limit(centers, resp)``. Where its round's formulas failed their own tests, they are charged
+    there (the limit of other formulas is another limit); carried forward, the reference's loop on
+    your own e_step is the judge."""
+    got = as_pair(student.soft_kmeans(X, k, beta, start), what)
+    centers = expect_array(got[0], f"{what}: the centres", shape=(k, X.shape[1]))
+    resp = expect_array(got[1], f"{what}: resp", shape=(len(X), k))
+    charged = [test for test in (RESP_TEST, CENTRES_TEST) if carry.failed(test)]
+    if charged:
+        carry.note("soft_kmeans", charged[0])
+        return
+
+    def compare(module):
+        if module is None:
+            limit(centers, resp)
+            return
+        own_c, own_r = own_run(module, X, k, beta, start)  # the reference's soft k-means on your own e_step
+        expect_close(centers, own_c, f"{what}: the centres (on your own e_step)", atol=1e-9)
+        expect_close(resp, own_r, f"{what}: resp (on your own e_step)", atol=1e-12)
+
+    carry.check(compare, uses=uses(), iterative=True)
+
+
 def trajectory(X, k, beta, start, rounds):
     """The reference's centres c₀ (the start), c₁, …: one round at a time."""
     path = [np.array(start, dtype=float)]
@@ -431,29 +455,16 @@ def test_soft_kmeans_large_beta_is_kmeans(student, carry, rng):
             if beta * min(margin) >= 60:
                 break
     what = f"soft_kmeans(X, {k}, beta={beta:.3g}, init_centers) on 200 samples of 4 well-separated clusters in 3-D"
-    got = as_pair(student.soft_kmeans(X, k, beta, start), what)
-    centers = expect_array(got[0], f"{what}: the centres", shape=(k, d))
-    resp = expect_array(got[1], f"{what}: resp", shape=(len(X), k))
-    charged = [test for test in (RESP_TEST, CENTRES_TEST) if carry.failed(test)]
-    if charged:
-        # the limit of other formulas is not k-means, and they are charged in their own tests (a carried check
-        # cannot see work here: the spec's round is locally constant at this β)
-        carry.note("soft_kmeans", charged[0])
-        return
 
-    def compare(module):
-        if module is not None:  # the reference's soft k-means on your own e_step
-            own_c, own_r = own_run(module, X, k, beta, start)
-            expect_close(centers, own_c, f"{what}: the centres (on your own e_step)", atol=1e-9)
-            expect_close(resp, own_r, f"{what}: resp (on your own e_step)", atol=1e-12)
-            return
+    def limit(centers, resp):
         expect_equal(np.argmax(resp, axis=1), labels_km, f"{what}: the labels argmax(resp) against "
                                                          "kmeans(X, K, init_centers) from the same start")
         expect_close(centers, centers_km, f"{what}: the centres against kmeans' from the same start", atol=1e-9)
         expect_close(resp, np.eye(k)[labels_km], f"{what}: resp (one-hot: e^(−60) ≈ 1e-26 at most off)",
                      rtol=0, atol=1e-12)
 
-    carry.check(compare, uses=uses(), iterative=True)
+    # (a carried check cannot see work here either: the spec's round is locally constant at this β)
+    check_limit(student, carry, X, k, beta, start, what, limit)
 
 
 @points(1, depends=SOFT_DEPENDS)
@@ -471,23 +482,10 @@ def test_soft_kmeans_small_beta_centres_at_the_data_mean(student, carry, rng):
     start = start_rows(rng, X, k)
     what = (f"soft_kmeans(X, {k}, beta={beta:.3g}, init_centers) on 240 samples in 3-D whose covariance's "
             f"largest eigenvalue is {lam:.3g}")
-    got = as_pair(student.soft_kmeans(X, k, beta, start), what)
-    centers = expect_array(got[0], f"{what}: the centres", shape=(k, 3))
-    resp = expect_array(got[1], f"{what}: resp", shape=(len(X), k))
-    charged = [test for test in (RESP_TEST, CENTRES_TEST) if carry.failed(test)]
-    if charged:
-        # the limit of other formulas is not the data mean, and they are charged in their own tests
-        carry.note("soft_kmeans", charged[0])
-        return
 
-    def compare(module):
-        if module is not None:  # the reference's soft k-means on your own e_step
-            own_c, own_r = own_run(module, X, k, beta, start)
-            expect_close(centers, own_c, f"{what}: the centres (on your own e_step)", atol=1e-9)
-            expect_close(resp, own_r, f"{what}: resp (on your own e_step)", atol=1e-12)
-            return
+    def limit(centers, resp):
         expect_close(centers, np.tile(X.mean(axis=0), (k, 1)), f"{what}: the centres, against the data mean "
                      f"{np.round(X.mean(axis=0), 4).tolist()}", rtol=0, atol=1e-5)
         expect_close(resp, np.full(resp.shape, 1.0 / k), f"{what}: resp, against 1/K", rtol=0, atol=1e-6)
 
-    carry.check(compare, uses=uses(), iterative=True)
+    check_limit(student, carry, X, k, beta, start, what, limit)
