@@ -21,9 +21,11 @@ by the grader itself. Order of events (all before any student code runs):
    signals and processes where no PID namespace contains them, network
    sockets, reading the private folders and writing outside the working
    directory (and the private /tmp and HOME);
-7. the working directory is a fresh temporary folder holding only the
-   submission; a "ready" frame tells the grader that set-up is over (the
-   import's time limit starts then).
+7. the working directory is a fresh, empty temporary folder; a "ready" frame
+   tells the grader that set-up is over. Nothing of the submission is known
+   yet: its files come with the first request (``import``, whose time limit
+   starts then), so a child can be set up before the grader knows which
+   submission it will run (:func:`autograder.engine.grade`'s ``spare``).
 
 Then it reads requests (plain-data frames, :mod:`autograder.wire`) and
 answers each with plain data, a handle to an object kept here, or an error

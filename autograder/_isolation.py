@@ -123,16 +123,6 @@ def _needed_paths(cfg):
     return sorted({os.path.realpath(p) for p in needed})
 
 
-def _submission_files(workdir):
-    """The grader's copies of the submission's files (regular files only), read before the switch."""
-    files = {}
-    for entry in os.scandir(workdir):
-        if entry.is_file(follow_symlinks=False):
-            with open(entry.path, "rb") as f:
-                files[entry.name] = f.read()
-    return files
-
-
 def _isolate(cfg, report):
     """PID, network and mount namespaces; the allow-listed root (:mod:`autograder._jail`).
 
@@ -154,7 +144,6 @@ def _isolate(cfg, report):
     if not allow:  # the grader does not know it yet: computed here, and sent back in "ready"
         allow = report["allow"] = _jail.allowed()
     forbidden = _forbidden_folders(cfg["forbidden"])
-    files = _submission_files(cfg["workdir"])
     if libc.unshare(flags) != 0:
         import ctypes
 
@@ -181,7 +170,7 @@ def _isolate(cfg, report):
     owner = (cfg["uid"], cfg["gid"]) if root and cfg.get("uid") is not None else None
     try:
         _mount(libc, None, "/", None, MS_REC | MS_PRIVATE, None)
-        work, private = _jail.build(libc, cfg["newroot"], allow, files, forbidden=forbidden,
+        work, private = _jail.build(libc, cfg["newroot"], allow, forbidden=forbidden,
                                     owner=owner)
     except OSError as exc:
         report["namespaces"] = f"building the allow-listed root failed: {exc}"

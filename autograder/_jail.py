@@ -326,11 +326,13 @@ def work_folder(paths):
     raise OSError("no free path for the working folder")
 
 
-def build(libc, new_root, allow, files, *, forbidden=(), owner=None):
+def build(libc, new_root, allow, *, forbidden=(), owner=None):
     """Fill the empty folder ``new_root`` (a fresh tmpfs is mounted on it) and switch to it.
 
-    ``allow``: :func:`allowed`'s answer. ``files``: {name: bytes}, the submission,
-    written into the capped working folder. ``forbidden``: folders inside the allowed
+    ``allow``: :func:`allowed`'s answer. The capped working folder starts empty: the
+    submission's files arrive with the grader's ``import`` request
+    (:meth:`autograder._server._Server.do_import`), so a child can be set up before the
+    grader knows which submission it will run. ``forbidden``: folders inside the allowed
     packages that stay empty (``scipy/stats``). ``owner``: (uid, gid) of the working
     folder and the child's home (as root: the fresh sandbox user).
     Returns ``(work folder, {what is writable: path})``.
@@ -362,11 +364,6 @@ def build(libc, new_root, allow, files, *, forbidden=(), owner=None):
     os.makedirs(new_root + work, 0o755, exist_ok=True)
     _mount(libc, "tmpfs", new_root + work, "tmpfs", flags,
            f"mode=0700,size={WORK_MB}m,nr_inodes={WORK_FILES}{uid_opts}")
-    for name, data in files.items():
-        with open(os.path.join(new_root + work, name), "wb") as f:
-            f.write(data)
-        if owner:
-            os.chown(os.path.join(new_root + work, name), *owner)
     home = new_root + "/tmp/.home"
     os.mkdir(home, 0o700)
     if owner:

@@ -1,7 +1,8 @@
 """The sandboxed child's server: it imports the submission and serves the grader's calls into it.
 
 After set-up (:mod:`autograder._child`), :class:`_Server` reads request
-frames (:mod:`autograder.wire`): ``import`` (the submission, once),
+frames (:mod:`autograder.wire`): ``import`` (the submission's files, written into the
+empty working folder, and the module: once),
 ``getattr`` and ``call`` on the module or on an object kept here. Each
 answer is plain data (numbers, strings, arrays of numbers, lists, tuples and
 dicts of those), a handle to an object that stays in the child, or an error
@@ -129,9 +130,17 @@ class _Server:
                           "where": frames[-3:]}}
 
     # -- requests -----------------------------------------------------------
-    def do_import(self):
+    def do_import(self, files):
+        """Write the submission's files (``{name: uint8 array}``, from the grader) into the empty
+        working folder, then import the module. The child was set up without them (it may have
+        been started before the grader knew which submission it would run)."""
         import importlib.util
 
+        for fname, data in (files or {}).items():
+            if not isinstance(fname, str) or os.sep in fname or fname.startswith(".") or not fname:
+                raise ValueError(f"the grader sent a file named {fname!r}")
+            with open(os.path.join(self.cfg["workdir"], fname), "xb") as f:
+                f.write(data.tobytes())
         name = self.cfg["module"]
         path = os.path.join(self.cfg["workdir"], name + ".py")
         spec = importlib.util.spec_from_file_location(name, path)
@@ -148,7 +157,7 @@ class _Server:
     def do(self, req):
         op = req["op"]
         if op == "import":
-            return self.do_import()
+            return self.do_import(req.get("files"))
         target = self.module if req.get("target") is None else self.objects[req["target"]]
         name = req.get("name")
         if op == "getattr":

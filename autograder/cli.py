@@ -189,7 +189,7 @@ def _grade_in_worker(assignment, path, seed, hide=()):
     returned as ``({"grader_error": message, "detail": ...}, None)``.
     """
     try:
-        grading = engine.grade(assignment, path, seed=seed, hide=hide)
+        grading = engine.grade(assignment, path, seed=seed, hide=hide, spare=True)
     except GraderError as exc:
         return {"grader_error": str(exc), "detail": getattr(exc, "detail", "")}, None
     except Exception as exc:  # noqa: BLE001 - one broken grading must not stop the class

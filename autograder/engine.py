@@ -15,6 +15,7 @@ of a test; the kit's own is a ``grading``.
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import json
@@ -97,6 +98,39 @@ DETERMINISTIC_IMPORT_FAILURES = frozenset({"syntax", "forbidden_import", "import
 CARRY_TIMEOUT_FACTOR = 3
 
 
+#: the next grading's sandbox, set up ahead: {module name: Session} (see grade's ``spare``)
+_SPARES = {}
+
+
+def _take_spare(module_name, sources, hidden, python, budget):
+    """The spare sandbox this process set up for its next grading, given this grading's submission —
+    or None (there is none, or it does not fit: another module, interpreter, private folders...)."""
+    session = _SPARES.pop(module_name, None)
+    if session is None:
+        return None
+    if not session.is_spare_for(module_name, hidden, python):
+        session.close()
+        return None
+    session.adopt(sources, budget)
+    return session
+
+
+def _start_spare(module_name, hidden, python):
+    """Set up a sandbox, with no submission, for this process's next grading of ``module_name``."""
+    old = _SPARES.pop(module_name, None)
+    if old is not None:
+        old.close()
+    session = sandbox.Session(module_name, [], hidden=hidden, python=python)
+    session.prestart()
+    _SPARES[module_name] = session
+
+
+@atexit.register
+def _close_spares():
+    while _SPARES:
+        _SPARES.popitem()[1].close()
+
+
 class SandboxUnavailable(GraderError):
     """The sandbox cannot be set up on this machine (the same for every submission):
     ``grade`` exits 2; ``grade-all`` should stop the class rather than record zeros."""
@@ -117,8 +151,10 @@ def seed_key(nodeid):
 class GradingPlugin:
     """Collects points and outcomes; provides the ``student``, ``rng``, ``seed`` fixtures."""
 
-    def __init__(self, module_name, sources, seed, hidden, python=None, budget=None, carry_forward=True):
+    def __init__(self, module_name, sources, seed, hidden, python=None, budget=None, carry_forward=True,
+                 spare=False):
         self.budget = budget or sandbox.Budget(None)
+        self.spare = spare  # set up the next grading's sandbox once this one's is ready
         self.carry_forward = carry_forward
         self.carry_sessions = []  # fresh sandboxes the carried-forward compositions called
         self.fatal = None  # the sandbox could not be set up: the grading stops
@@ -187,6 +223,10 @@ class GradingPlugin:
         session.timeout = opts.get("timeout") or sandbox.DEFAULT_TIMEOUT
         session.warnings = []
         yield sandbox.StudentModule(session)
+        if self.spare and session is self.session and session.isolation is not None:
+            # this grading's child is set up: the next grading's sets itself up on the other core
+            self.spare = False
+            _start_spare(self.module_name, self.hidden, self.python)
         if session.unisolated_note:
             self.unisolated_note = session.unisolated_note
         failure = session.import_failure
@@ -520,7 +560,7 @@ def _cause_of(failed):
 
 
 def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_root=None, hide=(),
-          carry_forward=None):
+          carry_forward=None, spare=False):
     """Grade one submission; never raises for anything the submission does.
 
     ``submission`` is a path (a file or a folder) or an :class:`autograder.intake.Snapshot`
@@ -532,6 +572,13 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_r
     missing path, or the hidden tests failing to start, to be collected or
     collecting none (never a score of 0 / 0). ``carry_forward`` (default: :func:`carry_forward`)
     turns error carried forward on or off.
+
+    ``spare``: this process grades one submission after another (a ``grade-all`` or Dask
+    worker). Once this grading's sandbox is set up, the next grading's starts setting itself
+    up — interpreter, libraries, namespaces, allow-listed root, unprivileged user, audit hook —
+    with no submission: its files go with its first request. The next grading takes it only if
+    it fits (same module, interpreter and private folders) and it has run nothing; else it is
+    closed and a fresh one started. At most one spare per module; closed at exit.
     """
     tests_root = TESTS if tests_root is None else Path(tests_root)
     if tests_root == TESTS and assignment not in assignments():
@@ -561,7 +608,7 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_r
             carry_forward = globals()["carry_forward"](assignment, tests_root)
         grading.carry_forward = bool(carry_forward)
         plugin = GradingPlugin(assignment, sources, seed, hidden, python=python, budget=budget,
-                               carry_forward=grading.carry_forward)
+                               carry_forward=grading.carry_forward, spare=spare)
         # without a module every test is still listed, with its points and 0
         plugin.missing = snap.problem if sources is None else None
         plugin.intake_notes = [r.reason for r in snap.refused[:intake.MAX_NOTES]]
@@ -569,8 +616,12 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_r
             # the sandbox sets itself up (its own process: interpreter, NumPy, SciPy, namespaces)
             # while pytest collects the hidden tests here; nothing of the student's runs before
             # the first test's first call
-            plugin.session = plugin._new_session()
+            adopted = spare and _take_spare(assignment, sources, hidden, python, budget)
+            plugin.session = adopted or plugin._new_session()
             plugin.session.prestart()
+            if adopted:  # set up already: the next grading's spare starts now (else once this one's is)
+                plugin.spare = False
+                _start_spare(assignment, hidden, python)
         args = [str(tests_root / assignment), "-q", "-c", str(PYTEST_INI), "--rootdir", str(ROOT),
                 "-p", "no:cacheprovider", "--assert=plain", "--import-mode=importlib",
                 # no plugin of the machine's (xdist, anyio, ...): none is needed, each costs

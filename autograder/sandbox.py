@@ -30,6 +30,8 @@ import threading
 import time
 from pathlib import Path
 
+import numpy as np
+
 from . import _jail, wire
 from .cgroup import HEADROOM_MB, Cgroup
 from .paths import ROOT
@@ -229,6 +231,7 @@ class Session:
         self.events = []  # what happened (crashes, restarts), for the results' output
         self.unisolated_note = None  # set when the child ran without the allow-listed root
         self.cgroup = None
+        self.namespaces = namespaces_wanted()
         self._seq = 0
         self._imported = False  # the running child has imported the module
 
@@ -253,6 +256,28 @@ class Session:
             keep.append(h)
         return [str(k) for k in keep]
 
+    def is_spare_for(self, module_name, hidden, python=None):
+        """Whether this session can run a grading of ``module_name`` that hides ``hidden``: a spare
+        (:meth:`adopt`) whose child is alive and has had no request — so it has run nothing of
+        any submission — with this module, interpreter, default memory limit, isolation settings
+        and the very same private folders (as this session reads them)."""
+        return (not self.sources and self.generation == 1 and self.restarts == 0 and self._seq == 0
+                and not self._imported and self.proc is not None and self.proc.poll() is None
+                and self.module_name == module_name and self.memory_mb == DEFAULT_MEMORY_MB
+                and os.path.realpath(self.python) == os.path.realpath(python or sys.executable)
+                and self.unisolated == unisolated_allowed() and self.namespaces == namespaces_wanted()
+                and self.hidden == self._safe_hidden(hidden))
+
+    def adopt(self, sources, budget):
+        """A spare takes its submission: started by :meth:`prestart` with no sources, it set itself
+        up (namespaces, allow-listed root, privileges, audit hook) knowing nothing of any
+        submission; the files go with its first request, the import, exactly as for a child
+        started now. Check :meth:`is_spare_for` first."""
+        if self.sources or self._seq:
+            raise RuntimeError("only an unused spare session can take a submission")
+        self.sources = [Path(s) for s in sources]
+        self.budget = budget
+
     def _close_private_folders(self):
         """Without mount namespaces, as root: permissions alone keep the child out.
 
@@ -272,12 +297,10 @@ class Session:
     def _start(self):
         self.generation += 1
         self._imported = False
+        # empty: the submission's files come with the import request (_handshake)
         workdir = Path(tempfile.mkdtemp(prefix="work-", dir=self._tmp_base))
-        for i, src in enumerate(self.sources):  # the first source is the module itself
-            shutil.copyfile(src, workdir / (f"{self.module_name}.py" if i == 0 else src.name))
         if self.as_root:
-            for p in [workdir, *workdir.iterdir()]:
-                os.chown(p, self.uid, self.gid)
+            os.chown(workdir, self.uid, self.gid)
         os.chmod(workdir, 0o700)
         self.workdir = workdir
         new_root = self._tmp_base / f"root-{self.generation}"
@@ -289,7 +312,7 @@ class Session:
             "hidden": self.hidden, "forbidden": list(FORBIDDEN_IMPORTS),
             "memory_mb": self.memory_mb, "max_file_mb": 64, "max_processes": MAX_PROCESSES,
             "uid": self.uid, "gid": self.gid, "rfd": req_r, "wfd": rep_w,
-            "namespaces": namespaces_wanted(), "newroot": str(new_root), "unisolated": self.unisolated,
+            "namespaces": self.namespaces, "newroot": str(new_root), "unisolated": self.unisolated,
             # known from an earlier child of the same interpreter, else the child computes it
             "allow": _allow_list(self.python),
         }
@@ -420,7 +443,7 @@ class Session:
         """Wait for the started child's "ready" frame, then import the module (its own time limit)."""
         self._await_ready()
         try:
-            self._roundtrip({"op": "import"}, "importing your module",
+            self._roundtrip({"op": "import", "files": self._files()}, "importing your module",
                             max(self.timeout, STARTUP_TIMEOUT))
         except StudentCodeError as exc:
             if exc.kind == "budget":
@@ -433,6 +456,12 @@ class Session:
             self._kill()
             raise self.import_failure from None
         self._imported = True
+
+    def _files(self):
+        """The submission's files as the import request carries them: ``{name: uint8 array}``
+        (the first source is the module itself, under the module's name)."""
+        return {(f"{self.module_name}.py" if i == 0 else src.name): np.frombuffer(src.read_bytes(), np.uint8)
+                for i, src in enumerate(self.sources)}
 
     def _await_ready(self):
         """Wait for the child's "ready" frame: set-up is over, no student code ran yet.

@@ -250,6 +250,40 @@ def test_expected_values_shared_by_the_class_are_computed_once_and_read_only():
     assert np.array_equal(cached(X, 0.25), X * 0.25) and len(calls) == 3
 
 
+def test_a_worker_grades_each_next_student_in_a_sandbox_it_set_up_ahead(tmp_path, monkeypatch):
+    """``engine.grade(..., spare=True)`` (what grade-all's and Dask's workers run) leaves the next
+    grading a sandbox set up with no submission; the next grading of the same class takes it, and
+    grades exactly as a fresh sandbox would. A grading whose private folders differ (another class)
+    never takes it: it is closed and a fresh one started. No spare survives the process's end."""
+    from autograder import engine, sandbox
+
+    adopted = []
+    adopt = sandbox.Session.adopt
+    monkeypatch.setattr(sandbox.Session, "adopt", lambda self, *a: adopted.append(self) or adopt(self, *a))
+    ada = write(tmp_path / "class" / "ada", "mle", reference_source("mle"))
+    bo = write(tmp_path / "class" / "bo", "mle", stub_source("mle"))
+    other = write(tmp_path / "other" / "cy", "mle", reference_source("mle"))
+
+    def outcome(g):
+        return g.score, [(t.name, t.score, t.output) for t in g.tests]
+
+    try:
+        fresh = [outcome(engine.grade("mle", p, seed=3)) for p in (ada, bo)]
+        assert not engine._SPARES and not adopted
+        first = engine.grade("mle", ada, seed=3, spare=True)
+        spare = engine._SPARES["mle"]
+        assert not spare.sources and spare._seq == 0 and spare.proc.poll() is None and not adopted
+        second = engine.grade("mle", bo, seed=3, spare=True)      # the same class: takes the spare
+        assert adopted == [spare] and spare.proc is None          # used, then closed with its grading
+        assert [outcome(first), outcome(second)] == fresh
+        left = engine._SPARES["mle"]
+        assert outcome(engine.grade("mle", other, seed=3, spare=True)) == fresh[0]
+        assert adopted == [spare] and left.proc is None           # another class: closed, not taken
+    finally:
+        engine._close_spares()
+    assert not engine._SPARES
+
+
 def test_an_lms_file_name_gives_the_file_to_exactly_one_student_or_to_none():
     """Canvas, Moodle and Blackboard names are read by patterns anchored on the LMS's own
     parts; a name with a second student's identity anywhere (which the student's own file

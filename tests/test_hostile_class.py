@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from samples.submissions import apply, build, reference_source
+from samples.submissions import Hostile, apply, build, reference_source, write
 from tests.conftest import entry, failed, grade_class, hidden_tests, runner
-from tests.hostile_cases import (HOSTILE, MAX_GRADER_RSS_MIB, RAW_CONTROL, SLOW_BUT_FINITE, TIMED, TOKEN, snapshot,
-                                 strings)
+from tests.hostile_cases import (HOSTILE, MAX_GRADER_RSS_MIB, RAW_CONTROL, SLOW_BUT_FINITE, TIMED, TOKEN, class_folder,
+                                 snapshot, strings)
 from tests.helpers import check_inert, each_user_its_group
 
 
@@ -199,3 +199,75 @@ def test_feedback_pages_count_no_forged_mistake_and_run_nothing(outcome, tmp_pat
     html_path, summary = classreport.write("mle", results, tmp_path)
     assert "everyone else is wrong" not in summary and "everyone else is wrong" not in html_path.read_text()
     assert "variance divided by n−1" in summary  # the real mistakes of this class are counted
+
+
+#: Plants TOKEN everywhere it can write and at every process it can see, at import and in a thread
+#: that keeps at it for 5 s: the next student's sandbox is setting itself up meanwhile (a spare).
+PLANTER = """
+import os as _os, signal as _sg, threading as _th, time as _tm
+
+def _plant():
+    for folder in (".", "/tmp", "/dev/shm", _os.environ.get("HOME", "."), _os.environ.get("TMPDIR", ".")):
+        try:
+            with open(_os.path.join(folder, "planted-@TOKEN@"), "w") as f:
+                f.write("@TOKEN@")
+        except OSError:
+            pass
+    for pid in _os.listdir("/proc"):
+        if not pid.isdigit() or int(pid) == _os.getpid():
+            continue
+        for where in ("root/tmp", "cwd", "root/dev/shm"):
+            try:
+                with open(f"/proc/{pid}/{where}/planted-@TOKEN@", "w") as f:
+                    f.write("@TOKEN@")
+            except OSError:
+                pass
+        try:
+            _os.kill(int(pid), _sg.SIGSTOP)
+        except OSError:
+            pass
+
+def _keep_planting():
+    end = _tm.monotonic() + 5
+    while _tm.monotonic() < end:
+        _plant()
+        _tm.sleep(0.01)
+
+_plant()
+_th.Thread(target=_keep_planting, daemon=True).start()
+"""
+#: The reference, unless it finds anything of the planter's: then its import fails (0 points).
+SEEKER = """
+import os as _os
+
+def _foreign():
+    found = []
+    for top, dirs, files in _os.walk("/"):
+        dirs[:] = [] if top in ("/proc", "/sys") else dirs
+        found += [_os.path.join(top, f) for f in files if "@TOKEN@" in f]
+    mine = {_os.getpid(), _os.getppid(), 1}
+    found += [f"process {p}" for p in _os.listdir("/proc") if p.isdigit() and int(p) not in mine]
+    return found
+
+if _foreign():
+    raise RuntimeError(f"found what another student left: {_foreign()[:5]}")
+"""
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_the_next_students_sandbox_set_up_ahead_holds_nothing_of_the_last(tmp_path, user):
+    """grade-all's worker sets the next student's sandbox up while the current student's code runs
+    (``engine.grade``'s ``spare``). A student who plants files everywhere it can write and stops every
+    process it can see, at import and for 5 s after, reaches nothing of it: the next students, graded
+    by the same worker (``--jobs 1``, in name order) in sandboxes set up that way, find no file and
+    no process but their own, and earn full points. (The seeker does see a planter in its own
+    sandbox: one that plants and then seeks fails its import.)"""
+    folder = class_folder(user, tmp_path, "spare")
+    for name, code in (("a_planter", PLANTER), ("b_seeker", SEEKER), ("c_seeker", SEEKER),
+                       ("d_plants_then_seeks", PLANTER + SEEKER)):
+        write(folder / name, "mle", apply("mle", Hostile(name, append=code.replace("@TOKEN@", TOKEN))))
+    runner(user).own(folder)
+    graded = grade_class("mle", folder, user=user, jobs=1)
+    assert {s: r["score"] for s, r in graded.results.items()} == {
+        "a_planter": 100, "b_seeker": 100, "c_seeker": 100, "d_plants_then_seeks": 0}, \
+        {s: [t["output"] for t in r["tests"] if t["score"] < t["max_score"]][:2] for s, r in graded.results.items()}

@@ -218,3 +218,27 @@ def test_the_sandboxs_control_group_goes_with_it_and_stale_ones_are_swept(module
         for g in (stale, fresh):
             if g.exists():
                 g.rmdir()
+
+
+def test_a_spare_is_set_up_with_no_submission_and_takes_one_only_unused_and_fitting(module, tmp_path):
+    """A spare session (started with no sources) sets itself up knowing nothing of any submission;
+    its files go with the import. It takes a submission only while it has had no request and fits
+    (module, private folders); after a crash it restarts with the same files."""
+    spare = Session("student", [], hidden=[str(tmp_path)])
+    try:
+        spare.prestart()
+        assert spare.is_spare_for("student", [str(tmp_path)])
+        assert not spare.is_spare_for("other", [str(tmp_path)])
+        assert not spare.is_spare_for("student", [])  # other private folders: a fresh session instead
+        spare.adopt([module], Budget(None))
+        with pytest.raises(RuntimeError):
+            spare.adopt([module], Budget(None))
+        student = StudentModule(spare)
+        np.testing.assert_array_equal(student.double([1, 2]), [2, 4])
+        assert not spare.is_spare_for("student", [str(tmp_path)])  # it has served requests
+        with pytest.raises(StudentCodeError):
+            student.kill_myself()
+        np.testing.assert_array_equal(student.double([3]), [6])  # restarted: the files again
+        assert spare.restarts == 1
+    finally:
+        spare.close()
