@@ -98,31 +98,34 @@ DETERMINISTIC_IMPORT_FAILURES = frozenset({"syntax", "forbidden_import", "import
 CARRY_TIMEOUT_FACTOR = 3
 
 
-#: the next grading's sandbox, set up ahead: {module name: Session} (see grade's ``spare``)
+#: the next grading's sandboxes, set up ahead (see grade's ``spare``): {(module name, memory
+#: limit in MiB): Session}: one for the grading's own sandbox, one per memory-limited test
 _SPARES = {}
 
 
-def _take_spare(module_name, sources, hidden, python, budget):
+def _take_spare(module_name, memory_mb, sources, hidden, python, budget):
     """The spare sandbox this process set up for its next grading, given this grading's submission —
     or None (there is none, or it does not fit: another module, interpreter, private folders...)."""
-    session = _SPARES.pop(module_name, None)
+    session = _SPARES.pop((module_name, memory_mb), None)
     if session is None:
         return None
-    if not session.is_spare_for(module_name, hidden, python):
+    if not session.is_spare_for(module_name, hidden, python, memory_mb):
         session.close()
         return None
     session.adopt(sources, budget)
     return session
 
 
-def _start_spare(module_name, hidden, python):
-    """Set up a sandbox, with no submission, for this process's next grading of ``module_name``."""
-    old = _SPARES.pop(module_name, None)
-    if old is not None:
-        old.close()
-    session = sandbox.Session(module_name, [], hidden=hidden, python=python)
-    session.prestart()
-    _SPARES[module_name] = session
+def _start_spares(module_name, memory_limits, hidden, python):
+    """Set up sandboxes, with no submission, for this process's next grading of ``module_name``:
+    one per memory limit in ``memory_limits`` (the grading's own, and its memory-limited tests')."""
+    for memory_mb in memory_limits:
+        old = _SPARES.pop((module_name, memory_mb), None)
+        if old is not None:
+            old.close()
+        session = sandbox.Session(module_name, [], memory_mb=memory_mb, hidden=hidden, python=python)
+        session.prestart()
+        _SPARES[module_name, memory_mb] = session
 
 
 @atexit.register
@@ -154,7 +157,9 @@ class GradingPlugin:
     def __init__(self, module_name, sources, seed, hidden, python=None, budget=None, carry_forward=True,
                  spare=False):
         self.budget = budget or sandbox.Budget(None)
-        self.spare = spare  # set up the next grading's sandbox once this one's is ready
+        self.spare = spare  # set up the next grading's sandboxes once this one's is ready
+        self.spare_taken = False  # this grading's own sandbox was a spare (set up already)
+        self.memory_limits = []  # of the memory-limited tests (collected), each a sandbox of its own
         self.carry_forward = carry_forward
         self.carry_sessions = []  # fresh sandboxes the carried-forward compositions called
         self.fatal = None  # the sandbox could not be set up: the grading stops
@@ -191,7 +196,15 @@ class GradingPlugin:
         while self._thread_limits:
             self._thread_limits.pop().restore_original_limits()
 
+    def _start_spares(self):
+        self.spare = False
+        _start_spares(self.module_name, [sandbox.DEFAULT_MEMORY_MB, *self.memory_limits], self.hidden, self.python)
+
     def _new_session(self, memory_mb=sandbox.DEFAULT_MEMORY_MB):
+        if self.spare:
+            taken = _take_spare(self.module_name, memory_mb, self.sources, self.hidden, self.python, self.budget)
+            if taken is not None:
+                return taken
         return sandbox.Session(self.module_name, self.sources, memory_mb=memory_mb,
                                hidden=self.hidden, python=self.python, budget=self.budget)
 
@@ -224,9 +237,8 @@ class GradingPlugin:
         session.warnings = []
         yield sandbox.StudentModule(session)
         if self.spare and session is self.session and session.isolation is not None:
-            # this grading's child is set up: the next grading's sets itself up on the other core
-            self.spare = False
-            _start_spare(self.module_name, self.hidden, self.python)
+            # this grading's child is set up: the next grading's set themselves up on the other core
+            self._start_spares()
         if session.unisolated_note:
             self.unisolated_note = session.unisolated_note
         failure = session.import_failure
@@ -392,8 +404,13 @@ class GradingPlugin:
             mark = item.get_closest_marker("points")
             memory_mb = mark.kwargs.get("memory_mb") if mark else None
             if memory_mb:
+                self.memory_limits.append(memory_mb)
                 self.early[item.nodeid] = self._new_session(memory_mb)
                 self.early[item.nodeid].prestart()
+        if self.spare and self.spare_taken:
+            # this grading's sandboxes were set up already: the next grading's start now (else once
+            # this one's own is ready)
+            self._start_spares()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_setup(self, item):
@@ -578,7 +595,8 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_r
     up — interpreter, libraries, namespaces, allow-listed root, unprivileged user, audit hook —
     with no submission: its files go with its first request. The next grading takes it only if
     it fits (same module, interpreter and private folders) and it has run nothing; else it is
-    closed and a fresh one started. At most one spare per module; closed at exit.
+    closed and a fresh one started. The same for each memory-limited test's sandbox. At most
+    one spare per module and memory limit; closed at exit.
     """
     tests_root = TESTS if tests_root is None else Path(tests_root)
     if tests_root == TESTS and assignment not in assignments():
@@ -616,12 +634,9 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_r
             # the sandbox sets itself up (its own process: interpreter, NumPy, SciPy, namespaces)
             # while pytest collects the hidden tests here; nothing of the student's runs before
             # the first test's first call
-            adopted = spare and _take_spare(assignment, sources, hidden, python, budget)
-            plugin.session = adopted or plugin._new_session()
+            plugin.session = plugin._new_session()
+            plugin.spare_taken = plugin.session.adopted
             plugin.session.prestart()
-            if adopted:  # set up already: the next grading's spare starts now (else once this one's is)
-                plugin.spare = False
-                _start_spare(assignment, hidden, python)
         args = [str(tests_root / assignment), "-q", "-c", str(PYTEST_INI), "--rootdir", str(ROOT),
                 "-p", "no:cacheprovider", "--assert=plain", "--import-mode=importlib",
                 # no plugin of the machine's (xdist, anyio, ...): none is needed, each costs

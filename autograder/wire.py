@@ -75,7 +75,7 @@ class Handle:
 
 
 def encode(obj, *, on_other=None):
-    """Encode plain data into one frame (bytes).
+    """Encode plain data into one frame (a ``bytearray``; each array's bytes copied once).
 
     ``on_other(obj)`` is called for anything that is not plain data; it must
     return a replacement (plain data or a :class:`Handle`) or raise
@@ -112,10 +112,9 @@ def encode(obj, *, on_other=None):
                 raise WireError(f"more than {_mib(MAX_ARRAY_BYTES)} of arrays in one answer "
                                 f"({_mib(offset[0] + arr.nbytes)} so far)")
             arr = np.ascontiguousarray(arr)
-            data = arr.tobytes()
-            entry = {"@nd": [arr.dtype.str, list(arr.shape), offset[0], len(data)]}
-            buffers.append(data)
-            offset[0] += len(data)
+            entry = {"@nd": [arr.dtype.str, list(arr.shape), offset[0], arr.nbytes]}
+            buffers.append(arr)  # copied once, into the frame
+            offset[0] += arr.nbytes
             return entry
         if t is list:
             return [enc(x, depth + 1) for x in o]
@@ -133,9 +132,15 @@ def encode(obj, *, on_other=None):
     if len(header) > MAX_HEADER_BYTES:
         raise WireError(f"the data's description is {_mib(len(header))} (the limit is "
                         f"{_mib(MAX_HEADER_BYTES)}; return NumPy arrays rather than long lists)")
-    body = b"".join(buffers)
-    total = _HEAD.size + len(header) + len(body)
-    return _HEAD.pack(total, len(header)) + header + body
+    start = _HEAD.size + len(header)
+    frame = bytearray(start + offset[0])  # prefix, header, then each array's bytes: one copy of each
+    _HEAD.pack_into(frame, 0, len(frame), len(header))
+    frame[_HEAD.size:start] = header
+    for arr in buffers:
+        if arr.nbytes:
+            frame[start:start + arr.nbytes] = memoryview(arr).cast("B")
+        start += arr.nbytes
+    return frame
 
 
 # --------------------------------------------------------------------------
@@ -278,29 +283,29 @@ def read_frame(fd, deadline_check=None):
     ``deadline_check()`` is called before every blocking read (it raises
     when time is up); the caller arranges that ``fd`` is readable.
     """
-    head = _read_exact(fd, _HEAD.size, deadline_check)
-    if head is None:
+    head = bytearray(_HEAD.size)
+    if not _read_into(fd, memoryview(head), deadline_check):
         return None
     total, hlen = _HEAD.unpack(head)
     check_prefix(total, hlen)
-    rest = _read_exact(fd, total - _HEAD.size, deadline_check)
-    if rest is None:
+    frame = bytearray(total)  # read in place: decode's arrays are views of it, never copies
+    frame[:_HEAD.size] = head
+    if not _read_into(fd, memoryview(frame)[_HEAD.size:], deadline_check):
         return None
-    return head + rest
+    return frame
 
 
-def _read_exact(fd, n, deadline_check):
-    chunks = []
+def _read_into(fd, view, deadline_check):
+    """Fill ``view`` from ``fd``; False at end of file."""
     got = 0
-    while got < n:
+    while got < len(view):
         if deadline_check is not None:
             deadline_check()
-        chunk = os.read(fd, min(n - got, 1 << 20))
-        if not chunk:
-            return None
-        chunks.append(chunk)
-        got += len(chunk)
-    return b"".join(chunks)
+        n = os.readv(fd, [view[got:got + (1 << 20)]])
+        if not n:
+            return False
+        got += n
+    return True
 
 
 def write_frame(fd, frame, deadline=None):

@@ -252,9 +252,10 @@ def test_expected_values_shared_by_the_class_are_computed_once_and_read_only():
 
 def test_a_worker_grades_each_next_student_in_a_sandbox_it_set_up_ahead(tmp_path, monkeypatch):
     """``engine.grade(..., spare=True)`` (what grade-all's and Dask's workers run) leaves the next
-    grading a sandbox set up with no submission; the next grading of the same class takes it, and
-    grades exactly as a fresh sandbox would. A grading whose private folders differ (another class)
-    never takes it: it is closed and a fresh one started. No spare survives the process's end."""
+    grading sandboxes set up with no submission: its own and one per memory-limited test (kde's
+    two). The next grading of the same class takes them and grades exactly as fresh sandboxes
+    would. A grading whose private folders differ (another class) never takes them: they are
+    closed and fresh ones started. No spare survives the process's end."""
     from autograder import engine, sandbox
 
     adopted = []
@@ -263,6 +264,8 @@ def test_a_worker_grades_each_next_student_in_a_sandbox_it_set_up_ahead(tmp_path
     ada = write(tmp_path / "class" / "ada", "mle", reference_source("mle"))
     bo = write(tmp_path / "class" / "bo", "mle", stub_source("mle"))
     other = write(tmp_path / "other" / "cy", "mle", reference_source("mle"))
+    kde = write(tmp_path / "kde" / "di", "kde", reference_source("kde"))
+    mle_key = ("mle", sandbox.DEFAULT_MEMORY_MB)
 
     def outcome(g):
         return g.score, [(t.name, t.score, t.output) for t in g.tests]
@@ -271,14 +274,20 @@ def test_a_worker_grades_each_next_student_in_a_sandbox_it_set_up_ahead(tmp_path
         fresh = [outcome(engine.grade("mle", p, seed=3)) for p in (ada, bo)]
         assert not engine._SPARES and not adopted
         first = engine.grade("mle", ada, seed=3, spare=True)
-        spare = engine._SPARES["mle"]
+        spare = engine._SPARES[mle_key]
+        assert set(engine._SPARES) == {mle_key}
         assert not spare.sources and spare._seq == 0 and spare.proc.poll() is None and not adopted
         second = engine.grade("mle", bo, seed=3, spare=True)      # the same class: takes the spare
         assert adopted == [spare] and spare.proc is None          # used, then closed with its grading
         assert [outcome(first), outcome(second)] == fresh
-        left = engine._SPARES["mle"]
+        left = engine._SPARES[mle_key]
         assert outcome(engine.grade("mle", other, seed=3, spare=True)) == fresh[0]
         assert adopted == [spare] and left.proc is None           # another class: closed, not taken
+        engine.grade("kde", kde, seed=3, spare=True)
+        spares = {key: s for key, s in engine._SPARES.items() if key[0] == "kde"}
+        assert len(spares) == 3 and all(s.memory_mb == key[1] for key, s in spares.items())
+        assert engine.grade("kde", kde, seed=3, spare=True).score == 100
+        assert set(adopted[1:]) == set(spares.values())           # its own and each memory-limited test's
     finally:
         engine._close_spares()
     assert not engine._SPARES
