@@ -63,13 +63,15 @@ def _set_limits(cfg):
     resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
 
 
-def _preimport():
+def _preimport(scipy_too=True):
     import numpy  # noqa: F401
     import numpy.fft  # noqa: F401
     import numpy.linalg  # noqa: F401
     import numpy.random  # noqa: F401
-    import scipy.linalg  # noqa: F401
-    import scipy.special  # noqa: F401
+
+    if scipy_too:
+        import scipy.linalg  # noqa: F401
+        import scipy.special  # noqa: F401
 
     for name in ("abc", "bisect", "collections", "contextlib", "copy", "dataclasses", "decimal",
                  "enum", "fractions", "functools", "heapq", "itertools", "math", "numbers",
@@ -94,7 +96,7 @@ def main():
                 raise _SetupError(f"the sandbox could not join its control group {procs}: {exc}") from None
         report["cgroup"] = "memory, processes, one CPU" if cfg.get("cgroups") else "none"
         _set_limits(cfg)
-        _preimport()
+        _preimport(cfg.get("preimport_scipy", True))
         libc, contained, private = _isolate(cfg, report)
         if not contained:
             if not cfg.get("unisolated"):  # refused before anything else is tried (docs/GRADING.md)

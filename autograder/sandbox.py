@@ -192,6 +192,12 @@ def _widen(fd):
         pass
 
 
+def _mentions_scipy(sources):
+    """Whether the child should import SciPy's linalg and special during its set-up: unless the
+    submission is known (a spare's is not) and never spells "scipy" (0.1 s less set-up)."""
+    return not sources or any(b"scipy" in Path(src).read_bytes() for src in sources)
+
+
 def _pick_sandbox_uid():
     """A uid no account and no running process uses, fresh for every Session (root only).
 
@@ -335,6 +341,7 @@ class Session:
             "namespaces": self.namespaces, "newroot": str(new_root), "unisolated": self.unisolated,
             # known from an earlier child of the same interpreter, else the child computes it
             "allow": _allow_list(self.python),
+            "preimport_scipy": _mentions_scipy(self.sources),
         }
         # one control group for all the sandbox holds (root, or a delegated cgroup v2 subtree)
         self.cgroup = Cgroup.create(

@@ -10,7 +10,8 @@ grading anything. For every assignment with hidden tests, on its reference submi
   the median wall time and the median of each round's ratio to that round's floor (pairing keeps
   the ratio meaningful when the machine's speed drifts; absolute times on a busy machine are not);
 - the same submission graded again in a warm grader process (what each student costs inside
-  ``grade-all``'s worker pool): the median of several gradings after the first;
+  ``grade-all``'s worker pool, which sets each next student's sandbox up during the current
+  grading: ``engine.grade(..., spare=True)``): the median of several gradings after the first;
 - the whole sample class with ``grade-all --jobs 2``;
 - peak resident memory of the grader process and of the sandboxed child (its own high-water
   mark, read before it is killed; measured when run as root, where the child has a uid of its own).
@@ -111,10 +112,10 @@ def measuring_kill(self):
 
 
 sandbox.Session._kill = measuring_kill
-engine.grade({a!r}, {sub!r}, seed=1)                 # the pool worker's first grading
+engine.grade({a!r}, {sub!r}, seed=1, spare=True)     # the pool worker's first grading
 runs = []
 for _ in range({repeat}):
-    t0 = time.perf_counter(); r = engine.grade({a!r}, {sub!r}, seed=1); runs.append(time.perf_counter() - t0)
+    t0 = time.perf_counter(); r = engine.grade({a!r}, {sub!r}, seed=1, spare=True); runs.append(time.perf_counter() - t0)
     assert r.score == r.max_score, r.score
 print(json.dumps({{"warm": statistics.median(runs), "runs": runs, "child_rss": peak[0],
                    "rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))

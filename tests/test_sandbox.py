@@ -242,3 +242,19 @@ def test_a_spare_is_set_up_with_no_submission_and_takes_one_only_unused_and_fitt
         assert spare.restarts == 1
     finally:
         spare.close()
+
+
+def test_scipy_imports_in_the_child_whether_or_not_its_set_up_did(tmp_path):
+    """The child imports scipy.linalg and scipy.special during its set-up only when the submission
+    spells "scipy" (0.1 s less for one that does not); one that reaches it another way still can."""
+    from autograder.sandbox import _mentions_scipy
+
+    path = tmp_path / "hidden_scipy.py"
+    path.write_text("import importlib\nsp = importlib.import_module('sc' + 'ipy.special')\n"
+                    "def f(x):\n    return float(sp.logsumexp([x, x]))\n")
+    assert not _mentions_scipy([path]) and _mentions_scipy([])  # a spare's submission is unknown
+    session = Session("hidden_scipy", [path])
+    try:
+        assert StudentModule(session).f(0.0) == pytest.approx(np.log(2))
+    finally:
+        session.close()
