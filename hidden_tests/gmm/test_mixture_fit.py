@@ -102,6 +102,13 @@ def sklearn_from(X, start, covariance_type, **kwargs):
         return fitted(gm.fit(X), SKLEARN_FIT)
 
 
+@same_for_every_student
+def sklearn_fit(X, k, **kwargs):
+    """GaussianMixture(k, random_state=0, **kwargs) from its own k-means start: its fitted attributes
+    (:data:`SKLEARN_FIT`), computed once per grader process (the class shares one seed)."""
+    return fitted(GaussianMixture(k, random_state=0, **kwargs).fit(X), SKLEARN_FIT)
+
+
 def student_from(student, X, start, covariance_type, **kwargs):
     weights, means, covs = start
     model = student.GaussianMixtureEM(len(weights), covariance_type=covariance_type, weights_init=weights,
@@ -293,7 +300,7 @@ def test_stopping_rule(student, carry, rng):
     # a start at the optimum (reg_covar = 1e-6), fitted with a large reg_covar: the first M-step inflates
     # the covariances, so ll_2 < ll_1 by far more than tol·n; only the signed change takes that for convergence
     X2 = synthetic(rng, 300, 2, 2, separation=4.0)
-    gm0 = GaussianMixture(2, tol=1e-10, max_iter=1000, random_state=0).fit(X2)
+    gm0 = sklearn_fit(X2, 2, tol=1e-10, max_iter=1000)
     start2 = (gm0.weights_, gm0.means_, gm0.covariances_)
     reg = 0.5
     # tol = 1e-3 per sample: the summed change falls below it hundreds of iterations later
