@@ -2,7 +2,8 @@
 import numpy as np
 from sklearn.cluster import KMeans
 
-from autograder.harness import Mistake, expect, expect_array, expect_close, expect_equal, points, reference
+from autograder.harness import (Mistake, expect, expect_array, expect_close, expect_equal, points, reference,
+                                same_for_every_student)
 from datasets import load_old_faithful, random_gmm, sample_gmm
 
 ref = reference("gmm")
@@ -94,12 +95,23 @@ def nearest(X, centers):
     return np.argmin(((X[:, None, :] - np.asarray(centers)[None]) ** 2).sum(-1), axis=1)
 
 
+@same_for_every_student
+def sklearn_lloyd(X, init, max_iter):
+    """(centres, labels) of sklearn.cluster.KMeans (Lloyd, n_init=1, tol=0) from ``init``, read-only.
+    Computed once per grader process: the class shares one seed, so every student's test draws
+    the same data and starts."""
+    km = KMeans(n_clusters=len(init), init=init, n_init=1, tol=0, algorithm="lloyd", max_iter=max_iter).fit(X)
+    km.cluster_centers_.setflags(write=False)
+    km.labels_.setflags(write=False)
+    return km.cluster_centers_, km.labels_
+
+
 @points(6)
 def test_kmeans_matches_sklearn(student, rng):
     """kmeans with init_centers: the centres and labels of sklearn.cluster.KMeans (Lloyd, n_init=1, tol=0); an empty cluster keeps its centre"""
     for what, X, init, max_iter in kmeans_cases(rng):
         k = len(init)
-        km = KMeans(n_clusters=k, init=init, n_init=1, tol=0, algorithm="lloyd", max_iter=max_iter).fit(X)
+        km_centers, km_labels = sklearn_lloyd(X, init, max_iter)
         got = student.kmeans(X, k, init_centers=init, max_iter=max_iter)
         expect(isinstance(got, (tuple, list)) and len(got) == 2,
                f"kmeans(...) should return (centers, labels), got {type(got).__name__}")
@@ -112,25 +124,24 @@ def test_kmeans_matches_sklearn(student, rng):
                                                 "centre to the mean of the rows assigned to it")]
         label_mistakes = [Mistake(nearest_init, "the labels are those of the starting centres: the centres were "
                                                 "never updated")]
-        counts = np.bincount(km.labels_, minlength=k)
-        kept = km.cluster_centers_.copy()
+        counts = np.bincount(km_labels, minlength=k)
+        kept = km_centers.copy()
         kept[counts == 1] = np.asarray(init)[counts == 1]
-        if not np.allclose(kept, km.cluster_centers_):
+        if not np.allclose(kept, km_centers):
             centre_mistakes.append(Mistake(kept, ONE_MEMBER_KEPT))
         if max_iter < 300:
-            unlimited = KMeans(n_clusters=k, init=init, n_init=1, tol=0, algorithm="lloyd", max_iter=300).fit(X)
-            if not np.allclose(unlimited.cluster_centers_, km.cluster_centers_):
-                centre_mistakes.append(Mistake(unlimited.cluster_centers_, MAX_ITER_IGNORED))
+            unlimited = sklearn_lloyd(X, init, 300)[0]
+            if not np.allclose(unlimited, km_centers):
+                centre_mistakes.append(Mistake(unlimited, MAX_ITER_IGNORED))
             if max_iter > 1:
-                before = KMeans(n_clusters=k, init=init, n_init=1, tol=0, algorithm="lloyd",
-                                max_iter=max_iter - 1).fit(X).cluster_centers_
+                before = sklearn_lloyd(X, init, max_iter - 1)[0]
                 stale = nearest(X, before)
-                if not np.array_equal(stale, km.labels_):
+                if not np.array_equal(stale, km_labels):
                     label_mistakes.append(Mistake(stale, STALE_LABELS))
-        expect_close(centers, km.cluster_centers_, f"kmeans on {what}: the centres", rtol=1e-6, atol=1e-9,
+        expect_close(centers, km_centers, f"kmeans on {what}: the centres", rtol=1e-6, atol=1e-9,
                      mistakes=centre_mistakes)
         labels = expect_array(labels, f"kmeans on {what}: the labels", shape=(len(X),), kind="iu")
-        expect_equal(labels, km.labels_, f"kmeans on {what}: the labels", mistakes=label_mistakes)
+        expect_equal(labels, km_labels, f"kmeans on {what}: the labels", mistakes=label_mistakes)
         # the reference agrees too (it equals scikit-learn whenever no cluster empties)
         expect_close(centers, ref.kmeans(X, k, init_centers=init, max_iter=max_iter)[0],
                      f"kmeans on {what}: the centres")

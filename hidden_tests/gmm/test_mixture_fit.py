@@ -10,7 +10,7 @@ from sklearn.mixture import GaussianMixture
 from types import SimpleNamespace
 
 from autograder.harness import (Mistake, expect, expect_array, expect_close, expect_equal, expect_history,
-                                fail, match_components, points, reference)
+                                fail, match_components, points, reference, same_for_every_student)
 from datasets import load_old_faithful, random_gmm, sample_gmm
 
 ref = reference("gmm")
@@ -70,15 +70,43 @@ def common_start(rng, X, k, covariance_type):
     return weights, means, covs
 
 
+#: what the checks read of a fit by scikit-learn / by the reference (all a cached fit holds)
+SKLEARN_FIT = ("weights_", "means_", "covariances_", "n_iter_", "converged_", "lower_bound_")
+REFERENCE_FIT = ("weights_", "means_", "covariances_", "n_iter_", "converged_", "log_likelihood_history_")
+
+
+def fitted(model, names):
+    """The attributes ``names`` of a fitted ``model`` as immutable plain data: arrays (and lists) as
+    read-only copies, scalars as they are; never the live estimator, which a test could alter."""
+    values = {}
+    for name in names:
+        value = getattr(model, name)
+        if isinstance(value, (list, np.ndarray)):
+            value = np.array(value)
+            value.setflags(write=False)
+        values[name] = value
+    return SimpleNamespace(**values)
+
+
+@same_for_every_student
 def sklearn_from(X, start, covariance_type, **kwargs):
-    """sklearn.mixture.GaussianMixture started from ``start`` (precisions_init = inverse covariances)."""
+    """sklearn.mixture.GaussianMixture started from ``start`` (precisions_init = inverse covariances):
+    its fitted attributes (:data:`SKLEARN_FIT`). Computed once per grader process: the class shares
+    one seed, so every student's test draws the same data and starts."""
     weights, means, covs = start
     precisions = np.linalg.inv(covs) if covariance_type == "full" else 1.0 / covs
     gm = GaussianMixture(len(weights), covariance_type=covariance_type, weights_init=weights,
                          means_init=means, precisions_init=precisions, **kwargs)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        return gm.fit(X)
+        return fitted(gm.fit(X), SKLEARN_FIT)
+
+
+@same_for_every_student
+def sklearn_fit(X, k, **kwargs):
+    """GaussianMixture(k, random_state=0, **kwargs) from its own k-means start: its fitted attributes
+    (:data:`SKLEARN_FIT`), computed once per grader process (the class shares one seed)."""
+    return fitted(GaussianMixture(k, random_state=0, **kwargs).fit(X), SKLEARN_FIT)
 
 
 def student_from(student, X, start, covariance_type, **kwargs):
@@ -117,11 +145,26 @@ def expect_parameters(model, gm, covariance_type, what, rtol=1e-6):
 
 
 def reference_from(X, start, covariance_type, module=None, **kwargs):
-    """The reference's run from ``start`` — or, with ``module``, the reference's loop on the student's own
-    functions (error carried forward: :mod:`autograder.carry`)."""
+    """The reference's run from ``start`` (its fitted attributes :data:`REFERENCE_FIT`, computed once per
+    grader process) — or, with ``module``, the reference's loop on the student's own functions (error
+    carried forward: :mod:`autograder.carry`), which runs the student's code and is never cached."""
+    if module is None:
+        return reference_run(X, start, covariance_type, **kwargs)
+    return run_from(module, X, start, covariance_type, **kwargs)
+
+
+def run_from(module, X, start, covariance_type, **kwargs):
+    """``module``'s GaussianMixtureEM fitted to ``X`` from ``start``."""
     weights, means, covs = start
-    return (module or ref).GaussianMixtureEM(len(weights), covariance_type=covariance_type, weights_init=weights,
-                                             means_init=means, covariances_init=covs, **kwargs).fit(X)
+    return module.GaussianMixtureEM(len(weights), covariance_type=covariance_type, weights_init=weights,
+                                    means_init=means, covariances_init=covs, **kwargs).fit(X)
+
+
+@same_for_every_student
+def reference_run(X, start, covariance_type, **kwargs):
+    """The reference's own run from ``start``, as plain data (:data:`REFERENCE_FIT`): the class shares one
+    seed, so every student's test draws the same data and starts, and grade-all's workers keep the runs."""
+    return fitted(run_from(ref, X, start, covariance_type, **kwargs), REFERENCE_FIT)
 
 
 def as_expected(model, n):
@@ -257,7 +300,7 @@ def test_stopping_rule(student, carry, rng):
     # a start at the optimum (reg_covar = 1e-6), fitted with a large reg_covar: the first M-step inflates
     # the covariances, so ll_2 < ll_1 by far more than tol·n; only the signed change takes that for convergence
     X2 = synthetic(rng, 300, 2, 2, separation=4.0)
-    gm0 = GaussianMixture(2, tol=1e-10, max_iter=1000, random_state=0).fit(X2)
+    gm0 = sklearn_fit(X2, 2, tol=1e-10, max_iter=1000)
     start2 = (gm0.weights_, gm0.means_, gm0.covariances_)
     reg = 0.5
     # tol = 1e-3 per sample: the summed change falls below it hundreds of iterations later

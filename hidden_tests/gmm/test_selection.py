@@ -4,7 +4,8 @@ from scipy import stats
 from sklearn.mixture import GaussianMixture
 from sklearn.mixture._gaussian_mixture import _compute_precision_cholesky
 
-from autograder.harness import Mistake, expect, expect_array, expect_close, expect_equal, fail, points, reference
+from autograder.harness import (Mistake, expect, expect_array, expect_close, expect_equal, fail, points, reference,
+                                same_for_every_student)
 from autograder.sandbox import StudentCodeError
 from datasets import random_gmm, sample_gmm
 
@@ -216,8 +217,15 @@ SELECTION_USES = {"log_gaussian_prob": "test_log_gaussian_prob_full", "e_step": 
                   "m_step": "test_m_step_full", "n_parameters": "test_n_parameters"}
 
 
+@same_for_every_student
+def reference_scores(X, candidates, criterion, seed):
+    """The ``criterion`` (bic / aic) of the reference's fit for each candidate K, as a tuple. Computed
+    once per grader process: the class shares one seed, so every student's test draws the same data."""
+    return tuple(getattr(ref.GaussianMixtureEM(k, random_state=seed).fit(X), criterion)(X) for k in candidates)
+
+
 def check_selected(got, X, candidates, criterion, expected, seed, what):
-    scores = [getattr(ref.GaussianMixtureEM(k, random_state=seed).fit(X), criterion)(X) for k in candidates]
+    scores = reference_scores(X, candidates, criterion, seed)
     mistakes = []
     if candidates.index(expected) not in candidates:  # else that position is an answer of its own
         mistakes.append(Mistake(candidates.index(expected), "returned the position of the best candidate in "

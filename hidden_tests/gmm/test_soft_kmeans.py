@@ -3,7 +3,7 @@ import numpy as np
 from scipy.special import logsumexp
 
 from autograder.harness import (GradingFailure, Mistake, expect, expect_array, expect_close, expect_equal, points,
-                                reference)
+                                reference, same_for_every_student)
 from datasets import load_old_faithful, random_gmm, sample_gmm
 
 ref = reference("gmm")
@@ -113,12 +113,17 @@ def check_limit(student, carry, X, k, beta, start, what, limit):
     carry.check(compare, uses=uses(), iterative=True)
 
 
+@same_for_every_student
 def trajectory(X, k, beta, start, rounds):
-    """The reference's centres c₀ (the start), c₁, …: one round at a time."""
+    """The reference's centres c₀ (the start), c₁, …: one round at a time, as a tuple of read-only arrays.
+    Computed once per grader process: the class shares one seed, so every student's test draws the
+    same start."""
     path = [np.array(start, dtype=float)]
     for _ in range(rounds):
-        path.append(np.asarray(ref.soft_kmeans(X, k, beta, path[-1], 1)[0]))
-    return path
+        path.append(np.array(ref.soft_kmeans(X, k, beta, path[-1], 1)[0], dtype=float))
+    for centers in path:
+        centers.setflags(write=False)
+    return tuple(path)
 
 
 # ----------------------------------------------------------------------------- the E-step
