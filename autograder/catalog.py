@@ -81,44 +81,6 @@ def parts(assignment, tests_root=TESTS):
     return sorted(found, key=lambda p: (p.number, p.name))
 
 
-def memory_limits(assignment, tests_root=TESTS):
-    """The ``memory_mb`` of every memory-limited test of ``assignment`` (``@points(...,
-    memory_mb=M)``, each test a sandbox of its own), in MiB, one entry per test, read before
-    pytest collects anything: the engine starts those sandboxes while pytest collects.
-
-    ``M`` is a number or a module-level constant of the test's module (``MEMORY_MB = 512`` or
-    ``MEMORY_MB, TIMEOUT_S = 512, 300``); a limit written any other way is left out (its sandbox
-    then starts once the tests are collected). Only modules that spell ``memory_mb`` are parsed.
-    """
-    found = []
-    for path in sorted((Path(tests_root) / assignment).glob("test_*.py")):
-        text = path.read_text(encoding="utf-8")
-        if "memory_mb" not in text:
-            continue
-        tree = ast.parse(text, str(path))
-        constants = {}
-        for node in tree.body:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                target, value = node.targets[0], node.value
-                pairs = ([(target, value)] if isinstance(target, ast.Name) else
-                         list(zip(target.elts, value.elts))
-                         if isinstance(target, ast.Tuple) and isinstance(value, ast.Tuple) else [])
-                for name, v in pairs:
-                    if isinstance(name, ast.Name) and isinstance(v, ast.Constant) and type(v.value) is int:
-                        constants[name.id] = v.value
-        for node in tree.body:
-            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
-                for dec in node.decorator_list:
-                    for kw in dec.keywords if isinstance(dec, ast.Call) else ():
-                        if kw.arg == "memory_mb":
-                            v = kw.value
-                            value = (v.value if isinstance(v, ast.Constant) and type(v.value) is int
-                                     else constants.get(v.id) if isinstance(v, ast.Name) else None)
-                            if value:
-                                found.append(value)
-    return found
-
-
 def points_table(assignment):
     """The Markdown points table of an assignment's README (``make points``)."""
     lines = ["| test | points |", "|---|---|"]

@@ -32,7 +32,7 @@ import numpy as np
 import pytest
 from threadpoolctl import threadpool_limits
 
-from . import catalog, intake, sandbox
+from . import intake, sandbox
 from .paths import HIDDEN_TESTS, PYTEST_INI, ROOT
 from .carry import Carry
 from .harness import GradingFailure
@@ -171,7 +171,6 @@ class GradingPlugin:
         self.session = None
         self.extra_sessions = []
         self.early = {}  # nodeid -> the sandbox of a memory-limited test, started at collection
-        self.ahead = []  # the memory-limited tests' sandboxes, started before collection (start_ahead)
         self.results = {}
         self.order = []
         self.problems = []
@@ -197,15 +196,6 @@ class GradingPlugin:
         while self._thread_limits:
             self._thread_limits.pop().restore_original_limits()
 
-    def start_ahead(self, memory_limits):
-        """Start the memory-limited tests' sandboxes (limits read from the test modules:
-        :func:`autograder.catalog.memory_limits`) now, before pytest collects: they set themselves
-        up while it does (kde's first memory-limited test runs 0.1 s after collection)."""
-        for memory_mb in memory_limits:
-            session = self._new_session(memory_mb)
-            session.prestart()
-            self.ahead.append(session)
-
     def _start_spares(self):
         self.spare = False
         _start_spares(self.module_name, [sandbox.DEFAULT_MEMORY_MB, *self.memory_limits], self.hidden, self.python)
@@ -219,7 +209,7 @@ class GradingPlugin:
                                hidden=self.hidden, python=self.python, budget=self.budget)
 
     def close(self):
-        for s in [self.session, *self.extra_sessions, *self.carry_sessions, *self.early.values(), *self.ahead]:
+        for s in [self.session, *self.extra_sessions, *self.carry_sessions, *self.early.values()]:
             if s is not None:
                 s.close()
 
@@ -415,15 +405,8 @@ class GradingPlugin:
             memory_mb = mark.kwargs.get("memory_mb") if mark else None
             if memory_mb:
                 self.memory_limits.append(memory_mb)
-                session = next((s for s in self.ahead if s.memory_mb == memory_mb), None)
-                if session is not None:
-                    self.ahead.remove(session)
-                else:
-                    session = self._new_session(memory_mb)
-                    session.prestart()
-                self.early[item.nodeid] = session
-        while self.ahead:  # read from the test modules but not collected (none, unless they change)
-            self.ahead.pop().close()
+                self.early[item.nodeid] = self._new_session(memory_mb)
+                self.early[item.nodeid].prestart()
         if self.spare and self.spare_taken:
             # this grading's sandboxes were set up already: the next grading's start now (else once
             # this one's own is ready)
@@ -654,7 +637,6 @@ def grade(assignment, submission, *, seed=None, python=None, quiet=True, tests_r
             plugin.session = plugin._new_session()
             plugin.spare_taken = plugin.session.adopted
             plugin.session.prestart()
-            plugin.start_ahead(catalog.memory_limits(assignment, tests_root))
         args = [str(tests_root / assignment), "-q", "-c", str(PYTEST_INI), "--rootdir", str(ROOT),
                 "-p", "no:cacheprovider", "--assert=plain", "--import-mode=importlib",
                 # no plugin of the machine's (xdist, anyio, ...): none is needed, each costs

@@ -20,40 +20,6 @@ MIN_BUGS = {"mle": 10, "kde": 8, "gmm": 10, "bmm": 8}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_the_memory_limits_read_before_collection_are_those_the_tests_declare(assignment):
-    """The engine starts the memory-limited tests' sandboxes from catalog.memory_limits, read with
-    ast before pytest collects: it must list exactly the limits of the tests' @points marks (in the
-    tests' order), or a sandbox starts late (or for nothing)."""
-    import importlib.util
-
-    declared = []
-    for path in sorted((catalog.TESTS / assignment).glob("test_*.py")):
-        spec = importlib.util.spec_from_file_location(f"_catalogue_{assignment}_{path.stem}", path)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-        for name in dir(module):
-            fn = getattr(module, name)
-            if name.startswith("test_") and callable(fn):
-                declared += [(fn.__code__.co_firstlineno, path.name, m.kwargs["memory_mb"])
-                             for m in getattr(fn, "pytestmark", []) if m.name == "points" and m.kwargs.get("memory_mb")]
-    assert catalog.memory_limits(assignment) == [m for _, _, m in sorted(declared, key=lambda d: (d[1], d[0]))]
-
-
-def test_memory_limits_are_read_from_numbers_and_module_constants_only(tmp_path):
-    (tmp_path / "made").mkdir()
-    (tmp_path / "made" / "test_a.py").write_text(
-        "MEMORY_MB, TIMEOUT_S = 512, 300\nBIG = 6144\nLIMITS = {'x': 1}\n"
-        "@points(1, memory_mb=MEMORY_MB)\ndef test_one(): pass\n"
-        "@points(1, memory_mb=BIG)\ndef test_two(): pass\n"
-        "@points(1, memory_mb=1024)\ndef test_three(): pass\n"
-        "@points(1, memory_mb=LIMITS['x'])\ndef test_four(): pass\n"   # not read: starts at collection
-        "@points(1)\ndef test_five(): pass\n")
-    (tmp_path / "made" / "test_b.py").write_text("@points(1)\ndef test_six(): pass\n")
-    assert catalog.memory_limits("made", tmp_path) == [512, 6144, 1024]
-    assert catalog.memory_limits("none", tmp_path) == []
-
-
-@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_points_sum_to_100_and_every_test_is_declared(assignment):
     tests = hidden_tests(assignment)
     missing = [name for name, (_, pts) in tests.items() if pts is None]
