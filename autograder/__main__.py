@@ -9,6 +9,18 @@ import sys
 for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ[_name] = "1"
 
-from .cli import main  # noqa: E402
+from . import cli  # noqa: E402
 
-sys.exit(main())
+code = cli.main()
+if cli.one_grading_done:
+    # One submission graded, its results written (closed, renamed into place) and printed: the
+    # process ends now rather than tearing NumPy, SciPy, scikit-learn and pytest down module by
+    # module (0.1 s of every Gradescope submission). Its sandbox is gone already; nothing is
+    # left for an exit handler.
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe: what it would have shown is lost either way
+            pass
+    os._exit(code)
+sys.exit(code)

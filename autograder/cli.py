@@ -122,6 +122,10 @@ def _failure_results(path, message, assignment):
         print(f"autograder: could not write {one_line(path)}: {clean(exc)}", file=sys.stderr)
 
 
+#: ``grade`` graded its submission and wrote its results (``python -m autograder`` then ends at once)
+one_grading_done = False
+
+
 def cmd_grade(args):
     if args.results:
         problem = results.results_path_problem(args.results)
@@ -153,6 +157,8 @@ def cmd_grade(args):
         print(f"{grading.score:g}")
     else:
         print_grading(grading)
+    global one_grading_done
+    one_grading_done = True
     return 0
 
 
