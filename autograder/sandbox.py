@@ -547,7 +547,8 @@ class Session:
     def _roundtrip(self, msg, label, timeout):
         self._seq += 1
         seq = self._seq
-        frame = wire.encode({"seq": seq, **msg}, on_other=self._encode_arg)
+        # the grader's own arrays, written as they are (no copy): nothing changes them meanwhile
+        frame = wire.encode_parts({"seq": seq, **msg}, on_other=self._encode_arg)
         left = self.budget.left()
         if left <= 0:
             self._kill()

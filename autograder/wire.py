@@ -77,6 +77,23 @@ class Handle:
 def encode(obj, *, on_other=None):
     """Encode plain data into one frame (a ``bytearray``; each array's bytes copied once).
 
+    :func:`encode_parts` gives the same frame as a list of buffers, the arrays' own (no copy).
+    """
+    head, arrays = encode_parts(obj, on_other=on_other)
+    frame = bytearray(len(head) + sum(arr.nbytes for arr in arrays))
+    frame[:len(head)] = head
+    start = len(head)
+    for arr in arrays:
+        frame[start:start + arr.nbytes] = arr
+        start += arr.nbytes
+    return frame
+
+
+def encode_parts(obj, *, on_other=None):
+    """The frame of ``obj`` as ``(prefix and header: bytes, [each array's bytes: memoryview])``:
+    written one after the other (:func:`write_frame`), they are :func:`encode`'s frame. The
+    arrays' own buffers: they must not change before they are written.
+
     ``on_other(obj)`` is called for anything that is not plain data; it must
     return a replacement (plain data or a :class:`Handle`) or raise
     :class:`WireError`. Without it such objects raise :class:`WireError`.
@@ -113,7 +130,7 @@ def encode(obj, *, on_other=None):
                                 f"({_mib(offset[0] + arr.nbytes)} so far)")
             arr = np.ascontiguousarray(arr)
             entry = {"@nd": [arr.dtype.str, list(arr.shape), offset[0], arr.nbytes]}
-            buffers.append(arr)  # copied once, into the frame
+            buffers.append(arr)
             offset[0] += arr.nbytes
             return entry
         if t is list:
@@ -132,15 +149,8 @@ def encode(obj, *, on_other=None):
     if len(header) > MAX_HEADER_BYTES:
         raise WireError(f"the data's description is {_mib(len(header))} (the limit is "
                         f"{_mib(MAX_HEADER_BYTES)}; return NumPy arrays rather than long lists)")
-    start = _HEAD.size + len(header)
-    frame = bytearray(start + offset[0])  # prefix, header, then each array's bytes: one copy of each
-    _HEAD.pack_into(frame, 0, len(frame), len(header))
-    frame[_HEAD.size:start] = header
-    for arr in buffers:
-        if arr.nbytes:
-            frame[start:start + arr.nbytes] = memoryview(arr).cast("B")
-        start += arr.nbytes
-    return frame
+    total = _HEAD.size + len(header) + offset[0]
+    return _HEAD.pack(total, len(header)) + header, [memoryview(arr).cast("B") for arr in buffers if arr.nbytes]
 
 
 # --------------------------------------------------------------------------
@@ -309,22 +319,25 @@ def _read_into(fd, view, deadline_check):
 
 
 def write_frame(fd, frame, deadline=None):
-    """Write one frame to ``fd``. With ``deadline`` (a ``time.monotonic()`` value) ``fd``
-    must be non-blocking: a reader that stops reading (a stopped child) raises
+    """Write one frame to ``fd``: :func:`encode`'s, or :func:`encode_parts`'s ``(head, arrays)``
+    (written in turn, without joining them). With ``deadline`` (a ``time.monotonic()`` value)
+    ``fd`` must be non-blocking: a reader that stops reading (a stopped child) raises
     :class:`TimeoutError` at the deadline instead of blocking the writer for ever."""
     import select
     import time
 
-    view = memoryview(frame)
-    while view:
-        if deadline is not None:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError("the reader did not read in time")
-            if not select.select([], [fd], [], min(left, 1.0))[1]:
+    head, arrays = frame if isinstance(frame, tuple) else (frame, [])
+    for part in (head, *arrays):
+        view = memoryview(part)
+        while view:
+            if deadline is not None:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise TimeoutError("the reader did not read in time")
+                if not select.select([], [fd], [], min(left, 1.0))[1]:
+                    continue
+            try:
+                n = os.write(fd, view)
+            except BlockingIOError:
                 continue
-        try:
-            n = os.write(fd, view)
-        except BlockingIOError:
-            continue
-        view = view[n:]
+            view = view[n:]
