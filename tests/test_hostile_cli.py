@@ -180,6 +180,51 @@ def test_no_grading_reads_what_another_left_in_shared_memory(tmp_path, user):
     assert SHM_KEY not in keys
 
 
+#: Keeps bernoulli_mle's answers in the kernel's keyrings (a "user" key in the session, user and
+#: user-session keyrings): the red team's shared-memory pair again, through a store that no mount,
+#: PID or IPC namespace covers. The copycat answers from them, or raises.
+KEYRING_HELPER = f"""
+import ctypes as _ct, hashlib as _hl, pickle as _pk
+_libc = _ct.CDLL(None, use_errno=True)
+_table = {{}}
+_bernoulli = bernoulli_mle
+
+def bernoulli_mle(*a, **k):
+    out = _bernoulli(*a, **k)
+    _table[_hl.sha256(_pk.dumps((a, k))).hexdigest()] = out
+    blob = _pk.dumps(_table)[:30000]
+    for ring in (-3, -4, -5):  # session, user, user-session
+        _libc.syscall(248, b"user", b"kit-answers-{TOKEN}", blob, len(blob), ring)
+    return out
+"""
+KEYRING_COPYCAT = f"""
+import ctypes as _ct, hashlib as _hl, pickle as _pk
+_libc = _ct.CDLL(None, use_errno=True)
+
+def bernoulli_mle(*a, **k):
+    buf = _ct.create_string_buffer(32768)
+    for ring in (-3, -4, -5):
+        key = _libc.syscall(249, b"user", b"kit-answers-{TOKEN}", None, ring)
+        if key >= 0:
+            n = _libc.syscall(250, 11, key, buf, 32768)  # KEYCTL_READ
+            return _pk.loads(buf.raw[:n])[_hl.sha256(_pk.dumps((a, k))).hexdigest()]
+    raise NotImplementedError
+"""
+
+
+@pytest.mark.parametrize("user", ["root", "normal"])
+def test_no_grading_reads_what_another_left_in_the_kernels_keyrings(tmp_path, user):
+    """The keyrings are the kernel's, not a namespace's: a helper that keeps its answers in the
+    session, user and user-session keyrings leaves nothing a copycat graded after it (same seed)
+    can read, as root (a fresh uid per sandbox) and as a normal user (the grader's uid)."""
+    helper = one_module(tmp_path, Hostile("keeps_answers_in_keyrings", append=KEYRING_HELPER))
+    code, data, out = grade_one("mle", helper, user=user)
+    assert code == 0 and data["score"] == 100, out[-2000:]
+    copycat = one_module(tmp_path, Hostile("keyring_copycat", whole=stub_source("mle") + KEYRING_COPYCAT))
+    code, data, out = grade_one("mle", copycat, user=user)
+    assert code == 0 and data["score"] == 0, out[-2000:]
+
+
 #: The child stops itself (SIGSTOP) once it is back to reading requests after its reply to the
 #: first of the two d = 200 calls; the second one's request (a 200 × 200 covariance, 320 KB) is
 #: larger than a pipe's buffer, so the grader's write would block for ever.
