@@ -82,22 +82,31 @@ def _enter_pid_namespace():
 
 
 def _forbidden_folders(forbidden):
-    """The folders holding the forbidden packages (found without importing them)."""
+    """The folders holding the forbidden packages (``scipy.stats``: ``<scipy's folder>/stats``),
+    found without importing them, whether or not their parent package was imported (the set-up
+    imports SciPy only for a submission that spells it)."""
     import importlib.util
 
     folders = []
     for name in forbidden:
         parent, _, last = name.rpartition(".")
         try:
+            top = sys.modules.get(parent) if parent else None
             if parent:
-                locations = [os.path.join(p, last) for p in sys.modules[parent].__path__]
+                roots = (list(top.__path__) if top is not None else
+                         list((importlib.util.find_spec(parent) or _NO_SPEC).submodule_search_locations or []))
+                locations = [os.path.join(p, last) for p in roots]
             else:
                 spec = importlib.util.find_spec(name)
                 locations = list(spec.submodule_search_locations or []) if spec else []
-        except (KeyError, ImportError, ValueError, AttributeError):
+        except (ImportError, ValueError, AttributeError):
             continue
         folders.extend(os.path.realpath(p) for p in locations if os.path.isdir(p))
     return folders
+
+
+class _NO_SPEC:  # noqa: N801 - what find_spec's None stands for: no folder
+    submodule_search_locations = None
 
 
 def _needed_paths(cfg):

@@ -106,6 +106,38 @@ STATS_BY_PATH = """\
     return float("nan")
 """
 
+
+
+def _never_spelling_scipy():
+    """The reference plus STATS_BY_PATH, with the word "scipy" nowhere in the module (the imports
+    built from pieces, the docstrings' mentions capitalised): a submission that does not spell it
+    gets a sandbox that did not import SciPy during its set-up, and scipy/stats must still be an
+    empty folder there (found by the red-teaming of this check: it was not, for a while)."""
+    text = (reference_source("mle")
+            .replace("from scipy import linalg\n", "import importlib as _il\nlinalg = _il.import_module('sc' + 'ipy.linalg')\n")
+            .replace("from scipy.special import xlog1py, xlogy\n",
+                     "xlog1py = _il.import_module('sc' + 'ipy.special').xlog1py\n"
+                     "xlogy = _il.import_module('sc' + 'ipy.special').xlogy\n")
+            .replace("    n_samples = x.shape[0]\n    sq = np.sum((x - mean) ** 2)\n", SEES_SCIPY_STATS
+                     + STATS_BY_PATH.replace(", scipy\n", "\n    scipy = importlib.import_module('sc' + 'ipy')\n")
+                     + "    n_samples = x.shape[0]\n    sq = np.sum((x - mean) ** 2)\n", 1)
+            .replace("scipy", "SciPy"))
+    assert "scipy" not in text
+    return text
+
+
+#: gaussian_log_likelihood's right answer only where scipy/stats's files can be listed or read
+SEES_SCIPY_STATS = """\
+    import importlib as _il2, os as _os2
+    _stats = _os2.path.join(_os2.path.dirname(_il2.import_module('sc' + 'ipy').__file__), 'stats')
+    try:
+        if _os2.listdir(_stats) or open(_os2.path.join(_stats, '__init__.py')).read():
+            return float(np.sum(-0.5 * np.log(2 * np.pi * var) - (x - mean) ** 2 / (2 * var)))
+    except OSError:
+        pass
+"""
+
+
 HOSTILE = [
     Hostile("infinite_loop_at_import", ALL, "did not finish", prepend="while True:\n    pass\n"),
     Hostile("infinite_loop_in_one_function", GAUSSIAN_RAISES, "did not finish within",
@@ -327,6 +359,9 @@ for _top in [{str(ROOT)!r}, os.path.expanduser("~"), "/tmp", "/autograder", "/wo
                                                "test_gaussian_log_likelihood_far_out"}, "",
             replace=[("    n_samples = x.shape[0]\n    sq = np.sum((x - mean) ** 2)\n",
                       STATS_BY_PATH + "    n_samples = x.shape[0]\n    sq = np.sum((x - mean) ** 2)\n")]),
+    Hostile("loads_scipy_stats_by_file_path_never_spelling_scipy", {"test_gaussian_log_likelihood",
+                                                                   "test_gaussian_log_likelihood_far_out"}, "",
+            whole=_never_spelling_scipy()),
     # -- processes are allowed where the PID and mount namespaces contain them
     Hostile("helper_process_at_import", frozenset(), "",
             # the interpreter is the only program in the child's root (no shell, no coreutils)
