@@ -165,16 +165,22 @@ for _n in ("bernoulli_mle", "gaussian_mle", "mvn_mle", "spherical_mle"):
 """
 
 
+def helper_then_copycat(tmp_path, user, helper_code, copycat_code):
+    """The reference plus ``helper_code`` (which keeps its answers somewhere) scores 100; graded after
+    it with the same seed, the stub plus ``copycat_code`` (which answers from there) scores 0."""
+    helper = one_module(tmp_path, Hostile("keeps_answers", append=helper_code))
+    code, data, out = grade_one("mle", helper, user=user)
+    assert code == 0 and data["score"] == 100, out[-2000:]
+    copycat = one_module(tmp_path, Hostile("copycat", whole=stub_source("mle") + copycat_code))
+    code, data, out = grade_one("mle", copycat, user=user)
+    assert code == 0 and data["score"] == 0, out[-2000:]
+
+
 @pytest.mark.parametrize("user", ["root", "normal"])
 def test_no_grading_reads_what_another_left_in_shared_memory(tmp_path, user):
     """Each child has its own IPC namespace: a copycat graded after a helper that kept every
     answer in System V shared memory (same seed) finds nothing, and nothing is left behind."""
-    helper = one_module(tmp_path, Hostile("keeps_answers_in_shared_memory", append=SHM_HELPER))
-    code, data, out = grade_one("mle", helper, user=user)
-    assert code == 0 and data["score"] == 100, out[-2000:]
-    copycat = one_module(tmp_path, Hostile("copycat", whole=stub_source("mle") + SHM_COPYCAT))
-    code, data, out = grade_one("mle", copycat, user=user)
-    assert code == 0 and data["score"] == 0, out[-2000:]
+    helper_then_copycat(tmp_path, user, SHM_HELPER, SHM_COPYCAT)
     with open("/proc/sysvipc/shm") as f:  # the host's segments (this test runs outside every sandbox)
         keys = {int(line.split()[0]) for line in list(f)[1:] if line.split()}
     assert SHM_KEY not in keys
@@ -217,12 +223,7 @@ def test_no_grading_reads_what_another_left_in_the_kernels_keyrings(tmp_path, us
     """The keyrings are the kernel's, not a namespace's: a helper that keeps its answers in the
     session, user and user-session keyrings leaves nothing a copycat graded after it (same seed)
     can read, as root (a fresh uid per sandbox) and as a normal user (the grader's uid)."""
-    helper = one_module(tmp_path, Hostile("keeps_answers_in_keyrings", append=KEYRING_HELPER))
-    code, data, out = grade_one("mle", helper, user=user)
-    assert code == 0 and data["score"] == 100, out[-2000:]
-    copycat = one_module(tmp_path, Hostile("keyring_copycat", whole=stub_source("mle") + KEYRING_COPYCAT))
-    code, data, out = grade_one("mle", copycat, user=user)
-    assert code == 0 and data["score"] == 0, out[-2000:]
+    helper_then_copycat(tmp_path, user, KEYRING_HELPER, KEYRING_COPYCAT)
 
 
 #: The child stops itself (SIGSTOP) once it is back to reading requests after its reply to the
