@@ -129,6 +129,10 @@ def main():
     chosen = os.environ.get("BENCH_GRADING_ASSIGNMENTS")
     names = [a for a in engine.assignments() if not chosen or a in chosen.split(",")]
     rows = []
+    # the kit's modules compiled, as a deployed kit has them (Gradescope's setup.sh compiles them;
+    # Python writes them itself on the first run wherever PYTHONDONTWRITEBYTECODE is unset)
+    subprocess.run([PY, "-m", "compileall", "-q", "-j", "0", "autograder", "hidden_tests", "solutions", "datasets"],
+                   cwd=ROOT, check=True, capture_output=True)
     with tempfile.TemporaryDirectory() as tmp:
         subs = {a: write(Path(tmp) / a / "student", a, reference_source(a)) / f"{a}.py" for a in names}
         for a, sub in subs.items():  # the reference scores 100

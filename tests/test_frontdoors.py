@@ -84,6 +84,8 @@ def test_gradescope_setup_is_slim_and_grades_reference_stub_and_mistake(tmp_path
     took = time.monotonic() - started
     assert proc.returncode == 0, proc.stderr[-3000:]
     print(f"gradescope zip {archive.stat().st_size / 1024:.0f} KiB, setup.sh {took:.0f} s")
+    # the kit's modules are compiled by setup.sh (each grading is a fresh process)
+    assert list((home / "source" / "autograder" / "__pycache__").glob("engine.*.pyc"))
     py = home / "source" / ".venv" / "bin" / "python"
     probe = "import importlib.util as u; print([m for m in %r if u.find_spec(m)])" % (NOTEBOOK_STACK,)
     assert subprocess.run([str(py), "-c", probe], capture_output=True, text=True).stdout.strip() == "[]"

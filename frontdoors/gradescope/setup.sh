@@ -12,3 +12,6 @@ PY=${AUTOGRADER_PYTHON_BOOT:-$(command -v python3.11 || command -v python3)}
 "$PY" -m venv .venv
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --only-binary=:all: \
     -r requirements-grader.lock
+# The kit's own modules compiled once, here: every submission's grading is a fresh process that
+# would otherwise compile them again wherever PYTHONDONTWRITEBYTECODE is set (0.06 s of each).
+.venv/bin/python -m compileall -q -j 0 autograder hidden_tests solutions datasets >/dev/null
