@@ -2,7 +2,8 @@
 import numpy as np
 from scipy.special import logsumexp
 
-from autograder.harness import Mistake, expect, expect_array, expect_close, fail, points, reference
+from autograder.harness import (Mistake, expect, expect_array, expect_close, fail, in_background, points, reference,
+                                same_for_every_student)
 from datasets import load_mnist_5k
 from hidden_tests.bmm.carried import expect_own, own, with_private
 
@@ -31,8 +32,11 @@ def digit_probs(rng, k):
     return np.stack([(X_MNIST[LABELS == c][:200].sum(0) + 1.0) / (200 + 2.0) for c in digits])
 
 
+@same_for_every_student
 def direct_log_prob(X, probs):
-    """The definition, one pixel at a time: Σ_d x_nd log p_kd + (1 − x_nd) log(1 − p_kd)."""
+    """The definition, one pixel at a time: Σ_d x_nd log p_kd + (1 − x_nd) log(1 − p_kd) (a loop over up
+    to 3,000 pixels). Computed once per grader process, read-only: grade-all grades the class with one
+    seed, so every student's test draws the same X and probs."""
     out = np.zeros((X.shape[0], probs.shape[0]))
     for d in range(X.shape[1]):
         x, p = X[:, d:d + 1], probs[:, d]
@@ -48,8 +52,9 @@ def test_bernoulli_log_prob(student, rng):
     X, _ = mnist_rows(rng, 150)
     cases.append(("150 MNIST images and 4 digit-shaped components", X, digit_probs(rng, 4)))
     for name, X, probs in cases:
-        expected = direct_log_prob(X, probs)
+        expected = in_background(direct_log_prob, X, probs)  # while the student's call runs
         got = student.bernoulli_log_prob(X, probs)
+        expected = expected.result()
         what = f"bernoulli_log_prob(X, probs) on {name}, X {X.shape}, probs {probs.shape}"
         expect_close(got, expected, what, mistakes=[
             Mistake(X @ np.log(probs).T,
