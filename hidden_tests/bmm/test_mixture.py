@@ -148,8 +148,9 @@ def log_prob_of(X, probs):
 def em_steps_from(student, X, weights, probs, alpha):
     """[(weights, probs)] one EM iteration may give from (weights, probs): the spec's (the reference's
     bmm_e_step and bmm_m_step) and, carried forward, that of the student's own two steps when they run —
-    so a wrong step is charged in its own test, never here."""
-    out = [ref.bmm_m_step(X, ref.bmm_e_step(X, weights, probs)[0], alpha)]
+    so a wrong step is charged in its own test, never here. (The spec's step runs while the student's do.)"""
+    spec = in_background(reference_em_step, X, weights, probs, alpha)
+    out = []
     try:
         resp = np.asarray(student.bmm_e_step(X, weights, probs)[0], dtype=float)
         got = student.bmm_m_step(X, resp, alpha)
@@ -159,7 +160,12 @@ def em_steps_from(student, X, weights, probs, alpha):
             raise
     except (TypeError, ValueError, IndexError, KeyError):  # a reply that is not (resp, ll) / (weights, probs)
         pass
-    return out
+    return [spec.result(), *out]
+
+
+def reference_em_step(X, weights, probs, alpha):
+    """The spec's EM iteration from (weights, probs): bmm_m_step(X, bmm_e_step(X, weights, probs)[0], alpha)."""
+    return ref.bmm_m_step(X, ref.bmm_e_step(X, weights, probs)[0], alpha)
 
 
 def expect_em_step(student, X, before, model, alpha, what):
