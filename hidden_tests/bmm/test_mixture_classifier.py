@@ -368,6 +368,6 @@ def check_samples(X, codes, judge, label, images, error):
         # unbinarised pixels are not (their own feedback comes from test_mixture_sample)
         plausible = 0.5 <= float(images.mean()) / float(X.mean()) <= 2.0
         if top != label and counts.max() > 100 and plausible:
-            message += (f"\nLikely mistake: the images come from another class's mixture: use the mixture "
-                        f"of the class whose classes_ entry equals label (not mixtures_[label])")
+            message += ("\nLikely mistake: the images come from another class's mixture: use the mixture "
+                        "of the class whose classes_ entry equals label (not mixtures_[label])")
         fail(message)
