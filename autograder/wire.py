@@ -212,7 +212,8 @@ def decode(frame):
 
     Every limit is checked before decoding (:func:`check_prefix`,
     :func:`check_header`). Arrays are views of ``frame`` when it is writable
-    (a ``bytearray``: no copy), else copies.
+    (a ``bytearray``: no copy), else copies; no two share bytes (a forged frame
+    whose arrays overlap is refused).
     """
     if len(frame) < _HEAD.size:
         raise WireError("truncated frame")
@@ -228,6 +229,7 @@ def decode(frame):
         raise WireError(f"corrupt header: {exc}") from None
     del raw_header
     body = memoryview(frame)[_HEAD.size + hlen:]
+    end = [0]  # where the last array's bytes ended: each array lies after it (never two on the same bytes)
 
     def dec(o, depth=0):
         if depth > MAX_DEPTH + 2:
@@ -241,7 +243,11 @@ def decode(frame):
         if len(o) == 1:
             (key, val), = o.items()
             if key == "@nd":
-                return _decode_array(val, body)
+                arr = _decode_array(val, body)
+                if val[2] < end[0]:
+                    raise WireError("arrays that share bytes")
+                end[0] = val[2] + val[3]
+                return arr
             if key == "@tuple":
                 return tuple(dec(x, depth + 1) for x in val)
             if key == "@dict":

@@ -138,3 +138,19 @@ def test_a_frame_written_in_parts_is_the_frame_and_reads_back_in_place():
     np.testing.assert_array_equal(back["X"], value["X"])
     assert back["X"].base is not None and back["X"].flags.writeable and back["e"].shape == (0, 3)
     assert back["n"] == [1, (2.5, "a")] and back["b"].tolist() == [True, False]
+
+
+def test_a_frame_whose_arrays_share_bytes_is_refused():
+    """Found by this stop's red team: a forged reply could point two arrays at the same bytes, so the
+    grader held two writable arrays where writing one changed the other. Each array must lie after
+    the one before it, as encode lays them out."""
+    import json
+    import struct
+
+    header = json.dumps({"@tuple": [{"@nd": ["<f8", [2], 0, 16]}, {"@nd": ["<f8", [2], 0, 16]}]}).encode()
+    body = np.array([1.0, 2.0]).tobytes()
+    frame = bytearray(struct.pack("<QQ", 16 + len(header) + len(body), len(header)) + header + body)
+    with pytest.raises(wire.WireError, match="share bytes"):
+        wire.decode(frame)
+    a, b = wire.decode(wire.encode((np.array([1.0, 2.0]), np.array([3.0]))))  # encode's own layout
+    assert not np.shares_memory(a, b)
