@@ -258,3 +258,22 @@ def test_scipy_imports_in_the_child_whether_or_not_its_set_up_did(tmp_path):
         assert StudentModule(session).f(0.0) == pytest.approx(np.log(2))
     finally:
         session.close()
+
+
+def test_the_child_computes_on_what_it_receives_as_the_grader_does_to_the_last_bit(tmp_path):
+    """Found by this stop's CI: arrays the child received as views of the request's buffer (at any
+    address) made BLAS sum X.T @ X in another order, so a one-pass covariance far from the origin
+    differed in every digit from the grader's own and the catalogued mistake went unnamed. The child
+    hands the student fresh arrays, as before: the same computation gives the same bits."""
+    path = tmp_path / "one_pass.py"
+    path.write_text("import numpy as np\n\ndef cov(X):\n"
+                    "    return X.T @ X / len(X) - np.outer(X.mean(axis=0), X.mean(axis=0))\n")
+    session = Session("one_pass", [path])
+    try:
+        for seed in range(5):
+            rng = np.random.default_rng(seed)
+            X = rng.normal(size=(400, 3)) + rng.uniform(1e6, 1e7, size=3)
+            expected = X.T @ X / len(X) - np.outer(X.mean(axis=0), X.mean(axis=0))
+            assert np.array_equal(StudentModule(session).cov(X), expected), seed
+    finally:
+        session.close()
