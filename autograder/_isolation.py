@@ -91,22 +91,15 @@ def _forbidden_folders(forbidden):
     for name in forbidden:
         parent, _, last = name.rpartition(".")
         try:
-            top = sys.modules.get(parent) if parent else None
-            if parent:
-                roots = (list(top.__path__) if top is not None else
-                         list((importlib.util.find_spec(parent) or _NO_SPEC).submodule_search_locations or []))
-                locations = [os.path.join(p, last) for p in roots]
-            else:
-                spec = importlib.util.find_spec(name)
-                locations = list(spec.submodule_search_locations or []) if spec else []
+            # the package's folders (scipy's for scipy.stats): find_spec imports nothing of a
+            # top-level package, and reads an imported one's __path__
+            spec = importlib.util.find_spec(parent or name)
+            roots = list(spec.submodule_search_locations or []) if spec else []
         except (ImportError, ValueError, AttributeError):
             continue
+        locations = [os.path.join(p, last) for p in roots] if parent else roots
         folders.extend(os.path.realpath(p) for p in locations if os.path.isdir(p))
     return folders
-
-
-class _NO_SPEC:  # noqa: N801 - what find_spec's None stands for: no folder
-    submodule_search_locations = None
 
 
 def _needed_paths(cfg):
